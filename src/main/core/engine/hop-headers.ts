@@ -1,0 +1,43 @@
+// Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection and must not
+// be forwarded; the list is Go's httputil.ReverseProxy's, which Caddy uses.
+const hopByHop = new Set([
+  'connection',
+  'proxy-connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** Header names listed in Connection: the sender declares them hop-by-hop too. */
+function connectionTokens(rawHeaders: readonly string[]): Set<string> | undefined {
+  let tokens: Set<string> | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.length !== 10 || rawHeaders[i]!.toLowerCase() !== 'connection') continue;
+    for (const token of rawHeaders[i + 1]!.split(',')) {
+      const name = token.trim().toLowerCase();
+      if (name) (tokens ??= new Set()).add(name);
+    }
+  }
+  return tokens;
+}
+
+/**
+ * Copies `rawHeaders` (Node's flat [name, value, ...] list, which keeps case
+ * and repeated headers such as Set-Cookie) without hop-by-hop headers and
+ * without any name in `drop` (headers the proxy sets itself).
+ */
+export function stripHopByHop(rawHeaders: readonly string[], drop?: ReadonlySet<string>): string[] {
+  const listed = connectionTokens(rawHeaders);
+  const out: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    const lower = name.toLowerCase();
+    if (hopByHop.has(lower) || listed?.has(lower) || drop?.has(lower)) continue;
+    out.push(name, rawHeaders[i + 1]!);
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+import type { Algorithm, Route } from '../../../shared/model';
+
+export interface UpstreamTarget {
+  id: number;
+  url: string;
+  protocol: 'http:' | 'https:';
+  hostname: string;
+  port: number;
+  weight: number;
+}
+
+export interface CompiledRoute {
+  id: number;
+  host: string;
+  path: string;
+  algorithm: Algorithm;
+  /** Backends that may receive traffic (enabled), in configured order. */
+  candidates: UpstreamTarget[];
+  backendCount: number;
+}
+
+export interface RoutingTable {
+  readonly revision: number;
+  /** Configured hosts, for the unknown-host page. */
+  readonly hosts: string[];
+  match(host: string, path: string): CompiledRoute | undefined;
+}
+
+interface HostGroup {
+  /** Longest prefix first, so the first hit is the longest match. */
+  routes: CompiledRoute[];
+}
+
+function compileTarget(id: number, url: string, weight: number): UpstreamTarget {
+  const parsed = new URL(url);
+  return {
+    id,
+    url,
+    protocol: parsed.protocol as UpstreamTarget['protocol'],
+    // URL keeps IPv6 literals bracketed; sockets want them bare.
+    hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: Number(parsed.port),
+    weight,
+  };
+}
+
+function compileRoute(route: Route): CompiledRoute {
+  return {
+    id: route.id,
+    host: route.host,
+    path: route.path,
+    algorithm: route.algorithm,
+    candidates: route.backends.filter((b) => b.enabled).map((b) => compileTarget(b.id, b.url, b.weight)),
+    backendCount: route.backends.length,
+  };
+}
+
+/** Prefixes match whole segments: `/api` matches `/api` and `/api/x`, not `/apix`. */
+function prefixMatches(prefix: string, path: string): boolean {
+  if (prefix === '/') return true;
+  return path.startsWith(prefix) && (path.length === prefix.length || path.charCodeAt(prefix.length) === 47);
+}
+
+function matchGroup(group: HostGroup | undefined, path: string): CompiledRoute | undefined {
+  if (!group) return undefined;
+  for (const route of group.routes) if (prefixMatches(route.path, path)) return route;
+  return undefined;
+}
+
+/**
+ * Builds the immutable table the data plane reads. Lookup order: exact host,
+ * then wildcard hosts from the most specific (longest suffix, as nginx picks
+ * the longest wildcard name); within a host the longest path prefix wins.
+ * A host whose prefixes do not cover the path falls through to the next
+ * group, so `api.x.localhost/v1` and `*.x.localhost/` can live side by side.
+ */
+export function buildRoutingTable(routes: Route[], revision: number): RoutingTable {
+  const exact = new Map<string, HostGroup>();
+  const wildcards = new Map<string, HostGroup>();
+  for (const route of routes) {
+    const compiled = compileRoute(route);
+    const isWildcard = route.host.startsWith('*.');
+    const map = isWildcard ? wildcards : exact;
+    const key = isWildcard ? route.host.slice(1) : route.host;
+    const group = map.get(key) ?? { routes: [] };
+    group.routes.push(compiled);
+    map.set(key, group);
+  }
+  for (const group of [...exact.values(), ...wildcards.values()]) {
+    group.routes.sort((a, b) => b.path.length - a.path.length);
+  }
+  const wildcardList = [...wildcards.entries()].sort((a, b) => b[0].length - a[0].length);
+  const hosts = [...new Set(routes.map((r) => r.host))].sort();
+
+  return {
+    revision,
+    hosts,
+    match(host, path) {
+      const hit = matchGroup(exact.get(host), path);
+      if (hit) return hit;
+      for (const [suffix, group] of wildcardList) {
+        if (host.length > suffix.length && host.endsWith(suffix)) {
+          const wildHit = matchGroup(group, path);
+          if (wildHit) return wildHit;
+        }
+      }
+      return undefined;
+    },
+  };
+}

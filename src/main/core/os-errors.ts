@@ -1,0 +1,25 @@
+import { SwitchyardError } from '../../shared/errors';
+
+/** Maps an errno from listen() to a typed error that says what to do. */
+export function listenError(error: NodeJS.ErrnoException, address: string, port: number, flag: string): SwitchyardError {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new SwitchyardError(
+        'PORT_IN_USE',
+        `Port ${port} on ${address} is already in use by another program. Stop that program, or choose another port with ${flag}.`,
+      );
+    case 'EACCES':
+    case 'EPERM':
+      return new SwitchyardError(
+        'PERMISSION_DENIED',
+        `Not allowed to listen on port ${port} (ports below 1024 need extra privileges). Choose a port above 1023 with ${flag}.`,
+      );
+    case 'EADDRNOTAVAIL':
+      return new SwitchyardError(
+        'ADDRESS_UNAVAILABLE',
+        `The address ${address} does not belong to this machine, so Switchyard cannot listen on it.`,
+      );
+    default:
+      return new SwitchyardError('INTERNAL', `Cannot listen on ${address}:${port}: ${error.message}.`);
+  }
+}

@@ -1,0 +1,58 @@
+import type Database from 'better-sqlite3';
+import { SwitchyardError } from '../../../shared/errors';
+
+export interface Migration {
+  /** Becomes `PRAGMA user_version` once applied; numbered from 1 without gaps. */
+  version: number;
+  up: (db: Database.Database) => void;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE routes (
+          id         INTEGER PRIMARY KEY,
+          host       TEXT    NOT NULL,
+          path       TEXT    NOT NULL DEFAULT '/',
+          algorithm  TEXT    NOT NULL DEFAULT 'round-robin',
+          created_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+          UNIQUE (host, path)
+        );
+        CREATE TABLE backends (
+          id       INTEGER PRIMARY KEY,
+          route_id INTEGER NOT NULL REFERENCES routes(id) ON DELETE CASCADE,
+          url      TEXT    NOT NULL,
+          weight   INTEGER NOT NULL DEFAULT 1 CHECK (weight BETWEEN 1 AND 1000),
+          enabled  INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+          UNIQUE (route_id, url)
+        );
+        CREATE INDEX backends_route ON backends(route_id);
+      `);
+    },
+  },
+];
+
+/**
+ * Brings the database to the newest schema, each step in its own transaction
+ * so a failed step leaves the file at the previous version.
+ */
+export function migrate(db: Database.Database, file: string, steps: Migration[] = migrations): number {
+  const latest = steps.length === 0 ? 0 : steps[steps.length - 1]!.version;
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > latest) {
+    throw new SwitchyardError(
+      'DB_NEWER_VERSION',
+      `The database ${file} was written by a newer version of Switchyard (schema ${current}, this version knows up to ${latest}). Update Switchyard, or start it with another --data-dir; the file was left untouched.`,
+    );
+  }
+  for (const step of steps) {
+    if (step.version <= current) continue;
+    db.transaction(() => {
+      step.up(db);
+      db.pragma(`user_version = ${step.version}`);
+    })();
+  }
+  return latest;
+}

@@ -1,0 +1,164 @@
+import type Database from 'better-sqlite3';
+import type { ParsedCommandInput } from '../../../shared/commands';
+import { SwitchyardError } from '../../../shared/errors';
+import type { Algorithm, Backend, Route } from '../../../shared/model';
+
+interface RouteRow {
+  id: number;
+  host: string;
+  path: string;
+  algorithm: Algorithm;
+}
+
+interface BackendRow {
+  id: number;
+  route_id: number;
+  url: string;
+  weight: number;
+  enabled: 0 | 1;
+}
+
+function toBackend(row: BackendRow): Backend {
+  return { id: row.id, routeId: row.route_id, url: row.url, weight: row.weight, enabled: row.enabled === 1 };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+function describeRoute(host: string, path: string): string {
+  return path === '/' ? host : `${host}${path}`;
+}
+
+/** Every write runs in one transaction; reads return plain model objects. */
+export class RouteRepository {
+  private readonly statements;
+
+  constructor(private readonly db: Database.Database) {
+    this.statements = {
+      routes: db.prepare<[], RouteRow>('SELECT id, host, path, algorithm FROM routes ORDER BY host, path'),
+      route: db.prepare<[number], RouteRow>('SELECT id, host, path, algorithm FROM routes WHERE id = ?'),
+      backends: db.prepare<[], BackendRow>('SELECT id, route_id, url, weight, enabled FROM backends ORDER BY id'),
+      backendsOf: db.prepare<[number], BackendRow>(
+        'SELECT id, route_id, url, weight, enabled FROM backends WHERE route_id = ? ORDER BY id',
+      ),
+      backend: db.prepare<[number], BackendRow>('SELECT id, route_id, url, weight, enabled FROM backends WHERE id = ?'),
+      insertRoute: db.prepare('INSERT INTO routes (host, path, algorithm) VALUES (?, ?, ?)'),
+      updateRoute: db.prepare('UPDATE routes SET host = ?, path = ?, algorithm = ? WHERE id = ?'),
+      deleteRoute: db.prepare('DELETE FROM routes WHERE id = ?'),
+      insertBackend: db.prepare('INSERT INTO backends (route_id, url, weight, enabled) VALUES (?, ?, ?, ?)'),
+      updateBackend: db.prepare('UPDATE backends SET url = ?, weight = ?, enabled = ? WHERE id = ?'),
+      deleteBackend: db.prepare('DELETE FROM backends WHERE id = ?'),
+    };
+  }
+
+  list(): Route[] {
+    const byRoute = new Map<number, Backend[]>();
+    for (const row of this.statements.backends.all()) {
+      const list = byRoute.get(row.route_id) ?? [];
+      list.push(toBackend(row));
+      byRoute.set(row.route_id, list);
+    }
+    return this.statements.routes.all().map((row) => ({ ...row, backends: byRoute.get(row.id) ?? [] }));
+  }
+
+  get(id: number): Route {
+    const row = this.statements.route.get(id);
+    if (!row) throw new SwitchyardError('ROUTE_NOT_FOUND', `There is no route with id ${id}; it may have been deleted.`, 'id');
+    return { ...row, backends: this.statements.backendsOf.all(id).map(toBackend) };
+  }
+
+  create(input: ParsedCommandInput<'routes.create'>): Route {
+    return this.db.transaction(() => {
+      let id: number;
+      try {
+        id = Number(this.statements.insertRoute.run(input.host, input.path, input.algorithm).lastInsertRowid);
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        throw new SwitchyardError(
+          'ROUTE_EXISTS',
+          `A route for ${describeRoute(input.host, input.path)} already exists. Add backends to it, or use another host or path.`,
+          'host',
+        );
+      }
+      input.backends.forEach((backend, index) => this.insertBackend(id, backend, `backends.${index}.url`));
+      return this.get(id);
+    })();
+  }
+
+  update(input: ParsedCommandInput<'routes.update'>): Route {
+    return this.db.transaction(() => {
+      const current = this.get(input.id);
+      const host = input.host ?? current.host;
+      const path = input.path ?? current.path;
+      try {
+        this.statements.updateRoute.run(host, path, input.algorithm ?? current.algorithm, input.id);
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        throw new SwitchyardError(
+          'ROUTE_EXISTS',
+          `Another route already serves ${describeRoute(host, path)}. Choose another host or path.`,
+          input.host !== undefined ? 'host' : 'path',
+        );
+      }
+      return this.get(input.id);
+    })();
+  }
+
+  delete(id: number): void {
+    this.db.transaction(() => {
+      this.get(id);
+      this.statements.deleteRoute.run(id);
+    })();
+  }
+
+  addBackend(input: ParsedCommandInput<'backends.add'>): Route {
+    return this.db.transaction(() => {
+      this.get(input.routeId);
+      this.insertBackend(input.routeId, input, 'url');
+      return this.get(input.routeId);
+    })();
+  }
+
+  updateBackend(id: number, change: { url?: string; weight?: number; enabled?: boolean }): Route {
+    return this.db.transaction(() => {
+      const current = this.getBackend(id);
+      const url = change.url ?? current.url;
+      try {
+        this.statements.updateBackend.run(
+          url,
+          change.weight ?? current.weight,
+          (change.enabled ?? current.enabled) ? 1 : 0,
+          id,
+        );
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        throw new SwitchyardError('BACKEND_EXISTS', `This route already has a backend at ${url}.`, 'url');
+      }
+      return this.get(current.routeId);
+    })();
+  }
+
+  removeBackend(id: number): Route {
+    return this.db.transaction(() => {
+      const current = this.getBackend(id);
+      this.statements.deleteBackend.run(id);
+      return this.get(current.routeId);
+    })();
+  }
+
+  private getBackend(id: number): Backend {
+    const row = this.statements.backend.get(id);
+    if (!row) throw new SwitchyardError('BACKEND_NOT_FOUND', `There is no backend with id ${id}; it may have been removed.`, 'id');
+    return toBackend(row);
+  }
+
+  private insertBackend(routeId: number, backend: { url: string; weight: number; enabled: boolean }, field: string) {
+    try {
+      this.statements.insertBackend.run(routeId, backend.url, backend.weight, backend.enabled ? 1 : 0);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      throw new SwitchyardError('BACKEND_EXISTS', `This route already has a backend at ${backend.url}.`, field);
+    }
+  }
+}

@@ -1,0 +1,188 @@
+import http from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { adminPath } from '../../shared/api';
+import type { CommandName } from '../../shared/commands';
+import type { Envelope, ErrorCode, ErrorPayload } from '../../shared/errors';
+import type { Core } from '../core/core';
+import { closeServer, listenAll } from '../core/listen';
+import { bearerToken, isAllowedHost, isAllowedOrigin, tokenMatches } from './admin-security';
+import { serveStatic } from './static-files';
+
+export interface AdminServerOptions {
+  core: Core;
+  token: string;
+  port: number;
+  rendererDir: string;
+}
+
+const maxBodyBytes = 1024 * 1024;
+
+// The UI's own policy, sent as a header so the browser enforces it even if
+// index.html's meta tag were stripped.
+const securityHeaders: Record<string, string> = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+const httpStatus: Partial<Record<ErrorCode, number>> = {
+  VALIDATION_FAILED: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  ROUTE_NOT_FOUND: 404,
+  BACKEND_NOT_FOUND: 404,
+  UNKNOWN_COMMAND: 404,
+  ROUTE_EXISTS: 409,
+  BACKEND_EXISTS: 409,
+  INTERNAL: 500,
+};
+
+function sendJson(res: ServerResponse, status: number, body: Envelope<unknown>): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...securityHeaders,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, error: ErrorPayload): void {
+  sendJson(res, httpStatus[error.code] ?? 400, { ok: false, error });
+}
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBodyBytes) {
+        reject(new Error('The request body is larger than 1 MB.'));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      try {
+        resolve(text.trim() === '' ? {} : JSON.parse(text));
+      } catch {
+        reject(new Error('The request body is not valid JSON.'));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+/**
+ * The headless shell's transport: POST /api/v1/commands/<name> for every
+ * command in the table, a WebSocket for events, and the built UI. Loopback
+ * only; Host, Origin and token are checked before anything else.
+ */
+export class AdminServer {
+  private servers: Server[] = [];
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  private port = 0;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly options: AdminServerOptions) {
+    const broadcast = (event: unknown) => {
+      const text = JSON.stringify(event);
+      for (const client of this.wss.clients) if (client.readyState === client.OPEN) client.send(text);
+    };
+    options.core.events.on('event', broadcast);
+    this.unsubscribe = () => options.core.events.off('event', broadcast);
+  }
+
+  async listen(): Promise<number> {
+    const { servers, bound } = await listenAll(
+      () => {
+        const server = http.createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
+          void this.handle(req, res);
+        });
+        server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+        return server;
+      },
+      ['127.0.0.1'],
+      this.options.port,
+      '--admin-port',
+    );
+    this.servers = servers;
+    this.port = bound[0]!.port;
+    return this.port;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe();
+    for (const client of this.wss.clients) client.terminate();
+    this.wss.close();
+    await Promise.all(this.servers.map((server) => closeServer(server, 500)));
+  }
+
+  private refusal(req: IncomingMessage): ErrorPayload | undefined {
+    if (!isAllowedHost(req.headers.host, this.port)) {
+      return { code: 'FORBIDDEN', message: 'The admin API answers only to 127.0.0.1, localhost or [::1] with its own port.' };
+    }
+    if (!isAllowedOrigin(req.headers.origin, this.port)) {
+      return { code: 'FORBIDDEN', message: 'Cross-origin requests to the admin API are refused.' };
+    }
+    return undefined;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refused = this.refusal(req);
+    if (refused) return sendError(res, refused);
+    const pathname = (req.url ?? '/').split('?')[0]!;
+    if (!pathname.startsWith('/api/')) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD' }).end();
+        return;
+      }
+      return serveStatic(this.options.rendererDir, req, res, securityHeaders);
+    }
+    if (!tokenMatches(bearerToken(req), this.options.token)) {
+      return sendError(res, {
+        code: 'UNAUTHORIZED',
+        message: 'The admin token is missing or wrong. Open the URL `switchyard serve` printed, or use the CLI.',
+      });
+    }
+    if (!pathname.startsWith(adminPath.commandPrefix) || req.method !== 'POST') {
+      return sendError(res, { code: 'UNKNOWN_COMMAND', message: `No admin endpoint ${req.method} ${pathname}.` });
+    }
+    let input: unknown;
+    try {
+      input = await readJson(req);
+    } catch (error) {
+      return sendError(res, { code: 'VALIDATION_FAILED', message: (error as Error).message });
+    }
+    const name = decodeURIComponent(pathname.slice(adminPath.commandPrefix.length)) as CommandName;
+    const envelope = await this.options.core.execute(name, input);
+    if (envelope.ok) sendJson(res, 200, envelope);
+    else sendError(res, envelope.error);
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const refused = this.refusal(req)
+      ? '403 Forbidden'
+      : url.pathname !== adminPath.events
+        ? '404 Not Found'
+        : !tokenMatches(url.searchParams.get('token'), this.options.token)
+          ? '401 Unauthorized'
+          : undefined;
+    if (refused) {
+      socket.end(`HTTP/1.1 ${refused}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+  }
+}

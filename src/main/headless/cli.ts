@@ -1,0 +1,192 @@
+import { parseArgs } from 'node:util';
+import { createAdminClient } from '../../shared/admin-client';
+import type { SwitchyardApi } from '../../shared/api';
+import type { CommandInput, CommandName, CommandResult } from '../../shared/commands';
+import { SwitchyardError } from '../../shared/errors';
+import { algorithms, backendUrlSchema, hostSchema, pathSchema, type Route } from '../../shared/model';
+import { formatRoutes, formatStatus } from './cli-format';
+import { isProcessAlive, readConnection } from './connection-file';
+import { resolveDataDir } from './data-dir';
+import { defaultAdminPort, serve } from './serve';
+
+export const usage = `Usage: switchyard <command> [options]
+
+  serve [--http-port N] [--admin-port N]   run the proxy and the web UI (default ports 7800, ${defaultAdminPort})
+  status [--json]                          what is running and where
+  route list [--json]                      routes and their backends
+  route add HOST --backend URL [--backend URL ...] [--path P] [--algorithm A]
+  route remove HOST [--path P]
+  backend add HOST URL [--path P] [--weight N]
+  backend remove|enable|disable HOST URL [--path P]
+
+Every command accepts --data-dir DIR (or SWITCHYARD_DATA_DIR).
+Algorithms: ${algorithms.join(', ')}.`;
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+class UsageError extends Error {}
+
+const options = {
+  'data-dir': { type: 'string' },
+  'http-port': { type: 'string' },
+  'admin-port': { type: 'string' },
+  backend: { type: 'string', multiple: true },
+  path: { type: 'string' },
+  algorithm: { type: 'string' },
+  weight: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parsePort(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new UsageError(`${flag} takes a port number from 0 to 65535, not "${value}".`);
+  return port;
+}
+
+function parseOrThrow<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } } }, value: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new UsageError(`"${value}": ${parsed.error.issues[0]!.message}`);
+  return parsed.data;
+}
+
+/** Wraps the admin client so a failed command becomes a thrown SwitchyardError. */
+function connect(dataDir: string): { call: <N extends CommandName>(name: N, input: CommandInput<N>) => Promise<CommandResult<N>>; uiUrl: string; httpPort: number } {
+  const connection = readConnection(dataDir);
+  if (!connection || !isProcessAlive(connection.pid)) {
+    throw new SwitchyardError(
+      'NOT_RUNNING',
+      `Switchyard is not running for ${dataDir}. Start it with \`switchyard serve\`${dataDir === resolveDataDir(undefined) ? '' : ` --data-dir ${dataDir}`}.`,
+    );
+  }
+  const api: SwitchyardApi = createAdminClient({ baseUrl: connection.adminUrl, token: connection.token });
+  return {
+    uiUrl: `${connection.adminUrl}/#token=${connection.token}`,
+    httpPort: connection.httpPort,
+    async call(name, input) {
+      const answer = await api.invoke(name, input);
+      if (!answer.ok) throw new SwitchyardError(answer.error.code, answer.error.message, answer.error.field);
+      return answer.result;
+    },
+  };
+}
+
+function findRoute(routes: Route[], hostArg: string, pathArg: string | undefined): Route {
+  const host = parseOrThrow(hostSchema, hostArg);
+  const path = parseOrThrow(pathSchema, pathArg ?? '/');
+  const route = routes.find((r) => r.host === host && r.path === path);
+  if (!route) {
+    const label = path === '/' ? host : `${host}${path}`;
+    throw new SwitchyardError('ROUTE_NOT_FOUND', `There is no route for ${label}. See them with \`switchyard route list\`.`);
+  }
+  return route;
+}
+
+async function runCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  const [group, action, ...rest] = positionals;
+  if (values.help || group === undefined || group === 'help') {
+    io.out(usage);
+    return group === undefined && !values.help ? 2 : 0;
+  }
+  const dataDir = resolveDataDir(values['data-dir']);
+
+  if (group === 'serve') {
+    if (action !== undefined) throw new UsageError(`serve takes no arguments, got "${action}".`);
+    const running = await serve({
+      dataDir,
+      httpPort: parsePort(values['http-port'], '--http-port'),
+      adminPort: parsePort(values['admin-port'], '--admin-port'),
+      log: io.err,
+    });
+    const status = await running.core.run('status', {});
+    if (status.ok) io.out(formatStatus(status.result, running.uiUrl));
+    io.out('Open the UI address above in a browser. Press Ctrl+C to stop.');
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await running.stop();
+    io.out('Switchyard stopped.');
+    return 0;
+  }
+
+  const client = connect(dataDir);
+  const expect = (count: number, shape: string) => {
+    if (rest.length !== count) throw new UsageError(`Usage: switchyard ${shape}`);
+  };
+
+  if (group === 'status' && action === undefined) {
+    const status = await client.call('status', {});
+    io.out(values.json ? JSON.stringify(status, null, 2) : formatStatus(status, client.uiUrl));
+    return 0;
+  }
+  if (group === 'route' && action === 'list') {
+    expect(0, 'route list [--json]');
+    const routes = await client.call('routes.list', {});
+    io.out(values.json ? JSON.stringify(routes, null, 2) : formatRoutes(routes, client.httpPort));
+    return 0;
+  }
+  if (group === 'route' && action === 'add') {
+    expect(1, 'route add HOST --backend URL [--backend URL ...] [--path P] [--algorithm A]');
+    const route = await client.call('routes.create', {
+      host: rest[0]!,
+      path: values.path,
+      algorithm: values.algorithm as (typeof algorithms)[number] | undefined,
+      backends: (values.backend ?? []).map((url) => ({ url })),
+    });
+    io.out(`Added ${route.host}${route.path === '/' ? '' : route.path} → ${route.backends.map((b) => b.url).join(', ') || '(no backends yet)'}`);
+    io.out(`Try it: curl http://${route.host.replace(/^\*\./, 'any.')}:${client.httpPort}${route.path}`);
+    return 0;
+  }
+  if (group === 'route' && action === 'remove') {
+    expect(1, 'route remove HOST [--path P]');
+    const route = findRoute(await client.call('routes.list', {}), rest[0]!, values.path);
+    await client.call('routes.delete', { id: route.id });
+    io.out(`Removed ${route.host}${route.path === '/' ? '' : route.path}`);
+    return 0;
+  }
+  if (group === 'backend' && (action === 'add' || action === 'remove' || action === 'enable' || action === 'disable')) {
+    expect(2, `backend ${action} HOST URL [--path P]${action === 'add' ? ' [--weight N]' : ''}`);
+    const route = findRoute(await client.call('routes.list', {}), rest[0]!, values.path);
+    const url = parseOrThrow(backendUrlSchema, rest[1]!);
+    if (action === 'add') {
+      const weight = values.weight === undefined ? undefined : Number(values.weight);
+      await client.call('backends.add', { routeId: route.id, url, weight });
+      io.out(`Added backend ${url} to ${route.host}`);
+      return 0;
+    }
+    const backend = route.backends.find((b) => b.url === url);
+    if (!backend) {
+      throw new SwitchyardError('BACKEND_NOT_FOUND', `${route.host} has no backend ${url}. Its backends: ${route.backends.map((b) => b.url).join(', ') || '(none)'}.`);
+    }
+    if (action === 'remove') await client.call('backends.remove', { id: backend.id });
+    else await client.call('backends.setEnabled', { id: backend.id, enabled: action === 'enable' });
+    io.out(`${action === 'remove' ? 'Removed' : action === 'enable' ? 'Enabled' : 'Disabled'} backend ${url} of ${route.host}`);
+    return 0;
+  }
+  throw new UsageError(`Unknown command "${positionals.join(' ')}". Run \`switchyard help\`.`);
+}
+
+/** Runs the CLI; returns the exit code: 0 ok, 1 Switchyard refused or failed, 2 usage. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    return await runCommand(argv, io);
+  } catch (error) {
+    if (error instanceof SwitchyardError) {
+      io.err(`switchyard: ${error.message}`);
+      return 1;
+    }
+    if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`switchyard: ${(error as Error).message}\nRun \`switchyard help\` for usage.`);
+      return 2;
+    }
+    io.err(`switchyard: unexpected error: ${(error as Error).stack ?? error}`);
+    return 1;
+  }
+}

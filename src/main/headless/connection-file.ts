@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/** How the CLI (and a user) finds a running `serve`: written 0600, it holds the admin token. */
+export const connectionSchema = z.object({
+  pid: z.number(),
+  adminUrl: z.string(),
+  token: z.string().min(32),
+  httpPort: z.number(),
+  startedAt: z.string(),
+});
+export type Connection = z.infer<typeof connectionSchema>;
+
+export const connectionFile = (dataDir: string) => join(dataDir, 'connection.json');
+
+export function readConnection(dataDir: string): Connection | undefined {
+  try {
+    return connectionSchema.parse(JSON.parse(readFileSync(connectionFile(dataDir), 'utf8')));
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeConnection(dataDir: string, connection: Connection): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = connectionFile(dataDir);
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(connection, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(temp, 0o600);
+  renameSync(temp, file);
+}
+
+/** Keeps the token across restarts so an open UI tab reconnects by itself. */
+export function loadOrCreateToken(dataDir: string): string {
+  return readConnection(dataDir)?.token ?? randomBytes(32).toString('base64url');
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import { SwitchyardError } from '../../shared/errors';
+import { createAdminClient } from '../../shared/admin-client';
+import { Core, defaultHttpPort } from '../core/core';
+import { AdminServer } from './admin-server';
+import { isProcessAlive, loadOrCreateToken, readConnection, writeConnection } from './connection-file';
+
+export const defaultAdminPort = 7801;
+
+export interface ServeOptions {
+  dataDir: string;
+  httpPort?: number;
+  adminPort?: number;
+  /** The built renderer (out/renderer). */
+  rendererDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface RunningServe {
+  core: Core;
+  adminUrl: string;
+  /** The URL to open: the token travels in the fragment, never to a server log. */
+  uiUrl: string;
+  token: string;
+  stop(): Promise<void>;
+}
+
+async function refuseIfRunning(dataDir: string): Promise<void> {
+  const existing = readConnection(dataDir);
+  if (!existing || existing.pid === process.pid || !isProcessAlive(existing.pid)) return;
+  const client = createAdminClient({ baseUrl: existing.adminUrl, token: existing.token });
+  const answer = await client.invoke('status', {});
+  if (answer.ok) {
+    throw new SwitchyardError(
+      'ALREADY_RUNNING',
+      `Switchyard is already running for ${dataDir} (pid ${existing.pid}); its UI is at ${existing.adminUrl}/. Stop it first, or use another --data-dir.`,
+    );
+  }
+}
+
+export async function serve(options: ServeOptions): Promise<RunningServe> {
+  await refuseIfRunning(options.dataDir);
+  const token = loadOrCreateToken(options.dataDir);
+  const core = await Core.start({ dataDir: options.dataDir, httpPort: options.httpPort ?? defaultHttpPort, log: options.log });
+  const admin = new AdminServer({
+    core,
+    token,
+    port: options.adminPort ?? defaultAdminPort,
+    rendererDir: options.rendererDir ?? join(__dirname, '../renderer'),
+  });
+  try {
+    await admin.listen();
+  } catch (error) {
+    await core.stop();
+    throw error;
+  }
+  writeConnection(options.dataDir, {
+    pid: process.pid,
+    adminUrl: admin.url,
+    token,
+    httpPort: core.engine.listeners()[0]!.port,
+    startedAt: new Date().toISOString(),
+  });
+  return {
+    core,
+    adminUrl: admin.url,
+    uiUrl: `${admin.url}/#token=${token}`,
+    token,
+    async stop() {
+      await admin.close();
+      await core.stop();
+    },
+  };
+}

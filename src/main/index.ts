@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, dialog, shell } from 'electron';
+import { SwitchyardError } from '../shared/errors';
+import { Core, defaultHttpPort } from './core/core';
+import { registerIpc } from './electron/ipc';
+import { isAppUrl, isExternalLink, secureWebPreferences } from './electron/security-policy';
+
+// The desktop shell: a window, the single-instance lock and app paths around
+// the same core `switchyard serve` runs. Everything else lives in the core.
+
+const rendererFile = join(__dirname, '../renderer/index.html');
+const appUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(rendererFile).toString();
+// better-sqlite3 built for Electron's ABI, kept apart from the Node build the tests use.
+const electronBinding = join(__dirname, '../../build/electron-native/better_sqlite3.node');
+
+let window: BrowserWindow | undefined;
+let core: Core | undefined;
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1200,
+    height: 800,
+    minWidth: 720,
+    minHeight: 480,
+    title: 'Switchyard',
+    show: false,
+    webPreferences: secureWebPreferences(join(__dirname, '../preload/index.js')),
+  });
+  win.once('ready-to-show', () => win.show());
+  win.webContents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(url, appUrl)) event.preventDefault();
+  });
+  win.webContents.on('will-attach-webview', (event) => event.preventDefault());
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    if (isExternalLink(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  void win.loadURL(appUrl);
+  return win;
+}
+
+async function start(): Promise<void> {
+  try {
+    core = await Core.start({
+      dataDir: app.getPath('userData'),
+      httpPort: Number(process.env.SWITCHYARD_HTTP_PORT ?? defaultHttpPort),
+      nativeBinding: existsSync(electronBinding) ? electronBinding : undefined,
+      log: (line) => console.error(line),
+    });
+  } catch (error) {
+    const message = error instanceof SwitchyardError ? error.message : String(error);
+    dialog.showErrorBox('Switchyard cannot start', message);
+    app.exit(1);
+    return;
+  }
+  registerIpc(core, () => window?.webContents, appUrl);
+  window = createWindow();
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (window?.isMinimized()) window.restore();
+    window?.focus();
+  });
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-navigate', (event, url) => {
+      if (!isAppUrl(url, appUrl)) event.preventDefault();
+    });
+  });
+  app.on('window-all-closed', () => app.quit());
+  let stopping = false;
+  app.on('before-quit', (event) => {
+    if (!core || stopping) return;
+    event.preventDefault();
+    stopping = true;
+    void core.stop().finally(() => app.quit());
+    core = undefined;
+  });
+  void app.whenReady().then(start);
+}

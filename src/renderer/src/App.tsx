@@ -1,0 +1,101 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { SwitchyardApi } from '../../shared/api';
+import type { CommandInput, CommandName, CommandResult, Status } from '../../shared/commands';
+import type { Envelope, ErrorPayload } from '../../shared/errors';
+import type { Route } from '../../shared/model';
+import { resolveApi } from './api';
+import { ApiContext, type Invoke } from './api-context';
+import { NewRouteForm } from './components/NewRouteForm';
+import { RouteCard } from './components/RouteCard';
+
+export function App() {
+  const [routes, setRoutes] = useState<Route[] | undefined>();
+  const [status, setStatus] = useState<Status | undefined>();
+  const [problem, setProblem] = useState<ErrorPayload | undefined>();
+  const refreshRef = useRef<() => void>(() => {});
+  const api = useMemo<SwitchyardApi | undefined>(() => resolveApi(() => refreshRef.current()), []);
+
+  const invoke: Invoke = useCallback(
+    async <N extends CommandName>(name: N, input: CommandInput<N>): Promise<Envelope<CommandResult<N>>> => {
+      if (!api) throw new Error('no api');
+      const answer = await api.invoke(name, input);
+      // Field errors are shown by the form that owns the field; the rest here.
+      if (!answer.ok && !answer.error.field) setProblem(answer.error);
+      if (answer.ok) setProblem(undefined);
+      return answer;
+    },
+    [api],
+  );
+
+  const refresh = useCallback(async () => {
+    if (!api) return;
+    const [list, state] = await Promise.all([api.invoke('routes.list', {}), api.invoke('status', {})]);
+    if (list.ok) setRoutes(list.result);
+    else setProblem(list.error);
+    if (state.ok) setStatus(state.result);
+  }, [api]);
+  refreshRef.current = () => void refresh();
+
+  useEffect(() => {
+    if (!api) return;
+    void refresh();
+    return api.subscribe((event) => {
+      if (event.name === 'config.changed') setRoutes(event.payload.routes);
+    });
+  }, [api, refresh]);
+
+  if (!api) {
+    return (
+      <main className="empty-state">
+        <h1>Switchyard</h1>
+        <p>This page needs the address that <code>switchyard serve</code> printed: it carries the access token.</p>
+        <p>
+          Run <code>switchyard status</code> to see it again.
+        </p>
+      </main>
+    );
+  }
+
+  const httpPort = status?.listeners[0]?.port;
+  return (
+    <ApiContext.Provider value={{ invoke, httpPort }}>
+      <header className="topbar">
+        <div className="brand">
+          <span className="logo" aria-hidden="true">⇄</span> Switchyard
+        </div>
+        <div className="status" aria-label="Proxy status">
+          {status ? (
+            <>
+              <span className="dot ok" aria-hidden="true" /> Proxy listening on port {httpPort} ·{' '}
+              {routes?.length ?? 0} route{routes?.length === 1 ? '' : 's'}
+            </>
+          ) : (
+            'Connecting…'
+          )}
+        </div>
+      </header>
+      <main className="layout">
+        {problem && (
+          <div className="banner error" role="alert">
+            <span>{problem.message}</span>
+            <button type="button" className="link" onClick={() => setProblem(undefined)} aria-label="Dismiss">
+              ✕
+            </button>
+          </div>
+        )}
+        <NewRouteForm />
+        <section aria-label="Routes" className="routes">
+          {routes === undefined ? (
+            <p className="muted">Loading routes…</p>
+          ) : routes.length === 0 ? (
+            <p className="muted">
+              No routes yet. Add one above: a host such as <code>demo.localhost</code> and the address of your dev server.
+            </p>
+          ) : (
+            routes.map((route) => <RouteCard key={route.id} route={route} />)
+          )}
+        </section>
+      </main>
+    </ApiContext.Provider>
+  );
+}

@@ -1,0 +1,118 @@
+import { useState, type FormEvent } from 'react';
+import { algorithmDescriptions, algorithms, type Algorithm } from '../../../shared/algorithms';
+import { useApi } from '../api-context';
+import { Field } from './Field';
+
+type Errors = Record<string, string>;
+
+/** Host, optional path, algorithm and any number of backend URLs, created in one command. */
+export function NewRouteForm() {
+  const { invoke } = useApi();
+  const [host, setHost] = useState('');
+  const [path, setPath] = useState('');
+  const [algorithm, setAlgorithm] = useState<Algorithm>('round-robin');
+  const [backends, setBackends] = useState<string[]>(['']);
+  const [errors, setErrors] = useState<Errors>({});
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    const answer = await invoke('routes.create', {
+      host,
+      path: path.trim() === '' ? '/' : path,
+      algorithm,
+      backends: backends.filter((url) => url.trim() !== '').map((url) => ({ url })),
+    });
+    setBusy(false);
+    if (!answer.ok) {
+      setErrors(answer.error.field ? { [answer.error.field]: answer.error.message } : {});
+      return;
+    }
+    setErrors({});
+    setHost('');
+    setPath('');
+    setBackends(['']);
+  };
+
+  // Backend errors are indexed among the non-empty URLs that were sent.
+  const sentIndex = (index: number) =>
+    backends.slice(0, index + 1).filter((url) => url.trim() !== '').length - 1;
+
+  return (
+    <form className="card new-route" onSubmit={submit} aria-label="New route" noValidate>
+      <h2>New route</h2>
+      <div className="row">
+        <Field
+          label="Host"
+          className="grow"
+          placeholder="api.myapp.localhost or *.myapp.localhost"
+          value={host}
+          onChange={(e) => setHost(e.target.value)}
+          error={errors.host}
+          autoComplete="off"
+          spellCheck={false}
+        />
+        <Field
+          label="Path prefix (optional)"
+          placeholder="/"
+          value={path}
+          onChange={(e) => setPath(e.target.value)}
+          error={errors.path}
+          autoComplete="off"
+          spellCheck={false}
+        />
+        <div className="field">
+          <label htmlFor="new-route-algorithm">Algorithm</label>
+          <select
+            id="new-route-algorithm"
+            value={algorithm}
+            onChange={(e) => setAlgorithm(e.target.value as Algorithm)}
+          >
+            {algorithms.map((a) => (
+              <option key={a} value={a}>
+                {a}
+              </option>
+            ))}
+          </select>
+          <span className="field-hint">{algorithmDescriptions[algorithm]}</span>
+        </div>
+      </div>
+      <fieldset className="backend-inputs">
+        <legend>Backends</legend>
+        {backends.map((url, index) => (
+          <div className="row" key={index}>
+            <Field
+              label={`Backend URL ${index + 1}`}
+              className="grow"
+              placeholder="http://127.0.0.1:3000"
+              value={url}
+              onChange={(e) => setBackends(backends.map((u, i) => (i === index ? e.target.value : u)))}
+              error={url.trim() === '' ? undefined : errors[`backends.${sentIndex(index)}.url`]}
+              autoComplete="off"
+              spellCheck={false}
+            />
+            {backends.length > 1 && (
+              <button
+                type="button"
+                className="ghost remove-input"
+                aria-label={`Remove backend URL ${index + 1}`}
+                onClick={() => setBackends(backends.filter((_, i) => i !== index))}
+              >
+                ✕
+              </button>
+            )}
+          </div>
+        ))}
+        <button type="button" className="ghost" onClick={() => setBackends([...backends, ''])}>
+          + Another backend
+        </button>
+      </fieldset>
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy}>
+          Add route
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import {
+  algorithmSchema,
+  backendUrlSchema,
+  hostSchema,
+  idSchema,
+  newBackendSchema,
+  pathSchema,
+  weightSchema,
+  type Route,
+} from './model';
+
+export interface ListenerStatus {
+  kind: 'http';
+  address: string;
+  port: number;
+}
+
+export interface Status {
+  version: string;
+  dataDir: string;
+  startedAt: string;
+  listeners: ListenerStatus[];
+  routeCount: number;
+  backendCount: number;
+}
+
+interface CommandDefinition<Input extends z.ZodType, Result> {
+  summary: string;
+  input: Input;
+  /** Type-only: carries the result type so every transport infers it. */
+  result?: Result;
+}
+
+function command<Result>() {
+  return <Input extends z.ZodType>(definition: { summary: string; input: Input }) =>
+    definition as CommandDefinition<Input, Result>;
+}
+
+const noInput = z.strictObject({});
+
+/**
+ * The single table of commands. IPC channels, the preload bridge, the admin
+ * HTTP routes, the CLI and the renderer's client are all derived from it;
+ * adding a command is one entry here plus its handler in the core.
+ */
+export const commands = {
+  status: command<Status>()({
+    summary: 'Show what is listening and how much is configured.',
+    input: noInput,
+  }),
+  'routes.list': command<Route[]>()({
+    summary: 'List every route with its backends.',
+    input: noInput,
+  }),
+  'routes.create': command<Route>()({
+    summary: 'Create a route for a host (and optional path prefix).',
+    input: z.strictObject({
+      host: hostSchema,
+      path: pathSchema.default('/'),
+      algorithm: algorithmSchema.default('round-robin'),
+      backends: z.array(newBackendSchema).max(256).default([]),
+    }),
+  }),
+  'routes.update': command<Route>()({
+    summary: "Change a route's host, path prefix or algorithm.",
+    input: z.strictObject({
+      id: idSchema,
+      host: hostSchema.optional(),
+      path: pathSchema.optional(),
+      algorithm: algorithmSchema.optional(),
+    }),
+  }),
+  'routes.delete': command<{ id: number }>()({
+    summary: 'Delete a route and its backends.',
+    input: z.strictObject({ id: idSchema }),
+  }),
+  'backends.add': command<Route>()({
+    summary: 'Add a backend to a route.',
+    input: newBackendSchema.extend({ routeId: idSchema }).strict(),
+  }),
+  'backends.update': command<Route>()({
+    summary: "Change a backend's URL or weight.",
+    input: z.strictObject({
+      id: idSchema,
+      url: backendUrlSchema.optional(),
+      weight: weightSchema.optional(),
+    }),
+  }),
+  'backends.setEnabled': command<Route>()({
+    summary: 'Switch a backend on or off; off takes it out of rotation on the next request.',
+    input: z.strictObject({ id: idSchema, enabled: z.boolean() }),
+  }),
+  'backends.remove': command<Route>()({
+    summary: 'Remove a backend from its route.',
+    input: z.strictObject({ id: idSchema }),
+  }),
+} as const;
+
+export type Commands = typeof commands;
+export type CommandName = keyof Commands;
+export type CommandInput<N extends CommandName> = z.input<Commands[N]['input']>;
+export type ParsedCommandInput<N extends CommandName> = z.output<Commands[N]['input']>;
+export type CommandResult<N extends CommandName> = NonNullable<Commands[N]['result']>;
+
+export const commandNames = Object.keys(commands) as CommandName[];
+
+export function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(commands, name);
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { algorithms } from './algorithms';
+
+export { algorithms, algorithmDescriptions, type Algorithm } from './algorithms';
+
+// Hostnames follow RFC 1123 labels; a route may also use one leading `*.`
+// label, matched like nginx's `server_name *.example.org` (any depth).
+const label = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const hostPattern = new RegExp(`^(?:\\*\\.)?(?:${label}\\.)*${label}$`);
+
+export const hostSchema = z
+  .string({ error: 'Enter a host name, for example api.myapp.localhost.' })
+  .trim()
+  .toLowerCase()
+  .transform((host) => host.replace(/\.$/, ''))
+  .pipe(
+    z
+      .string()
+      .min(1, 'Enter a host name, for example api.myapp.localhost.')
+      .max(253, 'A host name is at most 253 characters long.')
+      .regex(
+        hostPattern,
+        'Use a host name like api.myapp.localhost or *.myapp.localhost (letters, digits, dots and hyphens; no scheme, port or path).',
+      ),
+  );
+
+// Paths are stored normalised: leading slash, no trailing slash (except "/"),
+// so that `/api`, `/api/` and `api` are the same route.
+export const pathSchema = z
+  .string()
+  .trim()
+  .max(1024, 'A path prefix is at most 1024 characters long.')
+  .transform((path) => {
+    const withSlash = path.startsWith('/') ? path : `/${path}`;
+    return withSlash.length > 1 ? withSlash.replace(/\/+$/, '') || '/' : withSlash;
+  })
+  .pipe(
+    z
+      .string()
+      .regex(
+        /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/,
+        'A path prefix contains only URL path characters, for example /api (no spaces, query or #).',
+      )
+      .refine((p) => !p.includes('//'), 'A path prefix cannot contain an empty segment (//).'),
+  );
+
+export const algorithmSchema = z.enum(algorithms, {
+  error: `Choose an algorithm: ${algorithms.join(', ')}.`,
+});
+
+export const backendUrlSchema = z
+  .string({ error: 'Enter a backend URL, for example http://127.0.0.1:3000.' })
+  .trim()
+  .min(1, 'Enter a backend URL, for example http://127.0.0.1:3000.')
+  .transform((raw, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'Enter a full URL with scheme, host and port, for example http://127.0.0.1:3000.' });
+      return z.NEVER;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', message: 'A backend URL starts with http:// or https://.' });
+      return z.NEVER;
+    }
+    // An explicit port avoids silently proxying to :80 when the user meant a
+    // dev server; `new URL` drops default ports, so check the raw text too.
+    const explicitPort = /^[a-z]+:\/\/(?:\[[^\]]+\]|[^/:?#]+):(\d+)/i.exec(raw);
+    if (!explicitPort) {
+      ctx.addIssue({ code: 'custom', message: 'Add the port the backend listens on, for example http://127.0.0.1:3000.' });
+      return z.NEVER;
+    }
+    const port = Number(explicitPort[1]);
+    if (port < 1 || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: 'A port is a number from 1 to 65535.' });
+      return z.NEVER;
+    }
+    if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+      ctx.addIssue({ code: 'custom', message: 'A backend URL is only scheme, host and port, for example http://127.0.0.1:3000.' });
+      return z.NEVER;
+    }
+    return `${url.protocol}//${url.hostname}:${port}`;
+  });
+
+export const weightSchema = z
+  .number({ error: 'A weight is a whole number from 1 to 1000.' })
+  .int('A weight is a whole number from 1 to 1000.')
+  .min(1, 'A weight is a whole number from 1 to 1000.')
+  .max(1000, 'A weight is a whole number from 1 to 1000.');
+
+export const idSchema = z.number({ error: 'An id is a positive whole number.' }).int().positive();
+
+export const backendSchema = z.object({
+  id: z.number(),
+  routeId: z.number(),
+  url: z.string(),
+  weight: z.number(),
+  enabled: z.boolean(),
+});
+export type Backend = z.infer<typeof backendSchema>;
+
+export const routeSchema = z.object({
+  id: z.number(),
+  host: z.string(),
+  path: z.string(),
+  algorithm: algorithmSchema,
+  backends: z.array(backendSchema),
+});
+export type Route = z.infer<typeof routeSchema>;
+
+export const newBackendSchema = z.object({
+  url: backendUrlSchema,
+  weight: weightSchema.default(1),
+  enabled: z.boolean().default(true),
+});
