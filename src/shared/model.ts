@@ -64,6 +64,10 @@ export const backendUrlSchema = z
       ctx.addIssue({ code: 'custom', message: 'A backend URL starts with http:// or https://.' });
       return z.NEVER;
     }
+    if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+      ctx.addIssue({ code: 'custom', message: 'A backend URL is only scheme, host and port, for example http://127.0.0.1:3000.' });
+      return z.NEVER;
+    }
     // An explicit port avoids silently proxying to :80 when the user meant a
     // dev server; `new URL` drops default ports, so check the raw text too.
     const explicitPort = /^[a-z]+:\/\/(?:\[[^\]]+\]|[^/:?#]+):(\d+)/i.exec(raw);
@@ -74,10 +78,6 @@ export const backendUrlSchema = z
     const port = Number(explicitPort[1]);
     if (port < 1 || port > 65535) {
       ctx.addIssue({ code: 'custom', message: 'A port is a number from 1 to 65535.' });
-      return z.NEVER;
-    }
-    if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
-      ctx.addIssue({ code: 'custom', message: 'A backend URL is only scheme, host and port, for example http://127.0.0.1:3000.' });
       return z.NEVER;
     }
     return `${url.protocol}//${url.hostname}:${port}`;

@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Core } from '../../src/main/core/core';
+
+export function tempDir(prefix = 'switchyard-test-'): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export async function startCore(dataDir: string): Promise<Core> {
+  return Core.start({ dataDir, httpPort: 0, httpAddresses: ['127.0.0.1'] });
+}
+
+export function proxyPort(core: Core): number {
+  return core.engine.listeners()[0]!.port;
+}
+
+/** Runs a command and returns its result, failing the test with the error otherwise. */
+export async function must<T>(answer: Promise<{ ok: true; result: T } | { ok: false; error: { code: string; message: string } }>): Promise<T> {
+  const envelope = await answer;
+  if (!envelope.ok) throw new Error(`${envelope.error.code}: ${envelope.error.message}`);
+  return envelope.result;
+}
+
+export interface ProxyResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** One request through the proxy with a chosen Host header, on a fresh connection. */
+export function request(
+  port: number,
+  host: string,
+  path = '/',
+  options: { method?: string; headers?: http.OutgoingHttpHeaders | string[]; body?: string; agent?: http.Agent } = {},
+): Promise<ProxyResponse> {
+  return new Promise((resolve, reject) => {
+    const headers = Array.isArray(options.headers) ? ['Host', host, ...options.headers] : { host, ...options.headers };
+    const req = http.request(
+      { host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers, agent: options.agent ?? false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { buildRoutingTable } from '../../src/main/core/engine/routing-table';
+import type { Route } from '../../src/shared/model';
+
+let nextId = 1;
+function route(host: string, path = '/', backends: { url: string; enabled?: boolean }[] = []): Route {
+  const id = nextId++;
+  return {
+    id,
+    host,
+    path,
+    algorithm: 'round-robin',
+    backends: backends.map((b, i) => ({ id: id * 100 + i, routeId: id, url: b.url, weight: 1, enabled: b.enabled ?? true })),
+  };
+}
+
+describe('routing table', () => {
+  const exactRoot = route('api.myapp.localhost');
+  const exactV1 = route('api.myapp.localhost', '/v1');
+  const exactV1Users = route('api.myapp.localhost', '/v1/users');
+  const wildcard = route('*.myapp.localhost');
+  const deepWildcard = route('*.eu.myapp.localhost');
+  const wildcardDocs = route('*.other.localhost', '/docs');
+  const table = buildRoutingTable([wildcard, exactV1Users, exactRoot, exactV1, deepWildcard, wildcardDocs], 1);
+
+  it('prefers the exact host', () => {
+    expect(table.match('api.myapp.localhost', '/')?.id).toBe(exactRoot.id);
+  });
+
+  it('picks the longest path prefix, matching whole segments only', () => {
+    expect(table.match('api.myapp.localhost', '/v1')?.id).toBe(exactV1.id);
+    expect(table.match('api.myapp.localhost', '/v1/users/7')?.id).toBe(exactV1Users.id);
+    expect(table.match('api.myapp.localhost', '/v1/usersx')?.id).toBe(exactV1.id);
+    expect(table.match('api.myapp.localhost', '/v10')?.id).toBe(exactRoot.id);
+  });
+
+  it('matches wildcards at any depth, most specific suffix first, but not the bare domain', () => {
+    expect(table.match('web.myapp.localhost', '/')?.id).toBe(wildcard.id);
+    expect(table.match('a.b.myapp.localhost', '/')?.id).toBe(wildcard.id);
+    expect(table.match('x.eu.myapp.localhost', '/')?.id).toBe(deepWildcard.id);
+    expect(table.match('myapp.localhost', '/')).toBeUndefined();
+  });
+
+  it('falls through to the next host group when no prefix of the exact host covers the path', () => {
+    const only = route('app.zone.localhost', '/api');
+    const wild = route('*.zone.localhost');
+    const t = buildRoutingTable([only, wild], 2);
+    expect(t.match('app.zone.localhost', '/api/x')?.id).toBe(only.id);
+    expect(t.match('app.zone.localhost', '/')?.id).toBe(wild.id);
+  });
+
+  it('returns nothing for unknown hosts or uncovered paths, and lists configured hosts', () => {
+    expect(table.match('nope.localhost', '/')).toBeUndefined();
+    expect(table.match('x.other.localhost', '/')).toBeUndefined();
+    expect(table.hosts).toEqual(['*.eu.myapp.localhost', '*.myapp.localhost', '*.other.localhost', 'api.myapp.localhost']);
+  });
+
+  it('offers only enabled backends as candidates, parsed once', () => {
+    const r = route('demo.localhost', '/', [
+      { url: 'http://127.0.0.1:3000' },
+      { url: 'http://127.0.0.1:3001', enabled: false },
+      { url: 'https://[::1]:8443' },
+    ]);
+    const compiled = buildRoutingTable([r], 3).match('demo.localhost', '/')!;
+    expect(compiled.backendCount).toBe(3);
+    expect(compiled.candidates.map((c) => [c.protocol, c.hostname, c.port])).toEqual([
+      ['http:', '127.0.0.1', 3000],
+      ['https:', '::1', 8443],
+    ]);
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { isAllowedHost, isAllowedOrigin, tokenMatches } from '../../src/main/headless/admin-security';
+import { isAppUrl, isExternalLink, secureWebPreferences } from '../../src/main/electron/security-policy';
+
+describe('Electron window policy', () => {
+  it('isolates and sandboxes the renderer', () => {
+    expect(secureWebPreferences('/p.js')).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+    });
+  });
+
+  it('allows navigation only to the app page itself', () => {
+    const app = 'file:///opt/switchyard/out/renderer/index.html';
+    expect(isAppUrl('file:///opt/switchyard/out/renderer/index.html#x', app)).toBe(true);
+    expect(isAppUrl('file:///etc/passwd', app)).toBe(false);
+    expect(isAppUrl('https://evil.example/', app)).toBe(false);
+    expect(isAppUrl('http://localhost:5173/x', 'http://localhost:5173/')).toBe(true);
+    expect(isAppUrl('http://localhost:5174/', 'http://localhost:5173/')).toBe(false);
+    expect(isAppUrl('not a url', app)).toBe(false);
+  });
+
+  it('opens only http(s) links externally', () => {
+    expect(isExternalLink('http://demo.localhost:7800/')).toBe(true);
+    expect(isExternalLink('file:///etc/passwd')).toBe(false);
+    expect(isExternalLink('javascript:alert(1)')).toBe(false);
+  });
+});
+
+describe('admin API checks', () => {
+  it('accepts only loopback Host names with its own port', () => {
+    expect(isAllowedHost('127.0.0.1:7801', 7801)).toBe(true);
+    expect(isAllowedHost('localhost:7801', 7801)).toBe(true);
+    expect(isAllowedHost('[::1]:7801', 7801)).toBe(true);
+    expect(isAllowedHost('evil.example:7801', 7801)).toBe(false);
+    expect(isAllowedHost('127.0.0.1:80', 7801)).toBe(false);
+    expect(isAllowedHost('127.0.0.1', 7801)).toBe(false);
+    expect(isAllowedHost(undefined, 7801)).toBe(false);
+  });
+
+  it('accepts no Origin (CLI) or our own, nothing else', () => {
+    expect(isAllowedOrigin(undefined, 7801)).toBe(true);
+    expect(isAllowedOrigin('http://127.0.0.1:7801', 7801)).toBe(true);
+    expect(isAllowedOrigin('http://evil.example', 7801)).toBe(false);
+    expect(isAllowedOrigin('http://127.0.0.1:7800', 7801)).toBe(false);
+    expect(isAllowedOrigin('null', 7801)).toBe(false);
+  });
+
+  it('compares tokens exactly', () => {
+    expect(tokenMatches('abc', 'abc')).toBe(true);
+    expect(tokenMatches('abd', 'abc')).toBe(false);
+    expect(tokenMatches('ab', 'abc')).toBe(false);
+    expect(tokenMatches(undefined, 'abc')).toBe(false);
+  });
+});
