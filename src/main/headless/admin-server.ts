@@ -56,16 +56,18 @@ function sendError(res: ServerResponse, error: ErrorPayload): void {
   sendJson(res, httpStatus[error.code] ?? 400, { ok: false, error });
 }
 
+class BodyTooLarge extends Error {}
+
 function readJson(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
+    const tooLarge = () => new BodyTooLarge('The request body is larger than 1 MB.');
+    if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) return reject(tooLarge());
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBodyBytes) {
-        reject(new Error('The request body is larger than 1 MB.'));
-        req.destroy();
-      } else chunks.push(chunk);
+      if (size > maxBodyBytes) reject(tooLarge());
+      else chunks.push(chunk);
     });
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
@@ -162,7 +164,11 @@ export class AdminServer {
     try {
       input = await readJson(req);
     } catch (error) {
-      return sendError(res, { code: 'VALIDATION_FAILED', message: (error as Error).message });
+      if (error instanceof BodyTooLarge) res.setHeader('connection', 'close');
+      return sendJson(res, error instanceof BodyTooLarge ? 413 : 400, {
+        ok: false,
+        error: { code: 'VALIDATION_FAILED', message: (error as Error).message },
+      });
     }
     const name = decodeURIComponent(pathname.slice(adminPath.commandPrefix.length)) as CommandName;
     const envelope = await this.options.core.execute(name, input);

@@ -1,0 +1,41 @@
+// The one backend every target proxies: `node bench/backend.mjs PORT`.
+//   GET /     -> a small text body (keep-alive)
+//   GET /1mb  -> a 1 MiB body
+//   WS  /ws   -> echoes every message back (ws package)
+// Prints "ready PORT" once listening; exits when its parent goes away.
+import http from 'node:http';
+import { WebSocketServer } from 'ws';
+
+const port = Number(process.argv[2] ?? 0);
+const small = Buffer.from('hello from the bench backend\n');
+const big = Buffer.alloc(1024 * 1024, 'x');
+
+const server = http.createServer((req, res) => {
+  const body = req.url === '/1mb' ? big : small;
+  res.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.length });
+  res.end(body);
+});
+// Longer than any proxy's pooled-connection idle time, so no proxy races a
+// backend that is closing an idle keep-alive socket.
+server.keepAliveTimeout = 120_000;
+server.headersTimeout = 121_000;
+
+const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+server.on('upgrade', (req, socket, head) => {
+  if (req.url !== '/ws') return socket.destroy();
+  wss.handleUpgrade(req, socket, head, (ws) => {
+    ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+    ws.on('error', () => {});
+  });
+});
+
+server.listen(port, '127.0.0.1', () => {
+  process.stdout.write(`ready ${server.address().port}\n`);
+});
+
+// Never outlive the harness, even if it was killed hard.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) process.exit(0);
+}, 500).unref();
+process.on('SIGTERM', () => process.exit(0));

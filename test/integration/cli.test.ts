@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBackend, type TestBackend } from '../helpers/backends';
+import { cli, startServe, type ServeProcess } from '../helpers/cli';
+import { request, tempDir } from '../helpers/core';
+
+describe('CLI against a running `switchyard serve`', () => {
+  const dir = tempDir();
+  let serve: ServeProcess;
+  let alpha: TestBackend;
+  let beta: TestBackend;
+  const run = (...args: string[]) => cli([...args, '--data-dir', dir.path]);
+
+  beforeAll(async () => {
+    [alpha, beta] = await Promise.all([startBackend('alpha'), startBackend('beta')]);
+  });
+  afterAll(async () => {
+    await serve?.stop();
+    await Promise.all([alpha.close(), beta.close()]);
+    dir.remove();
+  });
+
+  it('says clearly when serve is not running', async () => {
+    const result = await run('status');
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toMatch(/^switchyard: Switchyard is not running for .*switchyard serve/);
+  });
+
+  it('serve prints the proxy port and the UI URL with its token', async () => {
+    serve = await startServe(dir.path);
+    expect(serve.output()).toContain(`${serve.connection.adminUrl}/#token=${serve.connection.token}`);
+    expect(serve.output()).toMatch(new RegExp(`http 127\\.0\\.0\\.1:${serve.connection.httpPort}`));
+  });
+
+  it('adds a route with two backends that then alternate', async () => {
+    const added = await run('route', 'add', 'Demo.localhost', '--backend', alpha.url, '--backend', beta.url);
+    expect(added).toMatchObject({ code: 0, stderr: '' });
+    expect(added.stdout).toContain(`demo.localhost → ${alpha.url}, ${beta.url}`);
+    const bodies = [];
+    for (let i = 0; i < 4; i++) bodies.push((await request(serve.connection.httpPort, 'demo.localhost')).body);
+    expect(bodies).toEqual(['alpha', 'beta', 'alpha', 'beta']);
+  });
+
+  it('lists routes as a table and as JSON', async () => {
+    const table = await run('route', 'list');
+    expect(table.stdout).toMatch(/HOST\s+PATH\s+ALGORITHM\s+BACKENDS/);
+    expect(table.stdout).toContain('demo.localhost');
+    const json = JSON.parse((await run('route', 'list', '--json')).stdout);
+    expect(json).toEqual([expect.objectContaining({ host: 'demo.localhost', path: '/', algorithm: 'round-robin' })]);
+  });
+
+  it('disables, enables, adds and removes backends by URL', async () => {
+    expect((await run('backend', 'disable', 'demo.localhost', beta.url)).code).toBe(0);
+    for (let i = 0; i < 3; i++) expect((await request(serve.connection.httpPort, 'demo.localhost')).body).toBe('alpha');
+    expect((await run('backend', 'enable', 'demo.localhost', `${beta.url}/`)).code).toBe(0);
+    expect((await run('backend', 'remove', 'demo.localhost', alpha.url)).code).toBe(0);
+    for (let i = 0; i < 3; i++) expect((await request(serve.connection.httpPort, 'demo.localhost')).body).toBe('beta');
+    expect((await run('backend', 'add', 'demo.localhost', alpha.url, '--weight', '2')).code).toBe(0);
+    const route = JSON.parse((await run('route', 'list', '--json')).stdout)[0];
+    expect(route.backends.map((b: { url: string; weight: number }) => [b.url, b.weight])).toEqual([
+      [beta.url, 1],
+      [alpha.url, 2],
+    ]);
+  });
+
+  it('prints one clear line and exits non-zero on errors', async () => {
+    const duplicate = await run('route', 'add', 'demo.localhost', '--backend', alpha.url);
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^switchyard: A route for demo\.localhost already exists/)]);
+
+    const badUrl = await run('route', 'add', 'x.localhost', '--backend', '127.0.0.1:3000');
+    expect(badUrl.code).toBe(1);
+    expect(badUrl.stderr).toMatch(/full URL/);
+
+    const missing = await run('backend', 'disable', 'nope.localhost', alpha.url);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no route for nope\.localhost/);
+
+    const usage = await run('route', 'frobnicate');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/Unknown command/);
+    expect((await run('route', 'list', '--bogus')).code).toBe(2);
+  });
+
+  it('finds the data dir through SWITCHYARD_DATA_DIR too', async () => {
+    const status = await cli(['status', '--json'], { SWITCHYARD_DATA_DIR: dir.path });
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ dataDir: dir.path, routeCount: 1, backendCount: 2 });
+  });
+
+  it('refuses a second serve on the same data dir', async () => {
+    const second = await cli(['serve', '--data-dir', dir.path, '--http-port', '0', '--admin-port', '0']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/already running/);
+  });
+
+  it('removes a route, and stops cleanly on SIGTERM', async () => {
+    expect((await run('route', 'remove', 'demo.localhost')).code).toBe(0);
+    expect((await request(serve.connection.httpPort, 'demo.localhost')).status).toBe(404);
+    expect(await serve.stop()).toBe(0);
+    expect(serve.output()).toContain('Switchyard stopped.');
+  });
+});

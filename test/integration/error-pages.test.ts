@@ -1,0 +1,56 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Core } from '../../src/main/core/core';
+import { must, proxyPort, request, startCore, tempDir } from '../helpers/core';
+
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('error pages', () => {
+  const dir = tempDir();
+  let core: Core;
+  beforeAll(async () => {
+    core = await startCore(dir.path);
+  });
+  afterAll(async () => {
+    await core.stop();
+    dir.remove();
+  });
+
+  it('404 for an unknown host lists the configured hosts, as HTML for browsers and text for curl', async () => {
+    await must(core.run('routes.create', { host: 'api.myapp.localhost', backends: [] }));
+    await must(core.run('routes.create', { host: '*.myapp.localhost', backends: [] }));
+    const text = await request(proxyPort(core), 'nope.localhost', '/x');
+    expect(text.status).toBe(404);
+    expect(text.headers['content-type']).toMatch(/text\/plain/);
+    expect(text.body).toContain('nope.localhost/x');
+    expect(text.body).toContain('api.myapp.localhost');
+    expect(text.body).toContain('*.myapp.localhost');
+
+    const html = await request(proxyPort(core), '<script>.localhost', '/', { headers: { accept: 'text/html' } });
+    expect(html.status).toBe(404);
+    expect(html.headers['content-type']).toMatch(/text\/html/);
+    expect(html.body).toContain(`href="http://api.myapp.localhost:${proxyPort(core)}/"`);
+    expect(html.body).not.toContain('<script>');
+  });
+
+  it('502 with an explanation when the backend refuses the connection', async () => {
+    const port = await closedPort();
+    await must(core.run('routes.create', { host: 'down.localhost', backends: [{ url: `http://127.0.0.1:${port}` }] }));
+    const res = await request(proxyPort(core), 'down.localhost');
+    expect(res.status).toBe(502);
+    expect(res.body).toContain(`http://127.0.0.1:${port}`);
+    expect(res.body).toMatch(/connection refused/);
+  });
+
+  it('HEAD gets the status without a body', async () => {
+    const res = await request(proxyPort(core), 'nope.localhost', '/', { method: 'HEAD' });
+    expect(res.status).toBe(404);
+    expect(res.body).toBe('');
+  });
+});

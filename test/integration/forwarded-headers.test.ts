@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Core } from '../../src/main/core/core';
+import { startBackend, type TestBackend } from '../helpers/backends';
+import { must, proxyPort, request, startCore, tempDir } from '../helpers/core';
+
+describe('headers sent to the backend and back', () => {
+  const dir = tempDir();
+  let core: Core;
+  let echo: TestBackend;
+
+  beforeAll(async () => {
+    echo = await startBackend('echo', (req, res) => {
+      req.resume();
+      res.setHeader('Set-Cookie', ['a=1', 'b=2']);
+      res.setHeader('Connection', 'keep-alive, X-Backend-Private');
+      res.setHeader('X-Backend-Private', 'hidden');
+      res.setHeader('Keep-Alive', 'timeout=77');
+      res.end(JSON.stringify({ headers: req.headers, raw: req.rawHeaders }));
+    });
+    core = await startCore(dir.path);
+    await must(core.run('routes.create', { host: 'echo.localhost', backends: [{ url: echo.url }] }));
+  });
+  afterAll(async () => {
+    await core.stop();
+    await echo.close();
+    dir.remove();
+  });
+
+  it('preserves Host, sets X-Forwarded-Proto/-Host and appends X-Forwarded-For', async () => {
+    const port = proxyPort(core);
+    const res = await request(port, `echo.localhost:${port}`, '/', { headers: { 'x-forwarded-for': '203.0.113.9' } });
+    const { headers } = JSON.parse(res.body);
+    expect(headers.host).toBe(`echo.localhost:${port}`);
+    expect(headers['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
+    expect(headers['x-forwarded-proto']).toBe('http');
+    expect(headers['x-forwarded-host']).toBe(`echo.localhost:${port}`);
+  });
+
+  it('strips hop-by-hop headers, including those a hostile client names in Connection, but never its own X-Forwarded-*', async () => {
+    const res = await request(proxyPort(core), 'echo.localhost', '/', {
+      headers: [
+        'Connection', 'keep-alive, X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host, X-Client-Private',
+        'X-Client-Private', 'secret',
+        'X-Forwarded-Proto', 'https',
+        'Keep-Alive', 'timeout=1',
+        'TE', 'trailers',
+        'Proxy-Authorization', 'Basic eDp5',
+        'X-Normal', 'kept',
+      ],
+    });
+    const { headers } = JSON.parse(res.body);
+    expect(headers['x-client-private']).toBeUndefined();
+    expect(headers['keep-alive']).toBeUndefined();
+    expect(headers.te).toBeUndefined();
+    expect(headers['proxy-authorization']).toBeUndefined();
+    expect(headers['x-normal']).toBe('kept');
+    expect(headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(headers['x-forwarded-proto']).toBe('http');
+    expect(headers['x-forwarded-host']).toBe('echo.localhost');
+  });
+
+  it('strips hop-by-hop response headers and keeps repeated Set-Cookie headers', async () => {
+    const res = await request(proxyPort(core), 'echo.localhost');
+    expect(res.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(res.headers['x-backend-private']).toBeUndefined();
+    expect(res.headers['keep-alive'] ?? '').not.toContain('77');
+  });
+});

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Core } from '../../src/main/core/core';
+import { must, startCore, tempDir } from '../helpers/core';
+
+describe('commands against a real SQLite store', () => {
+  const dir = tempDir();
+  let core: Core;
+  beforeAll(async () => {
+    core = await startCore(dir.path);
+  });
+  afterAll(async () => {
+    await core.stop();
+    dir.remove();
+  });
+
+  it('refuses a duplicate (host, path) with ROUTE_EXISTS on the host field, case-insensitively', async () => {
+    await must(core.run('routes.create', { host: 'dup.localhost', path: '/api' }));
+    expect(await core.run('routes.create', { host: 'DUP.localhost', path: '/api/' })).toEqual({
+      ok: false,
+      error: { code: 'ROUTE_EXISTS', field: 'host', message: expect.stringContaining('dup.localhost/api') },
+    });
+    await must(core.run('routes.create', { host: 'dup.localhost', path: '/other' }));
+  });
+
+  it('stores nothing when any part of a create fails (one transaction)', async () => {
+    const answer = await core.run('routes.create', {
+      host: 'atomic.localhost',
+      backends: [{ url: 'http://127.0.0.1:3000' }, { url: 'http://127.0.0.1:3000/' }],
+    });
+    expect(answer).toMatchObject({ ok: false, error: { code: 'BACKEND_EXISTS', field: 'backends.1.url' } });
+    const routes = await must(core.run('routes.list', {}));
+    expect(routes.find((r) => r.host === 'atomic.localhost')).toBeUndefined();
+  });
+
+  it('updates, toggles and removes, and deleting a route removes its backends', async () => {
+    const route = await must(core.run('routes.create', { host: 'edit.localhost', backends: [{ url: 'http://127.0.0.1:3000' }] }));
+    const updated = await must(core.run('routes.update', { id: route.id, host: 'edited.localhost', path: '/v2' }));
+    expect(updated).toMatchObject({ host: 'edited.localhost', path: '/v2' });
+    const withTwo = await must(core.run('backends.add', { routeId: route.id, url: 'http://127.0.0.1:3001', weight: 5 }));
+    expect(withTwo.backends.map((b) => [b.url, b.weight, b.enabled])).toEqual([
+      ['http://127.0.0.1:3000', 1, true],
+      ['http://127.0.0.1:3001', 5, true],
+    ]);
+    const changed = await must(core.run('backends.update', { id: withTwo.backends[1]!.id, weight: 2 }));
+    expect(changed.backends[1]!.weight).toBe(2);
+    await must(core.run('routes.delete', { id: route.id }));
+    expect(await core.run('backends.remove', { id: withTwo.backends[0]!.id })).toMatchObject({
+      ok: false,
+      error: { code: 'BACKEND_NOT_FOUND' },
+    });
+  });
+
+  it('returns typed errors for unknown commands, ids and bad input, and leaves data intact', async () => {
+    const before = await must(core.run('routes.list', {}));
+    expect(await core.execute('routes.explode', {})).toMatchObject({ ok: false, error: { code: 'UNKNOWN_COMMAND' } });
+    expect(await core.run('routes.delete', { id: 99999 })).toMatchObject({ ok: false, error: { code: 'ROUTE_NOT_FOUND' } });
+    expect(await core.run('backends.add', { routeId: before[0]!.id, url: 'localhost:3000' })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION_FAILED', field: 'url' },
+    });
+    expect(await core.execute('routes.create', 'not an object')).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    expect(await must(core.run('routes.list', {}))).toEqual(before);
+  });
+
+  it('emits config.changed with the new routes after each write', async () => {
+    const events: unknown[] = [];
+    core.events.on('event', (event) => events.push(event));
+    await must(core.run('routes.create', { host: 'event.localhost' }));
+    expect(events).toEqual([
+      { name: 'config.changed', payload: { revision: expect.any(Number), routes: expect.arrayContaining([expect.objectContaining({ host: 'event.localhost' })]) } },
+    ]);
+  });
+});
