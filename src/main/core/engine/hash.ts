@@ -1,0 +1,18 @@
+/**
+ * 32-bit FNV-1a followed by murmur3's finaliser: cheap enough for the hot
+ * path, and the finaliser spreads short, similar keys ("user-1", "user-2")
+ * across the whole ring, which plain FNV does not.
+ */
+export function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
