@@ -19,8 +19,11 @@ export interface AdminClientOptions {
   fetch?: typeof fetch;
   /** Browsers pass their WebSocket; the CLI passes none and gets no events. */
   createWebSocket?: (url: string) => MinimalWebSocket;
-  /** Called after a lost event stream is re-established, so views can refetch. */
-  onReconnect?: () => void;
+  /**
+   * Called whenever the event stream (re)connects: changes made while it was
+   * down (or before it first opened) were not pushed, so views refetch.
+   */
+  onConnect?: () => void;
 }
 
 /** The admin API as a `SwitchyardApi`: the same interface Electron's preload gives. */
@@ -39,8 +42,8 @@ export function createAdminClient(options: AdminClientOptions): SwitchyardApi {
     const ws = options.createWebSocket(url.toString());
     socket = ws;
     ws.onopen = () => {
-      if (attempts > 0) options.onReconnect?.();
       attempts = 0;
+      options.onConnect?.();
     };
     ws.onmessage = (message: { data: unknown }) => {
       if (typeof message.data !== 'string') return;

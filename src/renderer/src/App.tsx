@@ -8,6 +8,16 @@ import { ApiContext, type Invoke } from './api-context';
 import { NewRouteForm } from './components/NewRouteForm';
 import { RouteCard } from './components/RouteCard';
 
+function applyResult(list: Route[] | undefined, name: CommandName, result: unknown): Route[] | undefined {
+  if (!list) return list;
+  if (name === 'routes.delete') return list.filter((r) => r.id !== (result as { id: number }).id);
+  if (name === 'routes.list' || name === 'status') return list;
+  const route = result as Route;
+  const index = list.findIndex((r) => r.id === route.id);
+  if (index === -1) return [...list, route].sort((a, b) => a.host.localeCompare(b.host) || a.path.localeCompare(b.path));
+  return list.map((r) => (r.id === route.id ? route : r));
+}
+
 export function App() {
   const [routes, setRoutes] = useState<Route[] | undefined>();
   const [status, setStatus] = useState<Status | undefined>();
@@ -21,7 +31,12 @@ export function App() {
       const answer = await api.invoke(name, input);
       // Field errors are shown by the form that owns the field; the rest here.
       if (!answer.ok && !answer.error.field) setProblem(answer.error);
-      if (answer.ok) setProblem(undefined);
+      if (answer.ok) {
+        setProblem(undefined);
+        // Show the outcome at once; the config.changed event confirms it, and
+        // keeps the view right should the event stream be down.
+        setRoutes((list) => applyResult(list, name, answer.result));
+      }
       return answer;
     },
     [api],

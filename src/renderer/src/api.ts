@@ -15,7 +15,7 @@ const tokenKey = 'switchyard.token';
  * origin, authenticated by the token `switchyard serve` put in the URL's
  * fragment (kept for the tab's lifetime, then removed from the address bar).
  */
-export function resolveApi(onReconnect: () => void): SwitchyardApi | undefined {
+export function resolveApi(onConnect: () => void): SwitchyardApi | undefined {
   if (window.switchyard) return window.switchyard;
   const fromHash = new URLSearchParams(window.location.hash.slice(1)).get('token');
   if (fromHash) {
@@ -28,6 +28,6 @@ export function resolveApi(onReconnect: () => void): SwitchyardApi | undefined {
     baseUrl: window.location.origin,
     token,
     createWebSocket: (url) => new WebSocket(url),
-    onReconnect,
+    onConnect,
   });
 }

@@ -55,7 +55,7 @@ export function NewRouteForm() {
         />
         <Field
           label="Path prefix (optional)"
-          placeholder="/"
+          placeholder="e.g. /api"
           value={path}
           onChange={(e) => setPath(e.target.value)}
           error={errors.path}

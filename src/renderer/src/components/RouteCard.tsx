@@ -68,6 +68,12 @@ export function RouteCard({ route }: { route: Route }) {
       </header>
       {route.backends.length > 0 ? (
         <table className="backends">
+          <colgroup>
+            <col className="on" />
+            <col />
+            <col className="weight" />
+            <col className="actions" />
+          </colgroup>
           <thead>
             <tr>
               <th scope="col">On</th>
