@@ -6,6 +6,7 @@ import {
   idSchema,
   newBackendSchema,
   pathSchema,
+  routeSettingsPatchSchema,
   weightSchema,
   type Route,
 } from './model';
@@ -59,16 +60,18 @@ export const commands = {
       host: hostSchema,
       path: pathSchema.default('/'),
       algorithm: algorithmSchema.default('round-robin'),
+      settings: routeSettingsPatchSchema.default({}),
       backends: z.array(newBackendSchema).max(256).default([]),
     }),
   }),
   'routes.update': command<Route>()({
-    summary: "Change a route's host, path prefix or algorithm.",
+    summary: "Change a route's host, path prefix, algorithm or settings (only those given).",
     input: z.strictObject({
       id: idSchema,
       host: hostSchema.optional(),
       path: pathSchema.optional(),
       algorithm: algorithmSchema.optional(),
+      settings: routeSettingsPatchSchema.optional(),
     }),
   }),
   'routes.delete': command<{ id: number }>()({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { algorithms } from './algorithms';
+import { algorithms, hashKeySources } from './algorithms';
 
-export { algorithms, algorithmDescriptions, type Algorithm } from './algorithms';
+export { algorithms, algorithmDescriptions, hashKeySources, type Algorithm } from './algorithms';
 
 // Hostnames follow RFC 1123 labels; a route may also use one leading `*.`
 // label, matched like nginx's `server_name *.example.org` (any depth).
@@ -91,6 +91,47 @@ export const weightSchema = z
 
 export const idSchema = z.number({ error: 'An id is a positive whole number.' }).int().positive();
 
+const headerName = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'A header or cookie name is 1 to 64 letters, digits or -_.');
+
+/**
+ * Per-route behaviour with documented defaults. Stored as one JSON column
+ * and parsed through this schema on read, so a new setting needs no
+ * migration and old rows get its default.
+ */
+const settingsShape = {
+  /** consistent-hash: where the key comes from; a request without it falls back to round-robin. */
+  hashKey: z
+    .strictObject({ source: z.enum(hashKeySources), name: headerName.optional() })
+    .refine((key) => key.source === 'path' || key.name !== undefined, {
+      message: 'Name the header or cookie whose value picks the backend.',
+      path: ['name'],
+    }),
+};
+
+const settingsDefaults = {
+  hashKey: { source: 'path' },
+} satisfies { [K in keyof typeof settingsShape]: z.input<(typeof settingsShape)[K]> };
+
+export const routeSettingsSchema = z.object(
+  Object.fromEntries(
+    Object.entries(settingsShape).map(([key, schema]) => [key, schema.default(settingsDefaults[key as keyof typeof settingsDefaults] as never)]),
+  ) as { [K in keyof typeof settingsShape]: z.ZodDefault<(typeof settingsShape)[K]> },
+);
+export type RouteSettings = z.infer<typeof routeSettingsSchema>;
+export const defaultRouteSettings: RouteSettings = routeSettingsSchema.parse({});
+
+/** What a create or update may send: any subset of settings, nothing unknown. */
+export const routeSettingsPatchSchema = z.strictObject(
+  Object.fromEntries(Object.entries(settingsShape).map(([key, schema]) => [key, schema.optional()])) as {
+    [K in keyof typeof settingsShape]: z.ZodOptional<(typeof settingsShape)[K]>;
+  },
+);
+export type RouteSettingsPatch = z.infer<typeof routeSettingsPatchSchema>;
+
 export const backendSchema = z.object({
   id: z.number(),
   routeId: z.number(),
@@ -105,6 +146,7 @@ export const routeSchema = z.object({
   host: z.string(),
   path: z.string(),
   algorithm: algorithmSchema,
+  settings: routeSettingsSchema,
   backends: z.array(backendSchema),
 });
 export type Route = z.infer<typeof routeSchema>;

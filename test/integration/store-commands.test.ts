@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
+import { defaultRouteSettings } from '../../src/shared/model';
 import { must, startCore, tempDir } from '../helpers/core';
 
 describe('commands against a real SQLite store', () => {
@@ -60,6 +61,16 @@ describe('commands against a real SQLite store', () => {
     });
     expect(await core.execute('routes.create', 'not an object')).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
     expect(await must(core.run('routes.list', {}))).toEqual(before);
+  });
+
+  it('stores route settings with defaults and merges updates into them', async () => {
+    const route = await must(core.run('routes.create', { host: 'settings.localhost', algorithm: 'consistent-hash' }));
+    expect(route.settings).toEqual(defaultRouteSettings);
+    const updated = await must(
+      core.run('routes.update', { id: route.id, settings: { hashKey: { source: 'header', name: 'X-Tenant' } } }),
+    );
+    expect(updated.settings.hashKey).toEqual({ source: 'header', name: 'x-tenant' });
+    expect(updated.algorithm).toBe('consistent-hash');
   });
 
   it('emits config.changed with the new routes after each write', async () => {

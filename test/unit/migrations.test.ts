@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/main/core/store/database';
 import { migrations, type Migration } from '../../src/main/core/store/migrations';
+import { RouteRepository } from '../../src/main/core/store/route-repository';
+import { defaultRouteSettings } from '../../src/shared/model';
 import { tempDir } from '../helpers/core';
 
 const dirs: { remove(): void }[] = [];
@@ -40,6 +42,24 @@ describe('store migrations', () => {
     expect(upgraded.pragma('user_version', { simple: true })).toBe(2);
     expect(upgraded.prepare('SELECT a, b FROM t').all()).toEqual([{ a: 'kept', b: 'x' }]);
     upgraded.close();
+  });
+
+  it('upgrades a version-1 database with routes to the current schema, giving old routes default settings', () => {
+    const file = dbFile();
+    openDatabase(file, { migrations: migrations.slice(0, 1) }).close();
+    const v1 = new Database(file);
+    v1.prepare("INSERT INTO routes (host, path, algorithm) VALUES ('old.localhost', '/', 'round-robin')").run();
+    v1.close();
+
+    const db = openDatabase(file);
+    expect(db.pragma('user_version', { simple: true })).toBe(latest);
+    expect(new RouteRepository(db).list()).toEqual([
+      expect.objectContaining({ host: 'old.localhost', settings: defaultRouteSettings, backends: [] }),
+    ]);
+    // A hand-edited, broken settings value falls back to the defaults instead of failing start-up.
+    db.prepare("UPDATE routes SET settings = '{\"hashKey\":{\"source\":\"nope\"}}'").run();
+    expect(new RouteRepository(db).list()[0]!.settings).toEqual(defaultRouteSettings);
+    db.close();
   });
 
   it('rolls back a failing migration step and leaves the previous version intact', () => {

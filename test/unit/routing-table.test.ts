@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildRoutingTable } from '../../src/main/core/engine/routing-table';
-import type { Route } from '../../src/shared/model';
+import { defaultRouteSettings, type Route } from '../../src/shared/model';
 
 let nextId = 1;
 function route(host: string, path = '/', backends: { url: string; enabled?: boolean }[] = []): Route {
@@ -10,6 +10,7 @@ function route(host: string, path = '/', backends: { url: string; enabled?: bool
     host,
     path,
     algorithm: 'round-robin',
+    settings: defaultRouteSettings,
     backends: backends.map((b, i) => ({ id: id * 100 + i, routeId: id, url: b.url, weight: 1, enabled: b.enabled ?? true })),
   };
 }

@@ -67,8 +67,21 @@ describe('command input validation', () => {
       host: 'demo.localhost',
       path: '/',
       algorithm: 'round-robin',
+      settings: {},
       backends: [{ url: 'http://127.0.0.1:3000', weight: 1, enabled: true }],
     });
+  });
+
+  it('checks route settings: a header or cookie key needs its name, unknown settings are refused', () => {
+    expect(() =>
+      validate(commands['routes.create'].input, { host: 'a.localhost', settings: { hashKey: { source: 'header' } } }),
+    ).toThrow(expect.objectContaining({ field: 'settings.hashKey.name', message: expect.stringMatching(/Name the header or cookie/) }));
+    expect(() => validate(commands['routes.update'].input, { id: 1, settings: { stickyness: true } })).toThrow(
+      expect.objectContaining({ field: 'settings', message: 'Unknown field: stickyness.' }),
+    );
+    expect(
+      validate(commands['routes.update'].input, { id: 1, settings: { hashKey: { source: 'cookie', name: 'Session' } } }).settings,
+    ).toEqual({ hashKey: { source: 'cookie', name: 'session' } });
   });
 
   it('names the field at fault, down to the backend index', () => {

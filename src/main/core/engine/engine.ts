@@ -4,8 +4,8 @@ import type { ListenerStatus } from '../../../shared/commands';
 import type { Route } from '../../../shared/model';
 import { closeServer, listenAll } from '../listen';
 import { createProxyHandler } from './proxy-handler';
-import type { RoundRobinState } from './round-robin';
 import { buildRoutingTable, type RoutingTable } from './routing-table';
+import { RuntimeState } from './runtime-state';
 import { UpstreamAgents } from './upstream-agents';
 
 export interface EngineListenOptions {
@@ -21,26 +21,21 @@ export interface EngineListenOptions {
  */
 export class Engine {
   private table: RoutingTable = buildRoutingTable([], 0);
-  private readonly cursors = new Map<number, RoundRobinState>();
+  private readonly runtime = new RuntimeState();
   private readonly agents = new UpstreamAgents();
   private servers: Server[] = [];
   private bound: ListenerStatus[] = [];
 
   apply(routes: Route[], revision: number): void {
     this.table = buildRoutingTable(routes, revision);
-    const routeIds = new Set(routes.map((r) => r.id));
-    for (const id of this.cursors.keys()) if (!routeIds.has(id)) this.cursors.delete(id);
+    this.runtime.retain(routes);
     this.agents.retain(new Set(routes.flatMap((r) => r.backends.map((b) => b.url))));
   }
 
   async listen(options: EngineListenOptions): Promise<ListenerStatus[]> {
     const handler = createProxyHandler({
       table: () => this.table,
-      roundRobin: (routeId) => {
-        let cursor = this.cursors.get(routeId);
-        if (!cursor) this.cursors.set(routeId, (cursor = { next: 0 }));
-        return cursor;
-      },
+      runtime: this.runtime,
       agents: this.agents,
       listenPort: () => this.bound[0]?.port ?? options.port,
     });

@@ -5,13 +5,14 @@ import { pipeline } from 'node:stream';
 import { sendErrorPage } from './error-pages';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
 import { hostFromHeader, pathFromTarget } from './host-header';
-import { pickRoundRobin, type RoundRobinState } from './round-robin';
+import { pickBackend } from './balancer';
 import type { CompiledRoute, RoutingTable, UpstreamTarget } from './routing-table';
+import type { RuntimeState } from './runtime-state';
 import type { UpstreamAgents } from './upstream-agents';
 
 export interface ProxyContext {
   table(): RoutingTable;
-  roundRobin(routeId: number): RoundRobinState;
+  runtime: RuntimeState;
   agents: UpstreamAgents;
   /** The listener's own port, for links on the unknown-host page. */
   listenPort(): number;
@@ -77,6 +78,8 @@ function forward(req: IncomingMessage, res: ServerResponse, route: CompiledRoute
     headers: upstreamRequestHeaders(req, 'http'),
     agent: ctx.agents.for(target),
   });
+  const end = ctx.runtime.begin(target.id);
+  res.once('close', end);
 
   upstream.on('response', (upstreamRes) => {
     res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, clientResponseHeaders(upstreamRes.rawHeaders));
@@ -99,7 +102,7 @@ export function createProxyHandler(ctx: ProxyContext) {
     const host = hostFromHeader(req.headers.host);
     const route = ctx.table().match(host, pathFromTarget(req.url ?? '/'));
     if (!route) return notFound(req, res, host, ctx);
-    const target = pickRoundRobin(route.candidates, ctx.roundRobin(route.id));
+    const target = pickBackend(req, route, ctx.runtime);
     if (!target) return noBackend(req, res, route);
     forward(req, res, route, target, ctx);
   };

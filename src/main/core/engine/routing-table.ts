@@ -1,4 +1,5 @@
-import type { Algorithm, Route } from '../../../shared/model';
+import type { Algorithm, Route, RouteSettings } from '../../../shared/model';
+import { HashRing } from './hash-ring';
 
 export interface UpstreamTarget {
   id: number;
@@ -14,9 +15,12 @@ export interface CompiledRoute {
   host: string;
   path: string;
   algorithm: Algorithm;
+  settings: RouteSettings;
   /** Backends that may receive traffic (enabled), in configured order. */
   candidates: UpstreamTarget[];
   backendCount: number;
+  /** Built once per table for consistent-hash routes. */
+  ring?: HashRing<UpstreamTarget>;
 }
 
 export interface RoutingTable {
@@ -45,13 +49,17 @@ function compileTarget(id: number, url: string, weight: number): UpstreamTarget 
 }
 
 function compileRoute(route: Route): CompiledRoute {
+  const candidates = route.backends.filter((b) => b.enabled).map((b) => compileTarget(b.id, b.url, b.weight));
   return {
     id: route.id,
     host: route.host,
     path: route.path,
     algorithm: route.algorithm,
-    candidates: route.backends.filter((b) => b.enabled).map((b) => compileTarget(b.id, b.url, b.weight)),
+    settings: route.settings,
+    candidates,
     backendCount: route.backends.length,
+    // Ring points derive from the URL, so a key keeps its backend across edits.
+    ...(route.algorithm === 'consistent-hash' ? { ring: new HashRing(candidates, (c) => c.url) } : {}),
   };
 }
 

@@ -32,6 +32,12 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    // Per-route settings as JSON parsed through routeSettingsSchema on read,
+    // so later settings arrive with their defaults and need no migration.
+    version: 2,
+    up: (db) => db.exec(`ALTER TABLE routes ADD COLUMN settings TEXT NOT NULL DEFAULT '{}'`),
+  },
 ];
 
 /**

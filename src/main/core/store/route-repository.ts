@@ -1,13 +1,38 @@
 import type Database from 'better-sqlite3';
 import type { ParsedCommandInput } from '../../../shared/commands';
 import { SwitchyardError } from '../../../shared/errors';
-import type { Algorithm, Backend, Route } from '../../../shared/model';
+import { routeSettingsSchema, type Algorithm, type Backend, type Route, type RouteSettings, type RouteSettingsPatch } from '../../../shared/model';
 
 interface RouteRow {
   id: number;
   host: string;
   path: string;
   algorithm: Algorithm;
+  settings: string;
+}
+
+/** Unreadable stored settings (a hand-edited file) fall back to defaults key by key. */
+function parseSettings(json: string): RouteSettings {
+  let stored: Record<string, unknown> = {};
+  try {
+    stored = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    // keep defaults
+  }
+  const whole = routeSettingsSchema.safeParse(stored);
+  if (whole.success) return whole.data;
+  const valid = Object.fromEntries(
+    Object.entries(stored).filter(([key, value]) => routeSettingsSchema.safeParse({ [key]: value }).success),
+  );
+  return routeSettingsSchema.parse(valid);
+}
+
+function mergeSettings(current: RouteSettings, patch: RouteSettingsPatch | undefined): string {
+  return JSON.stringify(routeSettingsSchema.parse({ ...current, ...patch }));
+}
+
+function toRoute(row: RouteRow, backends: Backend[]): Route {
+  return { id: row.id, host: row.host, path: row.path, algorithm: row.algorithm, settings: parseSettings(row.settings), backends };
 }
 
 interface BackendRow {
@@ -36,15 +61,15 @@ export class RouteRepository {
 
   constructor(private readonly db: Database.Database) {
     this.statements = {
-      routes: db.prepare<[], RouteRow>('SELECT id, host, path, algorithm FROM routes ORDER BY host, path'),
-      route: db.prepare<[number], RouteRow>('SELECT id, host, path, algorithm FROM routes WHERE id = ?'),
+      routes: db.prepare<[], RouteRow>('SELECT id, host, path, algorithm, settings FROM routes ORDER BY host, path'),
+      route: db.prepare<[number], RouteRow>('SELECT id, host, path, algorithm, settings FROM routes WHERE id = ?'),
       backends: db.prepare<[], BackendRow>('SELECT id, route_id, url, weight, enabled FROM backends ORDER BY id'),
       backendsOf: db.prepare<[number], BackendRow>(
         'SELECT id, route_id, url, weight, enabled FROM backends WHERE route_id = ? ORDER BY id',
       ),
       backend: db.prepare<[number], BackendRow>('SELECT id, route_id, url, weight, enabled FROM backends WHERE id = ?'),
-      insertRoute: db.prepare('INSERT INTO routes (host, path, algorithm) VALUES (?, ?, ?)'),
-      updateRoute: db.prepare('UPDATE routes SET host = ?, path = ?, algorithm = ? WHERE id = ?'),
+      insertRoute: db.prepare('INSERT INTO routes (host, path, algorithm, settings) VALUES (?, ?, ?, ?)'),
+      updateRoute: db.prepare('UPDATE routes SET host = ?, path = ?, algorithm = ?, settings = ? WHERE id = ?'),
       deleteRoute: db.prepare('DELETE FROM routes WHERE id = ?'),
       insertBackend: db.prepare('INSERT INTO backends (route_id, url, weight, enabled) VALUES (?, ?, ?, ?)'),
       updateBackend: db.prepare('UPDATE backends SET url = ?, weight = ?, enabled = ? WHERE id = ?'),
@@ -59,20 +84,23 @@ export class RouteRepository {
       list.push(toBackend(row));
       byRoute.set(row.route_id, list);
     }
-    return this.statements.routes.all().map((row) => ({ ...row, backends: byRoute.get(row.id) ?? [] }));
+    return this.statements.routes.all().map((row) => toRoute(row, byRoute.get(row.id) ?? []));
   }
 
   get(id: number): Route {
     const row = this.statements.route.get(id);
     if (!row) throw new SwitchyardError('ROUTE_NOT_FOUND', `There is no route with id ${id}; it may have been deleted.`, 'id');
-    return { ...row, backends: this.statements.backendsOf.all(id).map(toBackend) };
+    return toRoute(row, this.statements.backendsOf.all(id).map(toBackend));
   }
 
   create(input: ParsedCommandInput<'routes.create'>): Route {
     return this.db.transaction(() => {
       let id: number;
       try {
-        id = Number(this.statements.insertRoute.run(input.host, input.path, input.algorithm).lastInsertRowid);
+        id = Number(
+          this.statements.insertRoute.run(input.host, input.path, input.algorithm, mergeSettings(routeSettingsSchema.parse({}), input.settings))
+            .lastInsertRowid,
+        );
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         throw new SwitchyardError(
@@ -92,7 +120,13 @@ export class RouteRepository {
       const host = input.host ?? current.host;
       const path = input.path ?? current.path;
       try {
-        this.statements.updateRoute.run(host, path, input.algorithm ?? current.algorithm, input.id);
+        this.statements.updateRoute.run(
+          host,
+          path,
+          input.algorithm ?? current.algorithm,
+          mergeSettings(current.settings, input.settings),
+          input.id,
+        );
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         throw new SwitchyardError(

@@ -1,0 +1,49 @@
+import type { IncomingMessage } from 'node:http';
+import { cookieValue } from './cookies';
+import { clientAddress } from './forwarded-headers';
+import { pathFromTarget } from './host-header';
+import type { CompiledRoute, UpstreamTarget } from './routing-table';
+import type { RuntimeState } from './runtime-state';
+import { ipHash, leastConnections, randomTwoChoices, roundRobin, smoothWeightedRoundRobin } from './selection-policies';
+
+/** The consistent-hash key of a request, per the route's settings; undefined when the request lacks it. */
+export function hashKeyOf(req: IncomingMessage, route: CompiledRoute): string | undefined {
+  const key = route.settings.hashKey;
+  if (key.source === 'path') return pathFromTarget(req.url ?? '/');
+  if (key.source === 'cookie') return cookieValue(req.headers.cookie, key.name!);
+  const value = req.headers[key.name!];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+/**
+ * Picks the backend for one attempt. `tried` holds backends that already
+ * failed this request, so a retry goes elsewhere when another exists.
+ */
+export function pickBackend(
+  req: IncomingMessage,
+  route: CompiledRoute,
+  runtime: RuntimeState,
+  tried?: ReadonlySet<number>,
+): UpstreamTarget | undefined {
+  const all = route.candidates;
+  const candidates = tried?.size ? all.filter((c) => !tried.has(c.id)) : all;
+  if (candidates.length === 0) return undefined;
+  const state = runtime.selectionFor(route.id);
+  switch (route.algorithm) {
+    case 'round-robin':
+      return roundRobin(candidates, state);
+    case 'weighted-round-robin':
+      return smoothWeightedRoundRobin(candidates, state);
+    case 'least-connections':
+      return leastConnections(candidates, runtime.active, state);
+    case 'random-two-choices':
+      return randomTwoChoices(candidates, runtime.active);
+    case 'ip-hash':
+      return ipHash(candidates, clientAddress(req));
+    case 'consistent-hash': {
+      const key = hashKeyOf(req, route);
+      const hit = key === undefined ? undefined : route.ring?.pick(key);
+      return hit && candidates.includes(hit) ? hit : roundRobin(candidates, state);
+    }
+  }
+}
