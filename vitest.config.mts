@@ -8,5 +8,6 @@ export default defineConfig({
     // Integration and e2e tests open real sockets and start Chromium; on a
     // 2-core machine more than two workers only adds contention.
     maxWorkers: 2,
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
