@@ -102,6 +102,13 @@ const headerName = z
  * and parsed through this schema on read, so a new setting needs no
  * migration and old rows get its default.
  */
+const milliseconds = (what: string, max: number) =>
+  z
+    .number({ error: `${what} is a number of milliseconds.` })
+    .int(`${what} is a whole number of milliseconds.`)
+    .min(1, `${what} is at least 1 ms.`)
+    .max(max, `${what} is at most ${max} ms.`);
+
 const settingsShape = {
   /** consistent-hash: where the key comes from; a request without it falls back to round-robin. */
   hashKey: z
@@ -110,15 +117,45 @@ const settingsShape = {
       message: 'Name the header or cookie whose value picks the backend.',
       path: ['name'],
     }),
+  /** Remove the route's path prefix before forwarding (`/api/users` → `/users`). */
+  stripPrefix: z.boolean(),
+  /**
+   * Send the backend's host:port as Host instead of the client's (nginx's
+   * default would be $proxy_host; we keep $host by default because
+   * multi-tenant dev servers route on it, and many others need the rewrite).
+   */
+  rewriteHost: z.boolean(),
+  /** Add X-Switchyard-Backend to responses, naming the backend that served them. */
+  backendHeader: z.boolean(),
+  /** Further attempts on other backends when one fails before answering (nginx proxy_next_upstream_tries − 1). */
+  retries: z.number({ error: 'Retries is a whole number from 0 to 10.' }).int().min(0).max(10),
+  connectTimeoutMs: milliseconds('The connect timeout', 600_000),
+  /** From the request fully sent to the response's headers (Go's ResponseHeaderTimeout). */
+  responseHeaderTimeoutMs: milliseconds('The response header timeout', 3_600_000),
+  /** Longest silence on an upstream connection once the response has started (nginx proxy_read_timeout). */
+  idleTimeoutMs: milliseconds('The idle timeout', 3_600_000),
 };
 
+// Documented defaults. Local backends answer connects at once, so a 5 s
+// connect timeout only ever fires on a firewalled or wrong address; the
+// others are nginx's 60 s.
 const settingsDefaults = {
   hashKey: { source: 'path' },
+  stripPrefix: false,
+  rewriteHost: false,
+  backendHeader: true,
+  retries: 2,
+  connectTimeoutMs: 5_000,
+  responseHeaderTimeoutMs: 60_000,
+  idleTimeoutMs: 60_000,
 } satisfies { [K in keyof typeof settingsShape]: z.input<(typeof settingsShape)[K]> };
 
 export const routeSettingsSchema = z.object(
   Object.fromEntries(
-    Object.entries(settingsShape).map(([key, schema]) => [key, schema.default(settingsDefaults[key as keyof typeof settingsDefaults] as never)]),
+    Object.entries(settingsShape).map(([key, schema]) => [
+      key,
+      (schema as z.ZodType).default(settingsDefaults[key as keyof typeof settingsDefaults] as never),
+    ]),
   ) as { [K in keyof typeof settingsShape]: z.ZodDefault<(typeof settingsShape)[K]> },
 );
 export type RouteSettings = z.infer<typeof routeSettingsSchema>;
@@ -126,7 +163,7 @@ export const defaultRouteSettings: RouteSettings = routeSettingsSchema.parse({})
 
 /** What a create or update may send: any subset of settings, nothing unknown. */
 export const routeSettingsPatchSchema = z.strictObject(
-  Object.fromEntries(Object.entries(settingsShape).map(([key, schema]) => [key, schema.optional()])) as {
+  Object.fromEntries(Object.entries(settingsShape).map(([key, schema]) => [key, (schema as z.ZodType).optional()])) as {
     [K in keyof typeof settingsShape]: z.ZodOptional<(typeof settingsShape)[K]>;
   },
 );

@@ -59,6 +59,38 @@ describe('headers sent to the backend and back', () => {
     expect(headers['x-forwarded-host']).toBe('echo.localhost');
   });
 
+  it('adds Via and X-Forwarded-Port both ways, and names the backend in the response', async () => {
+    const port = proxyPort(core);
+    const res = await request(port, 'echo.localhost', '/', { headers: { via: '1.0 corporate-proxy' } });
+    const { headers } = JSON.parse(res.body);
+    expect(headers.via).toBe('1.0 corporate-proxy, 1.1 switchyard');
+    expect(headers['x-forwarded-port']).toBe(String(port));
+    expect(res.headers.via).toBe('1.1 switchyard');
+    expect(res.headers['x-switchyard-backend']).toBe(echo.url);
+
+    const route = (await must(core.run('routes.list', {})))[0]!;
+    await must(core.run('routes.update', { id: route.id, settings: { backendHeader: false } }));
+    expect((await request(port, 'echo.localhost')).headers['x-switchyard-backend']).toBeUndefined();
+    await must(core.run('routes.update', { id: route.id, settings: { backendHeader: true } }));
+  });
+
+  it('strips the path prefix and rewrites Host to the backend when the route says so', async () => {
+    const route = await must(
+      core.run('routes.create', { host: 'echo.localhost', path: '/api', settings: { stripPrefix: true, rewriteHost: true }, backends: [{ url: echo.url }] }),
+    );
+    const seen = async (path: string) => {
+      await request(proxyPort(core), 'echo.localhost', path);
+      return echo.requests.at(-1)!;
+    };
+    expect((await seen('/api/users?id=7')).url).toBe('/users?id=7');
+    expect((await seen('/api')).url).toBe('/');
+    expect((await seen('/api?x=1')).url).toBe('/?x=1');
+    const last = await seen('/api/x');
+    expect(last.headers.host).toBe(new URL(echo.url).host);
+    expect(last.headers['x-forwarded-host']).toBe('echo.localhost');
+    await must(core.run('routes.delete', { id: route.id }));
+  });
+
   it('strips hop-by-hop response headers and keeps repeated Set-Cookie headers', async () => {
     const res = await request(proxyPort(core), 'echo.localhost');
     expect(res.headers['set-cookie']).toEqual(['a=1', 'b=2']);

@@ -19,6 +19,8 @@ export interface CoreOptions {
   httpPort?: number;
   /** Listen addresses; loopback unless the user opts in to more. */
   httpAddresses?: readonly string[];
+  requestHeaderTimeoutMs?: number;
+  maxHeaderBytes?: number;
   nativeBinding?: string;
   log?: (line: string) => void;
 }
@@ -61,6 +63,8 @@ export class Core {
       await core.engine.listen({
         addresses: options.httpAddresses ?? loopbackAddresses,
         port: options.httpPort ?? defaultHttpPort,
+        requestHeaderTimeoutMs: options.requestHeaderTimeoutMs,
+        maxHeaderBytes: options.maxHeaderBytes,
       });
       return core;
     } catch (error) {

@@ -26,9 +26,13 @@ export function pickBackend(
   tried?: ReadonlySet<number>,
 ): UpstreamTarget | undefined {
   const all = route.candidates;
-  const candidates = tried?.size ? all.filter((c) => !tried.has(c.id)) : all;
+  const retrying = tried !== undefined && tried.size > 0;
+  const candidates = retrying ? all.filter((c) => !tried.has(c.id)) : all;
   if (candidates.length === 0) return undefined;
-  const state = runtime.selectionFor(route.id);
+  // A retry picks among the rest from a copy of the state, so a failing
+  // backend does not reset the rotation every other request relies on.
+  const shared = runtime.selectionFor(route.id);
+  const state = retrying ? { cursor: shared.cursor, current: new Map(shared.current) } : shared;
   switch (route.algorithm) {
     case 'round-robin':
       return roundRobin(candidates, state);

@@ -11,6 +11,10 @@ import { UpstreamAgents } from './upstream-agents';
 export interface EngineListenOptions {
   addresses: readonly string[];
   port: number;
+  /** Time a client has to send its request headers: stops slowloris. Default 30 s. */
+  requestHeaderTimeoutMs?: number;
+  /** Largest request head accepted (431 beyond). Default 16 KiB, Node's and close to nginx's 4×8k. */
+  maxHeaderBytes?: number;
 }
 
 /**
@@ -39,6 +43,7 @@ export class Engine {
       agents: this.agents,
       listenPort: () => this.bound[0]?.port ?? options.port,
     });
+    const headerTimeout = options.requestHeaderTimeoutMs ?? 30_000;
     const { servers, bound } = await listenAll(
       () =>
         http.createServer(
@@ -46,7 +51,9 @@ export class Engine {
             // Bodies may stream for minutes (uploads, SSE); only the header
             // phase is timed, which is what stops slowloris.
             requestTimeout: 0,
-            headersTimeout: 30_000,
+            headersTimeout: headerTimeout,
+            connectionsCheckingInterval: Math.min(1_000, headerTimeout),
+            maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
             keepAliveTimeout: 5_000,
           },
           handler,
@@ -58,6 +65,11 @@ export class Engine {
     this.servers = servers;
     this.bound = bound.map((b) => ({ kind: 'http', ...b }));
     return this.bound;
+  }
+
+  /** Passive failures seen for a backend since it was configured. */
+  failureCount(backendId: number): number {
+    return this.runtime.failureCount(backendId);
   }
 
   listeners(): ListenerStatus[] {

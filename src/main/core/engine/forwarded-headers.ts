@@ -1,24 +1,38 @@
 import type { IncomingMessage } from 'node:http';
 import { stripHopByHop } from './hop-headers';
+import type { UpstreamTarget } from './routing-table';
 
 // Set by the proxy after stripping, so a client cannot remove them by naming
-// them in Connection, nor spoof Proto/Host. X-Forwarded-For is appended to,
-// like nginx's $proxy_add_x_forwarded_for.
-const proxySet = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
+// them in Connection, nor spoof Proto/Host/Port. X-Forwarded-For and Via are
+// appended to, like nginx's $proxy_add_x_forwarded_for.
+const proxySet = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'via']);
+const proxySetWithHost = new Set([...proxySet, 'host']);
+
+const via = '1.1 switchyard';
 
 export function clientAddress(req: IncomingMessage): string {
   const address = req.socket.remoteAddress ?? '';
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
+const appended = (prior: string | string[] | undefined, value: string) =>
+  prior === undefined ? value : `${Array.isArray(prior) ? prior.join(', ') : prior}, ${value}`;
+
+export interface UpstreamHeaderOptions {
+  proto: 'http' | 'https';
+  /** Send the backend's own host:port as Host. */
+  rewriteHost: boolean;
+}
+
 /** The request headers sent upstream, as a flat raw-header list. */
-export function upstreamRequestHeaders(req: IncomingMessage, proto: 'http' | 'https'): string[] {
-  const headers = stripHopByHop(req.rawHeaders, proxySet);
-  const prior = req.headers['x-forwarded-for'];
-  const client = clientAddress(req);
-  headers.push('X-Forwarded-For', prior ? `${prior}, ${client}` : client);
-  headers.push('X-Forwarded-Proto', proto);
+export function upstreamRequestHeaders(req: IncomingMessage, target: UpstreamTarget, options: UpstreamHeaderOptions): string[] {
+  const headers = stripHopByHop(req.rawHeaders, options.rewriteHost ? proxySetWithHost : proxySet);
+  if (options.rewriteHost) headers.push('Host', target.hostport);
+  headers.push('X-Forwarded-For', appended(req.headers['x-forwarded-for'], clientAddress(req)));
+  headers.push('X-Forwarded-Proto', options.proto);
   if (req.headers.host) headers.push('X-Forwarded-Host', req.headers.host);
+  headers.push('X-Forwarded-Port', String(req.socket.localPort ?? ''));
+  headers.push('Via', appended(req.headers.via, via));
   // The body's framing is hop-by-hop, but a chunked body without a length
   // must stay chunked or Node would send it unframed (e.g. on GET).
   if (req.headers['transfer-encoding'] !== undefined && req.headers['content-length'] === undefined) {
@@ -28,6 +42,13 @@ export function upstreamRequestHeaders(req: IncomingMessage, proto: 'http' | 'ht
 }
 
 /** The response headers sent to the client. */
-export function clientResponseHeaders(rawHeaders: readonly string[]): string[] {
-  return stripHopByHop(rawHeaders);
+export function clientResponseHeaders(rawHeaders: readonly string[], backend: string | undefined): string[] {
+  const headers = stripHopByHop(rawHeaders, viaOnly);
+  let prior: string | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === 'via') prior = appended(prior, rawHeaders[i + 1]!);
+  headers.push('Via', appended(prior, via));
+  if (backend) headers.push('X-Switchyard-Backend', backend);
+  return headers;
 }
+
+const viaOnly = new Set(['via', 'x-switchyard-backend']);

@@ -1,11 +1,13 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
+import { pickBackend } from './balancer';
 import { sendErrorPage } from './error-pages';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
 import { hostFromHeader, pathFromTarget } from './host-header';
-import { pickBackend } from './balancer';
+import { upstreamTarget } from './path-rewrite';
+import { classifyFailure, mayRetry } from './retries';
 import type { CompiledRoute, RoutingTable, UpstreamTarget } from './routing-table';
 import type { RuntimeState } from './runtime-state';
 import type { UpstreamAgents } from './upstream-agents';
@@ -50,51 +52,158 @@ function noBackend(req: IncomingMessage, res: ServerResponse, route: CompiledRou
   });
 }
 
-function badGateway(req: IncomingMessage, res: ServerResponse, route: CompiledRoute, target: UpstreamTarget, error: Error) {
-  const code = (error as NodeJS.ErrnoException).code;
-  const reason =
-    code === 'ECONNREFUSED'
-      ? 'nothing is listening there (connection refused). Is the dev server running?'
-      : `${code ?? error.message}.`;
-  sendErrorPage(req, res, {
-    status: 502,
-    title: 'Backend unreachable',
-    lines: [`The route ${routeLabel(route)} sent this request to ${target.url}, but ${reason}`],
-  });
+function describeError(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return 'nothing is listening there (connection refused). Is the dev server running?';
+    case 'CONNECT_TIMEOUT':
+    case 'RESPONSE_HEADER_TIMEOUT':
+      return `${error.message}.`;
+    case 'ECONNRESET':
+      return 'it closed the connection before answering (connection reset).';
+    default:
+      return `${error.code ?? error.message}.`;
+  }
+}
+
+function timeoutError(code: string, message: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(message), { code });
 }
 
 /**
- * Sends the request to `target` and streams the answer back. Both bodies are
- * piped (backpressure, no buffering); whichever side goes away first takes
- * the other down so neither leaks.
+ * One client request: attempts on successive backends until one answers or
+ * retries run out. Both bodies are piped (backpressure, no buffering);
+ * whichever side goes away first takes the other down so neither leaks.
  */
-function forward(req: IncomingMessage, res: ServerResponse, route: CompiledRoute, target: UpstreamTarget, ctx: ProxyContext) {
-  const transport = target.protocol === 'https:' ? https : http;
-  const upstream = transport.request({
-    host: target.hostname,
-    port: target.port,
-    method: req.method,
-    path: req.url,
-    headers: upstreamRequestHeaders(req, 'http'),
-    agent: ctx.agents.for(target),
-  });
-  const end = ctx.runtime.begin(target.id);
-  res.once('close', end);
+class Exchange {
+  private readonly tried = new Set<number>();
+  private readonly failures: string[] = [];
+  private readonly hasBody: boolean;
+  private upstream: ClientRequest | undefined;
+  private reconnected = false;
 
-  upstream.on('response', (upstreamRes) => {
-    res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, clientResponseHeaders(upstreamRes.rawHeaders));
-    // pipeline destroys the client response if the backend aborts mid-body,
-    // so a truncated body is never presented as complete.
-    pipeline(upstreamRes, res, () => {});
-  });
-  upstream.on('error', (error) => {
-    if (res.headersSent) res.destroy(error);
-    else badGateway(req, res, route, target, error);
-  });
-  res.on('close', () => {
-    if (!res.writableFinished) upstream.destroy();
-  });
-  req.pipe(upstream);
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly route: CompiledRoute,
+    private readonly ctx: ProxyContext,
+  ) {
+    const length = req.headers['content-length'];
+    this.hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+    res.once('close', () => {
+      // The client went away first: stop work on the backend too.
+      if (!res.writableFinished) this.upstream?.destroy();
+    });
+  }
+
+  attempt(target: UpstreamTarget, freshConnection = false): void {
+    const { req, res, route, ctx } = this;
+    const settings = route.settings;
+    this.tried.add(target.id);
+    const upstream = (target.protocol === 'https:' ? https : http).request({
+      host: target.hostname,
+      port: target.port,
+      method: req.method,
+      path: upstreamTarget(req.url ?? '/', route.path, settings.stripPrefix),
+      headers: upstreamRequestHeaders(req, target, { proto: 'http', rewriteHost: settings.rewriteHost }),
+      agent: freshConnection ? false : ctx.agents.for(target),
+    });
+    this.upstream = upstream;
+    const end = ctx.runtime.begin(target.id);
+    let bodyStarted = false;
+    let headerTimer: NodeJS.Timeout | undefined;
+
+    const sendBody = () => {
+      if (!this.hasBody) {
+        upstream.end();
+        return;
+      }
+      bodyStarted = true;
+      req.pipe(upstream);
+    };
+    upstream.once('socket', (socket) => {
+      // The body waits for a connected socket, so a failed connect leaves it
+      // unread and the request can go to another backend whatever its method.
+      if (!socket.connecting) return sendBody();
+      const timer = setTimeout(
+        () => upstream.destroy(timeoutError('CONNECT_TIMEOUT', `it did not accept a connection within ${settings.connectTimeoutMs} ms`)),
+        settings.connectTimeoutMs,
+      );
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        sendBody();
+      });
+      upstream.once('close', () => clearTimeout(timer));
+    });
+    upstream.once('finish', () => {
+      headerTimer = setTimeout(
+        () =>
+          upstream.destroy(
+            timeoutError('RESPONSE_HEADER_TIMEOUT', `it sent no response headers within ${settings.responseHeaderTimeoutMs} ms`),
+          ),
+        settings.responseHeaderTimeoutMs,
+      );
+    });
+
+    upstream.once('response', (upstreamRes) => {
+      clearTimeout(headerTimer);
+      upstream.setTimeout(settings.idleTimeoutMs, () =>
+        upstream.destroy(timeoutError('IDLE_TIMEOUT', `no data for ${settings.idleTimeoutMs} ms`)),
+      );
+      res.writeHead(
+        upstreamRes.statusCode ?? 502,
+        upstreamRes.statusMessage,
+        clientResponseHeaders(upstreamRes.rawHeaders, settings.backendHeader ? target.url : undefined),
+      );
+      // pipeline destroys the client response if the backend aborts mid-body,
+      // so a truncated body is never presented as complete.
+      pipeline(upstreamRes, res, end);
+    });
+    upstream.once('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(headerTimer);
+      end();
+      if (res.headersSent || res.destroyed) {
+        res.destroy(error);
+        return;
+      }
+      req.unpipe(upstream);
+      const question = {
+        method: req.method ?? 'GET',
+        failure: classifyFailure(error),
+        bodyConsumed: this.hasBody && bodyStarted,
+        responseStarted: false,
+        attempts: this.tried.size,
+        retries: settings.retries,
+      };
+      // A pooled connection the backend had just closed as idle says nothing
+      // about the backend: go again on a fresh connection to the same one.
+      if (upstream.reusedSocket && question.failure === 'reset' && !this.reconnected && mayRetry({ ...question, attempts: 0 })) {
+        this.reconnected = true;
+        this.attempt(target, true);
+        return;
+      }
+      ctx.runtime.recordFailure(target.id);
+      this.failures.push(`${target.url}: ${describeError(error)}`);
+      const retry = mayRetry(question);
+      const next = retry ? pickBackend(req, route, ctx.runtime, this.tried) : undefined;
+      if (next) this.attempt(next);
+      else this.badGateway();
+    });
+  }
+
+  private badGateway(): void {
+    const label = routeLabel(this.route);
+    sendErrorPage(this.req, this.res, {
+      status: 502,
+      title: 'Backend unreachable',
+      lines: [
+        this.failures.length === 1
+          ? `The route ${label} sent this request to ${this.failures[0]!.replace(/: /, ', but ')}`
+          : `The route ${label} tried ${this.failures.length} backends and none answered:`,
+        ...(this.failures.length > 1 ? this.failures : []),
+      ],
+    });
+  }
 }
 
 export function createProxyHandler(ctx: ProxyContext) {
@@ -104,6 +213,6 @@ export function createProxyHandler(ctx: ProxyContext) {
     if (!route) return notFound(req, res, host, ctx);
     const target = pickBackend(req, route, ctx.runtime);
     if (!target) return noBackend(req, res, route);
-    forward(req, res, route, target, ctx);
+    new Exchange(req, res, route, ctx).attempt(target);
   };
 }

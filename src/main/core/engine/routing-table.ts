@@ -7,6 +7,8 @@ export interface UpstreamTarget {
   protocol: 'http:' | 'https:';
   hostname: string;
   port: number;
+  /** For a rewritten Host header: IPv6 literals bracketed. */
+  hostport: string;
   weight: number;
 }
 
@@ -44,6 +46,7 @@ function compileTarget(id: number, url: string, weight: number): UpstreamTarget 
     // URL keeps IPv6 literals bracketed; sockets want them bare.
     hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: Number(parsed.port),
+    hostport: parsed.host,
     weight,
   };
 }

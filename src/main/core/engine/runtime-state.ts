@@ -9,6 +9,7 @@ import { newSelectionState, type SelectionState } from './selection-policies';
 export class RuntimeState {
   private readonly selection = new Map<number, SelectionState>();
   private readonly inFlight = new Map<number, number>();
+  private readonly failures = new Map<number, number>();
 
   selectionFor(routeId: number): SelectionState {
     let state = this.selection.get(routeId);
@@ -31,9 +32,20 @@ export class RuntimeState {
     };
   }
 
+  /** A connect error, reset or timeout seen on real traffic (passive health). */
+  recordFailure(backendId: number): void {
+    this.failures.set(backendId, this.failureCount(backendId) + 1);
+  }
+
+  failureCount(backendId: number): number {
+    return this.failures.get(backendId) ?? 0;
+  }
+
   /** Drops state of routes that no longer exist; in-flight counts drain by themselves. */
   retain(routes: readonly Route[]): void {
     const ids = new Set(routes.map((r) => r.id));
     for (const id of this.selection.keys()) if (!ids.has(id)) this.selection.delete(id);
+    const backendIds = new Set(routes.flatMap((r) => r.backends.map((b) => b.id)));
+    for (const id of this.failures.keys()) if (!backendIds.has(id)) this.failures.delete(id);
   }
 }
