@@ -3,7 +3,8 @@ import type { Server } from 'node:http';
 import type { ListenerStatus } from '../../../shared/commands';
 import type { Route } from '../../../shared/model';
 import { closeServer, listenAll } from '../listen';
-import { createProxyHandler } from './proxy-handler';
+import { createProxyHandler, type ProxyContext } from './proxy-handler';
+import { createUpgradeHandler } from './upgrade-proxy';
 import { buildRoutingTable, type RoutingTable } from './routing-table';
 import { RuntimeState } from './runtime-state';
 import { UpstreamAgents } from './upstream-agents';
@@ -37,16 +38,18 @@ export class Engine {
   }
 
   async listen(options: EngineListenOptions): Promise<ListenerStatus[]> {
-    const handler = createProxyHandler({
+    const context: ProxyContext = {
       table: () => this.table,
       runtime: this.runtime,
       agents: this.agents,
       listenPort: () => this.bound[0]?.port ?? options.port,
-    });
+    };
+    const handler = createProxyHandler(context);
+    const upgrade = createUpgradeHandler(context);
     const headerTimeout = options.requestHeaderTimeoutMs ?? 30_000;
     const { servers, bound } = await listenAll(
-      () =>
-        http.createServer(
+      () => {
+        const server = http.createServer(
           {
             // Bodies may stream for minutes (uploads, SSE); only the header
             // phase is timed, which is what stops slowloris.
@@ -57,7 +60,10 @@ export class Engine {
             keepAliveTimeout: 5_000,
           },
           handler,
-        ),
+        );
+        server.on('upgrade', upgrade);
+        return server;
+      },
       options.addresses,
       options.port,
       '--http-port',

@@ -1,0 +1,121 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { pickBackend } from './balancer';
+import { clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
+import { hostFromHeader, pathFromTarget } from './host-header';
+import { upstreamTarget } from './path-rewrite';
+import type { ProxyContext } from './proxy-handler';
+import { classifyFailure } from './retries';
+import type { CompiledRoute, UpstreamTarget } from './routing-table';
+
+// WebSocket and any other `Upgrade` (Vite/webpack HMR): balanced like other
+// requests, then the two sockets are spliced together. Either side ending or
+// failing destroys both, so nothing is left half-open.
+
+function rawResponse(status: number, reason: string, headers: readonly string[]): string {
+  let head = `HTTP/1.1 ${status} ${reason}\r\n`;
+  for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  return `${head}\r\n`;
+}
+
+function withoutContentLength(headers: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() !== 'content-length') out.push(headers[i]!, headers[i + 1]!);
+  return out;
+}
+
+function refuse(socket: Duplex, status: number, reason: string, message: string): void {
+  if (socket.destroyed) return;
+  const body = `${status} ${reason}\n${message}\n`;
+  socket.end(
+    rawResponse(status, reason, ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(Buffer.byteLength(body)), 'Connection', 'close']) + body,
+  );
+}
+
+function splice(client: Duplex, upstream: Duplex, onClose: () => void): void {
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    client.destroy();
+    upstream.destroy();
+    onClose();
+  };
+  for (const socket of [client, upstream]) {
+    socket.on('error', close);
+    socket.on('close', close);
+    socket.on('end', close);
+  }
+  client.pipe(upstream);
+  upstream.pipe(client);
+}
+
+function attempt(req: IncomingMessage, client: Duplex, head: Buffer, route: CompiledRoute, target: UpstreamTarget, ctx: ProxyContext, tried: Set<number>) {
+  tried.add(target.id);
+  const settings = route.settings;
+  const headers = upstreamRequestHeaders(req, target, { proto: 'http', rewriteHost: settings.rewriteHost });
+  headers.push('Connection', 'Upgrade', 'Upgrade', String(req.headers.upgrade));
+  const upstream = (target.protocol === 'https:' ? https : http).request({
+    host: target.hostname,
+    port: target.port,
+    method: req.method,
+    path: upstreamTarget(req.url ?? '/', route.path, settings.stripPrefix),
+    headers,
+    // Upgraded connections leave any pool, so they get their own.
+    agent: false,
+  });
+  const end = ctx.runtime.begin(target.id);
+  const connectTimer = setTimeout(() => upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'CONNECT_TIMEOUT' })), settings.connectTimeoutMs);
+  let upgraded = false;
+  client.once('close', () => {
+    if (!upgraded) upstream.destroy();
+  });
+
+  upstream.once('upgrade', (upstreamRes, upstreamSocket, upstreamHead) => {
+    clearTimeout(connectTimer);
+    upgraded = true;
+    const responseHeaders = clientResponseHeaders(upstreamRes.rawHeaders, settings.backendHeader ? target.url : undefined);
+    responseHeaders.push('Connection', 'Upgrade', 'Upgrade', String(upstreamRes.headers.upgrade ?? req.headers.upgrade));
+    client.write(rawResponse(101, upstreamRes.statusMessage || 'Switching Protocols', responseHeaders));
+    if (upstreamHead.length) client.write(upstreamHead);
+    if (head.length) upstreamSocket.write(head);
+    upstreamSocket.setKeepAlive(true, 30_000);
+    splice(client, upstreamSocket, end);
+  });
+  // The backend answered without upgrading (401, 404, 426...): pass its answer on.
+  upstream.once('response', (upstreamRes) => {
+    clearTimeout(connectTimer);
+    // The body is delimited by closing the connection, whatever its framing was.
+    const responseHeaders = withoutContentLength(clientResponseHeaders(upstreamRes.rawHeaders, settings.backendHeader ? target.url : undefined));
+    responseHeaders.push('Connection', 'close');
+    client.write(rawResponse(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage ?? '', responseHeaders));
+    upstreamRes.pipe(client);
+    upstreamRes.once('end', end);
+    upstreamRes.once('error', () => client.destroy());
+  });
+  upstream.once('error', (error: NodeJS.ErrnoException) => {
+    clearTimeout(connectTimer);
+    end();
+    ctx.runtime.recordFailure(target.id);
+    if (classifyFailure(error) === 'connect' && tried.size <= settings.retries) {
+      const next = pickBackend(req, route, ctx.runtime, tried);
+      if (next) return attempt(req, client, head, route, next, ctx, tried);
+    }
+    refuse(client, 502, 'Bad Gateway', `The route's backend ${target.url} could not be reached for this upgrade (${error.code ?? error.message}).`);
+  });
+  upstream.end();
+}
+
+export function createUpgradeHandler(ctx: ProxyContext) {
+  return (req: IncomingMessage, client: Duplex, head: Buffer): void => {
+    client.on('error', () => client.destroy());
+    const host = hostFromHeader(req.headers.host);
+    const route = ctx.table().match(host, pathFromTarget(req.url ?? '/'));
+    if (!route) return refuse(client, 404, 'Not Found', `Switchyard has no route for ${host}.`);
+    const target = pickBackend(req, route, ctx.runtime);
+    if (!target) return refuse(client, 503, 'Service Unavailable', `The route for ${host} has no backend switched on.`);
+    attempt(req, client, head, route, target, ctx, new Set());
+  };
+}

@@ -1,0 +1,134 @@
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import type { Core } from '../../src/main/core/core';
+import { must, proxyPort, startCore, tempDir } from '../helpers/core';
+
+interface WsBackend {
+  url: string;
+  wss: WebSocketServer;
+  server: http.Server;
+  connections: Set<WebSocket>;
+  close(): Promise<void>;
+}
+
+async function wsBackend(name: string): Promise<WsBackend> {
+  const server = http.createServer((req, res) => res.end(`${name} http`));
+  const wss = new WebSocketServer({ noServer: true });
+  const connections = new Set<WebSocket>();
+  server.on('upgrade', (req, socket, head) => {
+    if (req.url === '/refuse') {
+      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nnot for you\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      connections.add(ws);
+      ws.on('close', () => connections.delete(ws));
+      ws.on('message', (data) => ws.send(`${name}: ${data}`));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    wss,
+    server,
+    connections,
+    close: () =>
+      new Promise((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const until = async (condition: () => boolean) => {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+function open(port: number, path = '/'): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers: { host: 'ws.localhost' } });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+const next = (ws: WebSocket) => new Promise<string>((resolve) => ws.once('message', (data) => resolve(String(data))));
+
+describe('WebSocket through the proxy', () => {
+  const dir = tempDir();
+  let core: Core;
+  let a: WsBackend;
+  let b: WsBackend;
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all([wsBackend('a'), wsBackend('b')]);
+    core = await startCore(dir.path);
+    await must(core.run('routes.create', { host: 'ws.localhost', backends: [{ url: a.url }, { url: b.url }] }));
+  });
+  afterAll(async () => {
+    await core.stop();
+    await Promise.all([a.close(), b.close()]);
+    dir.remove();
+  });
+
+  it('echoes messages both ways and balances connections like requests', async () => {
+    const first = await open(proxyPort(core));
+    const second = await open(proxyPort(core));
+    const replies = [next(first), next(second)];
+    first.send('hello');
+    second.send('hello');
+    expect((await Promise.all(replies)).sort()).toEqual(['a: hello', 'b: hello']);
+    for (let i = 0; i < 20; i++) {
+      const reply = next(first);
+      first.send(`m${i}`);
+      expect(await reply).toMatch(new RegExp(`^[ab]: m${i}$`));
+    }
+    first.close();
+    second.close();
+    await until(() => a.connections.size === 0 && b.connections.size === 0);
+  });
+
+  it('tears down the backend side when the client goes away', async () => {
+    const ws = await open(proxyPort(core));
+    await until(() => a.connections.size + b.connections.size === 1);
+    ws.terminate();
+    await until(() => a.connections.size + b.connections.size === 0);
+  });
+
+  it('tears down the client side when the backend goes away', async () => {
+    const ws = await open(proxyPort(core));
+    const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+    await until(() => a.connections.size + b.connections.size === 1);
+    for (const backendWs of [...a.connections, ...b.connections]) backendWs.terminate();
+    await closed;
+  });
+
+  it("passes a backend's refusal to upgrade on to the client", async () => {
+    const outcome = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${proxyPort(core)}/refuse`, { headers: { host: 'ws.localhost' } });
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      ws.once('open', () => reject(new Error('upgrade should have been refused')));
+      ws.once('error', () => {});
+    });
+    expect(outcome).toEqual({ status: 403, body: 'not for you\r\n' });
+  });
+
+  it('answers 404 to an upgrade for an unknown host', async () => {
+    const status = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${proxyPort(core)}/`, { headers: { host: 'nope.localhost' } });
+      ws.once('unexpected-response', (_req, res) => resolve(res.statusCode!));
+      ws.once('error', () => {});
+    });
+    expect(status).toBe(404);
+  });
+});
