@@ -134,6 +134,15 @@ const settingsShape = {
   responseHeaderTimeoutMs: milliseconds('The response header timeout', 3_600_000),
   /** Longest silence on an upstream connection once the response has started (nginx proxy_read_timeout). */
   idleTimeoutMs: milliseconds('The idle timeout', 3_600_000),
+  /** Keep a client on one backend: by an opaque cookie, or by client address. */
+  sticky: z.enum(['off', 'cookie', 'ip'], { error: 'Sticky sessions are off, cookie or ip.' }),
+  stickyCookie: headerName,
+  /** Token bucket: requests per second refilled, up to `rateLimitBurst` at once; 0 turns it off. */
+  rateLimitRps: z.number({ error: 'The rate limit is a number of requests per second (0 for none).' }).min(0).max(1_000_000),
+  rateLimitBurst: z.number({ error: 'The burst is a whole number of requests.' }).int().min(1).max(1_000_000),
+  rateLimitPer: z.enum(['ip', 'global'], { error: 'A rate limit applies per ip or global.' }),
+  /** gzip or br for compressible responses the backend sent uncompressed. */
+  compression: z.boolean(),
 };
 
 // Documented defaults. Local backends answer connects at once, so a 5 s
@@ -148,6 +157,12 @@ const settingsDefaults = {
   connectTimeoutMs: 5_000,
   responseHeaderTimeoutMs: 60_000,
   idleTimeoutMs: 60_000,
+  sticky: 'off',
+  stickyCookie: 'switchyard_sticky',
+  rateLimitRps: 0,
+  rateLimitBurst: 20,
+  rateLimitPer: 'ip',
+  compression: false,
 } satisfies { [K in keyof typeof settingsShape]: z.input<(typeof settingsShape)[K]> };
 
 export const routeSettingsSchema = z.object(

@@ -83,7 +83,7 @@ describe('CLI against a running `switchyard serve`', () => {
 
   it('finds the data dir through SWITCHYARD_DATA_DIR too', async () => {
     const status = await cli(['status', '--json'], { SWITCHYARD_DATA_DIR: dir.path });
-    expect(status.code).toBe(0);
+    expect(status).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(status.stdout)).toMatchObject({ dataDir: dir.path, routeCount: 1, backendCount: 2 });
   });
 

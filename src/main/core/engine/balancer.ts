@@ -15,6 +15,24 @@ export function hashKeyOf(req: IncomingMessage, route: CompiledRoute): string | 
   return Array.isArray(value) ? value.join(',') : value;
 }
 
+/** The backend a sticky route has pinned this client to, if it may still serve. */
+function stickyChoice(req: IncomingMessage, route: CompiledRoute): UpstreamTarget | undefined {
+  if (route.settings.sticky === 'cookie') {
+    const value = cookieValue(req.headers.cookie, route.settings.stickyCookie);
+    return value === undefined ? undefined : route.sticky.get(value);
+  }
+  if (route.settings.sticky === 'ip') return ipHash(route.candidates, clientAddress(req));
+  return undefined;
+}
+
+/** The Set-Cookie that pins this client to `target`, when the route is cookie-sticky and it is not pinned there yet. */
+export function stickyCookieFor(req: IncomingMessage, route: CompiledRoute, target: UpstreamTarget): string | undefined {
+  if (route.settings.sticky !== 'cookie') return undefined;
+  const name = route.settings.stickyCookie;
+  if (cookieValue(req.headers.cookie, name) === target.stickyValue) return undefined;
+  return `${name}=${target.stickyValue}; Path=/; HttpOnly; SameSite=Lax`;
+}
+
 /**
  * Picks the backend for one attempt. `tried` holds backends that already
  * failed this request, so a retry goes elsewhere when another exists.
@@ -31,6 +49,8 @@ export function pickBackend(
   if (candidates.length === 0) return undefined;
   // A retry picks among the rest from a copy of the state, so a failing
   // backend does not reset the rotation every other request relies on.
+  const sticky = stickyChoice(req, route);
+  if (sticky && candidates.includes(sticky)) return sticky;
   const shared = runtime.selectionFor(route.id);
   const state = retrying ? { cursor: shared.cursor, current: new Map(shared.current) } : shared;
   switch (route.algorithm) {

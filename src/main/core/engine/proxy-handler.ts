@@ -2,9 +2,11 @@ import http from 'node:http';
 import https from 'node:https';
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
-import { pickBackend } from './balancer';
+import zlib from 'node:zlib';
+import { pickBackend, stickyCookieFor } from './balancer';
+import { compressedHeaders, negotiateEncoding, shouldCompress, type Encoding } from './content-encoding';
 import { sendErrorPage } from './error-pages';
-import { clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
+import { clientAddress, clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
 import { hostFromHeader, pathFromTarget } from './host-header';
 import { upstreamTarget } from './path-rewrite';
 import { classifyFailure, mayRetry } from './retries';
@@ -50,6 +52,26 @@ function noBackend(req: IncomingMessage, res: ServerResponse, route: CompiledRou
     title: 'No backend available',
     lines: [`The route ${routeLabel(route)} cannot serve this request.`, why],
   });
+}
+
+function tooManyRequests(req: IncomingMessage, res: ServerResponse, route: CompiledRoute, waitMs: number): void {
+  res.setHeader('retry-after', String(Math.max(1, Math.ceil(waitMs / 1000))));
+  const s = route.settings;
+  sendErrorPage(req, res, {
+    status: 429,
+    title: 'Too many requests',
+    lines: [
+      `The route ${routeLabel(route)} allows ${s.rateLimitRps} requests per second${s.rateLimitPer === 'ip' ? ' per client' : ''} (bursts of ${s.rateLimitBurst}).`,
+      `Try again in ${Math.ceil(waitMs / 100) / 10} s.`,
+    ],
+  });
+}
+
+function compressor(encoding: Encoding): zlib.BrotliCompress | zlib.Gzip {
+  // Fast settings: on loopback the proxy's CPU, not the wire, is the cost.
+  return encoding === 'br'
+    ? zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } })
+    : zlib.createGzip({ level: 5 });
 }
 
 function describeError(error: NodeJS.ErrnoException): string {
@@ -150,14 +172,27 @@ class Exchange {
       upstream.setTimeout(settings.idleTimeoutMs, () =>
         upstream.destroy(timeoutError('IDLE_TIMEOUT', `no data for ${settings.idleTimeoutMs} ms`)),
       );
-      res.writeHead(
-        upstreamRes.statusCode ?? 502,
-        upstreamRes.statusMessage,
-        clientResponseHeaders(upstreamRes.rawHeaders, settings.backendHeader ? target.url : undefined),
-      );
+      let headers = clientResponseHeaders(upstreamRes.rawHeaders, settings.backendHeader ? target.url : undefined);
+      const cookie = stickyCookieFor(req, route, target);
+      if (cookie) headers.push('Set-Cookie', cookie);
+      const status = upstreamRes.statusCode ?? 502;
+      const compress =
+        settings.compression &&
+        shouldCompress({
+          method: req.method ?? 'GET',
+          status,
+          contentType: upstreamRes.headers['content-type'],
+          contentEncoding: upstreamRes.headers['content-encoding'],
+          contentLength: upstreamRes.headers['content-length'],
+          cacheControl: upstreamRes.headers['cache-control'],
+        });
+      const encoding = compress ? negotiateEncoding(req.headers['accept-encoding']) : undefined;
+      if (compress) headers = compressedHeaders(headers, encoding);
+      res.writeHead(status, upstreamRes.statusMessage, headers);
       // pipeline destroys the client response if the backend aborts mid-body,
       // so a truncated body is never presented as complete.
-      pipeline(upstreamRes, res, end);
+      if (encoding) pipeline(upstreamRes, compressor(encoding), res, end);
+      else pipeline(upstreamRes, res, end);
     });
     upstream.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(headerTimer);
@@ -211,6 +246,8 @@ export function createProxyHandler(ctx: ProxyContext) {
     const host = hostFromHeader(req.headers.host);
     const route = ctx.table().match(host, pathFromTarget(req.url ?? '/'));
     if (!route) return notFound(req, res, host, ctx);
+    const wait = ctx.runtime.limiterFor(route)?.take(clientAddress(req), Date.now()) ?? 0;
+    if (wait > 0) return tooManyRequests(req, res, route, wait);
     const target = pickBackend(req, route, ctx.runtime);
     if (!target) return noBackend(req, res, route);
     new Exchange(req, res, route, ctx).attempt(target);

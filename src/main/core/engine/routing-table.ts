@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Algorithm, Route, RouteSettings } from '../../../shared/model';
 import { HashRing } from './hash-ring';
 
@@ -10,6 +11,8 @@ export interface UpstreamTarget {
   /** For a rewritten Host header: IPv6 literals bracketed. */
   hostport: string;
   weight: number;
+  /** The sticky cookie's value for this backend: opaque, not its address. */
+  stickyValue: string;
 }
 
 export interface CompiledRoute {
@@ -23,6 +26,8 @@ export interface CompiledRoute {
   backendCount: number;
   /** Built once per table for consistent-hash routes. */
   ring?: HashRing<UpstreamTarget>;
+  /** Sticky cookie value → candidate. */
+  sticky: Map<string, UpstreamTarget>;
 }
 
 export interface RoutingTable {
@@ -37,9 +42,10 @@ interface HostGroup {
   routes: CompiledRoute[];
 }
 
-function compileTarget(id: number, url: string, weight: number): UpstreamTarget {
+function compileTarget(routeId: number, id: number, url: string, weight: number): UpstreamTarget {
   const parsed = new URL(url);
   return {
+    stickyValue: createHash('sha256').update(`${routeId}\0${url}`).digest('base64url').slice(0, 16),
     id,
     url,
     protocol: parsed.protocol as UpstreamTarget['protocol'],
@@ -52,7 +58,7 @@ function compileTarget(id: number, url: string, weight: number): UpstreamTarget 
 }
 
 function compileRoute(route: Route): CompiledRoute {
-  const candidates = route.backends.filter((b) => b.enabled).map((b) => compileTarget(b.id, b.url, b.weight));
+  const candidates = route.backends.filter((b) => b.enabled).map((b) => compileTarget(route.id, b.id, b.url, b.weight));
   return {
     id: route.id,
     host: route.host,
@@ -61,6 +67,7 @@ function compileRoute(route: Route): CompiledRoute {
     settings: route.settings,
     candidates,
     backendCount: route.backends.length,
+    sticky: new Map(candidates.map((c) => [c.stickyValue, c])),
     // Ring points derive from the URL, so a key keeps its backend across edits.
     ...(route.algorithm === 'consistent-hash' ? { ring: new HashRing(candidates, (c) => c.url) } : {}),
   };

@@ -1,4 +1,6 @@
 import type { Route } from '../../../shared/model';
+import type { CompiledRoute } from './routing-table';
+import { RouteRateLimiter } from './rate-limiter';
 import { newSelectionState, type SelectionState } from './selection-policies';
 
 /**
@@ -10,6 +12,19 @@ export class RuntimeState {
   private readonly selection = new Map<number, SelectionState>();
   private readonly inFlight = new Map<number, number>();
   private readonly failures = new Map<number, number>();
+  private readonly limiters = new Map<number, RouteRateLimiter>();
+
+  /** The route's rate limiter, or undefined when it has none; buckets persist until the limit changes. */
+  limiterFor(route: CompiledRoute): RouteRateLimiter | undefined {
+    const settings = route.settings;
+    if (settings.rateLimitRps <= 0) return undefined;
+    let limiter = this.limiters.get(route.id);
+    if (!limiter || !limiter.matches(settings)) {
+      limiter = new RouteRateLimiter(settings.rateLimitRps, settings.rateLimitBurst, settings.rateLimitPer);
+      this.limiters.set(route.id, limiter);
+    }
+    return limiter;
+  }
 
   selectionFor(routeId: number): SelectionState {
     let state = this.selection.get(routeId);
@@ -45,6 +60,7 @@ export class RuntimeState {
   retain(routes: readonly Route[]): void {
     const ids = new Set(routes.map((r) => r.id));
     for (const id of this.selection.keys()) if (!ids.has(id)) this.selection.delete(id);
+    for (const id of this.limiters.keys()) if (!ids.has(id)) this.limiters.delete(id);
     const backendIds = new Set(routes.flatMap((r) => r.backends.map((b) => b.id)));
     for (const id of this.failures.keys()) if (!backendIds.has(id)) this.failures.delete(id);
   }
