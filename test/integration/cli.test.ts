@@ -62,6 +62,23 @@ describe('CLI against a running `switchyard serve`', () => {
     ]);
   });
 
+  it('changes the algorithm and route settings with route set', async () => {
+    const set = await run('route', 'set', 'demo.localhost', '--algorithm', 'least-connections', '--set', 'sticky=cookie', '--set', 'rateLimitRps=50', '--set', 'compression=on', '--set', 'hashKey=header:X-User');
+    expect(set).toMatchObject({ code: 0, stderr: '' });
+    expect(set.stdout).toMatch(/least-connections, .*sticky=cookie/);
+    const route = JSON.parse((await run('route', 'list', '--json')).stdout)[0];
+    expect(route).toMatchObject({
+      algorithm: 'least-connections',
+      settings: { sticky: 'cookie', rateLimitRps: 50, compression: true, hashKey: { source: 'header', name: 'x-user' } },
+    });
+    const bad = await run('route', 'set', 'demo.localhost', '--set', 'stickiness=on');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe('switchyard: Unknown field: stickiness.');
+    const badValue = await run('route', 'set', 'demo.localhost', '--set', 'retries=eleven');
+    expect(badValue.stderr).toMatch(/Retries is a whole number/);
+    expect((await run('route', 'set', 'demo.localhost', '--set', 'sticky=off', '--set', 'rateLimitRps=0', '--algorithm', 'round-robin')).code).toBe(0);
+  });
+
   it('prints one clear line and exits non-zero on errors', async () => {
     const duplicate = await run('route', 'add', 'demo.localhost', '--backend', alpha.url);
     expect(duplicate.code).toBe(1);

@@ -3,7 +3,7 @@ import { createAdminClient } from '../../shared/admin-client';
 import type { SwitchyardApi } from '../../shared/api';
 import type { CommandInput, CommandName, CommandResult } from '../../shared/commands';
 import { SwitchyardError } from '../../shared/errors';
-import { algorithms, backendUrlSchema, hostSchema, pathSchema, type Route } from '../../shared/model';
+import { algorithms, backendUrlSchema, defaultRouteSettings, hostSchema, pathSchema, type Route } from '../../shared/model';
 import { formatRoutes, formatStatus } from './cli-format';
 import { isProcessAlive, readConnection } from './connection-file';
 import { resolveDataDir } from './data-dir';
@@ -14,13 +14,16 @@ export const usage = `Usage: switchyard <command> [options]
   serve [--http-port N] [--admin-port N]   run the proxy and the web UI (default ports 7800, ${defaultAdminPort})
   status [--json]                          what is running and where
   route list [--json]                      routes and their backends
-  route add HOST --backend URL [--backend URL ...] [--path P] [--algorithm A]
+  route add HOST --backend URL [--backend URL ...] [--path P] [--algorithm A] [--set KEY=VALUE ...]
+  route set HOST [--path P] [--algorithm A] [--set KEY=VALUE ...]
   route remove HOST [--path P]
   backend add HOST URL [--path P] [--weight N]
   backend remove|enable|disable HOST URL [--path P]
 
 Every command accepts --data-dir DIR (or SWITCHYARD_DATA_DIR).
-Algorithms: ${algorithms.join(', ')}.`;
+Algorithms: ${algorithms.join(', ')}.
+Route settings (--set): ${Object.keys(defaultRouteSettings).join(', ')};
+  e.g. --set sticky=cookie --set rateLimitRps=10 --set compression=on --set hashKey=header:X-User`;
 
 export interface CliIo {
   out: (text: string) => void;
@@ -34,6 +37,7 @@ const options = {
   'http-port': { type: 'string' },
   'admin-port': { type: 'string' },
   backend: { type: 'string', multiple: true },
+  set: { type: 'string', multiple: true },
   path: { type: 'string' },
   algorithm: { type: 'string' },
   weight: { type: 'string' },
@@ -73,6 +77,29 @@ function connect(dataDir: string): { call: <N extends CommandName>(name: N, inpu
       return answer.result;
     },
   };
+}
+
+/**
+ * `--set key=value` pairs as a settings patch. Values are coerced the way a
+ * shell user writes them (on/off, numbers); the core validates the result,
+ * so an unknown key or a bad value comes back as its usual message.
+ */
+export function parseSettings(pairs: readonly string[] = []): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--set takes KEY=VALUE, not "${pair}".`);
+    const key = pair.slice(0, eq).trim();
+    const raw = pair.slice(eq + 1).trim();
+    if (key === 'hashKey') {
+      const [source, name] = raw.split(':', 2);
+      settings[key] = name === undefined ? { source } : { source, name };
+    } else if (/^(on|true|yes)$/i.test(raw)) settings[key] = true;
+    else if (/^(off|false|no)$/i.test(raw)) settings[key] = key === 'sticky' ? 'off' : false;
+    else if (raw !== '' && !Number.isNaN(Number(raw))) settings[key] = Number(raw);
+    else settings[key] = raw;
+  }
+  return settings;
 }
 
 function findRoute(routes: Route[], hostArg: string, pathArg: string | undefined): Route {
@@ -138,10 +165,23 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
       host: rest[0]!,
       path: values.path,
       algorithm: values.algorithm as (typeof algorithms)[number] | undefined,
+      settings: parseSettings(values.set),
       backends: (values.backend ?? []).map((url) => ({ url })),
     });
     io.out(`Added ${route.host}${route.path === '/' ? '' : route.path} → ${route.backends.map((b) => b.url).join(', ') || '(no backends yet)'}`);
     io.out(`Try it: curl http://${route.host.replace(/^\*\./, 'any.')}:${client.httpPort}${route.path}`);
+    return 0;
+  }
+  if (group === 'route' && action === 'set') {
+    expect(1, 'route set HOST [--path P] [--algorithm A] [--set KEY=VALUE ...]');
+    const route = findRoute(await client.call('routes.list', {}), rest[0]!, values.path);
+    const updated = await client.call('routes.update', {
+      id: route.id,
+      algorithm: values.algorithm as (typeof algorithms)[number] | undefined,
+      settings: parseSettings(values.set),
+    });
+    const changed = Object.entries(updated.settings).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify((defaultRouteSettings as Record<string, unknown>)[key]));
+    io.out(`Updated ${updated.host}${updated.path === '/' ? '' : updated.path}: ${updated.algorithm}${changed.map(([k, v]) => `, ${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`).join('')}`);
     return 0;
   }
   if (group === 'route' && action === 'remove') {
