@@ -10,6 +10,7 @@ import {
   weightSchema,
   type Route,
 } from './model';
+import type { TrafficSnapshot } from './events';
 
 export interface ListenerStatus {
   kind: 'http';
@@ -48,6 +49,10 @@ const noInput = z.strictObject({});
 export const commands = {
   status: command<Status>()({
     summary: 'Show what is listening and how much is configured.',
+    input: noInput,
+  }),
+  'traffic.get': command<TrafficSnapshot>()({
+    summary: "Each backend's counters and share of recent requests.",
     input: noInput,
   }),
   'routes.list': command<Route[]>()({

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackend, type TestBackend } from '../helpers/backends';
+import type { Route } from '../../src/shared/model';
 import { request, tempDir } from '../helpers/core';
 
 /*
@@ -60,7 +61,7 @@ describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 60_
     });
     return out;
   };
-  const listRoutes = async () => JSON.parse(await cli('route', 'list', '--json')) as { host: string }[];
+  const listRoutes = async () => JSON.parse(await cli('route', 'list', '--json')) as Route[];
   const proxied = async (host: string, count: number) => {
     const bodies: string[] = [];
     for (let i = 0; i < count; i++) {
@@ -246,6 +247,28 @@ describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 60_
     // Still the same document: no reload, no navigation.
     expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
     expect((await request(connection.httpPort, 'cli.localhost')).body).toBe('alpha');
+
+    // -- Live traffic share: the counters arrive over the event stream.
+    await proxied('demo.localhost', 10);
+    const alphaShare = demo.getByLabel(`${a.url} share of recent requests`, { exact: true });
+    await expect.poll(async () => Number((await alphaShare.textContent())?.replace('%', '')), { timeout: 10_000 }).toBeGreaterThan(50);
+
+    // -- Route settings: a bad value is refused next to its field, a good one saved.
+    await demo.getByRole('button', { name: 'Settings', exact: true }).click();
+    const settings = demo.getByRole('form', { name: 'Settings for demo.localhost' });
+    await settings.getByLabel('Sticky sessions', { exact: true }).selectOption('cookie');
+    await settings.getByLabel('Rate limit (requests/s)', { exact: true }).fill('lots');
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await settings.getByRole('alert').filter({ hasText: /requests per second/ }).waitFor();
+    expect((await listRoutes())[0]!.settings).toMatchObject({ sticky: 'off', rateLimitRps: 0 });
+    await settings.getByLabel('Rate limit (requests/s)', { exact: true }).fill('100');
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await settings.waitFor({ state: 'detached' });
+    await demo.getByText('sticky: cookie', { exact: true }).waitFor();
+    await demo.getByText('limit 100/s per client', { exact: true }).waitFor();
+    expect((await listRoutes()).find((r) => r.host === 'demo.localhost')!.settings).toMatchObject({ sticky: 'cookie', rateLimitRps: 100 });
+    const pinned = await request(connection.httpPort, 'demo.localhost');
+    expect(pinned.headers['set-cookie']?.[0]).toMatch(/^switchyard_sticky=/);
 
     // -- Screenshot for the docs: reload for a clean form (the token survives
     // in sessionStorage), then capture the whole page.

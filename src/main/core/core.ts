@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { commands, isCommandName, type CommandName } from '../../shared/commands';
 import { SwitchyardError, type Envelope } from '../../shared/errors';
-import type { SwitchyardEvent } from '../../shared/events';
+import type { SwitchyardEvent, TrafficSnapshot } from '../../shared/events';
 import { version } from '../../../package.json';
 import { createHandlers, type Handlers } from './api/handlers';
 import { validate } from './api/validate';
@@ -39,12 +39,14 @@ export class Core {
   private readonly handlers: Handlers;
   private readonly startedAt = new Date().toISOString();
   private revision = 0;
+  private trafficTimer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly options: CoreOptions) {
     this.db = openDatabase(databaseFile(options.dataDir), { nativeBinding: options.nativeBinding });
     this.routes = new RouteRepository(this.db);
     this.handlers = createHandlers({
       routes: this.routes,
+      traffic: () => this.traffic(),
       status: () => ({
         version,
         dataDir: options.dataDir,
@@ -66,6 +68,7 @@ export class Core {
         requestHeaderTimeoutMs: options.requestHeaderTimeoutMs,
         maxHeaderBytes: options.maxHeaderBytes,
       });
+      core.startTrafficEvents();
       return core;
     } catch (error) {
       core.db.close();
@@ -95,9 +98,26 @@ export class Core {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.trafficTimer);
     await this.engine.close();
     this.events.removeAllListeners();
     this.db.close();
+  }
+
+  private traffic(): TrafficSnapshot {
+    return { at: new Date().toISOString(), backends: this.engine.stats(this.routes.list()) };
+  }
+
+  /** Pushes counters once a second while traffic flows; silent when idle. */
+  private startTrafficEvents(): void {
+    let sent = this.engine.statsVersion();
+    this.trafficTimer = setInterval(() => {
+      const version = this.engine.statsVersion();
+      if (version === sent || this.events.listenerCount('event') === 0) return;
+      sent = version;
+      this.events.emit('event', { name: 'traffic.changed', payload: this.traffic() });
+    }, 1_000);
+    this.trafficTimer.unref();
   }
 
   private publishConfig(): void {

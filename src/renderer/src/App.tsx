@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { SwitchyardApi } from '../../shared/api';
 import type { CommandInput, CommandName, CommandResult, Status } from '../../shared/commands';
 import type { Envelope, ErrorPayload } from '../../shared/errors';
+import type { BackendStats } from '../../shared/events';
 import type { Route } from '../../shared/model';
 import { resolveApi } from './api';
 import { ApiContext, type Invoke } from './api-context';
@@ -22,6 +23,7 @@ export function App() {
   const [routes, setRoutes] = useState<Route[] | undefined>();
   const [status, setStatus] = useState<Status | undefined>();
   const [problem, setProblem] = useState<ErrorPayload | undefined>();
+  const [traffic, setTraffic] = useState<Record<string, BackendStats>>({});
   const refreshRef = useRef<() => void>(() => {});
   const api = useMemo<SwitchyardApi | undefined>(() => resolveApi(() => refreshRef.current()), []);
 
@@ -44,10 +46,15 @@ export function App() {
 
   const refresh = useCallback(async () => {
     if (!api) return;
-    const [list, state] = await Promise.all([api.invoke('routes.list', {}), api.invoke('status', {})]);
+    const [list, state, counters] = await Promise.all([
+      api.invoke('routes.list', {}),
+      api.invoke('status', {}),
+      api.invoke('traffic.get', {}),
+    ]);
     if (list.ok) setRoutes(list.result);
     else setProblem(list.error);
     if (state.ok) setStatus(state.result);
+    if (counters.ok) setTraffic(counters.result.backends);
   }, [api]);
   refreshRef.current = () => void refresh();
 
@@ -56,6 +63,7 @@ export function App() {
     void refresh();
     return api.subscribe((event) => {
       if (event.name === 'config.changed') setRoutes(event.payload.routes);
+      else if (event.name === 'traffic.changed') setTraffic(event.payload.backends);
     });
   }, [api, refresh]);
 
@@ -73,7 +81,7 @@ export function App() {
 
   const httpPort = status?.listeners[0]?.port;
   return (
-    <ApiContext.Provider value={{ invoke, httpPort }}>
+    <ApiContext.Provider value={{ invoke, httpPort, traffic }}>
       <header className="topbar">
         <div className="brand">
           <span className="logo" aria-hidden="true">⇄</span> Switchyard

@@ -1,10 +1,18 @@
 import { createContext, useContext } from 'react';
 import type { CommandInput, CommandName, CommandResult } from '../../shared/commands';
 import type { Envelope } from '../../shared/errors';
+import type { BackendStats } from '../../shared/events';
 
 export type Invoke = <N extends CommandName>(name: N, input: CommandInput<N>) => Promise<Envelope<CommandResult<N>>>;
 
-export const ApiContext = createContext<{ invoke: Invoke; httpPort: number | undefined } | undefined>(undefined);
+export interface ApiContextValue {
+  invoke: Invoke;
+  httpPort: number | undefined;
+  /** Live counters by backend id. */
+  traffic: Record<string, BackendStats>;
+}
+
+export const ApiContext = createContext<ApiContextValue | undefined>(undefined);
 
 export function useApi() {
   const value = useContext(ApiContext);

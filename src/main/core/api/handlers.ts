@@ -1,6 +1,7 @@
 import type { CommandName, CommandResult, ParsedCommandInput } from '../../../shared/commands';
 import type { RouteRepository } from '../store/route-repository';
 import type { Status } from '../../../shared/commands';
+import type { TrafficSnapshot } from '../../../shared/events';
 
 export type Handlers = {
   [N in CommandName]: (input: ParsedCommandInput<N>) => CommandResult<N>;
@@ -8,13 +9,14 @@ export type Handlers = {
 
 export interface HandlerDeps {
   routes: RouteRepository;
+  traffic(): TrafficSnapshot;
   status(): Omit<Status, 'routeCount' | 'backendCount'>;
   /** Rebuilds the routing table and tells every UI; called after each write. */
   configChanged(): void;
 }
 
 /** One handler per command; the type makes a missing one a compile error. */
-export function createHandlers({ routes, status, configChanged }: HandlerDeps): Handlers {
+export function createHandlers({ routes, traffic, status, configChanged }: HandlerDeps): Handlers {
   const write = <T>(result: T): T => {
     configChanged();
     return result;
@@ -24,6 +26,7 @@ export function createHandlers({ routes, status, configChanged }: HandlerDeps): 
       const all = routes.list();
       return { ...status(), routeCount: all.length, backendCount: all.reduce((n, r) => n + r.backends.length, 0) };
     },
+    'traffic.get': () => traffic(),
     'routes.list': () => routes.list(),
     'routes.create': (input) => write(routes.create(input)),
     'routes.update': (input) => write(routes.update(input)),

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { Server } from 'node:http';
 import type { ListenerStatus } from '../../../shared/commands';
+import type { BackendStats } from '../../../shared/events';
 import type { Route } from '../../../shared/model';
 import { closeServer, listenAll } from '../listen';
 import { createProxyHandler, type ProxyContext } from './proxy-handler';
@@ -75,7 +76,16 @@ export class Engine {
 
   /** Passive failures seen for a backend since it was configured. */
   failureCount(backendId: number): number {
-    return this.runtime.failureCount(backendId);
+    return this.runtime.stats.failures(backendId);
+  }
+
+  /** Changes whenever traffic moved a counter. */
+  statsVersion(): number {
+    return this.runtime.stats.version;
+  }
+
+  stats(routes: readonly Route[]): Record<string, BackendStats> {
+    return this.runtime.stats.snapshot(routes, this.runtime.active);
   }
 
   listeners(): ListenerStatus[] {

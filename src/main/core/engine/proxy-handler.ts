@@ -169,6 +169,7 @@ class Exchange {
 
     upstream.once('response', (upstreamRes) => {
       clearTimeout(headerTimer);
+      ctx.runtime.stats.recordServed(route.id, target.id);
       upstream.setTimeout(settings.idleTimeoutMs, () =>
         upstream.destroy(timeoutError('IDLE_TIMEOUT', `no data for ${settings.idleTimeoutMs} ms`)),
       );
@@ -217,7 +218,7 @@ class Exchange {
         this.attempt(target, true);
         return;
       }
-      ctx.runtime.recordFailure(target.id);
+      ctx.runtime.stats.recordFailure(target.id);
       this.failures.push(`${target.url}: ${describeError(error)}`);
       const retry = mayRetry(question);
       const next = retry ? pickBackend(req, route, ctx.runtime, this.tried) : undefined;

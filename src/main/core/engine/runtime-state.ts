@@ -2,6 +2,7 @@ import type { Route } from '../../../shared/model';
 import type { CompiledRoute } from './routing-table';
 import { RouteRateLimiter } from './rate-limiter';
 import { newSelectionState, type SelectionState } from './selection-policies';
+import { TrafficStats } from './traffic-stats';
 
 /**
  * Upstream state that outlives routing-table swaps (Caddy's hosts.go):
@@ -11,7 +12,7 @@ import { newSelectionState, type SelectionState } from './selection-policies';
 export class RuntimeState {
   private readonly selection = new Map<number, SelectionState>();
   private readonly inFlight = new Map<number, number>();
-  private readonly failures = new Map<number, number>();
+  readonly stats = new TrafficStats();
   private readonly limiters = new Map<number, RouteRateLimiter>();
 
   /** The route's rate limiter, or undefined when it has none; buckets persist until the limit changes. */
@@ -37,23 +38,16 @@ export class RuntimeState {
   /** Counts a request in flight to `backendId`; call the returned function exactly once when it ends. */
   begin(backendId: number): () => void {
     this.inFlight.set(backendId, this.active(backendId) + 1);
+    this.stats.version += 1;
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
+      this.stats.version += 1;
       const left = this.active(backendId) - 1;
       if (left > 0) this.inFlight.set(backendId, left);
       else this.inFlight.delete(backendId);
     };
-  }
-
-  /** A connect error, reset or timeout seen on real traffic (passive health). */
-  recordFailure(backendId: number): void {
-    this.failures.set(backendId, this.failureCount(backendId) + 1);
-  }
-
-  failureCount(backendId: number): number {
-    return this.failures.get(backendId) ?? 0;
   }
 
   /** Drops state of routes that no longer exist; in-flight counts drain by themselves. */
@@ -61,7 +55,6 @@ export class RuntimeState {
     const ids = new Set(routes.map((r) => r.id));
     for (const id of this.selection.keys()) if (!ids.has(id)) this.selection.delete(id);
     for (const id of this.limiters.keys()) if (!ids.has(id)) this.limiters.delete(id);
-    const backendIds = new Set(routes.flatMap((r) => r.backends.map((b) => b.id)));
-    for (const id of this.failures.keys()) if (!backendIds.has(id)) this.failures.delete(id);
+    this.stats.retain(ids, new Set(routes.flatMap((r) => r.backends.map((b) => b.id))));
   }
 }

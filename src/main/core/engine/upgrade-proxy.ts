@@ -76,6 +76,7 @@ function attempt(req: IncomingMessage, client: Duplex, head: Buffer, route: Comp
   upstream.once('upgrade', (upstreamRes, upstreamSocket, upstreamHead) => {
     clearTimeout(connectTimer);
     upgraded = true;
+    ctx.runtime.stats.recordServed(route.id, target.id);
     const responseHeaders = clientResponseHeaders(upstreamRes.rawHeaders, settings.backendHeader ? target.url : undefined);
     responseHeaders.push('Connection', 'Upgrade', 'Upgrade', String(upstreamRes.headers.upgrade ?? req.headers.upgrade));
     client.write(rawResponse(101, upstreamRes.statusMessage || 'Switching Protocols', responseHeaders));
@@ -98,7 +99,7 @@ function attempt(req: IncomingMessage, client: Duplex, head: Buffer, route: Comp
   upstream.once('error', (error: NodeJS.ErrnoException) => {
     clearTimeout(connectTimer);
     end();
-    ctx.runtime.recordFailure(target.id);
+    ctx.runtime.stats.recordFailure(target.id);
     if (classifyFailure(error) === 'connect' && tried.size <= settings.retries) {
       const next = pickBackend(req, route, ctx.runtime, tried);
       if (next) return attempt(req, client, head, route, next, ctx, tried);

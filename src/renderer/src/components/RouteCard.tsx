@@ -4,6 +4,20 @@ import type { Route } from '../../../shared/model';
 import { useApi } from '../api-context';
 import { AddBackendForm } from './AddBackendForm';
 import { BackendRow } from './BackendRow';
+import { RouteSettingsForm } from './RouteSettingsForm';
+
+/** Non-default settings at a glance. */
+function settingBadges(route: Route): string[] {
+  const s = route.settings;
+  const badges: string[] = [];
+  if (route.algorithm === 'consistent-hash') badges.push(`hash: ${s.hashKey.source}${s.hashKey.name ? ` ${s.hashKey.name}` : ''}`);
+  if (s.sticky !== 'off') badges.push(`sticky: ${s.sticky}`);
+  if (s.rateLimitRps > 0) badges.push(`limit ${s.rateLimitRps}/s${s.rateLimitPer === 'ip' ? ' per client' : ''}`);
+  if (s.compression) badges.push('compressed');
+  if (s.stripPrefix) badges.push('strips prefix');
+  if (s.rewriteHost) badges.push('rewrites Host');
+  return badges;
+}
 
 function routeLabel(route: Route) {
   return route.path === '/' ? route.host : `${route.host}${route.path}`;
@@ -12,6 +26,8 @@ function routeLabel(route: Route) {
 export function RouteCard({ route }: { route: Route }) {
   const { invoke, httpPort } = useApi();
   const [confirming, setConfirming] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const badges = settingBadges(route);
   const label = routeLabel(route);
   const browsable = !route.host.startsWith('*.') && httpPort !== undefined;
   const href = `http://${route.host}:${httpPort}${route.path}`;
@@ -30,6 +46,15 @@ export function RouteCard({ route }: { route: Route }) {
               label
             )}
           </h3>
+          {badges.length > 0 && (
+            <p className="badges">
+              {badges.map((b) => (
+                <span className="badge" key={b}>
+                  {b}
+                </span>
+              ))}
+            </p>
+          )}
           <p className="muted small">
             {enabled} of {route.backends.length} backend{route.backends.length === 1 ? '' : 's'} receiving traffic
             {httpPort !== undefined && browsable ? ` · ${href}` : ''}
@@ -50,6 +75,9 @@ export function RouteCard({ route }: { route: Route }) {
               ))}
             </select>
           </label>
+          <button type="button" className="ghost" aria-expanded={editing} onClick={() => setEditing(!editing)}>
+            Settings
+          </button>
           {confirming ? (
             <>
               <button type="button" className="danger" onClick={() => void invoke('routes.delete', { id: route.id })}>
@@ -66,12 +94,15 @@ export function RouteCard({ route }: { route: Route }) {
           )}
         </div>
       </header>
+      <p className="muted small algorithm-hint">{algorithmDescriptions[route.algorithm]}</p>
+      {editing && <RouteSettingsForm key={JSON.stringify(route.settings)} route={route} label={label} onDone={() => setEditing(false)} />}
       {route.backends.length > 0 ? (
         <table className="backends">
           <colgroup>
             <col className="on" />
             <col />
             <col className="weight" />
+            <col className="recent" />
             <col className="actions" />
           </colgroup>
           <thead>
@@ -79,6 +110,7 @@ export function RouteCard({ route }: { route: Route }) {
               <th scope="col">On</th>
               <th scope="col">Backend</th>
               <th scope="col">Weight</th>
+              <th scope="col" title="Share of the route's last 100 answered requests">Recent share</th>
               <th scope="col">
                 <span className="sr-only">Actions</span>
               </th>
