@@ -4,9 +4,11 @@ import { algorithms, hashKeySources } from './algorithms';
 export { algorithms, algorithmDescriptions, hashKeySources, type Algorithm } from './algorithms';
 
 // Hostnames follow RFC 1123 labels; a route may also use one leading `*.`
-// label, matched like nginx's `server_name *.example.org` (any depth).
+// label, matched like nginx's `server_name *.example.org` (any depth), or be
+// `*` alone: the default route for any host nothing else matches (nginx's
+// default_server).
 const label = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
-const hostPattern = new RegExp(`^(?:\\*\\.)?(?:${label}\\.)*${label}$`);
+const hostPattern = new RegExp(`^(?:\\*|(?:\\*\\.)?(?:${label}\\.)*${label})$`);
 
 export const hostSchema = z
   .string({ error: 'Enter a host name, for example api.myapp.localhost.' })
@@ -20,7 +22,7 @@ export const hostSchema = z
       .max(253, 'A host name is at most 253 characters long.')
       .regex(
         hostPattern,
-        'Use a host name like api.myapp.localhost or *.myapp.localhost (letters, digits, dots and hyphens; no scheme, port or path).',
+        'Use a host name like api.myapp.localhost or *.myapp.localhost, or * for every other host (letters, digits, dots and hyphens; no scheme, port or path).',
       ),
   );
 

@@ -54,3 +54,43 @@ describe('error pages', () => {
     expect(res.body).toBe('');
   });
 });
+
+describe('HEAD, 204 and 304 carry no body; the default route catches the rest', () => {
+  const dir = tempDir();
+  let core: Core;
+  let server: import('node:http').Server;
+  beforeAll(async () => {
+    const http = await import('node:http');
+    server = http.createServer((req, res) => {
+      if (req.url === '/204') return res.writeHead(204).end();
+      if (req.url === '/304') return res.writeHead(304, { etag: '"v1"' }).end();
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '5' });
+      res.end(req.method === 'HEAD' ? undefined : 'hello');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    core = await startCore(dir.path);
+    await must(core.run('routes.create', { host: '*', backends: [{ url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` }] }));
+  });
+  afterAll(async () => {
+    await core.stop();
+    server.close();
+    dir.remove();
+  });
+
+  it('HEAD keeps Content-Length and sends no body', async () => {
+    const res = await request(proxyPort(core), 'whatever.example', '/', { method: 'HEAD' });
+    expect(res).toMatchObject({ status: 200, body: '' });
+    expect(res.headers['content-length']).toBe('5');
+  });
+
+  it('204 and 304 pass through without a body, on a connection that stays usable', async () => {
+    const http = await import('node:http');
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    expect(await request(proxyPort(core), 'x.localhost', '/204', { agent })).toMatchObject({ status: 204, body: '' });
+    const notModified = await request(proxyPort(core), 'x.localhost', '/304', { agent, headers: { 'if-none-match': '"v1"' } });
+    expect(notModified).toMatchObject({ status: 304, body: '' });
+    expect(notModified.headers.etag).toBe('"v1"');
+    expect(await request(proxyPort(core), 'x.localhost', '/', { agent })).toMatchObject({ status: 200, body: 'hello' });
+    agent.destroy();
+  });
+});

@@ -6,12 +6,12 @@ import { startBackend, type TestBackend } from '../helpers/backends';
 import { must, proxyPort, startCore, tempDir } from '../helpers/core';
 
 const MB = 1024 * 1024;
-const total = 50 * MB;
+const total = 100 * MB;
 const chunk = Buffer.alloc(MB, 'switchyard-');
 
 /**
  * These tests interlock the two ends: the sender will not send the rest of a
- * 50 MB body until the receiver has seen the first megabyte. A proxy that
+ * 100 MB body until the receiver has seen the first megabyte. A proxy that
  * buffered the body would deadlock them, and the test would time out.
  */
 describe('streaming bodies through the proxy', () => {
@@ -78,7 +78,7 @@ describe('streaming bodies through the proxy', () => {
     dir.remove();
   });
 
-  it('streams a 50 MB upload: the backend sees bytes before the client has sent them all', async () => {
+  it('streams a 100 MB upload: the backend sees bytes before the client has sent them all', async () => {
     const backendStarted = new Promise<void>((resolve) => (firstUploadBytes = resolve));
     const expected = createHash('sha256');
     const result = await new Promise<{ received: number; sha256: string }>((resolve, reject) => {
@@ -104,7 +104,7 @@ describe('streaming bodies through the proxy', () => {
     expect(result).toEqual({ received: total, sha256: expected.digest('hex') });
   });
 
-  it('streams a 50 MB download: the client sees bytes before the backend has sent them all', async () => {
+  it('streams a 100 MB download: the client sees bytes before the backend has sent them all', async () => {
     const received = await new Promise<number>((resolve, reject) => {
       http
         .get({ host: '127.0.0.1', port: proxyPort(core), path: '/download', headers: { host: 'stream.localhost' } }, (res) => {
@@ -121,14 +121,14 @@ describe('streaming bodies through the proxy', () => {
     expect(received).toBe(total);
   });
 
-  it('applies backpressure: a client that stops reading stops the backend long before 50 MB', async () => {
+  it('applies backpressure: a client that stops reading stops the backend long before 100 MB', async () => {
     const req = http.get({ host: '127.0.0.1', port: proxyPort(core), path: '/slow-reader', headers: { host: 'stream.localhost' } });
     const res = await new Promise<http.IncomingMessage>((resolve) => req.on('response', resolve));
     res.pause();
     await new Promise((resolve) => setTimeout(resolve, 100));
     while (!blockedAt) await new Promise((resolve) => setTimeout(resolve, 10));
     const written = await blockedAt;
-    // Socket buffers on both hops hold a few MB at most; a buffering proxy would take all 50.
+    // Socket buffers on both hops hold a few MB at most; a buffering proxy would take all 100.
     expect(written).toBeLessThan(total / 2);
     req.destroy();
   });

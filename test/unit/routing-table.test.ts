@@ -50,6 +50,15 @@ describe('routing table', () => {
     expect(t.match('app.zone.localhost', '/')?.id).toBe(wild.id);
   });
 
+  it('sends hosts nothing else matches to the default route `*`', () => {
+    const specific = route('app.default.localhost');
+    const fallback = route('*');
+    const t = buildRoutingTable([fallback, specific], 4);
+    expect(t.match('app.default.localhost', '/')?.id).toBe(specific.id);
+    expect(t.match('anything.example', '/x')?.id).toBe(fallback.id);
+    expect(t.match('', '/')?.id).toBe(fallback.id);
+  });
+
   it('returns nothing for unknown hosts or uncovered paths, and lists configured hosts', () => {
     expect(table.match('nope.localhost', '/')).toBeUndefined();
     expect(table.match('x.other.localhost', '/')).toBeUndefined();

@@ -9,11 +9,12 @@ describe('host names', () => {
     ['*.myapp.localhost', '*.myapp.localhost'],
     ['demo.localhost.', 'demo.localhost'],
     ['  localhost ', 'localhost'],
+    ['*', '*'],
   ])('accepts %s as %s', (input, stored) => {
     expect(hostSchema.parse(input)).toBe(stored);
   });
 
-  it.each(['', 'http://demo.localhost', 'demo.localhost:3000', 'demo.localhost/api', 'a..b', '*.', 'a.*.b', '-a.localhost', 'spa ce.localhost'])(
+  it.each(['', 'http://demo.localhost', 'demo.localhost:3000', 'demo.localhost/api', 'a..b', 'a.*.b', '-a.localhost', 'spa ce.localhost', '**', '*a.localhost'])(
     'refuses %j',
     (input) => {
       expect(hostSchema.safeParse(input).success).toBe(false);

@@ -38,7 +38,7 @@ function notFound(req: IncomingMessage, res: ServerResponse, host: string, ctx: 
         ? 'Configured hosts:'
         : 'No routes are configured yet: add one in the Switchyard window or with `switchyard route add`.',
     ],
-    links: hosts.map((h) => ({ href: h.startsWith('*.') ? '#' : `http://${h}:${port}/`, text: h })),
+    links: hosts.map((h) => ({ href: h.startsWith('*') ? '#' : `http://${h}:${port}/`, text: h })),
   });
 }
 

@@ -57,8 +57,16 @@ function compileTarget(routeId: number, id: number, url: string, weight: number)
   };
 }
 
+/**
+ * The one predicate deciding whether a backend may receive new requests;
+ * health checks join it here.
+ */
+export function isAvailable(backend: Route['backends'][number]): boolean {
+  return backend.enabled;
+}
+
 function compileRoute(route: Route): CompiledRoute {
-  const candidates = route.backends.filter((b) => b.enabled).map((b) => compileTarget(route.id, b.id, b.url, b.weight));
+  const candidates = route.backends.filter(isAvailable).map((b) => compileTarget(route.id, b.id, b.url, b.weight));
   return {
     id: route.id,
     host: route.host,
@@ -88,15 +96,21 @@ function matchGroup(group: HostGroup | undefined, path: string): CompiledRoute |
 /**
  * Builds the immutable table the data plane reads. Lookup order: exact host,
  * then wildcard hosts from the most specific (longest suffix, as nginx picks
- * the longest wildcard name); within a host the longest path prefix wins.
+ * the longest wildcard name), then the default route `*`; within a host the
+ * longest path prefix wins.
  * A host whose prefixes do not cover the path falls through to the next
  * group, so `api.x.localhost/v1` and `*.x.localhost/` can live side by side.
  */
 export function buildRoutingTable(routes: Route[], revision: number): RoutingTable {
   const exact = new Map<string, HostGroup>();
   const wildcards = new Map<string, HostGroup>();
+  const fallback: HostGroup = { routes: [] };
   for (const route of routes) {
     const compiled = compileRoute(route);
+    if (route.host === '*') {
+      fallback.routes.push(compiled);
+      continue;
+    }
     const isWildcard = route.host.startsWith('*.');
     const map = isWildcard ? wildcards : exact;
     const key = isWildcard ? route.host.slice(1) : route.host;
@@ -104,7 +118,7 @@ export function buildRoutingTable(routes: Route[], revision: number): RoutingTab
     group.routes.push(compiled);
     map.set(key, group);
   }
-  for (const group of [...exact.values(), ...wildcards.values()]) {
+  for (const group of [...exact.values(), ...wildcards.values(), fallback]) {
     group.routes.sort((a, b) => b.path.length - a.path.length);
   }
   const wildcardList = [...wildcards.entries()].sort((a, b) => b[0].length - a[0].length);
@@ -122,7 +136,7 @@ export function buildRoutingTable(routes: Route[], revision: number): RoutingTab
           if (wildHit) return wildHit;
         }
       }
-      return undefined;
+      return matchGroup(fallback, path);
     },
   };
 }

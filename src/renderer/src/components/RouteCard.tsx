@@ -29,7 +29,7 @@ export function RouteCard({ route }: { route: Route }) {
   const [editing, setEditing] = useState(false);
   const badges = settingBadges(route);
   const label = routeLabel(route);
-  const browsable = !route.host.startsWith('*.') && httpPort !== undefined;
+  const browsable = !route.host.startsWith('*') && httpPort !== undefined;
   const href = `http://${route.host}:${httpPort}${route.path}`;
   const enabled = route.backends.filter((b) => b.enabled).length;
 
