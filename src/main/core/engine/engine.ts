@@ -8,7 +8,7 @@ import { createProxyHandler, type ProxyContext } from './proxy-handler';
 import { createUpgradeHandler } from './upgrade-proxy';
 import { buildRoutingTable, type RoutingTable } from './routing-table';
 import { RuntimeState } from './runtime-state';
-import { UpstreamAgents } from './upstream-agents';
+import { UpstreamPools } from './upstream-pools';
 
 export interface EngineListenOptions {
   addresses: readonly string[];
@@ -28,21 +28,21 @@ export interface EngineListenOptions {
 export class Engine {
   private table: RoutingTable = buildRoutingTable([], 0);
   private readonly runtime = new RuntimeState();
-  private readonly agents = new UpstreamAgents();
+  private readonly pools = new UpstreamPools();
   private servers: Server[] = [];
   private bound: ListenerStatus[] = [];
 
   apply(routes: Route[], revision: number): void {
     this.table = buildRoutingTable(routes, revision);
     this.runtime.retain(routes);
-    this.agents.retain(new Set(routes.flatMap((r) => r.backends.map((b) => b.url))));
+    this.pools.retain(new Set(routes.flatMap((r) => r.backends.map((b) => b.url))));
   }
 
   async listen(options: EngineListenOptions): Promise<ListenerStatus[]> {
     const context: ProxyContext = {
       table: () => this.table,
       runtime: this.runtime,
-      agents: this.agents,
+      pools: this.pools,
       listenPort: () => this.bound[0]?.port ?? options.port,
     };
     const handler = createProxyHandler(context);
@@ -96,6 +96,6 @@ export class Engine {
     await Promise.all(this.servers.map((server) => closeServer(server, graceMs)));
     this.servers = [];
     this.bound = [];
-    this.agents.destroy();
+    await this.pools.destroy();
   }
 }

@@ -5,7 +5,8 @@ import type { UpstreamTarget } from './routing-table';
 // Set by the proxy after stripping, so a client cannot remove them by naming
 // them in Connection, nor spoof Proto/Host/Port. X-Forwarded-For and Via are
 // appended to, like nginx's $proxy_add_x_forwarded_for.
-const proxySet = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'via']);
+// Expect is answered by our own server (100 Continue), never forwarded.
+const proxySet = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'via', 'expect']);
 const proxySetWithHost = new Set([...proxySet, 'host']);
 
 const via = '1.1 switchyard';
@@ -33,11 +34,8 @@ export function upstreamRequestHeaders(req: IncomingMessage, target: UpstreamTar
   if (req.headers.host) headers.push('X-Forwarded-Host', req.headers.host);
   headers.push('X-Forwarded-Port', String(req.socket.localPort ?? ''));
   headers.push('Via', appended(req.headers.via, via));
-  // The body's framing is hop-by-hop, but a chunked body without a length
-  // must stay chunked or Node would send it unframed (e.g. on GET).
-  if (req.headers['transfer-encoding'] !== undefined && req.headers['content-length'] === undefined) {
-    headers.push('Transfer-Encoding', 'chunked');
-  }
+  // Body framing is hop-by-hop: the upstream client frames the body itself
+  // (Content-Length when known, chunked otherwise).
   return headers;
 }
 

@@ -25,16 +25,25 @@ function connectionTokens(rawHeaders: readonly string[]): Set<string> | undefine
   return tokens;
 }
 
+// Every name this module or its callers may drop is one of these lengths;
+// other names are kept without lower-casing them (a hot-path saving).
+const droppableLengths = new Set([...hopByHop, 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'via', 'host', 'expect', 'x-switchyard-backend'].map((n) => n.length));
+
 /**
  * Copies `rawHeaders` (Node's flat [name, value, ...] list, which keeps case
  * and repeated headers such as Set-Cookie) without hop-by-hop headers and
- * without any name in `drop` (headers the proxy sets itself).
+ * without any name in `drop` (headers the proxy sets itself; each must be
+ * among the droppable names above).
  */
 export function stripHopByHop(rawHeaders: readonly string[], drop?: ReadonlySet<string>): string[] {
   const listed = connectionTokens(rawHeaders);
   const out: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
+    if (listed === undefined && !droppableLengths.has(name.length)) {
+      out.push(name, rawHeaders[i + 1]!);
+      continue;
+    }
     const lower = name.toLowerCase();
     if (hopByHop.has(lower) || listed?.has(lower) || drop?.has(lower)) continue;
     out.push(name, rawHeaders[i + 1]!);

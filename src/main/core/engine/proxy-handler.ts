@@ -1,10 +1,10 @@
-import http from 'node:http';
-import https from 'node:https';
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Transform } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import zlib from 'node:zlib';
 import { pickBackend, stickyCookieFor } from './balancer';
-import { compressedHeaders, negotiateEncoding, shouldCompress, type Encoding } from './content-encoding';
+import { BodyRelay } from './body-relay';
+import { compressedHeaders, negotiateEncoding, shouldCompress, type Encoding, type ResponseFacts } from './content-encoding';
 import { sendErrorPage } from './error-pages';
 import { clientAddress, clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
 import { hostFromHeader, pathFromTarget } from './host-header';
@@ -12,12 +12,12 @@ import { upstreamTarget } from './path-rewrite';
 import { classifyFailure, mayRetry } from './retries';
 import type { CompiledRoute, RoutingTable, UpstreamTarget } from './routing-table';
 import type { RuntimeState } from './runtime-state';
-import type { UpstreamAgents } from './upstream-agents';
+import type { UpstreamPools } from './upstream-pools';
 
 export interface ProxyContext {
   table(): RoutingTable;
   runtime: RuntimeState;
-  agents: UpstreamAgents;
+  pools: UpstreamPools;
   /** The listener's own port, for links on the unknown-host page. */
   listenPort(): number;
 }
@@ -74,22 +74,32 @@ function compressor(encoding: Encoding): zlib.BrotliCompress | zlib.Gzip {
     : zlib.createGzip({ level: 5 });
 }
 
-function describeError(error: NodeJS.ErrnoException): string {
+function describeError(error: NodeJS.ErrnoException, route: CompiledRoute): string {
   switch (error.code) {
     case 'ECONNREFUSED':
       return 'nothing is listening there (connection refused). Is the dev server running?';
-    case 'CONNECT_TIMEOUT':
-    case 'RESPONSE_HEADER_TIMEOUT':
-      return `${error.message}.`;
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return `it did not accept a connection within ${route.settings.connectTimeoutMs} ms.`;
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return `it sent no response headers within ${route.settings.responseHeaderTimeoutMs} ms.`;
+    case 'UND_ERR_SOCKET':
     case 'ECONNRESET':
       return 'it closed the connection before answering (connection reset).';
     default:
-      return `${error.code ?? error.message}.`;
+      return `${error.code ?? 'error'}: ${error.message}.`;
   }
 }
 
-function timeoutError(code: string, message: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(message), { code });
+function responseFacts(method: string, status: number, raw: readonly string[]): ResponseFacts {
+  const facts: ResponseFacts = { method, status, contentType: undefined, contentEncoding: undefined, contentLength: undefined, cacheControl: undefined };
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (name === 'content-type') facts.contentType = raw[i + 1];
+    else if (name === 'content-encoding') facts.contentEncoding = raw[i + 1];
+    else if (name === 'content-length') facts.contentLength = raw[i + 1];
+    else if (name === 'cache-control') facts.cacheControl = raw[i + 1];
+  }
+  return facts;
 }
 
 /**
@@ -97,12 +107,25 @@ function timeoutError(code: string, message: string): NodeJS.ErrnoException {
  * retries run out. Both bodies are piped (backpressure, no buffering);
  * whichever side goes away first takes the other down so neither leaks.
  */
-class Exchange {
+/**
+ * One client request: attempts on successive backends until one answers or
+ * retries run out. Uses undici's dispatch handler interface (the callback
+ * form, which undici runs without an adapter) so the response streams
+ * straight into the client's socket with backpressure and no buffering.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
   private readonly tried = new Set<number>();
   private readonly failures: string[] = [];
   private readonly hasBody: boolean;
-  private upstream: ClientRequest | undefined;
+  private target!: UpstreamTarget;
+  private body: BodyRelay | undefined;
+  private abortUpstream: ((error?: Error) => void) | undefined;
+  private resumeUpstream: (() => void) | undefined;
+  /** Ends the in-flight count of the current attempt. */
+  private endAttempt: (() => void) | undefined;
+  private zip: Transform | undefined;
   private reconnected = false;
+  private finished = false;
 
   constructor(
     private readonly req: IncomingMessage,
@@ -114,117 +137,121 @@ class Exchange {
     this.hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
     res.once('close', () => {
       // The client went away first: stop work on the backend too.
-      if (!res.writableFinished) this.upstream?.destroy();
+      if (!this.finished) this.abortUpstream?.(new Error('The client closed the connection.'));
+      this.endAttempt?.();
     });
+    res.on('drain', () => this.resumeUpstream?.());
   }
 
-  attempt(target: UpstreamTarget, freshConnection = false): void {
-    const { req, res, route, ctx } = this;
+  attempt(target: UpstreamTarget): void {
+    const { req, route, ctx } = this;
     const settings = route.settings;
+    this.target = target;
     this.tried.add(target.id);
-    const upstream = (target.protocol === 'https:' ? https : http).request({
-      host: target.hostname,
-      port: target.port,
-      method: req.method,
-      path: upstreamTarget(req.url ?? '/', route.path, settings.stripPrefix),
-      headers: upstreamRequestHeaders(req, target, { proto: 'http', rewriteHost: settings.rewriteHost }),
-      agent: freshConnection ? false : ctx.agents.for(target),
-    });
-    this.upstream = upstream;
-    const end = ctx.runtime.begin(target.id);
-    let bodyStarted = false;
-    let headerTimer: NodeJS.Timeout | undefined;
+    this.abortUpstream = undefined;
+    this.body = this.hasBody ? new BodyRelay(req) : undefined;
+    this.endAttempt = ctx.runtime.begin(target.id);
+    try {
+      ctx.pools.for(target, settings.connectTimeoutMs).dispatch(
+        {
+          origin: target.url,
+          method: req.method as Dispatcher.HttpMethod,
+          path: upstreamTarget(req.url ?? '/', route.path, settings.stripPrefix),
+          headers: upstreamRequestHeaders(req, target, { proto: 'http', rewriteHost: settings.rewriteHost }),
+          body: this.body ?? null,
+          headersTimeout: settings.responseHeaderTimeoutMs,
+          bodyTimeout: settings.idleTimeoutMs,
+        },
+        this,
+      );
+    } catch (error) {
+      // undici refuses some requests outright (a duplicate Host header).
+      this.endAttempt();
+      this.finished = true;
+      sendErrorPage(req, this.res, { status: 400, title: 'Bad request', lines: [`Switchyard cannot forward this request: ${(error as Error).message}.`] });
+    }
+  }
 
-    const sendBody = () => {
-      if (!this.hasBody) {
-        upstream.end();
-        return;
+  onConnect(abort: (error?: Error) => void): void {
+    this.abortUpstream = abort;
+  }
+
+  onHeaders(status: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    // 1xx informational answers (103 Early Hints) are not forwarded; the final one follows.
+    if (status < 200) return true;
+    const { req, res, route, target } = this;
+    const settings = route.settings;
+    this.resumeUpstream = resume;
+    this.ctx.runtime.stats.recordServed(route.id, target.id);
+    const raw = new Array<string>(rawHeaders.length);
+    for (let i = 0; i < rawHeaders.length; i++) raw[i] = rawHeaders[i]!.toString('latin1');
+    let headers = clientResponseHeaders(raw, settings.backendHeader ? target.url : undefined);
+    const cookie = stickyCookieFor(req, route, target);
+    if (cookie) headers.push('Set-Cookie', cookie);
+    if (settings.compression) {
+      const facts = responseFacts(req.method ?? 'GET', status, raw);
+      if (shouldCompress(facts)) {
+        const encoding = negotiateEncoding(req.headers['accept-encoding']);
+        headers = compressedHeaders(headers, encoding);
+        if (encoding) {
+          this.zip = compressor(encoding);
+          this.zip.on('drain', resume);
+          this.zip.pipe(res);
+        }
       }
-      bodyStarted = true;
-      req.pipe(upstream);
+    }
+    res.writeHead(status, statusText, headers);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    return (this.zip ?? this.res).write(chunk);
+  }
+
+  onComplete(): void {
+    this.finished = true;
+    if (this.zip) this.zip.end();
+    else this.res.end();
+  }
+
+  onError(error: NodeJS.ErrnoException): void {
+    const { req, res, route, ctx, target } = this;
+    this.endAttempt?.();
+    if (this.finished || res.destroyed) return;
+    if (res.headersSent) {
+      // Mid-body: abort the client's response so a truncated body is never
+      // presented as complete.
+      this.finished = true;
+      res.destroy(error);
+      return;
+    }
+    const question = {
+      method: req.method ?? 'GET',
+      failure: classifyFailure(error),
+      bodyConsumed: this.body?.started ?? false,
+      responseStarted: false,
+      attempts: this.tried.size,
+      retries: route.settings.retries,
     };
-    upstream.once('socket', (socket) => {
-      // The body waits for a connected socket, so a failed connect leaves it
-      // unread and the request can go to another backend whatever its method.
-      if (!socket.connecting) return sendBody();
-      const timer = setTimeout(
-        () => upstream.destroy(timeoutError('CONNECT_TIMEOUT', `it did not accept a connection within ${settings.connectTimeoutMs} ms`)),
-        settings.connectTimeoutMs,
-      );
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        sendBody();
+    const next = mayRetry(question) ? pickBackend(req, route, ctx.runtime, this.tried) : undefined;
+    // A pooled connection the backend had just closed as idle says nothing
+    // about the backend: with no other backend left, go once more to the
+    // same one, on the next turn of the loop, once undici has dropped the
+    // dead socket (so the retry opens a fresh connection).
+    if (!next && question.failure === 'reset' && !this.reconnected && mayRetry({ ...question, attempts: 0 })) {
+      this.reconnected = true;
+      setImmediate(() => {
+        if (!res.destroyed) this.attempt(target);
       });
-      upstream.once('close', () => clearTimeout(timer));
-    });
-    upstream.once('finish', () => {
-      headerTimer = setTimeout(
-        () =>
-          upstream.destroy(
-            timeoutError('RESPONSE_HEADER_TIMEOUT', `it sent no response headers within ${settings.responseHeaderTimeoutMs} ms`),
-          ),
-        settings.responseHeaderTimeoutMs,
-      );
-    });
-
-    upstream.once('response', (upstreamRes) => {
-      clearTimeout(headerTimer);
-      ctx.runtime.stats.recordServed(route.id, target.id);
-      upstream.setTimeout(settings.idleTimeoutMs, () =>
-        upstream.destroy(timeoutError('IDLE_TIMEOUT', `no data for ${settings.idleTimeoutMs} ms`)),
-      );
-      let headers = clientResponseHeaders(upstreamRes.rawHeaders, settings.backendHeader ? target.url : undefined);
-      const cookie = stickyCookieFor(req, route, target);
-      if (cookie) headers.push('Set-Cookie', cookie);
-      const status = upstreamRes.statusCode ?? 502;
-      const compress =
-        settings.compression &&
-        shouldCompress({
-          method: req.method ?? 'GET',
-          status,
-          contentType: upstreamRes.headers['content-type'],
-          contentEncoding: upstreamRes.headers['content-encoding'],
-          contentLength: upstreamRes.headers['content-length'],
-          cacheControl: upstreamRes.headers['cache-control'],
-        });
-      const encoding = compress ? negotiateEncoding(req.headers['accept-encoding']) : undefined;
-      if (compress) headers = compressedHeaders(headers, encoding);
-      res.writeHead(status, upstreamRes.statusMessage, headers);
-      // pipeline destroys the client response if the backend aborts mid-body,
-      // so a truncated body is never presented as complete.
-      if (encoding) pipeline(upstreamRes, compressor(encoding), res, end);
-      else pipeline(upstreamRes, res, end);
-    });
-    upstream.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(headerTimer);
-      end();
-      if (res.headersSent || res.destroyed) {
-        res.destroy(error);
-        return;
-      }
-      req.unpipe(upstream);
-      const question = {
-        method: req.method ?? 'GET',
-        failure: classifyFailure(error),
-        bodyConsumed: this.hasBody && bodyStarted,
-        responseStarted: false,
-        attempts: this.tried.size,
-        retries: settings.retries,
-      };
-      // A pooled connection the backend had just closed as idle says nothing
-      // about the backend: go again on a fresh connection to the same one.
-      if (upstream.reusedSocket && question.failure === 'reset' && !this.reconnected && mayRetry({ ...question, attempts: 0 })) {
-        this.reconnected = true;
-        this.attempt(target, true);
-        return;
-      }
-      ctx.runtime.stats.recordFailure(target.id);
-      this.failures.push(`${target.url}: ${describeError(error)}`);
-      const retry = mayRetry(question);
-      const next = retry ? pickBackend(req, route, ctx.runtime, this.tried) : undefined;
-      if (next) this.attempt(next);
-      else this.badGateway();
-    });
+      return;
+    }
+    ctx.runtime.stats.recordFailure(target.id);
+    this.failures.push(`${target.url}: ${describeError(error, route)}`);
+    if (next) this.attempt(next);
+    else {
+      this.finished = true;
+      this.badGateway();
+    }
   }
 
   private badGateway(): void {

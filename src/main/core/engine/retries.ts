@@ -27,10 +27,12 @@ export function mayRetry(q: RetryQuestion): boolean {
   return idempotent.has(q.method) && !q.bodyConsumed;
 }
 
-const connectCodes = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'CONNECT_TIMEOUT']);
+// errno codes from connect(), and undici's own codes for its timeouts.
+const connectCodes = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'CONNECT_TIMEOUT']);
+const timeoutCodes = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
 export function classifyFailure(error: NodeJS.ErrnoException): AttemptFailure {
   if (error.code && connectCodes.has(error.code)) return 'connect';
-  if (error.code === 'RESPONSE_HEADER_TIMEOUT' || error.code === 'IDLE_TIMEOUT' || error.code === 'ETIMEDOUT') return 'timeout';
+  if (error.code && timeoutCodes.has(error.code)) return 'timeout';
   return 'reset';
 }
