@@ -32,7 +32,7 @@ const args = process.argv.slice(2);
 const child = electron.binary
   ? spawn(electron.binary, [root, ...args], { stdio: 'inherit' })
   : (console.log(`switchyard: starting the headless UI because ${electron.reason}.`),
-    spawn(process.execPath, [join(root, 'bin', 'switchyard.js'), 'serve', ...args], { stdio: 'inherit' }));
+    spawn(process.execPath, ['--max-semi-space-size=2', join(root, 'bin', 'switchyard.js'), 'serve', ...args], { stdio: 'inherit' }));
 
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

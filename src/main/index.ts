@@ -59,6 +59,9 @@ async function start(): Promise<void> {
   window = createWindow();
 }
 
+// Same young-generation size as `switchyard serve` (see bin/switchyard.js).
+app.commandLine.appendSwitch('js-flags', '--max-semi-space-size=2');
+
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {

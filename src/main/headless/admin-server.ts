@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import { adminPath } from '../../shared/api';
 import type { CommandName } from '../../shared/commands';
 import type { Envelope, ErrorCode, ErrorPayload } from '../../shared/errors';
@@ -88,14 +88,16 @@ function readJson(req: IncomingMessage): Promise<unknown> {
  */
 export class AdminServer {
   private servers: Server[] = [];
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  // Loaded when the first UI connects: `ws` costs ~9 MB resident, and a
+  // headless proxy often runs with no UI open.
+  private wss: WebSocketServer | undefined;
   private port = 0;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly options: AdminServerOptions) {
     const broadcast = (event: unknown) => {
       const text = JSON.stringify(event);
-      for (const client of this.wss.clients) if (client.readyState === client.OPEN) client.send(text);
+      for (const client of this.wss?.clients ?? []) if (client.readyState === client.OPEN) client.send(text);
     };
     options.core.events.on('event', broadcast);
     this.unsubscribe = () => options.core.events.off('event', broadcast);
@@ -125,8 +127,8 @@ export class AdminServer {
 
   async close(): Promise<void> {
     this.unsubscribe();
-    for (const client of this.wss.clients) client.terminate();
-    this.wss.close();
+    for (const client of this.wss?.clients ?? []) client.terminate();
+    this.wss?.close();
     await Promise.all(this.servers.map((server) => closeServer(server, 500)));
   }
 
@@ -189,6 +191,9 @@ export class AdminServer {
       socket.end(`HTTP/1.1 ${refused}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+    void import('ws').then(({ WebSocketServer }) => {
+      const wss = (this.wss ??= new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 }));
+      if (!socket.destroyed) wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    });
   }
 }

@@ -64,7 +64,7 @@ function connect(dataDir: string): { call: <N extends CommandName>(name: N, inpu
   if (!connection || !isProcessAlive(connection.pid)) {
     throw new SwitchyardError(
       'NOT_RUNNING',
-      `Switchyard is not running for ${dataDir}. Start it with \`switchyard serve\`${dataDir === resolveDataDir(undefined) ? '' : ` --data-dir ${dataDir}`}.`,
+      `Switchyard is not running for ${dataDir}. Start it with \`switchyard serve${dataDir === resolveDataDir(undefined) ? '' : ` --data-dir ${dataDir}`}\`.`,
     );
   }
   const api: SwitchyardApi = createAdminClient({ baseUrl: connection.adminUrl, token: connection.token });
