@@ -1,0 +1,152 @@
+// Starting the targets under test, each proxying the same backend on 127.0.0.1.
+// A peer that cannot start throws an Error whose message is one clear line.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startChild, trackTempDir, waitForOutput } from './procs.mjs';
+
+export const HOST = 'bench.localhost';
+export const peerNames = ['direct', 'switchyard', 'nginx', 'haproxy', 'http-proxy'];
+const benchDir = new URL('.', import.meta.url).pathname;
+const repoDir = join(benchDir, '..');
+
+function tempDir(prefix) {
+  const dir = trackTempDir(mkdtempSync(join(tmpdir(), `switchyard-bench-${prefix}-`)));
+  chmodSync(dir, 0o755); // nginx workers run as nobody when we are root
+  return dir;
+}
+
+function getStatus(port) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', headers: { host: HOST }, agent: false, timeout: 1_000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+/** Polls GET / through the peer until it answers 200. */
+async function waitForHttp(name, port, child, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  let status = 0;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) break;
+    status = await getStatus(port);
+    if (status === 200) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const output = child ? ` Output: ${child.output.trim().split('\n').slice(-3).join(' | ')}` : '';
+  throw new Error(`${name} did not answer 200 on 127.0.0.1:${port} (last status ${status || 'none'}).${output}`);
+}
+
+async function startSwitchyard({ backendPort, core }) {
+  const dataDir = tempDir('switchyard');
+  const [port, adminPort] = [await freePort(), await freePort()];
+  // Run the bin as a user's `npx switchyard` does: through its shebang, which carries its V8 flags.
+  const cli = [join(repoDir, 'bin/switchyard.js')];
+  const child = startChild('switchyard', [...cli, 'serve', '--data-dir', dataDir, '--http-port', String(port), '--admin-port', String(adminPort)], { core, cwd: repoDir });
+  await waitForOutput(child, /Press Ctrl\+C/);
+  const add = spawnSync(cli[0], [...cli.slice(1), 'route', 'add', HOST, '--backend', `http://127.0.0.1:${backendPort}`, '--data-dir', dataDir], { encoding: 'utf8', timeout: 15_000 });
+  if (add.status !== 0) throw new Error(`switchyard route add failed: ${(add.stderr || add.stdout || add.error?.message || '').trim()}`);
+  await waitForHttp('switchyard', port, child);
+  return { port, child };
+}
+
+async function startNginx({ backendPort, core }) {
+  const dir = tempDir('nginx');
+  const port = await freePort();
+  const temp = (name) => `${name}_temp_path ${dir}/${name.replace('_', '-')};`;
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join('\n  ')}
+  upstream backend {
+    server 127.0.0.1:${backendPort};
+    keepalive 64;
+    keepalive_requests 1000000;
+  }
+  # Empty Connection header (upstream keep-alive) unless the client upgrades.
+  map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
+  server {
+    listen 127.0.0.1:${port};
+    keepalive_requests 1000000;
+    keepalive_timeout 120s;
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Host $host;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Upgrade $http_upgrade;
+    }
+  }
+}
+`,
+  );
+  const child = startChild('nginx', ['nginx', '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log'), '-g', 'daemon off;'], { core });
+  await waitForHttp('nginx', port, child);
+  return { port, child };
+}
+
+async function startHaproxy({ backendPort, core }) {
+  const dir = tempDir('haproxy');
+  const port = await freePort();
+  const cfg = join(dir, 'haproxy.cfg');
+  writeFileSync(
+    cfg,
+    `global
+  nbthread 1
+  maxconn 4096
+defaults
+  mode http
+  option http-keep-alive
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  timeout tunnel 60s
+frontend bench
+  bind 127.0.0.1:${port}
+  default_backend app
+backend app
+  server app 127.0.0.1:${backendPort}
+`,
+  );
+  const child = startChild('haproxy', ['haproxy', '-f', cfg, '-db'], { core });
+  await waitForHttp('haproxy', port, child);
+  return { port, child };
+}
+
+async function startHttpProxy({ backendPort, core }) {
+  try {
+    createRequire(join(repoDir, 'package.json')).resolve('http-proxy');
+  } catch {
+    throw new Error('http-proxy is not installed (run `npm install`).');
+  }
+  const port = await freePort();
+  const child = startChild('http-proxy', [process.execPath, join(benchDir, 'http-proxy-server.mjs'), String(port), String(backendPort)], { core, cwd: repoDir });
+  await waitForOutput(child, /ready \d+/);
+  await waitForHttp('http-proxy', port, child);
+  return { port, child };
+}
+
+const starters = { switchyard: startSwitchyard, nginx: startNginx, haproxy: startHaproxy, 'http-proxy': startHttpProxy };
+
+/**
+ * Starts one target. `direct` is the backend itself (no proxy process).
+ * Returns { name, port, child, ws } where ws says whether the peer is set up
+ * to carry WebSocket upgrades.
+ */
+export async function startPeer(name, { backendPort, core }) {
+  if (name === 'direct') return { name, port: backendPort, child: null, ws: true };
+  const { port, child } = await starters[name]({ backendPort, core });
+  return { name, port, child, ws: true };
+}

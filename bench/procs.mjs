@@ -1,0 +1,178 @@
+// Child processes of the harness: start them pinned to a core, stop every one
+// of them on exit (also on error or Ctrl+C), and read their CPU time and RSS
+// from /proc.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import net from 'node:net';
+
+const children = new Set();
+const tempDirs = new Set();
+let pinning = true;
+
+export function setPinning(enabled) {
+  pinning = enabled;
+}
+
+/** argv prefixed with `taskset -c CORE` when pinning is on. */
+export function pinned(core, argv) {
+  return pinning && core !== undefined ? ['taskset', '-c', String(core), ...argv] : argv;
+}
+
+/**
+ * Starts a long-lived child in its own process group (so nginx's worker goes
+ * down with its master) and remembers it for cleanup.
+ */
+export function startChild(name, argv, { core, cwd, env } = {}) {
+  const full = pinned(core, argv);
+  const child = spawn(full[0], full.slice(1), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.label = name;
+  child.output = '';
+  const keep = (chunk) => {
+    child.output = (child.output + chunk).slice(-20_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  child.once('error', (error) => (child.output += `\n${error.message}`));
+  return track(child);
+}
+
+/** Remembers a child so it is killed when the harness exits, however it exits. */
+export function track(child) {
+  child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  children.add(child);
+  child.exited.then(() => children.delete(child));
+  return child;
+}
+
+/** Resolves when `pattern` shows up in the child's output; rejects on exit or timeout. */
+export function waitForOutput(child, pattern, timeoutMs = 15_000) {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (error, match) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(poll);
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve(match);
+    };
+    const check = () => {
+      const match = child.output.match(pattern);
+      if (match) finish(null, match);
+    };
+    const poll = setInterval(check, 20);
+    const timer = setTimeout(() => finish(new Error(`${child.label}: not ready after ${timeoutMs} ms. Output:\n${child.output.slice(-2000)}`)), timeoutMs);
+    child.exited.then(({ code, signal }) => {
+      check();
+      finish(new Error(`${child.label} exited (${signal ?? code}) before it was ready. Output:\n${child.output.slice(-2000)}`));
+    });
+  });
+}
+
+function killGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {}
+  }
+}
+
+/** Asks a child to stop (SIGTERM), then kills its process group after `graceMs`. */
+export async function stopChild(child, graceMs = 3_000) {
+  if (!children.has(child)) return;
+  killGroup(child, 'SIGTERM');
+  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
+  await child.exited;
+  clearTimeout(timer);
+  killGroup(child, 'SIGKILL'); // whatever is left in the group (nginx workers)
+}
+
+export async function stopAll() {
+  await Promise.all([...children].map((child) => stopChild(child)));
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+export function trackTempDir(dir) {
+  tempDirs.add(dir);
+  return dir;
+}
+
+/** Last resort, synchronous: for process 'exit'. */
+function killAllNow() {
+  for (const child of children) killGroup(child, 'SIGKILL');
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+}
+
+process.on('exit', killAllNow);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    process.stderr.write(`\nbench: ${signal}, stopping everything.\n`);
+    killAllNow();
+    process.exit(130);
+  });
+}
+
+/** A port nothing listens on right now (loopback). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// ---- /proc readers -------------------------------------------------------
+
+export const ticksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+function statFields(pid) {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name may contain spaces: fields start after the last ')'.
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+/** `pid` and all its descendants. */
+export function processTree(pid) {
+  const parents = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      parents.set(Number(entry), Number(statFields(entry)[1]));
+    } catch {}
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [child, parent] of parents) if (parent === tree[i]) tree.push(child);
+  }
+  return tree.filter((p) => parents.has(p));
+}
+
+/** utime+stime of the whole tree, in clock ticks. */
+export function cpuTicks(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const fields = statFields(pid);
+      total += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+    } catch {}
+  }
+  return total;
+}
+
+/** Sum of VmRSS over the tree, in kB. */
+export function rssKb(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
+      if (match) total += Number(match[1]);
+    } catch {}
+  }
+  return total;
+}
