@@ -1,0 +1,100 @@
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+
+export interface ProbeSpec {
+  type: 'tcp' | 'http';
+  protocol: 'http:' | 'https:';
+  hostname: string;
+  port: number;
+  /** Host header for HTTP checks. */
+  hostport: string;
+  method: string;
+  path: string;
+  /** Accepted statuses, e.g. `2xx,3xx` or `200,204`. */
+  statuses: string;
+  /** The body must contain this (empty: not checked). */
+  bodyContains: string;
+  timeoutMs: number;
+}
+
+export interface ProbeResult {
+  ok: boolean;
+  /** What was seen, for the UI: "200 in 3 ms", "connect ECONNREFUSED 127.0.0.1:3001". */
+  detail: string;
+  latencyMs: number;
+}
+
+// Enough of a body to find a marker in; health pages are small.
+const maxBody = 64 * 1024;
+
+/** Whether `status` is in a list like `2xx,3xx,404`. */
+export function statusAccepted(status: number, list: string): boolean {
+  return list.split(',').some((part) => {
+    const item = part.trim().toLowerCase();
+    if (/^[1-5]xx$/.test(item)) return Math.floor(status / 100) === Number(item[0]);
+    return Number(item) === status;
+  });
+}
+
+function describe(error: NodeJS.ErrnoException, spec: ProbeSpec, phase: string): string {
+  if (error.code === 'PROBE_TIMEOUT') return `no answer within ${spec.timeoutMs} ms`;
+  return `${phase} ${error.code ?? error.message} ${spec.hostname}:${spec.port}`;
+}
+
+/** One active health check on its own connection; never throws, always settles within the timeout. */
+export function probe(spec: ProbeSpec): Promise<ProbeResult> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (ok: boolean, detail: string, cleanup: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      cleanup();
+      resolve({ ok, detail, latencyMs: elapsed() });
+    };
+    let cleanup = () => {};
+    const timer = setTimeout(() => finish(false, describe(Object.assign(new Error(), { code: 'PROBE_TIMEOUT' }), spec, ''), cleanup), spec.timeoutMs);
+
+    if (spec.type === 'tcp') {
+      const socket = net.connect({ host: spec.hostname, port: spec.port });
+      cleanup = () => socket.destroy();
+      socket.once('connect', () => finish(true, `connected in ${elapsed()} ms`, cleanup));
+      socket.once('error', (error) => finish(false, describe(error, spec, 'connect'), cleanup));
+      return;
+    }
+
+    const req = (spec.protocol === 'https:' ? https : http).request({
+      host: spec.hostname,
+      port: spec.port,
+      method: spec.method,
+      path: spec.path,
+      headers: { host: spec.hostport, 'user-agent': 'Switchyard-Health-Check', connection: 'close' },
+      agent: false,
+    });
+    cleanup = () => req.destroy();
+    req.once('error', (error) => finish(false, describe(error, spec, req.reusedSocket ? 'request' : 'connect'), cleanup));
+    req.once('response', (res) => {
+      const status = res.statusCode ?? 0;
+      if (!statusAccepted(status, spec.statuses)) {
+        finish(false, `status ${status} (expected ${spec.statuses}) in ${elapsed()} ms`, cleanup);
+        return;
+      }
+      if (!spec.bodyContains || spec.method === 'HEAD') {
+        finish(true, `${status} in ${elapsed()} ms`, cleanup);
+        return;
+      }
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        if (body.length < maxBody) body += chunk;
+        if (body.includes(spec.bodyContains)) finish(true, `${status} with "${spec.bodyContains}" in ${elapsed()} ms`, cleanup);
+      });
+      res.once('end', () => finish(false, `${status} but the body lacks "${spec.bodyContains}"`, cleanup));
+      res.once('error', (error) => finish(false, describe(error, spec, 'response'), cleanup));
+    });
+    req.end();
+  });
+}
