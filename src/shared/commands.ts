@@ -10,7 +10,7 @@ import {
   weightSchema,
   type Route,
 } from './model';
-import type { TrafficSnapshot } from './events';
+import type { TimelineEntry, TrafficSnapshot } from './events';
 
 export interface ListenerStatus {
   kind: 'http';
@@ -51,9 +51,16 @@ export const commands = {
     summary: 'Show what is listening and how much is configured.',
     input: noInput,
   }),
-  'traffic.get': command<TrafficSnapshot>()({
-    summary: "Each backend's counters and share of recent requests.",
+  'backends.live': command<TrafficSnapshot>()({
+    summary: "Each backend's status and why, its recent checks, counters and share of recent requests.",
     input: noInput,
+  }),
+  'timeline.list': command<TimelineEntry[]>()({
+    summary: 'Recent health and config events, newest first (for one route, or all).',
+    input: z.strictObject({
+      routeId: idSchema.optional(),
+      limit: z.number({ error: 'The limit is a whole number from 1 to 1000.' }).int().min(1).max(1000).default(100),
+    }),
   }),
   'routes.list': command<Route[]>()({
     summary: 'List every route with its backends.',
@@ -98,6 +105,10 @@ export const commands = {
   'backends.setEnabled': command<Route>()({
     summary: 'Switch a backend on or off; off takes it out of rotation on the next request.',
     input: z.strictObject({ id: idSchema, enabled: z.boolean() }),
+  }),
+  'backends.drain': command<Route>()({
+    summary: 'Stop sending new requests to a backend and let in-flight ones finish; enable or disable ends it.',
+    input: z.strictObject({ id: idSchema }),
   }),
   'backends.remove': command<Route>()({
     summary: 'Remove a backend from its route.',

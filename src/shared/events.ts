@@ -1,6 +1,24 @@
 import type { Route } from './model';
 
+/** One state the whole app agrees on (UI, CLI, notifications). */
+export type BackendStatus = 'unknown' | 'healthy' | 'unhealthy' | 'ejected' | 'draining' | 'drained' | 'disabled';
+
+export interface CheckResult {
+  ok: boolean;
+  detail: string;
+  latencyMs: number;
+  at: string;
+}
+
 export interface BackendStats {
+  status: BackendStatus;
+  /** Why, in words: "3 consecutive checks failed: connect ECONNREFUSED 127.0.0.1:3001". */
+  reason: string;
+  /** When it entered this status. */
+  since: string;
+  lastCheck: CheckResult | null;
+  /** The last active check results, oldest first (for a sparkline). */
+  checks: boolean[];
   /** Requests this backend answered since it was configured (or the app started). */
   served: number;
   /** Its fraction (0..1) of the route's last 100 answered requests. */
@@ -17,16 +35,28 @@ export interface TrafficSnapshot {
   backends: Record<string, BackendStats>;
 }
 
+export type TimelineKind = 'up' | 'down' | 'ejected' | 'returned' | 'drained' | 'config';
+
+export interface TimelineEntry {
+  id: number;
+  at: string;
+  routeId: number | null;
+  backendId: number | null;
+  kind: TimelineKind;
+  message: string;
+}
+
 /** Every event the core pushes to the UI, declared once like the commands. */
 export interface Events {
   'config.changed': { revision: number; routes: Route[] };
-  /** At most once a second, only when traffic moved a counter. */
-  'traffic.changed': TrafficSnapshot;
+  /** Health and counters: at once on a health change, else at most once a second while traffic flows. */
+  'backends.changed': TrafficSnapshot;
+  'timeline.added': TimelineEntry;
 }
 
 export type EventName = keyof Events;
 
-export const eventNames: EventName[] = ['config.changed', 'traffic.changed'];
+export const eventNames: EventName[] = ['config.changed', 'backends.changed', 'timeline.added'];
 
 export type SwitchyardEvent = {
   [N in EventName]: { name: N; payload: Events[N] };

@@ -145,6 +145,29 @@ const settingsShape = {
   rateLimitPer: z.enum(['ip', 'global'], { error: 'A rate limit applies per ip or global.' }),
   /** gzip or br for compressible responses the backend sent uncompressed. */
   compression: z.boolean(),
+  /** Active checks: a TCP connect, an HTTP request, or none. */
+  healthCheck: z.enum(['tcp', 'http', 'off'], { error: 'Health checks are tcp, http or off.' }),
+  healthMethod: z.enum(['GET', 'HEAD'], { error: 'Health checks use GET or HEAD.' }),
+  healthPath: z.string().trim().regex(/^\/[^\s]*$/, 'A health check path starts with / and has no spaces, e.g. /health.').max(1024),
+  /** Accepted statuses: classes like 2xx and single codes, comma-separated. */
+  healthStatuses: z
+    .string()
+    .trim()
+    .regex(/^\s*([1-5]xx|[1-5]\d\d)(\s*,\s*([1-5]xx|[1-5]\d\d))*\s*$/i, 'List statuses like 2xx,3xx or 200,204.'),
+  /** The body must contain this text (empty: any body). */
+  healthBody: z.string().max(256, 'The expected body text is at most 256 characters.'),
+  healthIntervalMs: milliseconds('The check interval', 3_600_000).min(100, 'The check interval is at least 100 ms.'),
+  healthTimeoutMs: milliseconds('The check timeout', 600_000),
+  healthRise: z.number({ error: 'Rise is a whole number of checks.' }).int().min(1).max(100),
+  healthFall: z.number({ error: 'Fall is a whole number of checks.' }).int().min(1).max(100),
+  /** Consecutive failures on real traffic that eject a backend (0: never). */
+  ejectAfter: z.number({ error: 'Eject after is a whole number of failures (0 for never).' }).int().min(0).max(1000),
+  ejectBaseMs: milliseconds('The base ejection time', 86_400_000),
+  ejectMaxMs: milliseconds('The longest ejection', 86_400_000),
+  /** Never eject more than this share of a route's backends at once (at least one may go). */
+  maxEjectedPercent: z.number({ error: 'Max ejected is a percentage.' }).min(0).max(100),
+  /** Below this share of available backends, balance across all enabled ones instead. */
+  panicThresholdPercent: z.number({ error: 'The panic threshold is a percentage.' }).min(0).max(100),
 };
 
 // Documented defaults. Local backends answer connects at once, so a 5 s
@@ -165,6 +188,23 @@ const settingsDefaults = {
   rateLimitBurst: 20,
   rateLimitPer: 'ip',
   compression: false,
+  // A TCP connect works against any dev server; switch to http for /health.
+  healthCheck: 'tcp',
+  healthMethod: 'GET',
+  healthPath: '/health',
+  healthStatuses: '2xx,3xx',
+  healthBody: '',
+  // HAProxy's defaults: inter 2s, rise 2, fall 3; timeout 1 s.
+  healthIntervalMs: 2_000,
+  healthTimeoutMs: 1_000,
+  healthRise: 2,
+  healthFall: 3,
+  // Envoy's outlier detection: 5 consecutive errors, 30 s base ejection (300 s cap).
+  ejectAfter: 5,
+  ejectBaseMs: 30_000,
+  ejectMaxMs: 300_000,
+  maxEjectedPercent: 50,
+  panicThresholdPercent: 50,
 } satisfies { [K in keyof typeof settingsShape]: z.input<(typeof settingsShape)[K]> };
 
 export const routeSettingsSchema = z.object(
@@ -192,6 +232,8 @@ export const backendSchema = z.object({
   url: z.string(),
   weight: z.number(),
   enabled: z.boolean(),
+  /** Takes no new requests; in-flight ones finish. Cleared by enabling or disabling. */
+  draining: z.boolean(),
 });
 export type Backend = z.infer<typeof backendSchema>;
 

@@ -52,3 +52,17 @@ export function request(
     req.end(options.body);
   });
 }
+
+/**
+ * Waits until active checks have judged every enabled backend (none is
+ * `unknown`), so tests of balancing see the settled set of candidates.
+ */
+export async function settled(core: Core, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const live = await must(core.run('backends.live', {}));
+    if (!Object.values(live.backends).some((b) => b.status === 'unknown' && b.reason !== 'Health checks are off for this route; it receives traffic.')) return;
+    if (Date.now() > deadline) throw new Error(`backends still unknown: ${JSON.stringify(live.backends)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -35,7 +35,8 @@ describe('a client that goes away', () => {
       socket.on('close', () => (open -= 1));
     });
     core = await startCore(dir.path);
-    await must(core.run('routes.create', { host: 'slow.localhost', backends: [{ url: backend.url }] }));
+    // No health checks: their probe connections would count as open sockets here.
+    await must(core.run('routes.create', { host: 'slow.localhost', settings: { healthCheck: 'off' }, backends: [{ url: backend.url }] }));
   });
   afterAll(async () => {
     await core.stop();
@@ -59,7 +60,7 @@ describe('a client that goes away', () => {
       thinkingOpen += 1;
       socket.on('close', () => (thinkingOpen -= 1));
     });
-    await must(core.run('routes.create', { host: 'think.localhost', backends: [{ url: thinking.url }] }));
+    await must(core.run('routes.create', { host: 'think.localhost', settings: { healthCheck: 'off' }, backends: [{ url: thinking.url }] }));
     const req = http.get({ host: '127.0.0.1', port: proxyPort(core), headers: { host: 'think.localhost' }, agent: false });
     req.on('error', () => {});
     await until(() => thinking.requests.length === 1, 'the request to reach the backend');

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import { startBackend, type TestBackend } from '../helpers/backends';
-import { must, proxyPort, request, startCore, tempDir } from '../helpers/core';
+import { must, proxyPort, request, settled, startCore, tempDir } from '../helpers/core';
 
 describe('round-robin over real backends', () => {
   const dir = tempDir();
@@ -22,6 +22,7 @@ describe('round-robin over real backends', () => {
 
   it('alternates between the backends', async () => {
     await must(core.run('routes.create', { host: 'demo.localhost', backends: [{ url: alpha.url }, { url: beta.url }] }));
+    await settled(core);
     const bodies = [];
     for (let i = 0; i < 6; i++) bodies.push((await request(proxyPort(core), 'demo.localhost')).body);
     expect(bodies).toEqual(['alpha', 'beta', 'alpha', 'beta', 'alpha', 'beta']);
@@ -41,6 +42,7 @@ describe('round-robin over real backends', () => {
     expect(beta.requests.length).toBe(before);
 
     await must(core.run('backends.setEnabled', { id: betaId, enabled: true }));
+    await settled(core);
     const after = new Set<string>();
     for (let i = 0; i < 4; i++) after.add((await request(proxyPort(core), 'demo.localhost', '/', { agent })).body);
     expect(after).toEqual(new Set(['alpha', 'beta']));

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import type { Algorithm } from '../../src/shared/model';
 import { startBackend, type TestBackend } from '../helpers/backends';
-import { must, proxyPort, request, startCore, tempDir } from '../helpers/core';
+import { must, proxyPort, request, settled, startCore, tempDir } from '../helpers/core';
 
 describe('every balancing algorithm over real backends', () => {
   const dir = tempDir();
@@ -27,7 +27,7 @@ describe('every balancing algorithm over real backends', () => {
 
   async function route(algorithm: Algorithm, names: string[], weights: number[] = [], settings?: object) {
     backends = await Promise.all(names.map((name) => startBackend(name)));
-    return must(
+    const created = await must(
       core.run('routes.create', {
         host: 'lb.localhost',
         algorithm,
@@ -35,6 +35,8 @@ describe('every balancing algorithm over real backends', () => {
         backends: backends.map((b, i) => ({ url: b.url, weight: weights[i] ?? 1 })),
       }),
     );
+    await settled(core);
+    return created;
   }
 
   const get = async (headers: Record<string, string> = {}, agent?: http.Agent) =>
@@ -57,6 +59,7 @@ describe('every balancing algorithm over real backends', () => {
     expect(new Set(before.values()).size).toBe(5);
 
     await must(core.run('backends.setEnabled', { id: created.backends[2]!.id, enabled: false }));
+    await settled(core);
     let moved = 0;
     for (const key of keys) {
       const now = await get({ 'x-user': key }, agent);
@@ -83,6 +86,7 @@ describe('every balancing algorithm over real backends', () => {
     const fast = await startBackend('fast');
     backends = [slow, fast];
     await must(core.run('routes.create', { host: 'lb.localhost', algorithm, backends: [{ url: slow.url }, { url: fast.url }] }));
+    await settled(core);
     const pending: Promise<unknown>[] = [];
     for (let i = 0; i < count; i++) {
       const seen = slow.requests.length + fast.requests.length;

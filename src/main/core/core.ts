@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { commands, isCommandName, type CommandName } from '../../shared/commands';
 import { SwitchyardError, type Envelope } from '../../shared/errors';
-import type { SwitchyardEvent, TrafficSnapshot } from '../../shared/events';
+import type { SwitchyardEvent, TimelineKind, TrafficSnapshot } from '../../shared/events';
+import type { HealthState } from './health/health-state';
+import { EventLog } from './store/event-log';
 import { version } from '../../../package.json';
 import { createHandlers, type Handlers } from './api/handlers';
 import { validate } from './api/validate';
@@ -33,9 +35,10 @@ export const databaseFile = (dataDir: string) => join(dataDir, 'switchyard.db');
  */
 export class Core {
   readonly events = new EventEmitter<{ event: [SwitchyardEvent] }>();
-  readonly engine = new Engine();
+  readonly engine: Engine;
   private readonly db: Database.Database;
   private readonly routes: RouteRepository;
+  private readonly timeline: EventLog;
   private readonly handlers: Handlers;
   private readonly startedAt = new Date().toISOString();
   private revision = 0;
@@ -44,16 +47,22 @@ export class Core {
   private constructor(private readonly options: CoreOptions) {
     this.db = openDatabase(databaseFile(options.dataDir), { nativeBinding: options.nativeBinding });
     this.routes = new RouteRepository(this.db);
+    this.timeline = new EventLog(this.db);
+    this.engine = new Engine((backendId, routeId, before, after) => this.onHealth(backendId, routeId, before, after));
     this.handlers = createHandlers({
       routes: this.routes,
-      traffic: () => this.traffic(),
+      timeline: this.timeline,
+      live: () => this.live(),
       status: () => ({
         version,
         dataDir: options.dataDir,
         startedAt: this.startedAt,
         listeners: this.engine.listeners(),
       }),
-      configChanged: () => this.publishConfig(),
+      configChanged: (what, routeId, backendId) => {
+        this.publishConfig();
+        this.record('config', what, routeId, backendId ?? null);
+      },
     });
   }
 
@@ -97,27 +106,75 @@ export class Core {
     return this.execute(name, input) as Promise<Envelope<NonNullable<(typeof commands)[N]['result']>>>;
   }
 
+  private stopped = false;
+
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.trafficTimer);
     await this.engine.close();
     this.events.removeAllListeners();
     this.db.close();
   }
 
-  private traffic(): TrafficSnapshot {
-    return { at: new Date().toISOString(), backends: this.engine.stats(this.routes.list()) };
+  private live(): TrafficSnapshot {
+    return { at: new Date().toISOString(), backends: this.engine.backendStats(this.routes.list()) };
   }
 
-  /** Pushes counters once a second while traffic flows; silent when idle. */
+  private record(kind: TimelineKind, message: string, routeId: number | null, backendId: number | null): void {
+    const entry = this.timeline.append(kind, message, routeId, backendId);
+    this.events.emit('event', { name: 'timeline.added', payload: entry });
+  }
+
+  private pushSoon = false;
+
+  /** A health change is pushed at once (coalesced within one turn of the loop). */
+  private pushLive(): void {
+    if (this.pushSoon) return;
+    this.pushSoon = true;
+    setImmediate(() => {
+      this.pushSoon = false;
+      if (!this.stopped) this.events.emit('event', { name: 'backends.changed', payload: this.live() });
+    });
+  }
+
+  private onHealth(backendId: number, routeId: number, before: HealthState, after: HealthState): void {
+    this.pushLive();
+    if (before.name === after.name) return;
+    const url = this.routes.list().find((r) => r.id === routeId)?.backends.find((b) => b.id === backendId)?.url ?? `backend ${backendId}`;
+    const kind: TimelineKind =
+      after.name === 'ejected' ? 'ejected' : before.name === 'ejected' ? 'returned' : after.name === 'unhealthy' ? 'down' : after.name === 'healthy' ? 'up' : 'returned';
+    if (before.name === 'unknown' && after.name === 'healthy') return; // first check passing is not news
+    this.record(kind, `${url} ${kind === 'up' ? 'is healthy again' : kind === 'down' ? 'is down' : kind === 'ejected' ? 'ejected' : 'is back'}: ${after.reason}`, routeId, backendId);
+  }
+
+  private readonly drainedReported = new Set<number>();
+
+  /** Pushes live status once a second while traffic flows (silent when idle), and notes finished drains. */
   private startTrafficEvents(): void {
     let sent = this.engine.statsVersion();
     this.trafficTimer = setInterval(() => {
+      this.noteDrained();
       const version = this.engine.statsVersion();
       if (version === sent || this.events.listenerCount('event') === 0) return;
       sent = version;
-      this.events.emit('event', { name: 'traffic.changed', payload: this.traffic() });
+      this.events.emit('event', { name: 'backends.changed', payload: this.live() });
     }, 1_000);
     this.trafficTimer.unref();
+  }
+
+  private noteDrained(): void {
+    for (const route of this.routes.list()) {
+      for (const backend of route.backends) {
+        if (!backend.draining) {
+          this.drainedReported.delete(backend.id);
+          continue;
+        }
+        if (this.drainedReported.has(backend.id) || this.engine.activeRequests(backend.id) > 0) continue;
+        this.drainedReported.add(backend.id);
+        this.record('drained', `${backend.url} drained: no requests in flight.`, route.id, backend.id);
+        this.pushLive();
+      }
+    }
   }
 
   private publishConfig(): void {

@@ -49,7 +49,7 @@ export function App() {
     const [list, state, counters] = await Promise.all([
       api.invoke('routes.list', {}),
       api.invoke('status', {}),
-      api.invoke('traffic.get', {}),
+      api.invoke('backends.live', {}),
     ]);
     if (list.ok) setRoutes(list.result);
     else setProblem(list.error);
@@ -63,7 +63,7 @@ export function App() {
     void refresh();
     return api.subscribe((event) => {
       if (event.name === 'config.changed') setRoutes(event.payload.routes);
-      else if (event.name === 'traffic.changed') setTraffic(event.payload.backends);
+      else if (event.name === 'backends.changed') setTraffic(event.payload.backends);
     });
   }, [api, refresh]);
 

@@ -2,6 +2,8 @@ import type { CommandName, CommandResult, ParsedCommandInput } from '../../../sh
 import type { RouteRepository } from '../store/route-repository';
 import type { Status } from '../../../shared/commands';
 import type { TrafficSnapshot } from '../../../shared/events';
+import type { Route } from '../../../shared/model';
+import type { EventLog } from '../store/event-log';
 
 export type Handlers = {
   [N in CommandName]: (input: ParsedCommandInput<N>) => CommandResult<N>;
@@ -9,34 +11,67 @@ export type Handlers = {
 
 export interface HandlerDeps {
   routes: RouteRepository;
-  traffic(): TrafficSnapshot;
+  timeline: EventLog;
+  live(): TrafficSnapshot;
   status(): Omit<Status, 'routeCount' | 'backendCount'>;
-  /** Rebuilds the routing table and tells every UI; called after each write. */
-  configChanged(): void;
+  /** Rebuilds the routing table, logs `what` on the route's timeline and tells every UI; after each write. */
+  configChanged(what: string, routeId: number | null, backendId?: number | null): void;
 }
 
+const label = (route: Route) => (route.path === '/' ? route.host : `${route.host}${route.path}`);
+const backendUrl = (route: Route, id: number) => route.backends.find((b) => b.id === id)?.url ?? `backend ${id}`;
+
 /** One handler per command; the type makes a missing one a compile error. */
-export function createHandlers({ routes, traffic, status, configChanged }: HandlerDeps): Handlers {
-  const write = <T>(result: T): T => {
-    configChanged();
+export function createHandlers({ routes, timeline, live, status, configChanged }: HandlerDeps): Handlers {
+  /** Runs a write and reports it; the message is built from the result. */
+  const write = <T>(result: T, what: string, routeId: number | null, backendId: number | null = null): T => {
+    configChanged(what, routeId, backendId);
     return result;
   };
+  const routeOfBackend = (id: number) => routes.list().find((r) => r.backends.some((b) => b.id === id));
   return {
     status: () => {
       const all = routes.list();
       return { ...status(), routeCount: all.length, backendCount: all.reduce((n, r) => n + r.backends.length, 0) };
     },
-    'traffic.get': () => traffic(),
+    'backends.live': () => live(),
+    'timeline.list': ({ routeId, limit }) => timeline.list(routeId, limit),
     'routes.list': () => routes.list(),
-    'routes.create': (input) => write(routes.create(input)),
-    'routes.update': (input) => write(routes.update(input)),
-    'routes.delete': ({ id }) => {
-      routes.delete(id);
-      return write({ id });
+    'routes.create': (input) => {
+      const route = routes.create(input);
+      return write(route, `Route ${label(route)} created (${route.algorithm}, ${route.backends.length} backend${route.backends.length === 1 ? '' : 's'}).`, route.id);
     },
-    'backends.add': (input) => write(routes.addBackend(input)),
-    'backends.update': ({ id, ...change }) => write(routes.updateBackend(id, change)),
-    'backends.setEnabled': ({ id, enabled }) => write(routes.updateBackend(id, { enabled })),
-    'backends.remove': ({ id }) => write(routes.removeBackend(id)),
+    'routes.update': (input) => {
+      const route = routes.update(input);
+      const changed = [input.host && 'host', input.path && 'path', input.algorithm && `algorithm ${route.algorithm}`, input.settings && `settings (${Object.keys(input.settings).join(', ')})`];
+      return write(route, `Route ${label(route)} changed: ${changed.filter(Boolean).join(', ') || 'nothing'}.`, route.id);
+    },
+    'routes.delete': ({ id }) => {
+      const route = routes.get(id);
+      routes.delete(id);
+      return write({ id }, `Route ${label(route)} deleted.`, id);
+    },
+    'backends.add': (input) => {
+      const route = routes.addBackend(input);
+      const added = route.backends.find((b) => b.url === input.url)!;
+      return write(route, `Backend ${added.url} added.`, route.id, added.id);
+    },
+    'backends.update': ({ id, ...change }) => {
+      const route = routes.updateBackend(id, change);
+      return write(route, `Backend ${backendUrl(route, id)} changed.`, route.id, id);
+    },
+    'backends.setEnabled': ({ id, enabled }) => {
+      const route = routes.updateBackend(id, { enabled });
+      return write(route, `Backend ${backendUrl(route, id)} switched ${enabled ? 'on' : 'off'}.`, route.id, id);
+    },
+    'backends.drain': ({ id }) => {
+      const route = routes.updateBackend(id, { draining: true });
+      return write(route, `Backend ${backendUrl(route, id)} draining: no new requests.`, route.id, id);
+    },
+    'backends.remove': ({ id }) => {
+      const url = routeOfBackend(id) ? backendUrl(routeOfBackend(id)!, id) : `backend ${id}`;
+      const route = routes.removeBackend(id);
+      return write(route, `Backend ${url} removed.`, route.id, id);
+    },
   };
 }

@@ -8,6 +8,8 @@ import { createProxyHandler, type ProxyContext } from './proxy-handler';
 import { createUpgradeHandler } from './upgrade-proxy';
 import { buildRoutingTable, type RoutingTable } from './routing-table';
 import { RuntimeState } from './runtime-state';
+import { HealthMonitor, type HealthChange } from '../health/health-monitor';
+import { receivesTraffic } from '../health/health-state';
 import { UpstreamPools } from './upstream-pools';
 
 export interface EngineListenOptions {
@@ -29,13 +31,35 @@ export class Engine {
   private table: RoutingTable = buildRoutingTable([], 0);
   private readonly runtime = new RuntimeState();
   private readonly pools = new UpstreamPools();
+  private routes: readonly Route[] = [];
+  private revision = 0;
   private servers: Server[] = [];
   private bound: ListenerStatus[] = [];
+  readonly health: HealthMonitor;
+
+  /** `onHealth` hears every health transition (and each change of its reason). */
+  constructor(onHealth: HealthChange = () => {}) {
+    this.health = new HealthMonitor((backendId, routeId, before, after) => {
+      // Only a change of state changes who gets traffic.
+      if (before.name !== after.name) this.rebuild();
+      onHealth(backendId, routeId, before, after);
+    });
+  }
 
   apply(routes: Route[], revision: number): void {
-    this.table = buildRoutingTable(routes, revision);
+    this.routes = routes;
+    this.revision = revision;
+    this.health.sync(routes);
+    this.rebuild();
     this.runtime.retain(routes);
     this.pools.retain(new Set(routes.flatMap((r) => r.backends.map((b) => b.url))));
+  }
+
+  private rebuild(): void {
+    this.table = buildRoutingTable(this.routes, this.revision, (id) => {
+      const state = this.health.state(id);
+      return state === undefined || receivesTraffic(state, this.health.isChecked(id));
+    });
   }
 
   async listen(options: EngineListenOptions): Promise<ListenerStatus[]> {
@@ -43,6 +67,7 @@ export class Engine {
       table: () => this.table,
       runtime: this.runtime,
       pools: this.pools,
+      health: this.health,
       listenPort: () => this.bound[0]?.port ?? options.port,
     };
     const handler = createProxyHandler(context);
@@ -79,13 +104,44 @@ export class Engine {
     return this.runtime.stats.failures(backendId);
   }
 
+  activeRequests(backendId: number): number {
+    return this.runtime.active(backendId);
+  }
+
   /** Changes whenever traffic moved a counter. */
   statsVersion(): number {
     return this.runtime.stats.version;
   }
 
-  stats(routes: readonly Route[]): Record<string, BackendStats> {
-    return this.runtime.stats.snapshot(routes, this.runtime.active);
+  /** Every backend's status, why, its checks and its traffic, by backend id. */
+  backendStats(routes: readonly Route[]): Record<string, BackendStats> {
+    const counters = this.runtime.stats.snapshot(routes, this.runtime.active);
+    const out: Record<string, BackendStats> = {};
+    for (const route of routes) {
+      for (const backend of route.backends) {
+        const traffic = counters.get(backend.id)!;
+        const state = this.health.state(backend.id);
+        const { checks, lastCheck } = this.health.history(backend.id);
+        const base = {
+          ...traffic,
+          checks,
+          lastCheck,
+          status: state?.name ?? 'unknown',
+          reason: state?.reason ?? 'No check has run yet.',
+          since: new Date(state?.since ?? Date.now()).toISOString(),
+        } satisfies BackendStats;
+        if (!backend.enabled) out[backend.id] = { ...base, status: 'disabled', reason: 'Switched off.' };
+        else if (backend.draining) {
+          out[backend.id] =
+            traffic.active === 0
+              ? { ...base, status: 'drained', reason: 'Drained: no requests in flight; it takes no new ones until enabled.' }
+              : { ...base, status: 'draining', reason: `Draining: ${traffic.active} request${traffic.active === 1 ? '' : 's'} still in flight, no new ones.` };
+        } else if (state?.name === 'unknown' && !this.health.isChecked(backend.id)) {
+          out[backend.id] = { ...base, reason: 'Health checks are off for this route; it receives traffic.' };
+        } else out[backend.id] = base;
+      }
+    }
+    return out;
   }
 
   listeners(): ListenerStatus[] {
@@ -96,6 +152,7 @@ export class Engine {
     await Promise.all(this.servers.map((server) => closeServer(server, graceMs)));
     this.servers = [];
     this.bound = [];
+    this.health.stop();
     await this.pools.destroy();
   }
 }

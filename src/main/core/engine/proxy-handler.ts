@@ -13,11 +13,14 @@ import { classifyFailure, mayRetry } from './retries';
 import type { CompiledRoute, RoutingTable, UpstreamTarget } from './routing-table';
 import type { RuntimeState } from './runtime-state';
 import type { UpstreamPools } from './upstream-pools';
+import type { HealthMonitor } from '../health/health-monitor';
 
 export interface ProxyContext {
   table(): RoutingTable;
   runtime: RuntimeState;
   pools: UpstreamPools;
+  /** Passive health: every answer and every failure on real traffic is reported. */
+  health: HealthMonitor;
   /** The listener's own port, for links on the unknown-host page. */
   listenPort(): number;
 }
@@ -46,7 +49,9 @@ function noBackend(req: IncomingMessage, res: ServerResponse, route: CompiledRou
   const why =
     route.backendCount === 0
       ? 'It has no backends configured: add one.'
-      : `All ${route.backendCount} of its backends are switched off: switch one on.`;
+      : route.inService === 0
+        ? `All ${route.backendCount} of its backends are switched off or draining: switch one on.`
+        : `None of its ${route.inService} backends is healthy (and its panic threshold is 0%).`;
   sendErrorPage(req, res, {
     status: 503,
     title: 'No backend available',
@@ -183,6 +188,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     const settings = route.settings;
     this.resumeUpstream = resume;
     this.ctx.runtime.stats.recordServed(route.id, target.id);
+    this.ctx.health.recordTraffic(target.id, true, '');
     const raw = new Array<string>(rawHeaders.length);
     for (let i = 0; i < rawHeaders.length; i++) raw[i] = rawHeaders[i]!.toString('latin1');
     let headers = clientResponseHeaders(raw, settings.backendHeader ? target.url : undefined);
@@ -246,7 +252,9 @@ class Exchange implements Dispatcher.DispatchHandler {
       return;
     }
     ctx.runtime.stats.recordFailure(target.id);
-    this.failures.push(`${target.url}: ${describeError(error, route)}`);
+    const description = describeError(error, route);
+    ctx.health.recordTraffic(target.id, false, description);
+    this.failures.push(`${target.url}: ${description}`);
     if (next) this.attempt(next);
     else {
       this.finished = true;

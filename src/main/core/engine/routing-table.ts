@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Algorithm, Route, RouteSettings } from '../../../shared/model';
+import { inPanic } from '../health/health-state';
 import { HashRing } from './hash-ring';
 
 export interface UpstreamTarget {
@@ -24,6 +25,10 @@ export interface CompiledRoute {
   /** Backends that may receive traffic (enabled), in configured order. */
   candidates: UpstreamTarget[];
   backendCount: number;
+  /** Enabled and not draining, whatever their health. */
+  inService: number;
+  /** Too few healthy backends: balancing across all in service. */
+  panic: boolean;
   /** Built once per table for consistent-hash routes. */
   ring?: HashRing<UpstreamTarget>;
   /** Sticky cookie value → candidate. */
@@ -57,16 +62,15 @@ function compileTarget(routeId: number, id: number, url: string, weight: number)
   };
 }
 
-/**
- * The one predicate deciding whether a backend may receive new requests;
- * health checks join it here.
- */
-export function isAvailable(backend: Route['backends'][number]): boolean {
-  return backend.enabled;
-}
+/** Whether health lets a backend take new requests (it is enabled and not draining). */
+export type Availability = (backendId: number) => boolean;
 
-function compileRoute(route: Route): CompiledRoute {
-  const candidates = route.backends.filter(isAvailable).map((b) => compileTarget(route.id, b.id, b.url, b.weight));
+function compileRoute(route: Route, isAvailable: Availability): CompiledRoute {
+  const inService = route.backends.filter((b) => b.enabled && !b.draining);
+  const available = inService.filter((b) => isAvailable(b.id));
+  // Panic mode: too few healthy backends, so spread over all in service.
+  const panic = inPanic(available.length, inService.length, route.settings.panicThresholdPercent / 100);
+  const candidates = (panic ? inService : available).map((b) => compileTarget(route.id, b.id, b.url, b.weight));
   return {
     id: route.id,
     host: route.host,
@@ -75,6 +79,8 @@ function compileRoute(route: Route): CompiledRoute {
     settings: route.settings,
     candidates,
     backendCount: route.backends.length,
+    inService: inService.length,
+    panic,
     sticky: new Map(candidates.map((c) => [c.stickyValue, c])),
     // Ring points derive from the URL, so a key keeps its backend across edits.
     ...(route.algorithm === 'consistent-hash' ? { ring: new HashRing(candidates, (c) => c.url) } : {}),
@@ -101,12 +107,12 @@ function matchGroup(group: HostGroup | undefined, path: string): CompiledRoute |
  * A host whose prefixes do not cover the path falls through to the next
  * group, so `api.x.localhost/v1` and `*.x.localhost/` can live side by side.
  */
-export function buildRoutingTable(routes: Route[], revision: number): RoutingTable {
+export function buildRoutingTable(routes: readonly Route[], revision: number, isAvailable: Availability = () => true): RoutingTable {
   const exact = new Map<string, HostGroup>();
   const wildcards = new Map<string, HostGroup>();
   const fallback: HostGroup = { routes: [] };
   for (const route of routes) {
-    const compiled = compileRoute(route);
+    const compiled = compileRoute(route, isAvailable);
     if (route.host === '*') {
       fallback.routes.push(compiled);
       continue;

@@ -1,5 +1,7 @@
 import type { BackendStats } from '../../../shared/events';
 
+export type TrafficCounters = Pick<BackendStats, 'served' | 'share' | 'active' | 'failures'>;
+
 // How many answered requests per route "recent" covers for a backend's share.
 const window = 100;
 
@@ -33,19 +35,19 @@ export class TrafficStats {
     return this.failed.get(backendId) ?? 0;
   }
 
-  snapshot(routes: readonly { id: number; backends: readonly { id: number }[] }[], active: (id: number) => number): Record<string, BackendStats> {
-    const out: Record<string, BackendStats> = {};
+  snapshot(routes: readonly { id: number; backends: readonly { id: number }[] }[], active: (id: number) => number): Map<number, TrafficCounters> {
+    const out = new Map<number, TrafficCounters>();
     for (const route of routes) {
       const recent = this.recent.get(route.id);
       const counts = new Map<number, number>();
       for (let i = 0; i < (recent?.filled ?? 0); i++) counts.set(recent!.ring[i]!, (counts.get(recent!.ring[i]!) ?? 0) + 1);
       for (const backend of route.backends) {
-        out[backend.id] = {
+        out.set(backend.id, {
           served: this.served.get(backend.id) ?? 0,
           share: recent?.filled ? (counts.get(backend.id) ?? 0) / recent.filled : 0,
           active: active(backend.id),
           failures: this.failures(backend.id),
-        };
+        });
       }
     }
     return out;

@@ -100,6 +100,7 @@ function attempt(req: IncomingMessage, client: Duplex, head: Buffer, route: Comp
     clearTimeout(connectTimer);
     end();
     ctx.runtime.stats.recordFailure(target.id);
+    ctx.health.recordTraffic(target.id, false, `${error.code ?? error.message} (upgrade)`);
     if (classifyFailure(error) === 'connect' && tried.size <= settings.retries) {
       const next = pickBackend(req, route, ctx.runtime, tried);
       if (next) return attempt(req, client, head, route, next, ctx, tried);

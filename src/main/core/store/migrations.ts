@@ -38,6 +38,24 @@ export const migrations: Migration[] = [
     version: 2,
     up: (db) => db.exec(`ALTER TABLE routes ADD COLUMN settings TEXT NOT NULL DEFAULT '{}'`),
   },
+  {
+    // Draining survives restarts; the timeline of health and config events
+    // is bounded (see EventLog) and outlives routes and backends it names.
+    version: 3,
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE backends ADD COLUMN draining INTEGER NOT NULL DEFAULT 0 CHECK (draining IN (0, 1));
+        CREATE TABLE events (
+          id         INTEGER PRIMARY KEY,
+          at         TEXT    NOT NULL,
+          route_id   INTEGER,
+          backend_id INTEGER,
+          kind       TEXT    NOT NULL,
+          message    TEXT    NOT NULL
+        );
+        CREATE INDEX events_route ON events(route_id, id);
+      `),
+  },
 ];
 
 /**

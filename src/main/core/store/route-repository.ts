@@ -41,10 +41,11 @@ interface BackendRow {
   url: string;
   weight: number;
   enabled: 0 | 1;
+  draining: 0 | 1;
 }
 
 function toBackend(row: BackendRow): Backend {
-  return { id: row.id, routeId: row.route_id, url: row.url, weight: row.weight, enabled: row.enabled === 1 };
+  return { id: row.id, routeId: row.route_id, url: row.url, weight: row.weight, enabled: row.enabled === 1, draining: row.draining === 1 };
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -63,16 +64,16 @@ export class RouteRepository {
     this.statements = {
       routes: db.prepare<[], RouteRow>('SELECT id, host, path, algorithm, settings FROM routes ORDER BY host, path'),
       route: db.prepare<[number], RouteRow>('SELECT id, host, path, algorithm, settings FROM routes WHERE id = ?'),
-      backends: db.prepare<[], BackendRow>('SELECT id, route_id, url, weight, enabled FROM backends ORDER BY id'),
+      backends: db.prepare<[], BackendRow>('SELECT id, route_id, url, weight, enabled, draining FROM backends ORDER BY id'),
       backendsOf: db.prepare<[number], BackendRow>(
-        'SELECT id, route_id, url, weight, enabled FROM backends WHERE route_id = ? ORDER BY id',
+        'SELECT id, route_id, url, weight, enabled, draining FROM backends WHERE route_id = ? ORDER BY id',
       ),
-      backend: db.prepare<[number], BackendRow>('SELECT id, route_id, url, weight, enabled FROM backends WHERE id = ?'),
+      backend: db.prepare<[number], BackendRow>('SELECT id, route_id, url, weight, enabled, draining FROM backends WHERE id = ?'),
       insertRoute: db.prepare('INSERT INTO routes (host, path, algorithm, settings) VALUES (?, ?, ?, ?)'),
       updateRoute: db.prepare('UPDATE routes SET host = ?, path = ?, algorithm = ?, settings = ? WHERE id = ?'),
       deleteRoute: db.prepare('DELETE FROM routes WHERE id = ?'),
       insertBackend: db.prepare('INSERT INTO backends (route_id, url, weight, enabled) VALUES (?, ?, ?, ?)'),
-      updateBackend: db.prepare('UPDATE backends SET url = ?, weight = ?, enabled = ? WHERE id = ?'),
+      updateBackend: db.prepare('UPDATE backends SET url = ?, weight = ?, enabled = ?, draining = ? WHERE id = ?'),
       deleteBackend: db.prepare('DELETE FROM backends WHERE id = ?'),
     };
   }
@@ -154,7 +155,8 @@ export class RouteRepository {
     })();
   }
 
-  updateBackend(id: number, change: { url?: string; weight?: number; enabled?: boolean }): Route {
+  /** Enabling or disabling ends a drain; draining keeps `enabled` as it is. */
+  updateBackend(id: number, change: { url?: string; weight?: number; enabled?: boolean; draining?: boolean }): Route {
     return this.db.transaction(() => {
       const current = this.getBackend(id);
       const url = change.url ?? current.url;
@@ -163,6 +165,7 @@ export class RouteRepository {
           url,
           change.weight ?? current.weight,
           (change.enabled ?? current.enabled) ? 1 : 0,
+          (change.draining ?? (change.enabled !== undefined ? false : current.draining)) ? 1 : 0,
           id,
         );
       } catch (error) {
