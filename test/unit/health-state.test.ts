@@ -99,6 +99,14 @@ describe('passive ejection (Envoy outlier detection)', () => {
     expect(onTick(checkedDown, 30_000).name).toBe('unhealthy');
   });
 
+  it('checks that saw it go down and come back end the ejection early; checks that never failed do not', () => {
+    const ejected = fail(checks(initialHealth(0), [true]), 5, 0);
+    expect(checks(ejected, [true, true, true], 1).name).toBe('ejected');
+    const back = checks(ejected, [false, false, false, true, true], 1);
+    expect(back).toMatchObject({ name: 'healthy', ejectedUntil: 0 });
+    expect(back.reason).toMatch(/^Checks pass again \(2 consecutive checks\)/);
+  });
+
   it('does not eject when the route may not lose another backend', () => {
     expect(fail(checks(initialHealth(0), [true]), 5, 0, false).name).toBe('healthy');
     expect(mayEjectAnother(0, 2, 0.5)).toBe(true);

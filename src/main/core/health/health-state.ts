@@ -62,7 +62,15 @@ export function onCheck(state: HealthState, ok: boolean, detail: string, policy:
   const failStreak = ok ? 0 : state.failStreak + 1;
   const underlying = judge(state.underlying, okStreak, failStreak, policy);
   const next = { ...state, okStreak, failStreak, underlying };
-  if (state.name === 'ejected') return next;
+  if (state.name === 'ejected') {
+    // Checks that saw it down and then up again end the ejection early, as
+    // Envoy's successful_active_health_check_uneject_host does; checks that
+    // never failed (a port that accepts but a server that resets) do not.
+    if (state.underlying === 'unhealthy' && underlying === 'healthy') {
+      return { ...enter(next, 'healthy', now, `Checks pass again (${times(okStreak, 'check')}): ${detail}`), ejectedUntil: 0 };
+    }
+    return next;
+  }
   if (underlying === 'healthy') return enter(next, 'healthy', now, ok ? `Check passed: ${detail}` : `${times(failStreak, 'check')} failed (${policy.fall} mark it down): ${detail}`);
   if (underlying === 'unhealthy') {
     return enter(next, 'unhealthy', now, ok ? `${times(okStreak, 'check')} passed (${policy.rise} bring it back): ${detail}` : `${times(failStreak, 'check')} failed: ${detail}`);
