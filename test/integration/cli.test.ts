@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackend, type TestBackend } from '../helpers/backends';
-import { cli, startServe, type ServeProcess } from '../helpers/cli';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { cli, repoRoot, startServe, type ServeProcess } from '../helpers/cli';
 import { request, tempDir } from '../helpers/core';
 
 describe('CLI against a running `switchyard serve`', () => {
@@ -77,6 +79,42 @@ describe('CLI against a running `switchyard serve`', () => {
     const badValue = await run('route', 'set', 'demo.localhost', '--set', 'retries=eleven');
     expect(badValue.stderr).toMatch(/Retries is a whole number/);
     expect((await run('route', 'set', 'demo.localhost', '--set', 'sticky=off', '--set', 'rateLimitRps=0', '--algorithm', 'round-robin')).code).toBe(0);
+  });
+
+  it('status shows every backend with its health and why; drain stops new requests', async () => {
+    const deadline = Date.now() + 5_000;
+    let status = await run('status');
+    while (!status.stdout.includes('● healthy') && Date.now() < deadline) status = await run('status');
+    expect(status.stdout).toMatch(new RegExp(`● healthy\\s+${beta.url.replace(/[.]/g, '\\.')}`));
+    expect(status.stdout).toMatch(/Check passed: connected in \d+ ms/);
+    const json = JSON.parse((await run('status', '--json')).stdout);
+    expect(Object.values(json.backends).map((b) => (b as { status: string }).status)).toContain('healthy');
+
+    expect((await run('backend', 'drain', 'demo.localhost', beta.url)).stdout).toMatch(/^Draining backend/);
+    for (let i = 0; i < 3; i++) expect((await request(serve.connection.httpPort, 'demo.localhost')).body).toBe('alpha');
+    expect((await run('status')).stdout).toMatch(/○ drained\s+http/);
+    expect((await run('backend', 'enable', 'demo.localhost', beta.url)).code).toBe(0);
+  });
+
+  it('status --watch follows health and config events until Ctrl+C', async () => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'switchyard.js'), 'status', '--watch', '--data-dir', dir.path]);
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    const waitFor = async (pattern: RegExp) => {
+      const deadline = Date.now() + 10_000;
+      while (!pattern.test(output)) {
+        if (Date.now() > deadline) throw new Error(`no ${pattern} in:\n${output}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await waitFor(/Data dir/);
+    await new Promise((r) => setTimeout(r, 300));
+    await run('backend', 'disable', 'demo.localhost', alpha.url);
+    await waitFor(/config\s+Backend http:\/\/127\.0\.0\.1:\d+ switched off\./);
+    await waitFor(/· disabled/);
+    child.kill('SIGINT');
+    expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(0);
+    await run('backend', 'enable', 'demo.localhost', alpha.url);
   });
 
   it('prints one clear line and exits non-zero on errors', async () => {

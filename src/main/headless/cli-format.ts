@@ -1,4 +1,5 @@
 import type { Status } from '../../shared/commands';
+import type { BackendStats, BackendStatus } from '../../shared/events';
 import type { Route } from '../../shared/model';
 
 function table(rows: string[][]): string {
@@ -28,4 +29,31 @@ export function formatStatus(status: Status, uiUrl: string): string {
     `  UI:       ${uiUrl}`,
     `  Data dir: ${status.dataDir}`,
   ].join('\n');
+}
+
+const marks: Record<BackendStatus, string> = {
+  healthy: '●',
+  unknown: '◌',
+  unhealthy: '✖',
+  ejected: '⊘',
+  draining: '◐',
+  drained: '○',
+  disabled: '·',
+};
+
+/** Every route's backends with their status, why, and their share of recent traffic. */
+export function formatHealth(routes: Route[], live: Record<string, BackendStats>): string {
+  if (routes.length === 0) return 'No routes yet.';
+  const lines: string[] = [];
+  for (const route of routes) {
+    lines.push(`${route.path === '/' ? route.host : `${route.host}${route.path}`}  (${route.algorithm}, checks: ${route.settings.healthCheck})`);
+    const rows = route.backends.map((backend) => {
+      const stats = live[backend.id];
+      const status = stats?.status ?? 'unknown';
+      return [`  ${marks[status]} ${status}`, backend.url, `${Math.round((stats?.share ?? 0) * 100)}%`, stats?.reason ?? ''];
+    });
+    if (rows.length) lines.push(table(rows));
+    else lines.push('  (no backends)');
+  }
+  return lines.join('\n');
 }

@@ -4,7 +4,8 @@ import type { SwitchyardApi } from '../../shared/api';
 import type { CommandInput, CommandName, CommandResult } from '../../shared/commands';
 import { SwitchyardError } from '../../shared/errors';
 import { algorithms, backendUrlSchema, defaultRouteSettings, hostSchema, pathSchema, type Route } from '../../shared/model';
-import { formatRoutes, formatStatus } from './cli-format';
+import { formatHealth, formatRoutes, formatStatus } from './cli-format';
+import type { SwitchyardEvent } from '../../shared/events';
 import { isProcessAlive, readConnection } from './connection-file';
 import { resolveDataDir } from './data-dir';
 import { defaultAdminPort, serve } from './serve';
@@ -12,13 +13,13 @@ import { defaultAdminPort, serve } from './serve';
 export const usage = `Usage: switchyard <command> [options]
 
   serve [--http-port N] [--admin-port N]   run the proxy and the web UI (default ports 7800, ${defaultAdminPort})
-  status [--json]                          what is running and where
+  status [--json] [--watch]                what is running, every backend's health and why
   route list [--json]                      routes and their backends
   route add HOST --backend URL [--backend URL ...] [--path P] [--algorithm A] [--set KEY=VALUE ...]
   route set HOST [--path P] [--algorithm A] [--set KEY=VALUE ...]
   route remove HOST [--path P]
   backend add HOST URL [--path P] [--weight N]
-  backend remove|enable|disable HOST URL [--path P]
+  backend remove|enable|disable|drain HOST URL [--path P]
 
 Every command accepts --data-dir DIR (or SWITCHYARD_DATA_DIR).
 Algorithms: ${algorithms.join(', ')}.
@@ -42,6 +43,7 @@ const options = {
   algorithm: { type: 'string' },
   weight: { type: 'string' },
   json: { type: 'boolean' },
+  watch: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -149,8 +151,17 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
   };
 
   if (group === 'status' && action === undefined) {
-    const status = await client.call('status', {});
-    io.out(values.json ? JSON.stringify(status, null, 2) : formatStatus(status, client.uiUrl));
+    const show = async () => {
+      const [status, routes, live] = await Promise.all([client.call('status', {}), client.call('routes.list', {}), client.call('backends.live', {})]);
+      if (values.json) return JSON.stringify({ ...status, routes, backends: live.backends }, null, values.watch ? 0 : 2);
+      return `${formatStatus(status, client.uiUrl)}\n\n${formatHealth(routes, live.backends)}`;
+    };
+    io.out(await show());
+    if (!values.watch) return 0;
+    await watch(dataDir, async (event) => {
+      if (event.name === 'timeline.added' && !values.json) io.out(`${event.payload.at}  ${event.payload.kind.padEnd(8)} ${event.payload.message}`);
+      if (event.name !== 'timeline.added') io.out(values.json ? await show() : `\n${await show()}`);
+    });
     return 0;
   }
   if (group === 'route' && action === 'list') {
@@ -191,7 +202,7 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     io.out(`Removed ${route.host}${route.path === '/' ? '' : route.path}`);
     return 0;
   }
-  if (group === 'backend' && (action === 'add' || action === 'remove' || action === 'enable' || action === 'disable')) {
+  if (group === 'backend' && (action === 'add' || action === 'remove' || action === 'enable' || action === 'disable' || action === 'drain')) {
     expect(2, `backend ${action} HOST URL [--path P]${action === 'add' ? ' [--weight N]' : ''}`);
     const route = findRoute(await client.call('routes.list', {}), rest[0]!, values.path);
     const url = parseOrThrow(backendUrlSchema, rest[1]!);
@@ -206,11 +217,33 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
       throw new SwitchyardError('BACKEND_NOT_FOUND', `${route.host} has no backend ${url}. Its backends: ${route.backends.map((b) => b.url).join(', ') || '(none)'}.`);
     }
     if (action === 'remove') await client.call('backends.remove', { id: backend.id });
+    else if (action === 'drain') await client.call('backends.drain', { id: backend.id });
     else await client.call('backends.setEnabled', { id: backend.id, enabled: action === 'enable' });
-    io.out(`${action === 'remove' ? 'Removed' : action === 'enable' ? 'Enabled' : 'Disabled'} backend ${url} of ${route.host}`);
+    const done = { remove: 'Removed', enable: 'Enabled', disable: 'Disabled', drain: 'Draining' }[action];
+    io.out(`${done} backend ${url} of ${route.host}${action === 'drain' ? ': no new requests; `switchyard status` shows when it is drained' : ''}`);
     return 0;
   }
   throw new UsageError(`Unknown command "${positionals.join(' ')}". Run \`switchyard help\`.`);
+}
+
+/** Follows the event stream until Ctrl+C (or the serve going away for good). */
+async function watch(dataDir: string, onEvent: (event: SwitchyardEvent) => Promise<void>): Promise<void> {
+  const connection = readConnection(dataDir)!;
+  const { default: WebSocket } = await import('ws');
+  const api = createAdminClient({
+    baseUrl: connection.adminUrl,
+    token: connection.token,
+    createWebSocket: (url) => new WebSocket(url),
+  });
+  let queue = Promise.resolve();
+  const unsubscribe = api.subscribe((event) => {
+    queue = queue.then(() => onEvent(event)).catch(() => {});
+  });
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  unsubscribe();
 }
 
 /** Runs the CLI; returns the exit code: 0 ok, 1 Switchyard refused or failed, 2 usage. */
