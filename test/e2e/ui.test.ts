@@ -270,15 +270,39 @@ describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 60_
     const pinned = await request(connection.httpPort, 'demo.localhost');
     expect(pinned.headers['set-cookie']?.[0]).toMatch(/^switchyard_sticky=/);
 
-    // -- Screenshot for the docs: reload for a clean form (the token survives
-    // in sessionStorage), then capture the whole page.
+    // -- Health, live: beta back on, then its server dies. Its row turns
+    // unhealthy with the reason, without a reload; it recovers when the
+    // server comes back. Fast checks keep the test short.
+    await cli('route', 'set', 'demo.localhost', '--set', 'healthIntervalMs=200', '--set', 'healthTimeoutMs=150', '--set', 'sticky=off');
+    await betaSwitch.click();
+    await expect.poll(() => betaSwitch.isChecked(), { timeout: 10_000 }).toBe(true);
+    const betaStatus = demo.getByLabel(`${b.url} status`, { exact: true });
+    const betaReason = demo.getByLabel(`${b.url} reason`, { exact: true });
+    await expect.poll(() => betaStatus.textContent(), { timeout: 10_000 }).toBe('healthy');
+    await b.close();
+    await expect.poll(() => betaStatus.textContent(), { timeout: 10_000 }).toBe('unhealthy');
+    expect(await betaReason.textContent()).toMatch(new RegExp(`3 consecutive checks failed: connect ECONNREFUSED 127\\.0\\.0\\.1:${b.port}`));
+    expect(await demo.getByLabel(`${b.url} recent checks`).getAttribute('aria-label')).toMatch(/[1-9]\d* failed/);
+    // Traffic only reaches alpha meanwhile, with no errors.
+    expect(new Set(await proxied('demo.localhost', 4))).toEqual(new Set(['alpha']));
+    await demo.getByRole('button', { name: 'Timeline', exact: true }).click();
+    await demo.getByRole('list', { name: 'Timeline of demo.localhost' }).getByText(`${b.url} is down`, { exact: false }).waitFor();
+
+    // -- Screenshot for the docs, during the failover: reload (the token
+    // survives in sessionStorage; status and timeline come back from the core).
     await page.reload();
     await page.getByRole('article', { name: 'Route cli.localhost', exact: true }).waitFor();
-    await page.getByRole('article', { name: 'Route demo.localhost', exact: true }).getByText('1 of 2 backends').waitFor();
+    await expect.poll(() => betaStatus.textContent(), { timeout: 10_000 }).toBe('unhealthy');
+    await demo.getByRole('button', { name: 'Timeline', exact: true }).click();
     await statusBar.getByText(`Proxy listening on port ${connection.httpPort}`).waitFor();
     const shot = process.env.UPDATE_SCREENSHOT === '1' ? join(root, 'docs', 'screenshot.png') : join(shotDir.path, 'screenshot.png');
     mkdirSync(dirname(shot), { recursive: true });
     await page.screenshot({ path: shot, fullPage: true, animations: 'disabled' });
     expect(statSync(shot).size).toBeGreaterThan(0);
+
+    // -- The server comes back on the same port: healthy again, in rotation.
+    beta = await startBackend('beta', undefined, b.port);
+    await expect.poll(() => betaStatus.textContent(), { timeout: 10_000 }).toBe('healthy');
+    expect(new Set(await proxied('demo.localhost', 4))).toEqual(new Set(['alpha', 'beta']));
   });
 });

@@ -15,6 +15,7 @@ export interface TestBackend {
 export async function startBackend(
   name: string,
   handler?: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+  port = 0,
 ): Promise<TestBackend> {
   const requests: http.IncomingMessage[] = [];
   const server = http.createServer((req, res) => {
@@ -23,12 +24,12 @@ export async function startBackend(
     req.resume();
     req.on('end', () => res.end(name));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as AddressInfo).port;
   return {
     name,
-    url: `http://127.0.0.1:${port}`,
-    port,
+    url: `http://127.0.0.1:${bound}`,
+    port: bound,
     server,
     requests,
     close: () =>

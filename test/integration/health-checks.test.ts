@@ -31,11 +31,8 @@ describe('active health checks', () => {
     expect(down.checks.slice(-3)).toEqual([false, false, false]);
     for (let i = 0; i < 4; i++) expect((await request(proxyPort(core), 'tcp.localhost')).body).toBe('a');
 
-    const again = await startBackend('b-again');
-    // Same port as before, so the configured URL points at it.
-    again.server.close();
-    const revived = http.createServer((_req, res) => res.end('b')).listen(b.port, '127.0.0.1');
-    await new Promise((resolve) => revived.once('listening', resolve));
+    // Back on the same port, so the configured URL points at it again.
+    const revived = await startBackend('b', undefined, b.port);
     await waitForBackend(core, bId, (s) => s.status === 'healthy');
     const bodies = new Set<string>();
     for (let i = 0; i < 4; i++) bodies.add((await request(proxyPort(core), 'tcp.localhost')).body);
@@ -44,7 +41,7 @@ describe('active health checks', () => {
     const timeline = await must(core.run('timeline.list', { routeId: route.id }));
     expect(timeline.map((e) => e.kind).slice(0, 2)).toEqual(['up', 'down']);
     expect(timeline[1]!.message).toContain(`${b.url} is down: 3 consecutive checks failed`);
-    revived.close();
+    await revived.close();
     await a.close();
   });
 

@@ -143,7 +143,8 @@ export class Core {
     const url = this.routes.list().find((r) => r.id === routeId)?.backends.find((b) => b.id === backendId)?.url ?? `backend ${backendId}`;
     const kind: TimelineKind =
       after.name === 'ejected' ? 'ejected' : before.name === 'ejected' ? 'returned' : after.name === 'unhealthy' ? 'down' : after.name === 'healthy' ? 'up' : 'returned';
-    if (before.name === 'unknown' && after.name === 'healthy') return; // first check passing is not news
+    // A first passing check, or checks reset by a new target, is not news.
+    if (after.name === 'unknown' || (before.name === 'unknown' && after.name === 'healthy')) return;
     this.record(kind, `${url} ${kind === 'up' ? 'is healthy again' : kind === 'down' ? 'is down' : kind === 'ejected' ? 'ejected' : 'is back'}: ${after.reason}`, routeId, backendId);
   }
 

@@ -2,7 +2,9 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { SwitchyardApi } from '../../shared/api';
 import type { CommandInput, CommandName, CommandResult, Status } from '../../shared/commands';
 import type { Envelope, ErrorPayload } from '../../shared/errors';
-import type { BackendStats } from '../../shared/events';
+import type { BackendStats, TimelineEntry } from '../../shared/events';
+
+const timelineKept = 300;
 import type { Route } from '../../shared/model';
 import { resolveApi } from './api';
 import { ApiContext, type Invoke } from './api-context';
@@ -24,6 +26,7 @@ export function App() {
   const [status, setStatus] = useState<Status | undefined>();
   const [problem, setProblem] = useState<ErrorPayload | undefined>();
   const [traffic, setTraffic] = useState<Record<string, BackendStats>>({});
+  const [timeline, setTimeline] = useState<TimelineEntry[]>([]);
   const refreshRef = useRef<() => void>(() => {});
   const api = useMemo<SwitchyardApi | undefined>(() => resolveApi(() => refreshRef.current()), []);
 
@@ -46,11 +49,13 @@ export function App() {
 
   const refresh = useCallback(async () => {
     if (!api) return;
-    const [list, state, counters] = await Promise.all([
+    const [list, state, counters, events] = await Promise.all([
       api.invoke('routes.list', {}),
       api.invoke('status', {}),
       api.invoke('backends.live', {}),
+      api.invoke('timeline.list', { limit: timelineKept }),
     ]);
+    if (events.ok) setTimeline(events.result);
     if (list.ok) setRoutes(list.result);
     else setProblem(list.error);
     if (state.ok) setStatus(state.result);
@@ -64,6 +69,7 @@ export function App() {
     return api.subscribe((event) => {
       if (event.name === 'config.changed') setRoutes(event.payload.routes);
       else if (event.name === 'backends.changed') setTraffic(event.payload.backends);
+      else if (event.name === 'timeline.added') setTimeline((list) => [event.payload, ...list].slice(0, timelineKept));
     });
   }, [api, refresh]);
 
@@ -81,7 +87,7 @@ export function App() {
 
   const httpPort = status?.listeners[0]?.port;
   return (
-    <ApiContext.Provider value={{ invoke, httpPort, traffic }}>
+    <ApiContext.Provider value={{ invoke, httpPort, traffic, timeline }}>
       <header className="topbar">
         <div className="brand">
           <span className="logo" aria-hidden="true">⇄</span> Switchyard

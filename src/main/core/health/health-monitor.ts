@@ -95,18 +95,21 @@ export class HealthMonitor {
           };
           this.watched.set(backend.id, entry);
         }
-        const changed =
-          entry.checked !== checked || entry.intervalMs !== s.healthIntervalMs || JSON.stringify(entry.spec) !== JSON.stringify(spec);
+        const { timeoutMs: _oldTimeout, ...oldTarget } = entry.spec;
+        const { timeoutMs: _newTimeout, ...newTarget } = spec;
+        const newTargetOrMethod = JSON.stringify(oldTarget) !== JSON.stringify(newTarget);
+        const changed = newTargetOrMethod || entry.checked !== checked || entry.intervalMs !== s.healthIntervalMs || entry.spec.timeoutMs !== spec.timeoutMs;
         Object.assign(entry, { routeId: route.id, policy: policyOf(s), checked, spec, intervalMs: s.healthIntervalMs });
         if (changed) {
-          // A new check target or method: old results no longer say anything.
           entry.generation += 1;
           clearTimeout(entry.timer);
           entry.timer = undefined;
-          if (entry.history.length) {
-            entry.history = [];
-            this.set(entry, initialHealth(this.now()));
-          }
+        }
+        if (newTargetOrMethod && entry.history.length) {
+          // Another address or kind of check: old results say nothing about it.
+          entry.history = [];
+          entry.lastCheck = null;
+          this.set(entry, initialHealth(this.now()));
         }
         // The first check runs at once, so new backends join within a few
         // milliseconds; later ones are jittered.

@@ -1,12 +1,22 @@
 import type { Backend } from '../../../shared/model';
 import { useApi } from '../api-context';
+import { Sparkline } from './Sparkline';
+
+function since(iso: string | undefined): string {
+  if (!iso) return '';
+  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  return `${Math.floor(seconds / 3600)} h`;
+}
 
 export function BackendRow({ backend }: { backend: Backend }) {
   const { invoke, traffic } = useApi();
   const stats = traffic[backend.id];
   const share = Math.round((stats?.share ?? 0) * 100);
+  const status = stats?.status ?? (backend.enabled ? 'unknown' : 'disabled');
   return (
-    <tr className={backend.enabled ? '' : 'off'}>
+    <tr className={`backend status-${status}`}>
       <td>
         <label className="switch">
           <input
@@ -20,8 +30,22 @@ export function BackendRow({ backend }: { backend: Backend }) {
         </label>
       </td>
       <td>
-        <code>{backend.url}</code>
-        {!backend.enabled && <span className="badge">off</span>}
+        <div className="backend-line">
+          <code>{backend.url}</code>
+          <span className={`state state-${status}`} aria-label={`${backend.url} status`}>
+            {status}
+          </span>
+          {stats && <span className="small muted">for {since(stats.since)}</span>}
+        </div>
+        {stats?.reason && (
+          <div className="reason" aria-label={`${backend.url} reason`}>
+            {stats.reason}
+            {stats.lastCheck && <span className="muted"> · last check {new Date(stats.lastCheck.at).toLocaleTimeString()}</span>}
+          </div>
+        )}
+      </td>
+      <td>
+        <Sparkline results={stats?.checks ?? []} label={`${backend.url} recent checks`} />
       </td>
       <td>{backend.weight}</td>
       <td>
@@ -33,15 +57,16 @@ export function BackendRow({ backend }: { backend: Backend }) {
             {share}%
           </span>
         </div>
+        {(stats?.active ?? 0) > 0 && <span className="small muted">{stats!.active} in flight </span>}
         {(stats?.failures ?? 0) > 0 && <span className="small muted">{stats!.failures} failed</span>}
       </td>
-      <td className="right">
-        <button
-          type="button"
-          className="ghost"
-          aria-label={`Remove backend ${backend.url}`}
-          onClick={() => void invoke('backends.remove', { id: backend.id })}
-        >
+      <td className="right nowrap">
+        {backend.enabled && !backend.draining && (
+          <button type="button" className="ghost" aria-label={`Drain backend ${backend.url}`} title="No new requests; in-flight ones finish" onClick={() => void invoke('backends.drain', { id: backend.id })}>
+            Drain
+          </button>
+        )}
+        <button type="button" className="ghost" aria-label={`Remove backend ${backend.url}`} onClick={() => void invoke('backends.remove', { id: backend.id })}>
           Remove
         </button>
       </td>

@@ -5,6 +5,7 @@ import { useApi } from '../api-context';
 import { AddBackendForm } from './AddBackendForm';
 import { BackendRow } from './BackendRow';
 import { RouteSettingsForm } from './RouteSettingsForm';
+import { Timeline } from './Timeline';
 
 /** Non-default settings at a glance. */
 function settingBadges(route: Route): string[] {
@@ -16,6 +17,7 @@ function settingBadges(route: Route): string[] {
   if (s.compression) badges.push('compressed');
   if (s.stripPrefix) badges.push('strips prefix');
   if (s.rewriteHost) badges.push('rewrites Host');
+  badges.push(s.healthCheck === 'off' ? 'no health checks' : s.healthCheck === 'http' ? `checks ${s.healthMethod} ${s.healthPath}` : 'TCP checks');
   return badges;
 }
 
@@ -24,14 +26,25 @@ function routeLabel(route: Route) {
 }
 
 export function RouteCard({ route }: { route: Route }) {
-  const { invoke, httpPort } = useApi();
+  const { invoke, httpPort, timeline } = useApi();
+  const [showTimeline, setShowTimeline] = useState(false);
+  const entries = timeline.filter((e) => e.routeId === route.id).slice(0, 30);
   const [confirming, setConfirming] = useState(false);
   const [editing, setEditing] = useState(false);
   const badges = settingBadges(route);
   const label = routeLabel(route);
   const browsable = !route.host.startsWith('*') && httpPort !== undefined;
   const href = `http://${route.host}:${httpPort}${route.path}`;
-  const enabled = route.backends.filter((b) => b.enabled).length;
+  const { traffic } = useApi();
+  // Same rule as the engine: healthy ones (or all, unchecked) take traffic;
+  // below the panic threshold every backend in service does.
+  const inService = route.backends.filter((b) => b.enabled && !b.draining);
+  const healthy = inService.filter((b) => {
+    const status = traffic[b.id]?.status;
+    return status === undefined || status === 'healthy' || (status === 'unknown' && route.settings.healthCheck === 'off');
+  }).length;
+  const panic = inService.length > 0 && healthy / inService.length < route.settings.panicThresholdPercent / 100;
+  const enabled = panic ? inService.length : healthy;
 
   return (
     <article className="card route" aria-label={`Route ${label}`}>
@@ -57,6 +70,7 @@ export function RouteCard({ route }: { route: Route }) {
           )}
           <p className="muted small">
             {enabled} of {route.backends.length} backend{route.backends.length === 1 ? '' : 's'} receiving traffic
+            {panic && ' (panic mode: too few healthy, so all switched-on backends get traffic)'}
             {httpPort !== undefined && browsable ? ` · ${href}` : ''}
           </p>
         </div>
@@ -75,6 +89,9 @@ export function RouteCard({ route }: { route: Route }) {
               ))}
             </select>
           </label>
+          <button type="button" className="ghost" aria-expanded={showTimeline} onClick={() => setShowTimeline(!showTimeline)}>
+            Timeline
+          </button>
           <button type="button" className="ghost" aria-expanded={editing} onClick={() => setEditing(!editing)}>
             Settings
           </button>
@@ -101,6 +118,7 @@ export function RouteCard({ route }: { route: Route }) {
           <colgroup>
             <col className="on" />
             <col />
+            <col className="checks" />
             <col className="weight" />
             <col className="recent" />
             <col className="actions" />
@@ -109,6 +127,7 @@ export function RouteCard({ route }: { route: Route }) {
             <tr>
               <th scope="col">On</th>
               <th scope="col">Backend</th>
+              <th scope="col">Checks</th>
               <th scope="col">Weight</th>
               <th scope="col" title="Share of the route's last 100 answered requests">Recent share</th>
               <th scope="col">
@@ -126,6 +145,7 @@ export function RouteCard({ route }: { route: Route }) {
         <p className="muted">No backends: requests to this route get a 503 until you add one.</p>
       )}
       <AddBackendForm routeId={route.id} label={label} />
+      {showTimeline && <Timeline entries={entries} label={label} />}
     </article>
   );
 }
