@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   algorithmSchema,
+  backendHealthSchema,
   backendUrlSchema,
   hostSchema,
   idSchema,
@@ -95,11 +96,12 @@ export const commands = {
     input: newBackendSchema.extend({ routeId: idSchema }).strict(),
   }),
   'backends.update': command<Route>()({
-    summary: "Change a backend's URL or weight.",
+    summary: "Change a backend's URL, weight or health-check overrides (only those given; null removes an override).",
     input: z.strictObject({
       id: idSchema,
       url: backendUrlSchema.optional(),
       weight: weightSchema.optional(),
+      health: backendHealthSchema.optional(),
     }),
   }),
   'backends.setEnabled': command<Route>()({

@@ -226,6 +226,15 @@ export const routeSettingsPatchSchema = z.strictObject(
 );
 export type RouteSettingsPatch = z.infer<typeof routeSettingsPatchSchema>;
 
+/** Health-check settings one backend may override (e.g. its own health path). */
+export const backendHealthKeys = ['healthCheck', 'healthMethod', 'healthPath', 'healthStatuses', 'healthBody'] as const;
+export const backendHealthSchema = z.strictObject(
+  Object.fromEntries(backendHealthKeys.map((key) => [key, (settingsShape[key] as z.ZodType).nullable().optional()])) as {
+    [K in (typeof backendHealthKeys)[number]]: z.ZodOptional<z.ZodNullable<(typeof settingsShape)[K]>>;
+  },
+);
+export type BackendHealth = z.infer<typeof backendHealthSchema>;
+
 export const backendSchema = z.object({
   id: z.number(),
   routeId: z.number(),
@@ -234,6 +243,8 @@ export const backendSchema = z.object({
   enabled: z.boolean(),
   /** Takes no new requests; in-flight ones finish. Cleared by enabling or disabling. */
   draining: z.boolean(),
+  /** Overrides of the route's health-check settings for this backend only. */
+  health: backendHealthSchema,
 });
 export type Backend = z.infer<typeof backendSchema>;
 
@@ -251,4 +262,5 @@ export const newBackendSchema = z.object({
   url: backendUrlSchema,
   weight: weightSchema.default(1),
   enabled: z.boolean().default(true),
+  health: backendHealthSchema.default({}),
 });

@@ -76,6 +76,12 @@ describe('CLI against a running `switchyard serve`', () => {
     const bad = await run('route', 'set', 'demo.localhost', '--set', 'stickiness=on');
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim()).toBe('switchyard: Unknown field: stickiness.');
+    const checks = await run('route', 'set', 'demo.localhost', '--set', 'healthCheck=off');
+    expect(checks).toMatchObject({ code: 0, stderr: '' });
+    expect((await run('route', 'set', 'demo.localhost', '--set', 'healthCheck=tcp')).code).toBe(0);
+    const own = await run('backend', 'set', 'demo.localhost', alpha.url, '--set', 'healthPath=/ping', '--weight', '2');
+    expect(own.stdout).toMatch(/weight 2, healthPath=\/ping/);
+    expect((await run('backend', 'set', 'demo.localhost', alpha.url, '--set', 'healthPath=default')).stdout).not.toMatch(/healthPath/);
     const badValue = await run('route', 'set', 'demo.localhost', '--set', 'retries=eleven');
     expect(badValue.stderr).toMatch(/Retries is a whole number/);
     expect((await run('route', 'set', 'demo.localhost', '--set', 'sticky=off', '--set', 'rateLimitRps=0', '--algorithm', 'round-robin')).code).toBe(0);

@@ -72,6 +72,24 @@ describe('active health checks', () => {
     await backend.close();
   });
 
+  it("a backend's own health path overrides the route's", async () => {
+    const backend = await startBackend('own', (req, res) => res.writeHead(req.url === '/ping' ? 204 : 404).end());
+    const route = await must(
+      core.run('routes.create', {
+        host: 'own.localhost',
+        settings: { ...fastChecks, healthCheck: 'http', healthPath: '/health' },
+        backends: [{ url: backend.url, health: { healthPath: '/ping' } }],
+      }),
+    );
+    const id = route.backends[0]!.id;
+    await waitForBackend(core, id, (s) => s.status === 'healthy');
+    expect(backend.requests.every((r) => r.url === '/ping')).toBe(true);
+    // Removing the override falls back to the route's /health, which this backend lacks.
+    await must(core.run('backends.update', { id, health: { healthPath: null } }));
+    expect((await waitForBackend(core, id, (s) => s.status === 'unhealthy')).reason).toMatch(/status 404/);
+    await backend.close();
+  });
+
   it('a hung backend fails its check by timeout', async () => {
     const hung = await startBackend('hung', () => {});
     const route = await must(

@@ -11,7 +11,7 @@ function route(host: string, path = '/', backends: { url: string; enabled?: bool
     path,
     algorithm: 'round-robin',
     settings: defaultRouteSettings,
-    backends: backends.map((b, i) => ({ id: id * 100 + i, routeId: id, url: b.url, weight: 1, enabled: b.enabled ?? true, draining: false })),
+    backends: backends.map((b, i) => ({ id: id * 100 + i, routeId: id, url: b.url, weight: 1, enabled: b.enabled ?? true, draining: false, health: {} })),
   };
 }
 

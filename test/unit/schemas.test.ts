@@ -69,7 +69,7 @@ describe('command input validation', () => {
       path: '/',
       algorithm: 'round-robin',
       settings: {},
-      backends: [{ url: 'http://127.0.0.1:3000', weight: 1, enabled: true }],
+      backends: [{ url: 'http://127.0.0.1:3000', weight: 1, enabled: true, health: {} }],
     });
   });
 

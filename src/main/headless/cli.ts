@@ -18,7 +18,8 @@ export const usage = `Usage: switchyard <command> [options]
   route add HOST --backend URL [--backend URL ...] [--path P] [--algorithm A] [--set KEY=VALUE ...]
   route set HOST [--path P] [--algorithm A] [--set KEY=VALUE ...]
   route remove HOST [--path P]
-  backend add HOST URL [--path P] [--weight N]
+  backend add HOST URL [--path P] [--weight N] [--set KEY=VALUE ...]
+  backend set HOST URL [--path P] [--weight N] [--set healthPath=/ping ...]   (--set KEY=default removes an override)
   backend remove|enable|disable|drain HOST URL [--path P]
 
 Every command accepts --data-dir DIR (or SWITCHYARD_DATA_DIR).
@@ -93,12 +94,16 @@ export function parseSettings(pairs: readonly string[] = []): Record<string, unk
     if (eq <= 0) throw new UsageError(`--set takes KEY=VALUE, not "${pair}".`);
     const key = pair.slice(0, eq).trim();
     const raw = pair.slice(eq + 1).trim();
-    if (key === 'hashKey') {
+    // Coerce by the type of the setting's default; unknown keys stay text
+    // and the core says they are unknown.
+    const kind = typeof (defaultRouteSettings as Record<string, unknown>)[key];
+    if (raw === 'default') settings[key] = null;
+    else if (key === 'hashKey') {
       const [source, name] = raw.split(':', 2);
       settings[key] = name === undefined ? { source } : { source, name };
-    } else if (/^(on|true|yes)$/i.test(raw)) settings[key] = true;
-    else if (/^(off|false|no)$/i.test(raw)) settings[key] = key === 'sticky' ? 'off' : false;
-    else if (raw !== '' && !Number.isNaN(Number(raw))) settings[key] = Number(raw);
+    } else if (kind === 'boolean' && /^(on|true|yes)$/i.test(raw)) settings[key] = true;
+    else if (kind === 'boolean' && /^(off|false|no)$/i.test(raw)) settings[key] = false;
+    else if (kind === 'number' && raw !== '' && !Number.isNaN(Number(raw))) settings[key] = Number(raw);
     else settings[key] = raw;
   }
   return settings;
@@ -202,19 +207,26 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     io.out(`Removed ${route.host}${route.path === '/' ? '' : route.path}`);
     return 0;
   }
-  if (group === 'backend' && (action === 'add' || action === 'remove' || action === 'enable' || action === 'disable' || action === 'drain')) {
-    expect(2, `backend ${action} HOST URL [--path P]${action === 'add' ? ' [--weight N]' : ''}`);
+  if (group === 'backend' && (action === 'add' || action === 'set' || action === 'remove' || action === 'enable' || action === 'disable' || action === 'drain')) {
+    expect(2, `backend ${action} HOST URL [--path P]${action === 'add' || action === 'set' ? ' [--weight N] [--set KEY=VALUE ...]' : ''}`);
     const route = findRoute(await client.call('routes.list', {}), rest[0]!, values.path);
     const url = parseOrThrow(backendUrlSchema, rest[1]!);
+    const weight = values.weight === undefined ? undefined : Number(values.weight);
+    const health = parseSettings(values.set);
     if (action === 'add') {
-      const weight = values.weight === undefined ? undefined : Number(values.weight);
-      await client.call('backends.add', { routeId: route.id, url, weight });
+      await client.call('backends.add', { routeId: route.id, url, weight, health });
       io.out(`Added backend ${url} to ${route.host}`);
       return 0;
     }
     const backend = route.backends.find((b) => b.url === url);
     if (!backend) {
       throw new SwitchyardError('BACKEND_NOT_FOUND', `${route.host} has no backend ${url}. Its backends: ${route.backends.map((b) => b.url).join(', ') || '(none)'}.`);
+    }
+    if (action === 'set') {
+      const updated = await client.call('backends.update', { id: backend.id, weight, health });
+      const own = updated.backends.find((b) => b.id === backend.id)!;
+      io.out(`Updated backend ${url} of ${route.host}: weight ${own.weight}${Object.entries(own.health).map(([k, v]) => `, ${k}=${v}`).join('')}`);
+      return 0;
     }
     if (action === 'remove') await client.call('backends.remove', { id: backend.id });
     else if (action === 'drain') await client.call('backends.drain', { id: backend.id });

@@ -75,8 +75,10 @@ export class HealthMonitor {
       this.ejectFraction.set(route.id, s.maxEjectedPercent / 100);
       for (const backend of route.backends) {
         seen.add(backend.id);
-        const checked = s.healthCheck !== 'off' && backend.enabled;
-        const spec = specOf(backend.url, s);
+        // The backend's own overrides (its health path, say) win over the route's.
+        const own = { ...s, ...Object.fromEntries(Object.entries(backend.health).filter(([, v]) => v !== undefined && v !== null)) } as RouteSettings;
+        const checked = own.healthCheck !== 'off' && backend.enabled;
+        const spec = specOf(backend.url, own);
         let entry = this.watched.get(backend.id);
         if (!entry) {
           entry = {

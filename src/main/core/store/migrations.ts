@@ -39,12 +39,13 @@ export const migrations: Migration[] = [
     up: (db) => db.exec(`ALTER TABLE routes ADD COLUMN settings TEXT NOT NULL DEFAULT '{}'`),
   },
   {
-    // Draining survives restarts; the timeline of health and config events
+    // Draining and per-backend health overrides survive restarts; the timeline of health and config events
     // is bounded (see EventLog) and outlives routes and backends it names.
     version: 3,
     up: (db) =>
       db.exec(`
         ALTER TABLE backends ADD COLUMN draining INTEGER NOT NULL DEFAULT 0 CHECK (draining IN (0, 1));
+        ALTER TABLE backends ADD COLUMN health TEXT NOT NULL DEFAULT '{}';
         CREATE TABLE events (
           id         INTEGER PRIMARY KEY,
           at         TEXT    NOT NULL,

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ParsedCommandInput } from '../../../shared/commands';
 import { SwitchyardError } from '../../../shared/errors';
-import { routeSettingsSchema, type Algorithm, type Backend, type Route, type RouteSettings, type RouteSettingsPatch } from '../../../shared/model';
+import { backendHealthSchema, routeSettingsSchema, type Algorithm, type BackendHealth, type Backend, type Route, type RouteSettings, type RouteSettingsPatch } from '../../../shared/model';
 
 interface RouteRow {
   id: number;
@@ -42,10 +42,34 @@ interface BackendRow {
   weight: number;
   enabled: 0 | 1;
   draining: 0 | 1;
+  health: string;
+}
+
+/** `null` in an update removes that override. */
+function withoutNulls(health: BackendHealth): BackendHealth {
+  return Object.fromEntries(Object.entries(health).filter(([, value]) => value !== null && value !== undefined));
+}
+
+/** Stored overrides that no longer validate (a hand-edited file) are dropped, not fatal. */
+function parseHealth(json: string): BackendHealth {
+  try {
+    const parsed = backendHealthSchema.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : {};
+  } catch {
+    return {};
+  }
 }
 
 function toBackend(row: BackendRow): Backend {
-  return { id: row.id, routeId: row.route_id, url: row.url, weight: row.weight, enabled: row.enabled === 1, draining: row.draining === 1 };
+  return {
+    id: row.id,
+    routeId: row.route_id,
+    url: row.url,
+    weight: row.weight,
+    enabled: row.enabled === 1,
+    draining: row.draining === 1,
+    health: parseHealth(row.health),
+  };
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -64,16 +88,16 @@ export class RouteRepository {
     this.statements = {
       routes: db.prepare<[], RouteRow>('SELECT id, host, path, algorithm, settings FROM routes ORDER BY host, path'),
       route: db.prepare<[number], RouteRow>('SELECT id, host, path, algorithm, settings FROM routes WHERE id = ?'),
-      backends: db.prepare<[], BackendRow>('SELECT id, route_id, url, weight, enabled, draining FROM backends ORDER BY id'),
+      backends: db.prepare<[], BackendRow>('SELECT id, route_id, url, weight, enabled, draining, health FROM backends ORDER BY id'),
       backendsOf: db.prepare<[number], BackendRow>(
-        'SELECT id, route_id, url, weight, enabled, draining FROM backends WHERE route_id = ? ORDER BY id',
+        'SELECT id, route_id, url, weight, enabled, draining, health FROM backends WHERE route_id = ? ORDER BY id',
       ),
-      backend: db.prepare<[number], BackendRow>('SELECT id, route_id, url, weight, enabled, draining FROM backends WHERE id = ?'),
+      backend: db.prepare<[number], BackendRow>('SELECT id, route_id, url, weight, enabled, draining, health FROM backends WHERE id = ?'),
       insertRoute: db.prepare('INSERT INTO routes (host, path, algorithm, settings) VALUES (?, ?, ?, ?)'),
       updateRoute: db.prepare('UPDATE routes SET host = ?, path = ?, algorithm = ?, settings = ? WHERE id = ?'),
       deleteRoute: db.prepare('DELETE FROM routes WHERE id = ?'),
-      insertBackend: db.prepare('INSERT INTO backends (route_id, url, weight, enabled) VALUES (?, ?, ?, ?)'),
-      updateBackend: db.prepare('UPDATE backends SET url = ?, weight = ?, enabled = ?, draining = ? WHERE id = ?'),
+      insertBackend: db.prepare('INSERT INTO backends (route_id, url, weight, enabled, health) VALUES (?, ?, ?, ?, ?)'),
+      updateBackend: db.prepare('UPDATE backends SET url = ?, weight = ?, enabled = ?, draining = ?, health = ? WHERE id = ?'),
       deleteBackend: db.prepare('DELETE FROM backends WHERE id = ?'),
     };
   }
@@ -156,7 +180,7 @@ export class RouteRepository {
   }
 
   /** Enabling or disabling ends a drain; draining keeps `enabled` as it is. */
-  updateBackend(id: number, change: { url?: string; weight?: number; enabled?: boolean; draining?: boolean }): Route {
+  updateBackend(id: number, change: { url?: string; weight?: number; enabled?: boolean; draining?: boolean; health?: BackendHealth }): Route {
     return this.db.transaction(() => {
       const current = this.getBackend(id);
       const url = change.url ?? current.url;
@@ -166,6 +190,7 @@ export class RouteRepository {
           change.weight ?? current.weight,
           (change.enabled ?? current.enabled) ? 1 : 0,
           (change.draining ?? (change.enabled !== undefined ? false : current.draining)) ? 1 : 0,
+          JSON.stringify(withoutNulls({ ...current.health, ...change.health })),
           id,
         );
       } catch (error) {
@@ -190,9 +215,9 @@ export class RouteRepository {
     return toBackend(row);
   }
 
-  private insertBackend(routeId: number, backend: { url: string; weight: number; enabled: boolean }, field: string) {
+  private insertBackend(routeId: number, backend: { url: string; weight: number; enabled: boolean; health: BackendHealth }, field: string) {
     try {
-      this.statements.insertBackend.run(routeId, backend.url, backend.weight, backend.enabled ? 1 : 0);
+      this.statements.insertBackend.run(routeId, backend.url, backend.weight, backend.enabled ? 1 : 0, JSON.stringify(withoutNulls(backend.health)));
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       throw new SwitchyardError('BACKEND_EXISTS', `This route already has a backend at ${backend.url}.`, field);
