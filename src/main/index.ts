@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, shell } from 'electron';
+import { app, BrowserWindow, dialog, Menu, Notification, shell } from 'electron';
 import { SwitchyardError } from '../shared/errors';
 import { Core, defaultHttpPort } from './core/core';
 import { registerIpc } from './electron/ipc';
+import { loadPreferences, notificationFor, savePreferences } from './electron/notifications';
 import { isAppUrl, isExternalLink, secureWebPreferences } from './electron/security-policy';
 
 // The desktop shell: a window, the single-instance lock and app paths around
@@ -41,6 +42,37 @@ function createWindow(): BrowserWindow {
   return win;
 }
 
+/** Desktop notifications when a backend goes down or comes back; a menu checkbox switches them off. */
+function watchForNotifications(running: Core, dataDir: string): void {
+  const preferences = loadPreferences(dataDir);
+  const menu = Menu.buildFromTemplate([
+    ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+    { role: 'fileMenu' },
+    { role: 'editMenu' },
+    {
+      label: 'Notifications',
+      submenu: [
+        {
+          label: 'Notify when a backend goes down or comes back',
+          type: 'checkbox',
+          checked: preferences.notifications,
+          click: (item) => {
+            preferences.notifications = item.checked;
+            savePreferences(dataDir, preferences);
+          },
+        },
+      ],
+    },
+    { role: 'windowMenu' },
+  ]);
+  Menu.setApplicationMenu(menu);
+  running.events.on('event', (event) => {
+    if (event.name !== 'timeline.added' || !preferences.notifications || !Notification.isSupported()) return;
+    const note = notificationFor(event.payload);
+    if (note) new Notification(note).show();
+  });
+}
+
 async function start(): Promise<void> {
   try {
     core = await Core.start({
@@ -56,6 +88,7 @@ async function start(): Promise<void> {
     return;
   }
   registerIpc(core, () => window?.webContents, appUrl);
+  watchForNotifications(core, app.getPath('userData'));
   window = createWindow();
 }
 

@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadPreferences, notificationFor, savePreferences } from '../../src/main/electron/notifications';
+import type { TimelineEntry } from '../../src/shared/events';
 import { isAllowedHost, isAllowedOrigin, tokenMatches } from '../../src/main/headless/admin-security';
 import { isAppUrl, isExternalLink, secureWebPreferences } from '../../src/main/electron/security-policy';
 
@@ -54,5 +59,27 @@ describe('admin API checks', () => {
     expect(tokenMatches('abd', 'abc')).toBe(false);
     expect(tokenMatches('ab', 'abc')).toBe(false);
     expect(tokenMatches(undefined, 'abc')).toBe(false);
+  });
+});
+
+describe('desktop notifications', () => {
+  const entry = (kind: TimelineEntry['kind']): TimelineEntry => ({ id: 1, at: '', routeId: 1, backendId: 2, kind, message: 'http://127.0.0.1:3001 is down: …' });
+  it('notify for a backend going down, ejected or back, nothing else', () => {
+    expect(notificationFor(entry('down'))).toEqual({ title: 'Backend down', body: 'http://127.0.0.1:3001 is down: …' });
+    expect(notificationFor(entry('ejected'))?.title).toBe('Backend ejected');
+    expect(notificationFor(entry('up'))?.title).toBe('Backend back');
+    expect(notificationFor(entry('returned'))?.title).toBe('Backend back');
+    expect(notificationFor(entry('config'))).toBeUndefined();
+    expect(notificationFor(entry('drained'))).toBeUndefined();
+  });
+
+  it('remembers whether they are switched off, and survives a damaged preferences file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-prefs-'));
+    expect(loadPreferences(dir)).toEqual({ notifications: true });
+    savePreferences(dir, { notifications: false });
+    expect(loadPreferences(dir)).toEqual({ notifications: false });
+    writeFileSync(join(dir, 'preferences.json'), '{not json');
+    expect(loadPreferences(dir)).toEqual({ notifications: true });
+    rmSync(dir, { recursive: true });
   });
 });
