@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { Core } from '../../src/main/core/core';
 
 export function tempDir(prefix = 'switchyard-test-'): { path: string; remove(): void } {
@@ -65,4 +67,27 @@ export async function settled(core: Core, timeoutMs = 5_000): Promise<void> {
     if (Date.now() > deadline) throw new Error(`backends still unknown: ${JSON.stringify(live.backends)}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** A core on a fresh data dir for the whole suite: `let core: Core; withCore((c) => (core = c));` */
+export function withCore(set: (core: Core) => void): void {
+  const dir = tempDir();
+  let core: Core | undefined;
+  beforeAll(async () => {
+    core = await startCore(dir.path);
+    set(core);
+  });
+  afterAll(async () => {
+    await core?.stop();
+    dir.remove();
+  });
+}
+
+/** A loopback port nothing listens on (it was free a moment ago). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

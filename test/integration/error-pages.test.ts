@@ -1,26 +1,11 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
-import { must, proxyPort, request, startCore, tempDir } from '../helpers/core';
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort, must, proxyPort, request, startCore, tempDir, withCore } from '../helpers/core';
 
 describe('error pages', () => {
-  const dir = tempDir();
   let core: Core;
-  beforeAll(async () => {
-    core = await startCore(dir.path);
-  });
-  afterAll(async () => {
-    await core.stop();
-    dir.remove();
-  });
+  withCore((c) => (core = c));
 
   it('404 for an unknown host lists the configured hosts, as HTML for browsers and text for curl', async () => {
     await must(core.run('routes.create', { host: 'api.myapp.localhost', backends: [] }));
@@ -40,7 +25,7 @@ describe('error pages', () => {
   });
 
   it('502 with an explanation when the backend refuses the connection', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     await must(core.run('routes.create', { host: 'down.localhost', backends: [{ url: `http://127.0.0.1:${port}` }] }));
     const res = await request(proxyPort(core), 'down.localhost');
     expect(res.status).toBe(502);

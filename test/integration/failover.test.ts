@@ -1,22 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
-import { must, proxyPort, startCore, tempDir } from '../helpers/core';
+import { freePort, must, proxyPort, startCore, tempDir } from '../helpers/core';
 import { waitForBackend } from '../helpers/health';
 
 const interval = 200;
 const fall = 3;
 const rise = 2;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A backend in its own process, so it can be SIGKILLed like a crashing dev server. */
 async function backendProcess(name: string, port: number): Promise<ChildProcess> {

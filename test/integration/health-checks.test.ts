@@ -1,21 +1,13 @@
-import http from 'node:http';
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import { startBackend, type TestBackend } from '../helpers/backends';
-import { must, proxyPort, request, startCore, tempDir } from '../helpers/core';
+import { must, proxyPort, request, withCore } from '../helpers/core';
 import { fastChecks, waitForBackend } from '../helpers/health';
 
 describe('active health checks', () => {
-  const dir = tempDir();
   let core: Core;
-  beforeAll(async () => {
-    core = await startCore(dir.path);
-  });
-  afterAll(async () => {
-    await core.stop();
-    dir.remove();
-  });
+  withCore((c) => (core = c));
 
   it('TCP checks see a backend go down and come back, with the reason, and traffic follows', async () => {
     const a = await startBackend('a');

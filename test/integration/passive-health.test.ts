@@ -1,9 +1,9 @@
 import http from 'node:http';
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import { startBackend } from '../helpers/backends';
-import { must, proxyPort, request, startCore, tempDir } from '../helpers/core';
+import { must, proxyPort, request, withCore } from '../helpers/core';
 import { waitForBackend } from '../helpers/health';
 
 /** Accepts connections (so TCP checks pass) but resets every request. */
@@ -14,15 +14,8 @@ async function flakyBackend() {
 }
 
 describe('passive health: outlier ejection on real traffic', () => {
-  const dir = tempDir();
   let core: Core;
-  beforeAll(async () => {
-    core = await startCore(dir.path);
-  });
-  afterAll(async () => {
-    await core.stop();
-    dir.remove();
-  });
+  withCore((c) => (core = c));
 
   it('ejects a backend after consecutive resets, sends its traffic elsewhere, and brings it back after the ejection time', async () => {
     const flaky = await flakyBackend();

@@ -3,14 +3,10 @@ import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import { startBackend, type TestBackend } from '../helpers/backends';
-import { must, proxyPort, request, settled, startCore, tempDir } from '../helpers/core';
+import { freePort, must, proxyPort, request, settled, startCore, tempDir } from '../helpers/core';
 
 async function closedPortUrl(): Promise<string> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}`;
+  return `http://127.0.0.1:${await freePort()}`;
 }
 
 /** A backend that accepts, reads the request head, then resets the connection without answering. */

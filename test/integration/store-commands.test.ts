@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import { defaultRouteSettings } from '../../src/shared/model';
-import { must, startCore, tempDir } from '../helpers/core';
+import { must, withCore } from '../helpers/core';
 
 describe('commands against a real SQLite store', () => {
-  const dir = tempDir();
   let core: Core;
-  beforeAll(async () => {
-    core = await startCore(dir.path);
-  });
-  afterAll(async () => {
-    await core.stop();
-    dir.remove();
-  });
+  withCore((c) => (core = c));
 
   it('refuses a duplicate (host, path) with ROUTE_EXISTS on the host field, case-insensitively', async () => {
     await must(core.run('routes.create', { host: 'dup.localhost', path: '/api' }));
