@@ -21,6 +21,8 @@ export interface BackendStats {
   checks: boolean[];
   /** Requests this backend answered since it was configured (or the app started). */
   served: number;
+  /** Answered requests per second, over the last second or so. */
+  rps: number;
   /** Its fraction (0..1) of the route's last 100 answered requests. */
   share: number;
   /** Requests in flight to it now. */

@@ -162,6 +162,8 @@ const settingsShape = {
   healthFall: z.number({ error: 'Fall is a whole number of checks.' }).int().min(1).max(100),
   /** Consecutive failures on real traffic that eject a backend (0: never). */
   ejectAfter: z.number({ error: 'Eject after is a whole number of failures (0 for never).' }).int().min(0).max(1000),
+  /** Count 5xx answers as failures too (Envoy's consecutive_5xx); off: only connect errors, resets, timeouts. */
+  ejectOn5xx: z.boolean(),
   ejectBaseMs: milliseconds('The base ejection time', 86_400_000),
   ejectMaxMs: milliseconds('The longest ejection', 86_400_000),
   /** Never eject more than this share of a route's backends at once (at least one may go). */
@@ -201,6 +203,7 @@ const settingsDefaults = {
   healthFall: 3,
   // Envoy's outlier detection: 5 consecutive errors, 30 s base ejection (300 s cap).
   ejectAfter: 5,
+  ejectOn5xx: false,
   ejectBaseMs: 30_000,
   ejectMaxMs: 300_000,
   maxEjectedPercent: 50,

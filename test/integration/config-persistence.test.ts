@@ -18,6 +18,12 @@ describe('config survives a restart', () => {
 
     const second = await startCore(dir.path);
     expect(await must(second.run('routes.list', {}))).toEqual(before);
+    // The timeline is persisted too: the creation and the switch-off are still there.
+    const kept = await must(second.run('timeline.list', { routeId: route.id }));
+    expect(kept.map((e) => e.message)).toEqual([
+      `Backend ${alpha.url} switched off.`,
+      'Route keep.localhost/app created (round-robin, 2 backends).',
+    ]);
     expect((await request(proxyPort(second), 'keep.localhost', '/app/x')).body).toBe('beta');
     await second.stop();
     await Promise.all([alpha.close(), beta.close()]);

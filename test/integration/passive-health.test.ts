@@ -45,6 +45,37 @@ describe('passive health: outlier ejection on real traffic', () => {
     await good.close();
   });
 
+  it('counts 5xx answers as failures only when the route says so', async () => {
+    const failing = await startBackend('failing', (_req, res) => res.writeHead(503).end('overloaded'));
+    const good = await startBackend('good');
+    const route = await must(
+      core.run('routes.create', { host: 'fivexx.localhost', settings: { ejectAfter: 2, healthIntervalMs: 100 }, backends: [{ url: failing.url }, { url: good.url }] }),
+    );
+    const failingId = route.backends[0]!.id;
+    await waitForBackend(core, failingId, (s) => s.status === 'healthy');
+    for (let i = 0; i < 6; i++) await request(proxyPort(core), 'fivexx.localhost');
+    expect((await must(core.run('backends.live', {}))).backends[failingId]!.status).toBe('healthy');
+
+    await must(core.run('routes.update', { id: route.id, settings: { ejectOn5xx: true } }));
+    for (let i = 0; i < 6; i++) await request(proxyPort(core), 'fivexx.localhost');
+    expect((await waitForBackend(core, failingId, (s) => s.status === 'ejected')).reason).toMatch(/it answered 503$/);
+    await failing.close();
+    await good.close();
+  });
+
+  it('reports requests per second while traffic flows', async () => {
+    const busy = await startBackend('busy');
+    const route = await must(core.run('routes.create', { host: 'rate.localhost', settings: { healthCheck: 'off' }, backends: [{ url: busy.url }] }));
+    await must(core.run('backends.live', {}));
+    await new Promise((r) => setTimeout(r, 550));
+    for (let i = 0; i < 30; i++) await request(proxyPort(core), 'rate.localhost');
+    await new Promise((r) => setTimeout(r, 550));
+    const stats = (await must(core.run('backends.live', {}))).backends[route.backends[0]!.id]!;
+    expect(stats.served).toBe(30);
+    expect(stats.rps).toBeGreaterThan(10);
+    await busy.close();
+  });
+
   it('never ejects more than the allowed share of a route at once', async () => {
     const [a, b] = [await flakyBackend(), await flakyBackend()];
     const route = await must(

@@ -153,12 +153,16 @@ export class Core {
   /** Pushes live status once a second while traffic flows (silent when idle), and notes finished drains. */
   private startTrafficEvents(): void {
     let sent = this.engine.statsVersion();
+    let busy = false;
     this.trafficTimer = setInterval(() => {
       this.noteDrained();
       const version = this.engine.statsVersion();
-      if (version === sent || this.events.listenerCount('event') === 0) return;
+      // One more push after traffic stops, so rates fall back to zero.
+      if ((version === sent && !busy) || this.events.listenerCount('event') === 0) return;
       sent = version;
-      this.events.emit('event', { name: 'backends.changed', payload: this.live() });
+      const live = this.live();
+      busy = Object.values(live.backends).some((b) => b.rps > 0);
+      this.events.emit('event', { name: 'backends.changed', payload: live });
     }, 1_000);
     this.trafficTimer.unref();
   }

@@ -50,7 +50,7 @@ export function formatHealth(routes: Route[], live: Record<string, BackendStats>
     const rows = route.backends.map((backend) => {
       const stats = live[backend.id];
       const status = stats?.status ?? 'unknown';
-      return [`  ${marks[status]} ${status}`, backend.url, `${Math.round((stats?.share ?? 0) * 100)}%`, stats?.reason ?? ''];
+      return [`  ${marks[status]} ${status}`, backend.url, `${Math.round((stats?.share ?? 0) * 100)}%`, `${stats?.rps ?? 0} req/s`, stats?.reason ?? ''];
     });
     if (rows.length) lines.push(table(rows));
     else lines.push('  (no backends)');

@@ -188,7 +188,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     const settings = route.settings;
     this.resumeUpstream = resume;
     this.ctx.runtime.stats.recordServed(route.id, target.id);
-    this.ctx.health.recordTraffic(target.id, true, '');
+    if (status >= 500 && settings.ejectOn5xx) this.ctx.health.recordTraffic(target.id, false, `it answered ${status}`);
+    else this.ctx.health.recordTraffic(target.id, true, '');
     const raw = new Array<string>(rawHeaders.length);
     for (let i = 0; i < rawHeaders.length; i++) raw[i] = rawHeaders[i]!.toString('latin1');
     let headers = clientResponseHeaders(raw, settings.backendHeader ? target.url : undefined);

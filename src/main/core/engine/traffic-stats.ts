@@ -1,6 +1,6 @@
 import type { BackendStats } from '../../../shared/events';
 
-export type TrafficCounters = Pick<BackendStats, 'served' | 'share' | 'active' | 'failures'>;
+export type TrafficCounters = Pick<BackendStats, 'served' | 'rps' | 'share' | 'active' | 'failures'>;
 
 // How many answered requests per route "recent" covers for a backend's share.
 const window = 100;
@@ -15,6 +15,8 @@ export class TrafficStats {
   private readonly failed = new Map<number, number>();
   private readonly recent = new Map<number, { ring: Int32Array; next: number; filled: number }>();
   version = 0;
+  /** Served counts at the last rate sample, to turn totals into a rate. */
+  private sampled = { at: 0, served: new Map<number, number>(), rates: new Map<number, number>() };
 
   recordServed(routeId: number, backendId: number): void {
     this.served.set(backendId, (this.served.get(backendId) ?? 0) + 1);
@@ -37,6 +39,15 @@ export class TrafficStats {
 
   snapshot(routes: readonly { id: number; backends: readonly { id: number }[] }[], active: (id: number) => number): Map<number, TrafficCounters> {
     const out = new Map<number, TrafficCounters>();
+    const now = performance.now();
+    const elapsed = (now - this.sampled.at) / 1000;
+    // Rates move once at least half a second has passed, so frequent
+    // snapshots (a UI refetching) do not turn them into noise.
+    if (elapsed >= 0.5) {
+      const rates = new Map<number, number>();
+      for (const [id, served] of this.served) rates.set(id, (served - (this.sampled.served.get(id) ?? 0)) / elapsed);
+      this.sampled = { at: now, served: new Map(this.served), rates };
+    }
     for (const route of routes) {
       const recent = this.recent.get(route.id);
       const counts = new Map<number, number>();
@@ -44,6 +55,7 @@ export class TrafficStats {
       for (const backend of route.backends) {
         out.set(backend.id, {
           served: this.served.get(backend.id) ?? 0,
+          rps: Math.round(this.sampled.rates.get(backend.id) ?? 0),
           share: recent?.filled ? (counts.get(backend.id) ?? 0) / recent.filled : 0,
           active: active(backend.id),
           failures: this.failures(backend.id),

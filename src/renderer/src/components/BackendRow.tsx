@@ -57,6 +57,7 @@ export function BackendRow({ backend }: { backend: Backend }) {
             {share}%
           </span>
         </div>
+        <span className="small muted">{stats?.rps ?? 0} req/s </span>
         {(stats?.active ?? 0) > 0 && <span className="small muted">{stats!.active} in flight </span>}
         {(stats?.failures ?? 0) > 0 && <span className="small muted">{stats!.failures} failed</span>}
       </td>

@@ -35,6 +35,7 @@ const fields: FieldSpec[] = [
   { key: 'healthFall', label: 'Down after (failures)', kind: 'number', hint: 'Consecutive failed checks. Default 3.', when: (d) => d.healthCheck !== 'off' },
   { key: 'healthRise', label: 'Up after (passes)', kind: 'number', hint: 'Consecutive passed checks. Default 2.', when: (d) => d.healthCheck !== 'off' },
   { key: 'ejectAfter', label: 'Eject after (failures)', kind: 'number', hint: 'Consecutive errors on real traffic; 0 never ejects. Default 5.' },
+  { key: 'ejectOn5xx', label: 'Count 5xx answers as failures', kind: 'boolean', hint: 'Off: only connect errors, resets and timeouts count.', when: (d) => Number(d.ejectAfter) > 0 },
   { key: 'ejectBaseMs', label: 'Ejection time (ms)', kind: 'number', hint: 'Grows with each ejection. Default 30000.', when: (d) => Number(d.ejectAfter) > 0 },
   { key: 'ejectMaxMs', label: 'Longest ejection (ms)', kind: 'number', hint: 'Default 300000.', when: (d) => Number(d.ejectAfter) > 0 },
   { key: 'maxEjectedPercent', label: 'Max ejected (%)', kind: 'number', hint: 'Of the route at once; one may always go. Default 50.', when: (d) => Number(d.ejectAfter) > 0 },
