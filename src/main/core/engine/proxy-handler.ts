@@ -145,7 +145,6 @@ class Exchange implements Dispatcher.DispatchHandler {
       if (!this.finished) this.abortUpstream?.(new Error('The client closed the connection.'));
       this.endAttempt?.();
     });
-    res.on('drain', () => this.resumeUpstream?.());
   }
 
   attempt(target: UpstreamTarget): void {
@@ -212,7 +211,11 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
-    return (this.zip ?? this.res).write(chunk);
+    const sink = this.zip ?? this.res;
+    if (sink.write(chunk)) return true;
+    // Backpressure: undici pauses reading until the client catches up.
+    if (sink === this.res) this.res.once('drain', this.resumeUpstream!);
+    return false;
   }
 
   onComplete(): void {
