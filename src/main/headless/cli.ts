@@ -140,11 +140,13 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     const status = await running.core.run('status', {});
     if (status.ok) io.out(formatStatus(status.result, running.uiUrl));
     io.out('Open the UI address above in a browser. Press Ctrl+C to stop.');
+    // Handlers stay installed while stopping: Ctrl+C reaches every process
+    // of `npm start` and a second signal must not cut the clean stop short.
     await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.on('SIGINT', () => resolve());
+      process.on('SIGTERM', () => resolve());
     });
+    io.out('Stopping: letting in-flight requests finish (up to 2 s)...');
     await running.stop();
     io.out('Switchyard stopped.');
     return 0;
