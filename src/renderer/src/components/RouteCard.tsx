@@ -114,6 +114,7 @@ export function RouteCard({ route }: { route: Route }) {
       <p className="muted small algorithm-hint">{algorithmDescriptions[route.algorithm]}</p>
       {editing && <RouteSettingsForm key={JSON.stringify(route.settings)} route={route} label={label} onDone={() => setEditing(false)} />}
       {route.backends.length > 0 ? (
+        <div className="table-wrap">
         <table className="backends">
           <colgroup>
             <col className="on" />
@@ -141,6 +142,7 @@ export function RouteCard({ route }: { route: Route }) {
             ))}
           </tbody>
         </table>
+        </div>
       ) : (
         <p className="muted">No backends: requests to this route get a 503 until you add one.</p>
       )}
