@@ -5,6 +5,7 @@
 // Prints "ready PORT" once listening; exits when its parent goes away.
 import http from 'node:http';
 import { WebSocketServer } from 'ws';
+import { listenAsChild } from './child.mjs';
 
 const port = Number(process.argv[2] ?? 0);
 const small = Buffer.from('hello from the bench backend\n');
@@ -29,13 +30,4 @@ server.on('upgrade', (req, socket, head) => {
   });
 });
 
-server.listen(port, '127.0.0.1', () => {
-  process.stdout.write(`ready ${server.address().port}\n`);
-});
-
-// Never outlive the harness, even if it was killed hard.
-const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent) process.exit(0);
-}, 500).unref();
-process.on('SIGTERM', () => process.exit(0));
+listenAsChild(server, port);

@@ -3,6 +3,7 @@
 // Prints "ready PORT" once listening; exits when its parent goes away.
 import http from 'node:http';
 import httpProxy from 'http-proxy';
+import { listenAsChild } from './child.mjs';
 
 const [port, backendPort] = process.argv.slice(2).map(Number);
 const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 256 });
@@ -22,12 +23,4 @@ const server = http.createServer((req, res) => proxy.web(req, res));
 server.on('upgrade', (req, socket, head) => proxy.ws(req, socket, head));
 server.keepAliveTimeout = 120_000;
 server.headersTimeout = 121_000;
-server.listen(port, '127.0.0.1', () => {
-  process.stdout.write(`ready ${server.address().port}\n`);
-});
-
-const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent) process.exit(0);
-}, 500).unref();
-process.on('SIGTERM', () => process.exit(0));
+listenAsChild(server, port);

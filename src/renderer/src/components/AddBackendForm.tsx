@@ -29,8 +29,6 @@ export function AddBackendForm({ routeId, label }: { routeId: number; label: str
         value={url}
         onChange={(e) => setUrl(e.target.value)}
         error={errors.url}
-        autoComplete="off"
-        spellCheck={false}
       />
       <Field
         label="Weight"

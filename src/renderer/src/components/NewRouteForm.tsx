@@ -50,8 +50,6 @@ export function NewRouteForm() {
           value={host}
           onChange={(e) => setHost(e.target.value)}
           error={errors.host}
-          autoComplete="off"
-          spellCheck={false}
         />
         <Field
           label="Path prefix (optional)"
@@ -59,8 +57,6 @@ export function NewRouteForm() {
           value={path}
           onChange={(e) => setPath(e.target.value)}
           error={errors.path}
-          autoComplete="off"
-          spellCheck={false}
         />
         <div className="field">
           <label htmlFor="new-route-algorithm">Algorithm</label>
@@ -89,8 +85,6 @@ export function NewRouteForm() {
               value={url}
               onChange={(e) => setBackends(backends.map((u, i) => (i === index ? e.target.value : u)))}
               error={url.trim() === '' ? undefined : errors[`backends.${sentIndex(index)}.url`]}
-              autoComplete="off"
-              spellCheck={false}
             />
             {backends.length > 1 && (
               <button
