@@ -248,6 +248,15 @@ describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 60_
     expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
     expect((await request(connection.httpPort, 'cli.localhost')).body).toBe('alpha');
 
+    // -- A weight edited in place; a bad one is refused next to the field.
+    const alphaWeight = demo.getByLabel(`${a.url} weight`, { exact: true });
+    await alphaWeight.fill('0');
+    await alphaWeight.press('Enter');
+    await demo.getByRole('alert').filter({ hasText: /whole number from 1 to 1000/ }).waitFor();
+    await alphaWeight.fill('3');
+    await alphaWeight.press('Enter');
+    await expect.poll(async () => (await listRoutes()).find((r) => r.host === 'demo.localhost')!.backends.find((x) => x.url === a.url)!.weight).toBe(3);
+
     // -- Live traffic share: the counters arrive over the event stream.
     await proxied('demo.localhost', 10);
     const alphaShare = demo.getByLabel(`${a.url} share of recent requests`, { exact: true });

@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import type { Backend } from '../../../shared/model';
 import { useApi } from '../api-context';
 import { Sparkline } from './Sparkline';
@@ -8,6 +9,41 @@ function since(iso: string | undefined): string {
   if (seconds < 60) return `${seconds} s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
   return `${Math.floor(seconds / 3600)} h`;
+}
+
+/** Weight edited in place: saved on Enter or when the field loses focus; a bad value is refused with the core's message. */
+function WeightInput({ backend }: { backend: Backend }) {
+  const { invoke } = useApi();
+  const [value, setValue] = useState(String(backend.weight));
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => setValue(String(backend.weight)), [backend.weight]);
+  const save = async () => {
+    if (value === String(backend.weight)) return setError(undefined);
+    const answer = await invoke('backends.update', { id: backend.id, weight: Number(value) });
+    setError(answer.ok ? undefined : answer.error.message);
+  };
+  return (
+    <>
+      <input
+        className="weight-input"
+        inputMode="numeric"
+        aria-label={`${backend.url} weight`}
+        aria-invalid={error ? true : undefined}
+        value={value}
+        onChange={(e) => setValue(e.target.value)}
+        onBlur={() => void save()}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') void save();
+          if (e.key === 'Escape') setValue(String(backend.weight));
+        }}
+      />
+      {error && (
+        <span className="field-error" role="alert">
+          {error}
+        </span>
+      )}
+    </>
+  );
 }
 
 export function BackendRow({ backend }: { backend: Backend }) {
@@ -47,7 +83,9 @@ export function BackendRow({ backend }: { backend: Backend }) {
       <td>
         <Sparkline results={stats?.checks ?? []} label={`${backend.url} recent checks`} />
       </td>
-      <td>{backend.weight}</td>
+      <td>
+        <WeightInput backend={backend} />
+      </td>
       <td>
         <div className="share" title={`${stats?.served ?? 0} answered in all, ${stats?.active ?? 0} in flight, ${stats?.failures ?? 0} failed`}>
           <div className="share-bar" aria-hidden="true">
