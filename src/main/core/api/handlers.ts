@@ -58,7 +58,8 @@ export function createHandlers({ routes, timeline, live, status, configChanged }
     },
     'backends.update': ({ id, ...change }) => {
       const route = routes.updateBackend(id, change);
-      return write(route, `Backend ${backendUrl(route, id)} changed.`, route.id, id);
+      const what = [change.url && `URL ${change.url}`, change.weight !== undefined && `weight ${change.weight}`, change.health && `health-check overrides (${Object.keys(change.health).join(', ')})`];
+      return write(route, `Backend ${backendUrl(route, id)} changed: ${what.filter(Boolean).join(', ') || 'nothing'}.`, route.id, id);
     },
     'backends.setEnabled': ({ id, enabled }) => {
       const route = routes.updateBackend(id, { enabled });
