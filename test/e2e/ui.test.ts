@@ -275,6 +275,13 @@ describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 60_
     await settings.waitFor({ state: 'detached' });
     await demo.getByText('sticky: cookie', { exact: true }).waitFor();
     await demo.getByText('limit 100/s per client', { exact: true }).waitFor();
+    // Renaming onto an existing route is refused next to the Host field, and nothing changes.
+    await demo.getByRole('button', { name: 'Settings', exact: true }).click();
+    await settings.getByLabel('Host', { exact: true }).fill('cli.localhost');
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await settings.getByRole('alert').filter({ hasText: /already serves cli\.localhost/ }).waitFor();
+    await settings.getByRole('button', { name: 'Cancel' }).click();
+    await settings.waitFor({ state: 'detached' });
     expect((await listRoutes()).find((r) => r.host === 'demo.localhost')!.settings).toMatchObject({ sticky: 'cookie', rateLimitRps: 100 });
     const pinned = await request(connection.httpPort, 'demo.localhost');
     expect(pinned.headers['set-cookie']?.[0]).toMatch(/^switchyard_sticky=/);

@@ -73,19 +73,49 @@ function toPatch(draft: Draft, route: Route): Record<string, unknown> {
 export function RouteSettingsForm({ route, label, onDone }: { route: Route; label: string; onDone: () => void }) {
   const { invoke } = useApi();
   const [draft, setDraft] = useState<Draft>(() => toDraft(route.settings));
+  const [host, setHost] = useState(route.host);
+  const [path, setPath] = useState(route.path);
   const [error, setError] = useState<{ field?: string; message: string } | undefined>();
   const set = (key: string, value: string | boolean) => setDraft({ ...draft, [key]: value });
   const errorFor = (key: string) => (error?.field?.startsWith(`settings.${key}`) ? error.message : undefined);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const answer = await invoke('routes.update', { id: route.id, settings: toPatch(draft, route) as never });
+    const answer = await invoke('routes.update', {
+      id: route.id,
+      ...(host !== route.host ? { host } : {}),
+      ...(path !== route.path ? { path: path.trim() === '' ? '/' : path } : {}),
+      settings: toPatch(draft, route) as never,
+    });
     if (answer.ok) onDone();
     else setError(answer.error);
   };
 
   return (
     <form className="settings" onSubmit={submit} aria-label={`Settings for ${label}`} noValidate>
+      {(['host', 'path'] as const).map((key) => {
+        const fieldError = error?.field === key ? error.message : undefined;
+        return (
+          <div className={`setting ${fieldError ? 'has-error' : ''}`} key={key}>
+            <label htmlFor={`${key}-${route.id}`}>{key === 'host' ? 'Host' : 'Path prefix'}</label>
+            <input
+              id={`${key}-${route.id}`}
+              value={key === 'host' ? host : path}
+              aria-invalid={fieldError ? true : undefined}
+              autoComplete="off"
+              spellCheck={false}
+              onChange={(e) => (key === 'host' ? setHost : setPath)(e.target.value)}
+            />
+            {fieldError ? (
+              <span className="field-error" role="alert">
+                {fieldError}
+              </span>
+            ) : (
+              <span className="field-hint">{key === 'host' ? 'Exact, *.wildcard, or * for every other host.' : 'Longest prefix wins; / for everything.'}</span>
+            )}
+          </div>
+        );
+      })}
       {route.algorithm === 'consistent-hash' && (
         <div className="setting">
           <label htmlFor={`hash-${route.id}`}>Hash key</label>
@@ -148,7 +178,11 @@ export function RouteSettingsForm({ route, label, onDone }: { route: Route; labe
             </div>
           );
         })}
-      {error && !error.field?.startsWith('settings.') && <p className="field-error" role="alert">{error.message}</p>}
+      {error && error.field !== 'host' && error.field !== 'path' && !error.field?.startsWith('settings.') && (
+        <p className="field-error" role="alert">
+          {error.message}
+        </p>
+      )}
       <div className="actions">
         <button type="button" className="ghost" onClick={onDone}>
           Cancel
