@@ -1,6 +1,7 @@
 import type { Status } from '../../shared/commands';
 import type { BackendStats, BackendStatus } from '../../shared/events';
 import type { Route } from '../../shared/model';
+import { routeLabel } from '../../shared/route-label';
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
@@ -46,7 +47,7 @@ export function formatHealth(routes: Route[], live: Record<string, BackendStats>
   if (routes.length === 0) return 'No routes yet.';
   const lines: string[] = [];
   for (const route of routes) {
-    lines.push(`${route.path === '/' ? route.host : `${route.host}${route.path}`}  (${route.algorithm}, checks: ${route.settings.healthCheck})`);
+    lines.push(`${routeLabel(route)}  (${route.algorithm}, checks: ${route.settings.healthCheck})`);
     const rows = route.backends.map((backend) => {
       const stats = live[backend.id];
       const status = stats?.status ?? 'unknown';

@@ -9,6 +9,7 @@ import type { SwitchyardEvent } from '../../shared/events';
 import { isProcessAlive, readConnection } from './connection-file';
 import { resolveDataDir } from './data-dir';
 import { defaultAdminPort, serve } from './serve';
+import { routeLabel } from '../../shared/route-label';
 
 export const usage = `Usage: switchyard <command> [options]
 
@@ -114,8 +115,7 @@ function findRoute(routes: Route[], hostArg: string, pathArg: string | undefined
   const path = parseOrThrow(pathSchema, pathArg ?? '/');
   const route = routes.find((r) => r.host === host && r.path === path);
   if (!route) {
-    const label = path === '/' ? host : `${host}${path}`;
-    throw new SwitchyardError('ROUTE_NOT_FOUND', `There is no route for ${label}. See them with \`switchyard route list\`.`);
+    throw new SwitchyardError('ROUTE_NOT_FOUND', `There is no route for ${routeLabel({ host, path })}. See them with \`switchyard route list\`.`);
   }
   return route;
 }
@@ -186,7 +186,7 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
       settings: parseSettings(values.set),
       backends: (values.backend ?? []).map((url) => ({ url })),
     });
-    io.out(`Added ${route.host}${route.path === '/' ? '' : route.path} → ${route.backends.map((b) => b.url).join(', ') || '(no backends yet)'}`);
+    io.out(`Added ${routeLabel(route)} → ${route.backends.map((b) => b.url).join(', ') || '(no backends yet)'}`);
     io.out(`Try it: curl http://${route.host.replace(/^\*\./, 'any.')}:${client.httpPort}${route.path}`);
     return 0;
   }
@@ -199,14 +199,14 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
       settings: parseSettings(values.set),
     });
     const changed = Object.entries(updated.settings).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify((defaultRouteSettings as Record<string, unknown>)[key]));
-    io.out(`Updated ${updated.host}${updated.path === '/' ? '' : updated.path}: ${updated.algorithm}${changed.map(([k, v]) => `, ${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`).join('')}`);
+    io.out(`Updated ${routeLabel(updated)}: ${updated.algorithm}${changed.map(([k, v]) => `, ${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`).join('')}`);
     return 0;
   }
   if (group === 'route' && action === 'remove') {
     expect(1, 'route remove HOST [--path P]');
     const route = findRoute(await client.call('routes.list', {}), rest[0]!, values.path);
     await client.call('routes.delete', { id: route.id });
-    io.out(`Removed ${route.host}${route.path === '/' ? '' : route.path}`);
+    io.out(`Removed ${routeLabel(route)}`);
     return 0;
   }
   if (group === 'backend' && (action === 'add' || action === 'set' || action === 'remove' || action === 'enable' || action === 'disable' || action === 'drain')) {

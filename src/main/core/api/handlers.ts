@@ -4,6 +4,7 @@ import type { Status } from '../../../shared/commands';
 import type { TrafficSnapshot } from '../../../shared/events';
 import type { Route } from '../../../shared/model';
 import type { EventLog } from '../store/event-log';
+import { routeLabel } from '../../../shared/route-label';
 
 export type Handlers = {
   [N in CommandName]: (input: ParsedCommandInput<N>) => CommandResult<N>;
@@ -18,7 +19,6 @@ export interface HandlerDeps {
   configChanged(what: string, routeId: number | null, backendId?: number | null): void;
 }
 
-const label = (route: Route) => (route.path === '/' ? route.host : `${route.host}${route.path}`);
 const backendUrl = (route: Route, id: number) => route.backends.find((b) => b.id === id)?.url ?? `backend ${id}`;
 
 /** One handler per command; the type makes a missing one a compile error. */
@@ -39,17 +39,17 @@ export function createHandlers({ routes, timeline, live, status, configChanged }
     'routes.list': () => routes.list(),
     'routes.create': (input) => {
       const route = routes.create(input);
-      return write(route, `Route ${label(route)} created (${route.algorithm}, ${route.backends.length} backend${route.backends.length === 1 ? '' : 's'}).`, route.id);
+      return write(route, `Route ${routeLabel(route)} created (${route.algorithm}, ${route.backends.length} backend${route.backends.length === 1 ? '' : 's'}).`, route.id);
     },
     'routes.update': (input) => {
       const route = routes.update(input);
       const changed = [input.host && 'host', input.path && 'path', input.algorithm && `algorithm ${route.algorithm}`, input.settings && `settings (${Object.keys(input.settings).join(', ')})`];
-      return write(route, `Route ${label(route)} changed: ${changed.filter(Boolean).join(', ') || 'nothing'}.`, route.id);
+      return write(route, `Route ${routeLabel(route)} changed: ${changed.filter(Boolean).join(', ') || 'nothing'}.`, route.id);
     },
     'routes.delete': ({ id }) => {
       const route = routes.get(id);
       routes.delete(id);
-      return write({ id }, `Route ${label(route)} deleted.`, id);
+      return write({ id }, `Route ${routeLabel(route)} deleted.`, id);
     },
     'backends.add': (input) => {
       const route = routes.addBackend(input);

@@ -14,6 +14,7 @@ import type { CompiledRoute, RoutingTable, UpstreamTarget } from './routing-tabl
 import type { RuntimeState } from './runtime-state';
 import type { UpstreamPools } from './upstream-pools';
 import type { HealthMonitor } from '../health/health-monitor';
+import { routeLabel } from '../../../shared/route-label';
 
 export interface ProxyContext {
   table(): RoutingTable;
@@ -23,10 +24,6 @@ export interface ProxyContext {
   health: HealthMonitor;
   /** The listener's own port, for links on the unknown-host page. */
   listenPort(): number;
-}
-
-function routeLabel(route: CompiledRoute): string {
-  return route.path === '/' ? route.host : `${route.host}${route.path}`;
 }
 
 function notFound(req: IncomingMessage, res: ServerResponse, host: string, ctx: ProxyContext): void {

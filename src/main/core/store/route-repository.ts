@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { ParsedCommandInput } from '../../../shared/commands';
 import { SwitchyardError } from '../../../shared/errors';
 import { backendHealthSchema, routeSettingsSchema, type Algorithm, type BackendHealth, type Backend, type Route, type RouteSettings, type RouteSettingsPatch } from '../../../shared/model';
+import { routeLabel } from '../../../shared/route-label';
 
 interface RouteRow {
   id: number;
@@ -76,10 +77,6 @@ function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
-function describeRoute(host: string, path: string): string {
-  return path === '/' ? host : `${host}${path}`;
-}
-
 /** Every write runs in one transaction; reads return plain model objects. */
 export class RouteRepository {
   private readonly statements;
@@ -130,7 +127,7 @@ export class RouteRepository {
         if (!isUniqueViolation(error)) throw error;
         throw new SwitchyardError(
           'ROUTE_EXISTS',
-          `A route for ${describeRoute(input.host, input.path)} already exists. Add backends to it, or use another host or path.`,
+          `A route for ${routeLabel(input)} already exists. Add backends to it, or use another host or path.`,
           'host',
         );
       }
@@ -156,7 +153,7 @@ export class RouteRepository {
         if (!isUniqueViolation(error)) throw error;
         throw new SwitchyardError(
           'ROUTE_EXISTS',
-          `Another route already serves ${describeRoute(host, path)}. Choose another host or path.`,
+          `Another route already serves ${routeLabel({ host, path })}. Choose another host or path.`,
           input.host !== undefined ? 'host' : 'path',
         );
       }

@@ -6,6 +6,7 @@ import { AddBackendForm } from './AddBackendForm';
 import { BackendRow } from './BackendRow';
 import { RouteSettingsForm } from './RouteSettingsForm';
 import { Timeline } from './Timeline';
+import { routeLabel } from '../../../shared/route-label';
 
 /** Non-default settings at a glance. */
 function settingBadges(route: Route): string[] {
@@ -19,10 +20,6 @@ function settingBadges(route: Route): string[] {
   if (s.rewriteHost) badges.push('rewrites Host');
   badges.push(s.healthCheck === 'off' ? 'no health checks' : s.healthCheck === 'http' ? `checks ${s.healthMethod} ${s.healthPath}` : 'TCP checks');
   return badges;
-}
-
-function routeLabel(route: Route) {
-  return route.path === '/' ? route.host : `${route.host}${route.path}`;
 }
 
 export function RouteCard({ route }: { route: Route }) {
