@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { commands, isCommandName, type CommandName } from '../../shared/commands';
 import { SwitchyardError, type Envelope } from '../../shared/errors';
 import type { SwitchyardEvent, TimelineKind, TrafficSnapshot } from '../../shared/events';
+import type { Route } from '../../shared/model';
 import type { HealthState } from './health/health-state';
 import { EventLog } from './store/event-log';
 import { version } from '../../../package.json';
@@ -42,6 +43,8 @@ export class Core {
   private readonly handlers: Handlers;
   private readonly startedAt = new Date().toISOString();
   private revision = 0;
+  /** The routes the engine runs, as last read from the store: the 1 s timer and health events read these, not SQLite. */
+  private config: Route[] = [];
   private trafficTimer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly options: CoreOptions) {
@@ -70,7 +73,8 @@ export class Core {
   static async start(options: CoreOptions): Promise<Core> {
     const core = new Core(options);
     try {
-      core.engine.apply(core.routes.list(), core.revision);
+      core.config = core.routes.list();
+      core.engine.apply(core.config, core.revision);
       await core.engine.listen({
         addresses: options.httpAddresses ?? loopbackAddresses,
         port: options.httpPort ?? defaultHttpPort,
@@ -117,7 +121,7 @@ export class Core {
   }
 
   private live(): TrafficSnapshot {
-    return { at: new Date().toISOString(), backends: this.engine.backendStats(this.routes.list()) };
+    return { at: new Date().toISOString(), backends: this.engine.backendStats(this.config) };
   }
 
   private record(kind: TimelineKind, message: string, routeId: number | null, backendId: number | null): void {
@@ -139,13 +143,19 @@ export class Core {
 
   private onHealth(backendId: number, routeId: number, before: HealthState, after: HealthState): void {
     this.pushLive();
-    if (before.name === after.name) return;
-    const url = this.routes.list().find((r) => r.id === routeId)?.backends.find((b) => b.id === backendId)?.url ?? `backend ${backendId}`;
-    const kind: TimelineKind =
-      after.name === 'ejected' ? 'ejected' : before.name === 'ejected' ? 'returned' : after.name === 'unhealthy' ? 'down' : after.name === 'healthy' ? 'up' : 'returned';
-    // A first passing check, or checks reset by a new target, is not news.
-    if (after.name === 'unknown' || (before.name === 'unknown' && after.name === 'healthy')) return;
-    this.record(kind, `${url} ${kind === 'up' ? 'is healthy again' : kind === 'down' ? 'is down' : kind === 'ejected' ? 'ejected' : 'is back'}: ${after.reason}`, routeId, backendId);
+    // Only changes of state are news; a first passing check, or checks reset
+    // by a new target (back to unknown), are not.
+    if (before.name === after.name || after.name === 'unknown' || (before.name === 'unknown' && after.name === 'healthy')) return;
+    const url = this.config.find((r) => r.id === routeId)?.backends.find((b) => b.id === backendId)?.url ?? `backend ${backendId}`;
+    const [kind, verb]: [TimelineKind, string] =
+      after.name === 'ejected'
+        ? ['ejected', 'ejected']
+        : before.name === 'ejected'
+          ? ['returned', 'is back']
+          : after.name === 'unhealthy'
+            ? ['down', 'is down']
+            : ['up', 'is healthy again'];
+    this.record(kind, `${url} ${verb}: ${after.reason}`, routeId, backendId);
   }
 
   private readonly drainedReported = new Set<number>();
@@ -168,7 +178,7 @@ export class Core {
   }
 
   private noteDrained(): void {
-    for (const route of this.routes.list()) {
+    for (const route of this.config) {
       for (const backend of route.backends) {
         if (!backend.draining) {
           this.drainedReported.delete(backend.id);
@@ -184,8 +194,8 @@ export class Core {
 
   private publishConfig(): void {
     this.revision += 1;
-    const routes = this.routes.list();
-    this.engine.apply(routes, this.revision);
-    this.events.emit('event', { name: 'config.changed', payload: { revision: this.revision, routes } });
+    this.config = this.routes.list();
+    this.engine.apply(this.config, this.revision);
+    this.events.emit('event', { name: 'config.changed', payload: { revision: this.revision, routes: this.config } });
   }
 }

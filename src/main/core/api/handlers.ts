@@ -70,7 +70,8 @@ export function createHandlers({ routes, timeline, live, status, configChanged }
       return write(route, `Backend ${backendUrl(route, id)} draining: no new requests.`, route.id, id);
     },
     'backends.remove': ({ id }) => {
-      const url = routeOfBackend(id) ? backendUrl(routeOfBackend(id)!, id) : `backend ${id}`;
+      const owner = routeOfBackend(id);
+      const url = owner ? backendUrl(owner, id) : `backend ${id}`;
       const route = routes.removeBackend(id);
       return write(route, `Backend ${url} removed.`, route.id, id);
     },
