@@ -31,10 +31,20 @@ export interface BackendStats {
   failures: number;
 }
 
+/** What the engine's routing table does with a route right now. */
+export interface RouteLive {
+  /** Backends new requests may go to. */
+  receiving: number;
+  /** Too few healthy backends: every backend in service takes traffic. */
+  panic: boolean;
+}
+
 export interface TrafficSnapshot {
   at: string;
   /** By backend id. */
   backends: Record<string, BackendStats>;
+  /** By route id. */
+  routes: Record<string, RouteLive>;
 }
 
 export type TimelineKind = 'up' | 'down' | 'ejected' | 'returned' | 'drained' | 'config';

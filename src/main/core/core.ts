@@ -121,7 +121,7 @@ export class Core {
   }
 
   private live(): TrafficSnapshot {
-    return { at: new Date().toISOString(), backends: this.engine.backendStats(this.config) };
+    return { at: new Date().toISOString(), backends: this.engine.backendStats(this.config), routes: this.engine.routeStats(this.config) };
   }
 
   private record(kind: TimelineKind, message: string, routeId: number | null, backendId: number | null): void {
@@ -197,5 +197,7 @@ export class Core {
     this.config = this.routes.list();
     this.engine.apply(this.config, this.revision);
     this.events.emit('event', { name: 'config.changed', payload: { revision: this.revision, routes: this.config } });
+    // Who gets traffic, and each backend's status, may have changed with it.
+    this.pushLive();
   }
 }

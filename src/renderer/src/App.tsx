@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { SwitchyardApi } from '../../shared/api';
 import type { CommandInput, CommandName, CommandResult, Status } from '../../shared/commands';
 import type { Envelope, ErrorPayload } from '../../shared/errors';
-import type { BackendStats, TimelineEntry } from '../../shared/events';
+import type { BackendStats, RouteLive, TimelineEntry, TrafficSnapshot } from '../../shared/events';
 
 const timelineKept = 300;
 import type { Route } from '../../shared/model';
@@ -26,6 +26,11 @@ export function App() {
   const [status, setStatus] = useState<Status | undefined>();
   const [problem, setProblem] = useState<ErrorPayload | undefined>();
   const [traffic, setTraffic] = useState<Record<string, BackendStats>>({});
+  const [routeLive, setRouteLive] = useState<Record<string, RouteLive>>({});
+  const applyLive = useCallback((live: TrafficSnapshot) => {
+    setTraffic(live.backends);
+    setRouteLive(live.routes);
+  }, []);
   const [timeline, setTimeline] = useState<TimelineEntry[]>([]);
   const refreshRef = useRef<() => void>(() => {});
   const api = useMemo<SwitchyardApi | undefined>(() => resolveApi(() => refreshRef.current()), []);
@@ -59,7 +64,7 @@ export function App() {
     if (list.ok) setRoutes(list.result);
     else setProblem(list.error);
     if (state.ok) setStatus(state.result);
-    if (counters.ok) setTraffic(counters.result.backends);
+    if (counters.ok) applyLive(counters.result);
   }, [api]);
   refreshRef.current = () => void refresh();
 
@@ -68,7 +73,7 @@ export function App() {
     void refresh();
     return api.subscribe((event) => {
       if (event.name === 'config.changed') setRoutes(event.payload.routes);
-      else if (event.name === 'backends.changed') setTraffic(event.payload.backends);
+      else if (event.name === 'backends.changed') applyLive(event.payload);
       else if (event.name === 'timeline.added') setTimeline((list) => [event.payload, ...list].slice(0, timelineKept));
     });
   }, [api, refresh]);
@@ -87,7 +92,7 @@ export function App() {
 
   const httpPort = status?.listeners[0]?.port;
   return (
-    <ApiContext.Provider value={{ invoke, httpPort, traffic, timeline }}>
+    <ApiContext.Provider value={{ invoke, httpPort, traffic, routeLive, timeline }}>
       <header className="topbar">
         <div className="brand">
           <span className="logo" aria-hidden="true">⇄</span> Switchyard

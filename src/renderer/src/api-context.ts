@@ -1,7 +1,7 @@
 import { createContext, useContext } from 'react';
 import type { CommandInput, CommandName, CommandResult } from '../../shared/commands';
 import type { Envelope } from '../../shared/errors';
-import type { BackendStats, TimelineEntry } from '../../shared/events';
+import type { BackendStats, RouteLive, TimelineEntry } from '../../shared/events';
 
 export type Invoke = <N extends CommandName>(name: N, input: CommandInput<N>) => Promise<Envelope<CommandResult<N>>>;
 
@@ -10,6 +10,8 @@ export interface ApiContextValue {
   httpPort: number | undefined;
   /** Live counters by backend id. */
   traffic: Record<string, BackendStats>;
+  /** What the engine does with each route now, by route id. */
+  routeLive: Record<string, RouteLive>;
   /** Recent timeline entries of all routes, newest first. */
   timeline: TimelineEntry[];
 }

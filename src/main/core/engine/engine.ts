@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { Server } from 'node:http';
 import type { ListenerStatus } from '../../../shared/commands';
-import type { BackendStats } from '../../../shared/events';
+import type { BackendStats, RouteLive } from '../../../shared/events';
 import type { Route } from '../../../shared/model';
 import { closeServer, listenAll } from '../listen';
 import { createProxyHandler, type ProxyContext } from './proxy-handler';
@@ -111,6 +111,16 @@ export class Engine {
   /** Changes whenever traffic moved a counter. */
   statsVersion(): number {
     return this.runtime.stats.version;
+  }
+
+  /** How many backends each route sends new requests to, and whether it is in panic mode. */
+  routeStats(routes: readonly Route[]): Record<string, RouteLive> {
+    const out: Record<string, RouteLive> = {};
+    for (const route of routes) {
+      const compiled = this.table.route(route.id);
+      if (compiled) out[route.id] = { receiving: compiled.candidates.length, panic: compiled.panic };
+    }
+    return out;
   }
 
   /** Every backend's status, why, its checks and its traffic, by backend id. */

@@ -40,6 +40,7 @@ export interface RoutingTable {
   /** Configured hosts, for the unknown-host page. */
   readonly hosts: string[];
   match(host: string, path: string): CompiledRoute | undefined;
+  route(id: number): CompiledRoute | undefined;
 }
 
 interface HostGroup {
@@ -111,8 +112,10 @@ export function buildRoutingTable(routes: readonly Route[], revision: number, is
   const exact = new Map<string, HostGroup>();
   const wildcards = new Map<string, HostGroup>();
   const fallback: HostGroup = { routes: [] };
+  const byId = new Map<number, CompiledRoute>();
   for (const route of routes) {
     const compiled = compileRoute(route, isAvailable);
+    byId.set(route.id, compiled);
     if (route.host === '*') {
       fallback.routes.push(compiled);
       continue;
@@ -133,6 +136,7 @@ export function buildRoutingTable(routes: readonly Route[], revision: number, is
   return {
     revision,
     hosts,
+    route: (id) => byId.get(id),
     match(host, path) {
       const hit = matchGroup(exact.get(host), path);
       if (hit) return hit;

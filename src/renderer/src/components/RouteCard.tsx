@@ -32,16 +32,10 @@ export function RouteCard({ route }: { route: Route }) {
   const label = routeLabel(route);
   const browsable = !route.host.startsWith('*') && httpPort !== undefined;
   const href = `http://${route.host}:${httpPort}${route.path}`;
-  const { traffic } = useApi();
-  // Same rule as the engine: healthy ones (or all, unchecked) take traffic;
-  // below the panic threshold every backend in service does.
-  const inService = route.backends.filter((b) => b.enabled && !b.draining);
-  const healthy = inService.filter((b) => {
-    const status = traffic[b.id]?.status;
-    return status === undefined || status === 'healthy' || (status === 'unknown' && route.settings.healthCheck === 'off');
-  }).length;
-  const panic = inService.length > 0 && healthy / inService.length < route.settings.panicThresholdPercent / 100;
-  const enabled = panic ? inService.length : healthy;
+  // The engine says who gets traffic; until it has, every backend in service counts.
+  const live = useApi().routeLive[route.id];
+  const enabled = live?.receiving ?? route.backends.filter((b) => b.enabled && !b.draining).length;
+  const panic = live?.panic ?? false;
 
   return (
     <article className="card route" aria-label={`Route ${label}`}>
