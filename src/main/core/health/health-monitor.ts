@@ -18,6 +18,8 @@ interface Watched {
   routeId: number;
   state: HealthState;
   policy: HealthPolicy;
+  /** The route's cap on ejected backends, as a fraction. */
+  maxEjected: number;
   checked: boolean;
   spec: ProbeSpec;
   intervalMs: number;
@@ -59,7 +61,6 @@ function specOf(url: string, s: RouteSettings): ProbeSpec {
  */
 export class HealthMonitor {
   private readonly watched = new Map<number, Watched>();
-  private readonly ejectFraction = new Map<number, number>();
   private stopped = false;
 
   constructor(
@@ -72,7 +73,6 @@ export class HealthMonitor {
     const seen = new Set<number>();
     for (const route of routes) {
       const s = route.settings;
-      this.ejectFraction.set(route.id, s.maxEjectedPercent / 100);
       for (const backend of route.backends) {
         seen.add(backend.id);
         // The backend's own overrides (its health path, say) win over the route's.
@@ -86,6 +86,7 @@ export class HealthMonitor {
             routeId: route.id,
             state: initialHealth(this.now()),
             policy: policyOf(s),
+            maxEjected: s.maxEjectedPercent / 100,
             checked,
             spec,
             intervalMs: s.healthIntervalMs,
@@ -101,7 +102,7 @@ export class HealthMonitor {
         const { timeoutMs: _newTimeout, ...newTarget } = spec;
         const newTargetOrMethod = JSON.stringify(oldTarget) !== JSON.stringify(newTarget);
         const changed = newTargetOrMethod || entry.checked !== checked || entry.intervalMs !== s.healthIntervalMs || entry.spec.timeoutMs !== spec.timeoutMs;
-        Object.assign(entry, { routeId: route.id, policy: policyOf(s), checked, spec, intervalMs: s.healthIntervalMs });
+        Object.assign(entry, { routeId: route.id, policy: policyOf(s), maxEjected: s.maxEjectedPercent / 100, checked, spec, intervalMs: s.healthIntervalMs });
         if (changed) {
           entry.generation += 1;
           clearTimeout(entry.timer);
@@ -123,7 +124,6 @@ export class HealthMonitor {
       this.forget(entry);
       this.watched.delete(id);
     }
-    for (const routeId of this.ejectFraction.keys()) if (!routes.some((r) => r.id === routeId)) this.ejectFraction.delete(routeId);
   }
 
   state(backendId: number): HealthState | undefined {
@@ -150,7 +150,7 @@ export class HealthMonitor {
       total += 1;
       if (other.state.name === 'ejected') ejected += 1;
     }
-    const mayEject = mayEjectAnother(ejected, total, this.ejectFraction.get(entry.routeId) ?? 0.5);
+    const mayEject = mayEjectAnother(ejected, total, entry.maxEjected);
     this.set(entry, onTraffic(entry.state, ok, detail, entry.policy, this.now(), mayEject));
   }
 
