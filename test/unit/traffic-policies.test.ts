@@ -90,7 +90,7 @@ describe('retry decisions (nginx proxy_next_upstream error timeout)', () => {
   it('stops after the configured retries', () => expect(mayRetry({ ...q, attempts: 3 })).toBe(false));
   it('classifies errors', () => {
     expect(classifyFailure(Object.assign(new Error(), { code: 'ECONNREFUSED' }))).toBe('connect');
-    expect(classifyFailure(Object.assign(new Error(), { code: 'UND_ERR_HEADERS_TIMEOUT' }))).toBe('timeout');
+    expect(classifyFailure(Object.assign(new Error(), { code: 'HEADERS_TIMEOUT' }))).toBe('timeout');
     expect(classifyFailure(Object.assign(new Error(), { code: 'ECONNRESET' }))).toBe('reset');
   });
 });

@@ -1,4 +1,7 @@
-import type { Server } from 'node:http';
+import type { Server as NetServer } from 'node:net';
+
+/** node:http's server and the data plane's own both stop this way. */
+export type Server = NetServer & { closeIdleConnections(): void; closeAllConnections(): void };
 import { listenError } from './os-errors';
 
 export interface BoundAddress {
@@ -23,13 +26,13 @@ function listenOnce(server: Server, address: string, port: number): Promise<numb
  * refused first attempt; the first address is required, later ones are
  * skipped when the machine lacks them (no IPv6).
  */
-export async function listenAll(
-  createServer: () => Server,
+export async function listenAll<S extends Server>(
+  createServer: () => S,
   addresses: readonly string[],
   port: number,
   flag: string,
-): Promise<{ servers: Server[]; bound: BoundAddress[] }> {
-  const servers: Server[] = [];
+): Promise<{ servers: S[]; bound: BoundAddress[] }> {
+  const servers: S[] = [];
   const bound: BoundAddress[] = [];
   let actualPort = port;
   for (const [index, address] of addresses.entries()) {

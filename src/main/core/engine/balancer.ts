@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { ProxyRequest } from './http1/proxy-request';
 import { cookieValue } from './cookies';
 import { clientAddress } from './forwarded-headers';
 import { pathFromTarget } from './host-header';
@@ -7,16 +7,16 @@ import type { RuntimeState } from './runtime-state';
 import { ipHash, leastConnections, randomTwoChoices, roundRobin, smoothWeightedRoundRobin } from './selection-policies';
 
 /** The consistent-hash key of a request, per the route's settings; undefined when the request lacks it. */
-export function hashKeyOf(req: IncomingMessage, route: CompiledRoute): string | undefined {
+export function hashKeyOf(req: ProxyRequest, route: CompiledRoute): string | undefined {
   const key = route.settings.hashKey;
-  if (key.source === 'path') return pathFromTarget(req.url ?? '/');
+  if (key.source === 'path') return pathFromTarget(req.url);
   if (key.source === 'cookie') return cookieValue(req.headers.cookie, key.name!);
   const value = req.headers[key.name!];
   return Array.isArray(value) ? value.join(',') : value;
 }
 
 /** The backend a sticky route has pinned this client to, if it may still serve. */
-function stickyChoice(req: IncomingMessage, route: CompiledRoute): UpstreamTarget | undefined {
+function stickyChoice(req: ProxyRequest, route: CompiledRoute): UpstreamTarget | undefined {
   if (route.settings.sticky === 'cookie') {
     const value = cookieValue(req.headers.cookie, route.settings.stickyCookie);
     return value === undefined ? undefined : route.sticky.get(value);
@@ -26,7 +26,7 @@ function stickyChoice(req: IncomingMessage, route: CompiledRoute): UpstreamTarge
 }
 
 /** The Set-Cookie that pins this client to `target`, when the route is cookie-sticky and it is not pinned there yet. */
-export function stickyCookieFor(req: IncomingMessage, route: CompiledRoute, target: UpstreamTarget): string | undefined {
+export function stickyCookieFor(req: ProxyRequest, route: CompiledRoute, target: UpstreamTarget): string | undefined {
   if (route.settings.sticky !== 'cookie') return undefined;
   const name = route.settings.stickyCookie;
   if (cookieValue(req.headers.cookie, name) === target.stickyValue) return undefined;
@@ -38,7 +38,7 @@ export function stickyCookieFor(req: IncomingMessage, route: CompiledRoute, targ
  * failed this request, so a retry goes elsewhere when another exists.
  */
 export function pickBackend(
-  req: IncomingMessage,
+  req: ProxyRequest,
   route: CompiledRoute,
   runtime: RuntimeState,
   tried?: ReadonlySet<number>,

@@ -1,9 +1,8 @@
-import http from 'node:http';
-import type { Server } from 'node:http';
 import type { ListenerStatus } from '../../../shared/commands';
 import type { BackendStats, RouteLive } from '../../../shared/events';
 import type { Route } from '../../../shared/model';
-import { closeServer, listenAll } from '../listen';
+import { closeServer, listenAll, type Server } from '../listen';
+import { Http1Server } from './http1/server';
 import { createProxyHandler, type ProxyContext } from './proxy-handler';
 import { createUpgradeHandler } from './upgrade-proxy';
 import { buildRoutingTable, type RoutingTable } from './routing-table';
@@ -74,22 +73,18 @@ export class Engine {
     const upgrade = createUpgradeHandler(context);
     const headerTimeout = options.requestHeaderTimeoutMs ?? 30_000;
     const { servers, bound } = await listenAll(
-      () => {
-        const server = http.createServer(
+      () =>
+        new Http1Server(
           {
-            // Bodies may stream for minutes (uploads, SSE); only the header
-            // phase is timed, which is what stops slowloris.
-            requestTimeout: 0,
-            headersTimeout: headerTimeout,
-            connectionsCheckingInterval: Math.min(1_000, headerTimeout),
-            maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
-            keepAliveTimeout: 5_000,
+            // Bodies may stream for minutes (uploads, SSE); only the head is
+            // timed, which is what stops slowloris.
+            headerTimeoutMs: headerTimeout,
+            keepAliveTimeoutMs: 5_000,
+            maxHeaderBytes: options.maxHeaderBytes ?? 16 * 1024,
           },
           handler,
-        );
-        server.on('upgrade', upgrade);
-        return server;
-      },
+          upgrade,
+        ),
       options.addresses,
       options.port,
       '--http-port',

@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ProxyRequest } from './http1/proxy-request';
+import type { ProxyResponse } from './http1/proxy-response';
 
 const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => escapes[c]!);
@@ -10,6 +11,8 @@ export interface ProxyErrorPage {
   lines: string[];
   /** Links shown as a list (e.g. the configured hosts). */
   links?: { href: string; text: string }[];
+  /** Extra response headers (Retry-After). */
+  headers?: string[];
 }
 
 function renderHtml(page: ProxyErrorPage): string {
@@ -28,18 +31,23 @@ function renderText(page: ProxyErrorPage): string {
 }
 
 /** Browsers get HTML, curl and scripts get plain text. */
-export function sendErrorPage(req: IncomingMessage, res: ServerResponse, page: ProxyErrorPage): void {
+export function sendErrorPage(req: ProxyRequest, res: ProxyResponse, page: ProxyErrorPage): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const html = (req.headers.accept ?? '').includes('text/html');
   const body = html ? renderHtml(page) : renderText(page);
-  res.writeHead(page.status, {
-    'content-type': html ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-  });
+  res.writeHead(page.status, undefined, [
+    'Content-Type',
+    html ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8',
+    'Content-Length',
+    String(Buffer.byteLength(body)),
+    'Cache-Control',
+    'no-store',
+    'X-Content-Type-Options',
+    'nosniff',
+    ...(page.headers ?? []),
+  ]);
   res.end(req.method === 'HEAD' ? undefined : body);
 }

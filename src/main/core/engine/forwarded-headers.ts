@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { ProxyRequest } from './http1/proxy-request';
 import { stripHopByHop } from './hop-headers';
 import type { UpstreamTarget } from './routing-table';
 
@@ -6,12 +6,13 @@ import type { UpstreamTarget } from './routing-table';
 // them in Connection, nor spoof Proto/Host/Port. X-Forwarded-For and Via are
 // appended to, like nginx's $proxy_add_x_forwarded_for.
 // Expect is answered by our own server (100 Continue), never forwarded.
-const proxySet = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'via', 'expect']);
+// Content-Length is set again by the upstream client, which frames the body.
+const proxySet = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'via', 'expect', 'content-length']);
 const proxySetWithHost = new Set([...proxySet, 'host']);
 
 const via = '1.1 switchyard';
 
-export function clientAddress(req: IncomingMessage): string {
+export function clientAddress(req: ProxyRequest): string {
   const address = req.socket.remoteAddress ?? '';
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
@@ -26,16 +27,15 @@ export interface UpstreamHeaderOptions {
 }
 
 /** The request headers sent upstream, as a flat raw-header list. */
-export function upstreamRequestHeaders(req: IncomingMessage, target: UpstreamTarget, options: UpstreamHeaderOptions): string[] {
+export function upstreamRequestHeaders(req: ProxyRequest, target: UpstreamTarget, options: UpstreamHeaderOptions): string[] {
   const headers = stripHopByHop(req.rawHeaders, options.rewriteHost ? proxySetWithHost : proxySet);
-  if (options.rewriteHost) headers.push('Host', target.hostport);
+  // HTTP/1.0 clients may omit Host; the backend speaks HTTP/1.1, which requires one.
+  if (options.rewriteHost || req.headers.host === undefined) headers.push('Host', target.hostport);
   headers.push('X-Forwarded-For', appended(req.headers['x-forwarded-for'], clientAddress(req)));
   headers.push('X-Forwarded-Proto', options.proto);
   if (req.headers.host) headers.push('X-Forwarded-Host', req.headers.host);
   headers.push('X-Forwarded-Port', String(req.socket.localPort ?? ''));
   headers.push('Via', appended(req.headers.via, via));
-  // Body framing is hop-by-hop: the upstream client frames the body itself
-  // (Content-Length when known, chunked otherwise).
   return headers;
 }
 

@@ -27,7 +27,7 @@ function connectionTokens(rawHeaders: readonly string[]): Set<string> | undefine
 
 // Every name this module or its callers may drop is one of these lengths;
 // other names are kept without lower-casing them (a hot-path saving).
-const droppableLengths = new Set([...hopByHop, 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'via', 'host', 'expect', 'x-switchyard-backend'].map((n) => n.length));
+const droppableLengths = new Set([...hopByHop, 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'via', 'host', 'expect', 'content-length', 'x-switchyard-backend'].map((n) => n.length));
 
 /**
  * Copies `rawHeaders` (Node's flat [name, value, ...] list, which keeps case

@@ -1,9 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transform } from 'node:stream';
-import type { Dispatcher } from 'undici';
 import zlib from 'node:zlib';
 import { pickBackend, stickyCookieFor } from './balancer';
-import { BodyRelay } from './body-relay';
 import { compressedHeaders, negotiateEncoding, shouldCompress, type Encoding, type ResponseFacts } from './content-encoding';
 import { sendErrorPage } from './error-pages';
 import { clientAddress, clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
@@ -13,6 +10,11 @@ import { classifyFailure, mayRetry } from './retries';
 import type { CompiledRoute, RoutingTable, UpstreamTarget } from './routing-table';
 import type { RuntimeState } from './runtime-state';
 import type { UpstreamPools } from './upstream-pools';
+import type { ResponseHead } from './http1/head-parser';
+import type { ProxyRequest } from './http1/proxy-request';
+import type { ProxyResponse } from './http1/proxy-response';
+import type { UpstreamCall, UpstreamHandler } from './http1/upstream-connection';
+import { UpstreamErrors } from './http1/upstream-errors';
 import type { HealthMonitor } from '../health/health-monitor';
 import { routeLabel } from '../../../shared/route-label';
 
@@ -26,14 +28,14 @@ export interface ProxyContext {
   listenPort(): number;
 }
 
-function notFound(req: IncomingMessage, res: ServerResponse, host: string, ctx: ProxyContext): void {
+function notFound(req: ProxyRequest, res: ProxyResponse, host: string, ctx: ProxyContext): void {
   const hosts = ctx.table().hosts;
   const port = ctx.listenPort();
   sendErrorPage(req, res, {
     status: 404,
     title: 'No route for this host',
     lines: [
-      host ? `Switchyard has no route for ${host}${pathFromTarget(req.url ?? '/')}.` : 'The request had no Host header.',
+      host ? `Switchyard has no route for ${host}${pathFromTarget(req.url)}.` : 'The request had no Host header.',
       hosts.length
         ? 'Configured hosts:'
         : 'No routes are configured yet: add one in the Switchyard window or with `switchyard route add`.',
@@ -42,7 +44,7 @@ function notFound(req: IncomingMessage, res: ServerResponse, host: string, ctx: 
   });
 }
 
-function noBackend(req: IncomingMessage, res: ServerResponse, route: CompiledRoute): void {
+function noBackend(req: ProxyRequest, res: ProxyResponse, route: CompiledRoute): void {
   const why =
     route.backendCount === 0
       ? 'It has no backends configured: add one.'
@@ -56,11 +58,11 @@ function noBackend(req: IncomingMessage, res: ServerResponse, route: CompiledRou
   });
 }
 
-function tooManyRequests(req: IncomingMessage, res: ServerResponse, route: CompiledRoute, waitMs: number): void {
-  res.setHeader('retry-after', String(Math.max(1, Math.ceil(waitMs / 1000))));
+function tooManyRequests(req: ProxyRequest, res: ProxyResponse, route: CompiledRoute, waitMs: number): void {
   const s = route.settings;
   sendErrorPage(req, res, {
     status: 429,
+    headers: ['Retry-After', String(Math.max(1, Math.ceil(waitMs / 1000)))],
     title: 'Too many requests',
     lines: [
       `The route ${routeLabel(route)} allows ${s.rateLimitRps} requests per second${s.rateLimitPer === 'ip' ? ' per client' : ''} (bursts of ${s.rateLimitBurst}).`,
@@ -69,60 +71,62 @@ function tooManyRequests(req: IncomingMessage, res: ServerResponse, route: Compi
   });
 }
 
-function compressor(encoding: Encoding): zlib.BrotliCompress | zlib.Gzip {
+/** A compressor writing into the response; `resume` restarts the backend when it drains. */
+function compressor(encoding: Encoding, res: ProxyResponse, resume: () => void): Transform {
   // Fast settings: on loopback the proxy's CPU, not the wire, is the cost.
-  return encoding === 'br'
-    ? zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } })
-    : zlib.createGzip({ level: 5 });
+  const zip: Transform =
+    encoding === 'br'
+      ? zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } })
+      : zlib.createGzip({ level: 5 });
+  zip.on('data', (chunk: Buffer) => {
+    if (!res.write(chunk)) zip.pause();
+  });
+  res.on('drain', () => zip.resume());
+  zip.on('drain', resume);
+  zip.on('end', () => res.end());
+  zip.on('error', () => res.destroy());
+  return zip;
 }
 
 function describeError(error: NodeJS.ErrnoException, route: CompiledRoute): string {
   switch (error.code) {
     case 'ECONNREFUSED':
       return 'nothing is listening there (connection refused). Is the dev server running?';
-    case 'UND_ERR_CONNECT_TIMEOUT':
+    case UpstreamErrors.connectTimeout:
       return `it did not accept a connection within ${route.settings.connectTimeoutMs} ms.`;
-    case 'UND_ERR_HEADERS_TIMEOUT':
+    case UpstreamErrors.headersTimeout:
       return `it sent no response headers within ${route.settings.responseHeaderTimeoutMs} ms.`;
-    case 'UND_ERR_SOCKET':
     case 'ECONNRESET':
       return 'it closed the connection before answering (connection reset).';
+    case UpstreamErrors.badResponse:
+      return `${error.message}.`;
     default:
       return `${error.code ?? 'error'}: ${error.message}.`;
   }
 }
 
-function responseFacts(method: string, status: number, raw: readonly string[]): ResponseFacts {
-  const facts: ResponseFacts = { method, status, contentType: undefined, contentEncoding: undefined, contentLength: undefined, cacheControl: undefined };
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if (name === 'content-type') facts.contentType = raw[i + 1];
-    else if (name === 'content-encoding') facts.contentEncoding = raw[i + 1];
-    else if (name === 'content-length') facts.contentLength = raw[i + 1];
-    else if (name === 'cache-control') facts.cacheControl = raw[i + 1];
-  }
-  return facts;
+function responseFacts(method: string, status: number, headers: Record<string, string>): ResponseFacts {
+  return {
+    method,
+    status,
+    contentType: headers['content-type'],
+    contentEncoding: headers['content-encoding'],
+    contentLength: headers['content-length'],
+    cacheControl: headers['cache-control'],
+  };
 }
 
 /**
  * One client request: attempts on successive backends until one answers or
- * retries run out. Both bodies are piped (backpressure, no buffering);
- * whichever side goes away first takes the other down so neither leaks.
+ * retries run out. The response streams straight into the client's socket
+ * with backpressure and no buffering; whichever side goes away first takes
+ * the other down so neither leaks.
  */
-/**
- * One client request: attempts on successive backends until one answers or
- * retries run out. Uses undici's dispatch handler interface (the callback
- * form, which undici runs without an adapter) so the response streams
- * straight into the client's socket with backpressure and no buffering.
- */
-class Exchange implements Dispatcher.DispatchHandler {
+class Exchange implements UpstreamHandler {
   private readonly tried = new Set<number>();
   private readonly failures: string[] = [];
-  private readonly hasBody: boolean;
   private target!: UpstreamTarget;
-  private body: BodyRelay | undefined;
-  private abortUpstream: ((error?: Error) => void) | undefined;
-  private resumeUpstream: (() => void) | undefined;
+  private call: UpstreamCall | undefined;
   /** Ends the in-flight count of the current attempt. */
   private endAttempt: (() => void) | undefined;
   private zip: Transform | undefined;
@@ -130,18 +134,17 @@ class Exchange implements Dispatcher.DispatchHandler {
   private finished = false;
 
   constructor(
-    private readonly req: IncomingMessage,
-    private readonly res: ServerResponse,
+    private readonly req: ProxyRequest,
+    private readonly res: ProxyResponse,
     private readonly route: CompiledRoute,
     private readonly ctx: ProxyContext,
   ) {
-    const length = req.headers['content-length'];
-    this.hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
     res.once('close', () => {
       // The client went away first: stop work on the backend too.
-      if (!this.finished) this.abortUpstream?.(new Error('The client closed the connection.'));
+      if (!this.finished) this.call?.abort();
       this.endAttempt?.();
     });
+    res.on('drain', () => this.call?.resume());
   }
 
   attempt(target: UpstreamTarget): void {
@@ -149,70 +152,44 @@ class Exchange implements Dispatcher.DispatchHandler {
     const settings = route.settings;
     this.target = target;
     this.tried.add(target.id);
-    this.abortUpstream = undefined;
-    this.body = this.hasBody ? new BodyRelay(req) : undefined;
     this.endAttempt = ctx.runtime.begin(target.id);
-    try {
-      ctx.pools.for(target, settings.connectTimeoutMs).dispatch(
-        {
-          origin: target.url,
-          method: req.method as Dispatcher.HttpMethod,
-          path: upstreamTarget(req.url ?? '/', route.path, settings.stripPrefix),
-          headers: upstreamRequestHeaders(req, target, { proto: 'http', rewriteHost: settings.rewriteHost }),
-          body: this.body ?? null,
-          headersTimeout: settings.responseHeaderTimeoutMs,
-          bodyTimeout: settings.idleTimeoutMs,
-        },
-        this,
-      );
-    } catch (error) {
-      // undici refuses some requests outright (a duplicate Host header).
-      this.endAttempt();
-      this.finished = true;
-      sendErrorPage(req, this.res, { status: 400, title: 'Bad request', lines: [`Switchyard cannot forward this request: ${(error as Error).message}.`] });
-    }
+    this.call = ctx.pools.for(target, settings.connectTimeoutMs).request(
+      {
+        method: req.method,
+        path: upstreamTarget(req.url, route.path, settings.stripPrefix),
+        headers: upstreamRequestHeaders(req, target, { proto: 'http', rewriteHost: settings.rewriteHost }),
+        body: req.hasBody ? req : undefined,
+        headersTimeoutMs: settings.responseHeaderTimeoutMs,
+        bodyTimeoutMs: settings.idleTimeoutMs,
+      },
+      this,
+    );
   }
 
-  onConnect(abort: (error?: Error) => void): void {
-    this.abortUpstream = abort;
-  }
-
-  onHeaders(status: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
-    // 1xx informational answers (103 Early Hints) are not forwarded; the final one follows.
-    if (status < 200) return true;
+  onHeaders(head: ResponseHead): void {
     const { req, res, route, target } = this;
     const settings = route.settings;
-    this.resumeUpstream = resume;
+    const status = head.status;
     this.ctx.runtime.stats.recordServed(route.id, target.id);
     if (status >= 500 && settings.ejectOn5xx) this.ctx.health.recordTraffic(target.id, false, `it answered ${status}`);
     else this.ctx.health.recordTraffic(target.id, true, '');
-    const raw = new Array<string>(rawHeaders.length);
-    for (let i = 0; i < rawHeaders.length; i++) raw[i] = rawHeaders[i]!.toString('latin1');
-    let headers = clientResponseHeaders(raw, settings.backendHeader ? target.url : undefined);
+    let headers = clientResponseHeaders(head.rawHeaders, settings.backendHeader ? target.url : undefined);
     const cookie = stickyCookieFor(req, route, target);
     if (cookie) headers.push('Set-Cookie', cookie);
     if (settings.compression) {
-      const facts = responseFacts(req.method ?? 'GET', status, raw);
+      const facts = responseFacts(req.method, status, head.headers);
       if (shouldCompress(facts)) {
         const encoding = negotiateEncoding(req.headers['accept-encoding']);
         headers = compressedHeaders(headers, encoding);
-        if (encoding) {
-          this.zip = compressor(encoding);
-          this.zip.on('drain', resume);
-          this.zip.pipe(res);
-        }
+        if (encoding) this.zip = compressor(encoding, res, () => this.call?.resume());
       }
     }
-    res.writeHead(status, statusText, headers);
-    return true;
+    res.writeHead(status, head.reason, headers);
   }
 
   onData(chunk: Buffer): boolean {
-    const sink = this.zip ?? this.res;
-    if (sink.write(chunk)) return true;
-    // Backpressure: undici pauses reading until the client catches up.
-    if (sink === this.res) this.res.once('drain', this.resumeUpstream!);
-    return false;
+    // Returning false pauses the backend until the client (or compressor) drains.
+    return (this.zip ?? this.res).write(chunk);
   }
 
   onComplete(): void {
@@ -229,13 +206,13 @@ class Exchange implements Dispatcher.DispatchHandler {
       // Mid-body: abort the client's response so a truncated body is never
       // presented as complete.
       this.finished = true;
-      res.destroy(error);
+      res.destroy();
       return;
     }
     const question = {
-      method: req.method ?? 'GET',
+      method: req.method,
       failure: classifyFailure(error),
-      bodyConsumed: this.body?.started ?? false,
+      bodyConsumed: req.bodyStarted,
       responseStarted: false,
       attempts: this.tried.size,
       retries: route.settings.retries,
@@ -243,13 +220,11 @@ class Exchange implements Dispatcher.DispatchHandler {
     const next = mayRetry(question) ? pickBackend(req, route, ctx.runtime, this.tried) : undefined;
     // A pooled connection the backend had just closed as idle says nothing
     // about the backend: with no other backend left, go once more to the
-    // same one, on the next turn of the loop, once undici has dropped the
-    // dead socket (so the retry opens a fresh connection).
+    // same one (the dead connection has left the pool, so this opens a
+    // fresh one).
     if (!next && question.failure === 'reset' && !this.reconnected && mayRetry({ ...question, attempts: 0 })) {
       this.reconnected = true;
-      setImmediate(() => {
-        if (!res.destroyed) this.attempt(target);
-      });
+      this.attempt(target);
       return;
     }
     ctx.runtime.stats.recordFailure(target.id);
@@ -279,9 +254,9 @@ class Exchange implements Dispatcher.DispatchHandler {
 }
 
 export function createProxyHandler(ctx: ProxyContext) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
+  return (req: ProxyRequest, res: ProxyResponse): void => {
     const host = hostFromHeader(req.headers.host);
-    const route = ctx.table().match(host, pathFromTarget(req.url ?? '/'));
+    const route = ctx.table().match(host, pathFromTarget(req.url));
     if (!route) return notFound(req, res, host, ctx);
     const wait = ctx.runtime.limiterFor(route)?.take(clientAddress(req), Date.now()) ?? 0;
     if (wait > 0) return tooManyRequests(req, res, route, wait);

@@ -1,3 +1,5 @@
+import { UpstreamErrors } from './http1/upstream-errors';
+
 // When a failed attempt may be tried again on another backend. Follows
 // nginx's proxy_next_upstream (error, timeout; non_idempotent off): nothing
 // is retried once response bytes reached the client, a request that never
@@ -27,9 +29,9 @@ export function mayRetry(q: RetryQuestion): boolean {
   return idempotent.has(q.method) && !q.bodyConsumed;
 }
 
-// errno codes from connect(), and undici's own codes for its timeouts.
-const connectCodes = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'CONNECT_TIMEOUT']);
-const timeoutCodes = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+// errno codes from connect(), and the upstream client's own codes for its timeouts.
+const connectCodes = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', UpstreamErrors.connectTimeout]);
+const timeoutCodes = new Set<string>([UpstreamErrors.headersTimeout, UpstreamErrors.bodyTimeout, 'ETIMEDOUT']);
 
 export function classifyFailure(error: NodeJS.ErrnoException): AttemptFailure {
   if (error.code && connectCodes.has(error.code)) return 'connect';

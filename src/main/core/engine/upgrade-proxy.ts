@@ -1,13 +1,14 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { ProxyRequest } from './http1/proxy-request';
 import { pickBackend } from './balancer';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
 import { hostFromHeader, pathFromTarget } from './host-header';
 import { upstreamTarget } from './path-rewrite';
 import type { ProxyContext } from './proxy-handler';
 import { classifyFailure } from './retries';
+import { UpstreamErrors } from './http1/upstream-errors';
 import type { CompiledRoute, UpstreamTarget } from './routing-table';
 
 // WebSocket and any other `Upgrade` (Vite/webpack HMR): balanced like other
@@ -52,7 +53,7 @@ function splice(client: Duplex, upstream: Duplex, onClose: () => void): void {
   upstream.pipe(client);
 }
 
-function attempt(req: IncomingMessage, client: Duplex, head: Buffer, route: CompiledRoute, target: UpstreamTarget, ctx: ProxyContext, tried: Set<number>) {
+function attempt(req: ProxyRequest, client: Duplex, head: Buffer, route: CompiledRoute, target: UpstreamTarget, ctx: ProxyContext, tried: Set<number>) {
   tried.add(target.id);
   const settings = route.settings;
   const headers = upstreamRequestHeaders(req, target, { proto: 'http', rewriteHost: settings.rewriteHost });
@@ -61,13 +62,13 @@ function attempt(req: IncomingMessage, client: Duplex, head: Buffer, route: Comp
     host: target.hostname,
     port: target.port,
     method: req.method,
-    path: upstreamTarget(req.url ?? '/', route.path, settings.stripPrefix),
+    path: upstreamTarget(req.url, route.path, settings.stripPrefix),
     headers,
     // Upgraded connections leave any pool, so they get their own.
     agent: false,
   });
   const end = ctx.runtime.begin(target.id);
-  const connectTimer = setTimeout(() => upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'CONNECT_TIMEOUT' })), settings.connectTimeoutMs);
+  const connectTimer = setTimeout(() => upstream.destroy(Object.assign(new Error('connect timeout'), { code: UpstreamErrors.connectTimeout })), settings.connectTimeoutMs);
   let upgraded = false;
   client.once('close', () => {
     if (!upgraded) upstream.destroy();
@@ -111,10 +112,10 @@ function attempt(req: IncomingMessage, client: Duplex, head: Buffer, route: Comp
 }
 
 export function createUpgradeHandler(ctx: ProxyContext) {
-  return (req: IncomingMessage, client: Duplex, head: Buffer): void => {
+  return (req: ProxyRequest, client: Duplex, head: Buffer): void => {
     client.on('error', () => client.destroy());
     const host = hostFromHeader(req.headers.host);
-    const route = ctx.table().match(host, pathFromTarget(req.url ?? '/'));
+    const route = ctx.table().match(host, pathFromTarget(req.url));
     if (!route) return refuse(client, 404, 'Not Found', `Switchyard has no route for ${host}.`);
     const target = pickBackend(req, route, ctx.runtime);
     if (!target) return refuse(client, 503, 'Service Unavailable', `The route for ${host} has no backend switched on.`);

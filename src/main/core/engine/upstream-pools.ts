@@ -1,32 +1,69 @@
-import { createRequire } from 'node:module';
-import type { Pool as PoolType } from 'undici';
+import { UpstreamCall, UpstreamConnection, type ConnectionOwner, type UpstreamHandler, type UpstreamRequest } from './http1/upstream-connection';
 import type { UpstreamTarget } from './routing-table';
 
-// Only the Pool: undici's index also loads fetch, WebSocket, caches and more,
-// about 9 MB of resident memory the proxy never uses.
-const Pool: typeof PoolType = createRequire(__filename)('undici/lib/dispatcher/pool.js');
-type Pool = PoolType;
+// Idle pooled connections are closed after 4 s: Node dev servers close idle
+// keep-alive sockets after 5 s, and reusing one they are closing races into
+// a reset (undici chooses 4 s for the same reason).
+const keepAliveMs = 4_000;
 
-// Idle pooled sockets are dropped after 4 s (undici's default, and what it
-// lowers further when a backend's Keep-Alive header asks): Node dev servers
-// close idle keep-alive sockets after 5 s, and reusing one they are closing
-// races into a reset.
-const keepAliveTimeout = 4_000;
+/** Keep-alive connections to one backend origin, most recently used first. */
+class OriginPool implements ConnectionOwner {
+  private readonly idle: UpstreamConnection[] = [];
+  private readonly all = new Set<UpstreamConnection>();
+  private closed = false;
+
+  constructor(
+    private readonly target: UpstreamTarget,
+    private readonly connectTimeoutMs: number,
+  ) {}
+
+  request(request: UpstreamRequest, handler: UpstreamHandler): UpstreamCall {
+    let connection = this.idle.pop();
+    while (connection && !connection.open) connection = this.idle.pop();
+    if (!connection) {
+      connection = new UpstreamConnection(this.target, this.connectTimeoutMs, this, keepAliveMs);
+      this.all.add(connection);
+    }
+    const call = new UpstreamCall(connection, request, handler);
+    connection.start(call);
+    return call;
+  }
+
+  release(connection: UpstreamConnection): void {
+    if (this.closed) connection.socket.destroy();
+    else this.idle.push(connection);
+  }
+
+  forget(connection: UpstreamConnection): void {
+    this.all.delete(connection);
+    const at = this.idle.indexOf(connection);
+    if (at >= 0) this.idle.splice(at, 1);
+  }
+
+  /** Idle connections close now, busy ones once their exchange ends. */
+  close(): void {
+    this.closed = true;
+    for (const connection of this.idle) connection.socket.destroy();
+  }
+
+  destroy(): void {
+    this.closed = true;
+    for (const connection of this.all) connection.socket.destroy();
+  }
+}
 
 /**
- * One undici Pool per backend origin (and connect timeout, which undici sets
- * per pool). undici's HTTP/1.1 client costs about a third less CPU per
- * request than node:http's ClientRequest here (see bench/RESULTS.md).
+ * One pool per backend origin (and connect timeout, a per-route setting).
  * Pools outlive routing-table swaps so a config change keeps warm connections.
  */
 export class UpstreamPools {
-  private readonly pools = new Map<string, Pool>();
+  private readonly pools = new Map<string, OriginPool>();
 
-  for(target: UpstreamTarget, connectTimeoutMs: number): Pool {
+  for(target: UpstreamTarget, connectTimeoutMs: number): OriginPool {
     const key = `${target.url} ${connectTimeoutMs}`;
     let pool = this.pools.get(key);
     if (!pool) {
-      pool = new Pool(target.url, { keepAliveTimeout, connect: { timeout: connectTimeoutMs } });
+      pool = new OriginPool(target, connectTimeoutMs);
       this.pools.set(key, pool);
     }
     return pool;
@@ -37,13 +74,12 @@ export class UpstreamPools {
     for (const [key, pool] of this.pools) {
       if (urls.has(key.slice(0, key.indexOf(' ')))) continue;
       this.pools.delete(key);
-      void pool.close().catch(() => {});
+      pool.close();
     }
   }
 
   async destroy(): Promise<void> {
-    const pools = [...this.pools.values()];
+    for (const pool of this.pools.values()) pool.destroy();
     this.pools.clear();
-    await Promise.all(pools.map((pool) => pool.destroy().catch(() => {})));
   }
 }

@@ -1,0 +1,256 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { ChunkedDecoder, requestFraming, type Framing } from './body-framing';
+import { hasToken, parseRequestHead } from './head-parser';
+import { ProxyRequest, type BodySource, type RequestBodySink } from './proxy-request';
+import { ProxyResponse, type ResponseSink } from './proxy-response';
+
+export interface ConnectionOptions {
+  /** Time to receive a complete request head (slowloris). */
+  headerTimeoutMs: number;
+  /** Time an idle keep-alive connection is kept waiting for its next request. */
+  keepAliveTimeoutMs: number;
+  maxHeaderBytes: number;
+}
+
+export interface ConnectionHandlers {
+  request(req: ProxyRequest, res: ProxyResponse): void;
+  /** Called with the socket handed over: bytes after the head are in `head`. */
+  upgrade(req: ProxyRequest, socket: Socket, head: Buffer): void;
+  /** The connection is finished with (closed or handed over). */
+  released(connection: ClientConnection): void;
+  /** Whether the server is shutting down (no more keep-alive). */
+  closing(): boolean;
+}
+
+const enum Phase {
+  /** Waiting for (the rest of) a request head. */
+  Head,
+  /** A request is in flight and its body is still arriving. */
+  Body,
+  /** A request is in flight; its body (if any) is complete. */
+  Waiting,
+  Closed,
+}
+
+const enum Deadline {
+  None,
+  Head,
+  Idle,
+}
+
+const continueLine = 'HTTP/1.1 100 Continue\r\n\r\n';
+
+/**
+ * One client connection speaking HTTP/1.1: parses request heads, streams
+ * each body to whoever asks for it, and runs requests one at a time
+ * (pipelined requests wait their turn, as RFC 9112 §9.3.2 requires).
+ * Timers are deadlines checked by the server's sweep, not a timer per
+ * request (which node:http's server does the same way).
+ */
+export class ClientConnection implements ResponseSink, BodySource {
+  private phase = Phase.Head;
+  private buffer: Buffer | undefined;
+  private deadline: number;
+  private deadlineKind = Deadline.Head;
+  private res: ProxyResponse | undefined;
+  private sink: RequestBodySink | undefined;
+  private remaining = 0;
+  private decoder: ChunkedDecoder | undefined;
+  private wantsKeepAlive = true;
+  private bodyPaused = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly options: ConnectionOptions,
+    private readonly handlers: ConnectionHandlers,
+  ) {
+    this.deadline = Date.now() + options.headerTimeoutMs;
+    socket.on('data', this.onData);
+    socket.on('drain', this.onDrain);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+  }
+
+  /** Called by the server's sweep: enforces the head and keep-alive deadlines. */
+  checkDeadline(now: number): void {
+    if (this.deadlineKind === Deadline.None || now < this.deadline) return;
+    if (this.deadlineKind === Deadline.Head && this.buffer?.length) {
+      this.refuse({ status: 408, message: 'The request head did not arrive in time.' });
+    } else this.socket.destroy();
+  }
+
+  /** Between requests with nothing received: safe to close. */
+  get idle(): boolean {
+    return this.phase === Phase.Head && !this.buffer?.length;
+  }
+
+  keepAlive(): boolean {
+    return this.wantsKeepAlive && !this.handlers.closing();
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.phase === Phase.Body && this.sink && this.buffer === undefined) {
+      this.deliverBody(chunk, 0);
+      return;
+    }
+    this.buffer = this.buffer === undefined ? chunk : Buffer.concat([this.buffer, chunk]);
+    if (this.phase === Phase.Head) {
+      if (this.deadlineKind === Deadline.Idle) this.setDeadline(Deadline.Head, this.options.headerTimeoutMs);
+      this.parseHead();
+    } else if (this.buffer.length > this.options.maxHeaderBytes) {
+      // A client racing far ahead (pipelining, or a body nobody reads yet) waits.
+      this.socket.pause();
+    }
+  };
+
+  private readonly onDrain = (): void => {
+    this.res?.emit('drain');
+  };
+
+  private readonly onError = (): void => {
+    // 'close' follows and does the clean-up.
+  };
+
+  private readonly onClose = (): void => {
+    const { res, sink } = this;
+    const bodyIncomplete = this.phase === Phase.Body;
+    this.phase = Phase.Closed;
+    this.deadlineKind = Deadline.None;
+    this.handlers.released(this);
+    if (bodyIncomplete && sink) sink.onError(new Error('The client closed the connection while sending its request body.'));
+    if (res && !res.finished) res.emit('close');
+  };
+
+  private setDeadline(kind: Deadline, ms: number): void {
+    this.deadlineKind = kind;
+    this.deadline = Date.now() + ms;
+  }
+
+  private parseHead(): void {
+    const buffer = this.buffer!;
+    const parsed = parseRequestHead(buffer, this.options.maxHeaderBytes);
+    if (parsed === undefined) return;
+    if ('error' in parsed) return this.refuse(parsed.error);
+    const { head, size } = parsed;
+    this.buffer = size < buffer.length ? buffer.subarray(size) : undefined;
+    this.deadlineKind = Deadline.None;
+    if (head.method === 'CONNECT') {
+      return this.refuse({ status: 405, message: 'Switchyard is a reverse proxy: CONNECT tunnels are not supported.' });
+    }
+    const framing = requestFraming(head);
+    if ('error' in framing) return this.refuse(framing.error);
+    this.wantsKeepAlive = head.minor === 1 ? !hasToken(head.headers.connection, 'close') : false;
+    const req = new ProxyRequest(head, this.socket, framing, this);
+    if (head.headers.upgrade !== undefined && hasToken(head.headers.connection, 'upgrade')) return this.handOver(req);
+    this.startRequest(req, framing);
+  }
+
+  private startRequest(req: ProxyRequest, framing: Framing): void {
+    this.sink = undefined;
+    this.bodyPaused = false;
+    if (framing.kind === 'length') this.remaining = framing.length;
+    this.decoder = framing.kind === 'chunked' ? new ChunkedDecoder() : undefined;
+    this.phase = framing.kind === 'none' ? Phase.Waiting : Phase.Body;
+    if (this.phase === Phase.Body && hasToken(req.headers.expect, '100-continue')) this.socket.write(continueLine, 'latin1');
+    this.res = new ProxyResponse(this, req.method, req.minor);
+    this.handlers.request(req, this.res);
+  }
+
+  /** Upgrade (WebSocket, HMR): the socket leaves HTTP handling for good. */
+  private handOver(req: ProxyRequest): void {
+    const head = this.buffer ?? Buffer.alloc(0);
+    this.buffer = undefined;
+    this.phase = Phase.Closed;
+    this.socket.off('data', this.onData);
+    this.socket.off('drain', this.onDrain);
+    this.socket.off('error', this.onError);
+    this.socket.off('close', this.onClose);
+    // Nothing may be read until the new owner attaches its own reader.
+    this.socket.pause();
+    this.handlers.released(this);
+    this.handlers.upgrade(req, this.socket, head);
+  }
+
+  attachBody(sink: RequestBodySink): void {
+    this.sink = sink;
+    const pending = this.buffer;
+    this.buffer = undefined;
+    if (pending) this.deliverBody(pending, 0);
+    if (!this.bodyPaused) this.socket.resume();
+  }
+
+  resumeBody(): void {
+    this.bodyPaused = false;
+    if (this.phase === Phase.Body) this.socket.resume();
+  }
+
+  private deliverBody(chunk: Buffer, start: number): void {
+    const sink = this.sink!;
+    let used: number;
+    let ok = true;
+    if (this.decoder) {
+      try {
+        used = this.decoder.feed(chunk, start, (data) => {
+          ok = sink.onData(data) && ok;
+        });
+      } catch (error) {
+        this.phase = Phase.Waiting;
+        sink.onError(new Error(`The client sent a malformed chunked body: ${(error as Error).message}.`));
+        this.socket.destroy();
+        return;
+      }
+      if (this.decoder.done) this.bodyDone();
+    } else {
+      const take = Math.min(this.remaining, chunk.length - start);
+      ok = sink.onData(start === 0 && take === chunk.length ? chunk : chunk.subarray(start, start + take));
+      used = start + take;
+      this.remaining -= take;
+      if (this.remaining === 0) this.bodyDone();
+    }
+    // Bytes after the body belong to the next (pipelined) request.
+    if (used < chunk.length) this.buffer = chunk.subarray(used);
+    if (!ok && this.phase === Phase.Body) {
+      this.bodyPaused = true;
+      this.socket.pause();
+    }
+  }
+
+  private bodyDone(): void {
+    this.phase = Phase.Waiting;
+    this.sink!.onEnd();
+  }
+
+  responseDone(res: ProxyResponse): void {
+    if (res !== this.res || this.phase === Phase.Closed) return;
+    this.res = undefined;
+    this.sink = undefined;
+    // A body nobody read (an error page, an early answer) leaves the stream
+    // out of step, so that connection cannot carry another request.
+    if (!res.keepsAlive || this.phase === Phase.Body) {
+      this.phase = Phase.Closed;
+      this.socket.end();
+      return;
+    }
+    this.phase = Phase.Head;
+    this.socket.resume();
+    if (this.buffer?.length) {
+      this.setDeadline(Deadline.Head, this.options.headerTimeoutMs);
+      // Next pipelined request, off this stack.
+      process.nextTick(() => {
+        if (this.phase === Phase.Head && this.buffer) this.parseHead();
+      });
+    } else this.setDeadline(Deadline.Idle, this.options.keepAliveTimeoutMs);
+  }
+
+  /** Answers a request the proxy cannot take, then closes (the stream cannot be trusted after). */
+  private refuse(error: { status: number; message: string }): void {
+    this.phase = Phase.Closed;
+    this.deadlineKind = Deadline.None;
+    this.buffer = undefined;
+    const body = `${error.status} ${error.message}\n`;
+    this.socket.end(
+      `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+}

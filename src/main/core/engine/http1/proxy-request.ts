@@ -1,0 +1,58 @@
+import type { Socket } from 'node:net';
+import type { Framing } from './body-framing';
+import type { RequestHead } from './head-parser';
+
+/** Where a request body goes: `onData` returning false pauses the client until `resumeBody()`. */
+export interface RequestBodySink {
+  onData(chunk: Buffer): boolean;
+  onEnd(): void;
+  /** The client's body broke off (it disconnected or sent bad chunk framing). */
+  onError(error: Error): void;
+}
+
+/** What a connection does for its current request's body. */
+export interface BodySource {
+  attachBody(sink: RequestBodySink): void;
+  resumeBody(): void;
+}
+
+/**
+ * A client's request as the proxy sees it: the parsed head, the socket for
+ * addresses, and its body, which flows only once something asks for it (so
+ * a request that fails to connect upstream can still be retried elsewhere).
+ */
+export class ProxyRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly minor: 0 | 1;
+  readonly rawHeaders: string[];
+  readonly headers: Record<string, string>;
+  /** Whether any body byte was handed over yet. */
+  bodyStarted = false;
+
+  constructor(
+    head: RequestHead,
+    readonly socket: Socket,
+    readonly framing: Framing,
+    private readonly source: BodySource,
+  ) {
+    this.method = head.method;
+    this.url = head.target;
+    this.minor = head.minor;
+    this.rawHeaders = head.rawHeaders;
+    this.headers = head.headers;
+  }
+
+  get hasBody(): boolean {
+    return this.framing.kind !== 'none';
+  }
+
+  pipeBody(sink: RequestBodySink): void {
+    this.bodyStarted = true;
+    this.source.attachBody(sink);
+  }
+
+  resumeBody(): void {
+    this.source.resumeBody();
+  }
+}

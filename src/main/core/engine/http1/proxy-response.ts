@@ -1,0 +1,113 @@
+import { EventEmitter } from 'node:events';
+import { STATUS_CODES } from 'node:http';
+import { chunkHeader, lastChunk } from './body-framing';
+
+/** The connection a response writes to. */
+export interface ResponseSink {
+  readonly socket: import('node:net').Socket;
+  /** Whether the connection may carry another request after this response. */
+  keepAlive(): boolean;
+  responseDone(res: ProxyResponse): void;
+}
+
+const enum Body {
+  None,
+  Length,
+  Chunked,
+  Close,
+}
+
+/**
+ * A response to the client, written straight to its socket: the head is
+ * held until the first body bytes (or the end) so that both leave in one
+ * write, the body is framed by Content-Length when the backend gave one and
+ * chunked otherwise. Emits 'drain' when a write that returned false may
+ * continue, and 'close' once finished or when the client went away first.
+ */
+export class ProxyResponse extends EventEmitter {
+  headersSent = false;
+  finished = false;
+  private body = Body.None;
+  private pendingHead: string | undefined;
+
+  constructor(
+    private readonly sink: ResponseSink,
+    private readonly method: string,
+    private readonly minor: 0 | 1,
+  ) {
+    super();
+  }
+
+  get destroyed(): boolean {
+    return this.sink.socket.destroyed;
+  }
+
+  /** `headers` is a flat [name, value, ...] list; framing headers are added here. */
+  writeHead(status: number, reason: string | undefined, headers: readonly string[]): void {
+    if (this.headersSent) throw new Error('Response head already sent.');
+    this.headersSent = true;
+    let head = `HTTP/1.1 ${status} ${reason || STATUS_CODES[status] || 'Unknown'}\r\n`;
+    let hasLength = false;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      if (name.length === 14 && name.toLowerCase() === 'content-length') hasLength = true;
+      head += `${name}: ${headers[i + 1]}\r\n`;
+    }
+    if (this.method === 'HEAD' || status === 204 || status === 304 || status < 200) this.body = Body.None;
+    else if (hasLength) this.body = Body.Length;
+    else if (this.minor === 1) {
+      this.body = Body.Chunked;
+      head += 'Transfer-Encoding: chunked\r\n';
+    } else this.body = Body.Close;
+    if (this.body === Body.Close || !this.sink.keepAlive()) head += 'Connection: close\r\n';
+    this.pendingHead = `${head}\r\n`;
+  }
+
+  /** Whether the connection stays open after this response. */
+  get keepsAlive(): boolean {
+    return this.body !== Body.Close && this.sink.keepAlive();
+  }
+
+  write(chunk: Buffer | string): boolean {
+    const socket = this.sink.socket;
+    if (this.finished || socket.destroyed) return false;
+    if (this.body === Body.None || chunk.length === 0) {
+      if (this.pendingHead === undefined) return true;
+      const head = this.pendingHead;
+      this.pendingHead = undefined;
+      return socket.write(head, 'latin1');
+    }
+    socket.cork();
+    if (this.pendingHead !== undefined) {
+      socket.write(this.pendingHead, 'latin1');
+      this.pendingHead = undefined;
+    }
+    let ok: boolean;
+    if (this.body === Body.Chunked) {
+      socket.write(chunkHeader(Buffer.byteLength(chunk)), 'latin1');
+      socket.write(chunk);
+      ok = socket.write('\r\n', 'latin1');
+    } else ok = socket.write(chunk);
+    socket.uncork();
+    return ok;
+  }
+
+  end(chunk?: Buffer | string): void {
+    if (this.finished) return;
+    if (chunk !== undefined) this.write(chunk);
+    const socket = this.sink.socket;
+    if (!socket.destroyed) {
+      if (this.pendingHead !== undefined) socket.write(this.pendingHead, 'latin1');
+      if (this.body === Body.Chunked) socket.write(lastChunk, 'latin1');
+    }
+    this.pendingHead = undefined;
+    this.finished = true;
+    this.sink.responseDone(this);
+    process.nextTick(() => this.emit('close'));
+  }
+
+  /** Aborts the response visibly: the client sees the connection cut, never a short body presented as complete. */
+  destroy(): void {
+    this.sink.socket.destroy();
+  }
+}

@@ -1,0 +1,58 @@
+import net from 'node:net';
+import { ClientConnection, type ConnectionHandlers, type ConnectionOptions } from './client-connection';
+import type { ProxyRequest } from './proxy-request';
+import type { ProxyResponse } from './proxy-response';
+
+export type RequestHandler = (req: ProxyRequest, res: ProxyResponse) => void;
+export type UpgradeHandler = (req: ProxyRequest, socket: net.Socket, head: Buffer) => void;
+
+/**
+ * Switchyard's own HTTP/1.1 server for the data plane, on plain `net`.
+ * node:http's server costs about as much CPU per proxied request as
+ * everything else together (IncomingMessage and ServerResponse streams,
+ * header objects, per-request timers); see bench/FINDINGS.md. It keeps
+ * node:http's operational surface: `closeIdleConnections` and
+ * `closeAllConnections` for a graceful stop.
+ */
+export class Http1Server extends net.Server {
+  private readonly clients = new Set<ClientConnection>();
+  private stopping = false;
+  private sweep: NodeJS.Timeout | undefined;
+
+  constructor(options: ConnectionOptions, onRequest: RequestHandler, onUpgrade: UpgradeHandler) {
+    super({ noDelay: true });
+    const handlers: ConnectionHandlers = {
+      request: onRequest,
+      upgrade: onUpgrade,
+      released: (connection) => this.clients.delete(connection),
+      closing: () => this.stopping,
+    };
+    this.on('connection', (socket: net.Socket) => {
+      this.clients.add(new ClientConnection(socket, options, handlers));
+    });
+    this.on('listening', () => {
+      // One sweep a second (or faster for short timeouts) enforces every deadline.
+      this.sweep = setInterval(() => {
+        const now = Date.now();
+        for (const connection of this.clients) connection.checkDeadline(now);
+      }, Math.min(1_000, options.headerTimeoutMs, options.keepAliveTimeoutMs));
+      this.sweep.unref();
+    });
+    this.on('close', () => clearInterval(this.sweep));
+  }
+
+  override close(callback?: (error?: Error) => void): this {
+    this.stopping = true;
+    super.close(callback);
+    this.closeIdleConnections();
+    return this;
+  }
+
+  closeIdleConnections(): void {
+    for (const connection of this.clients) if (connection.idle) connection.socket.destroy();
+  }
+
+  closeAllConnections(): void {
+    for (const connection of this.clients) connection.socket.destroy();
+  }
+}
