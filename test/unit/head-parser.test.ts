@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { hasToken, parseRequestHead, parseResponseHead } from '../../src/main/core/engine/http1/head-parser';
+
+const req = (text: string, limit = 16 * 1024) => parseRequestHead(Buffer.from(text, 'latin1'), limit);
+const errorOf = (text: string) => {
+  const parsed = req(text);
+  return parsed && 'error' in parsed ? parsed.error.status : parsed ? 'ok' : 'incomplete';
+};
+
+describe('request heads', () => {
+  it('parses method, target, version, raw and lower-cased headers, and the head size', () => {
+    const text = 'GET /a?b=1 HTTP/1.1\r\nHost: x.localhost\r\nX-Thing:  spaced value \t\r\nCookie: a=1\r\ncookie: b=2\r\n\r\nBODY';
+    const parsed = req(text);
+    expect(parsed && 'head' in parsed).toBe(true);
+    if (!parsed || !('head' in parsed)) return;
+    expect(parsed.head).toMatchObject({ method: 'GET', target: '/a?b=1', minor: 1 });
+    expect(parsed.head.rawHeaders).toEqual(['Host', 'x.localhost', 'X-Thing', 'spaced value', 'Cookie', 'a=1', 'cookie', 'b=2']);
+    expect(parsed.head.headers).toEqual({ host: 'x.localhost', 'x-thing': 'spaced value', cookie: 'a=1; b=2' });
+    expect(parsed.size).toBe(text.length - 4);
+  });
+
+  it('waits for the blank line, and skips empty lines before the request line', () => {
+    expect(errorOf('GET / HTTP/1.1\r\nHost: x\r\n')).toBe('incomplete');
+    expect(errorOf('\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n')).toBe('ok');
+  });
+
+  it('refuses what could smuggle a request past a backend: obs-fold, bare LF, space before colon, control characters', () => {
+    expect(errorOf('GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n folded\r\n\r\n')).toBe(400);
+    expect(errorOf('GET / HTTP/1.1\r\nHost: x\nX-A: 1\r\n\r\n')).toBe(400);
+    expect(errorOf('GET / HTTP/1.1\r\nHost : x\r\n\r\n')).toBe(400);
+    expect(errorOf('GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n')).toBe(400);
+    expect(errorOf('GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n')).toBe(400);
+    expect(errorOf('GET /a b HTTP/1.1\r\nHost: x\r\n\r\n')).toBe(400);
+    expect(errorOf('GET  / HTTP/1.1\r\nHost: x\r\n\r\n')).toBe(400);
+  });
+
+  it('needs exactly one Host on HTTP/1.1, and Content-Length headers that agree', () => {
+    expect(errorOf('GET / HTTP/1.1\r\n\r\n')).toBe(400);
+    expect(errorOf('GET / HTTP/1.0\r\n\r\n')).toBe('ok');
+    expect(errorOf('GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n')).toBe(400);
+    expect(errorOf('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n')).toBe(400);
+    expect(errorOf('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n')).toBe('ok');
+  });
+
+  it('answers 505 for other HTTP versions and 431 for heads over the limit, complete or not', () => {
+    expect(errorOf('GET / HTTP/2.0\r\nHost: x\r\n\r\n')).toBe(505);
+    expect(errorOf('GET / HTTP/1.2\r\nHost: x\r\n\r\n')).toBe(505);
+    const big = `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(200)}\r\n\r\n`;
+    expect(parseRequestHead(Buffer.from(big), 100)).toMatchObject({ error: { status: 431 } });
+    expect(parseRequestHead(Buffer.from(big.slice(0, 150)), 100)).toMatchObject({ error: { status: 431 } });
+  });
+});
+
+describe('response heads', () => {
+  it('parses status, reason (possibly empty) and headers', () => {
+    const parsed = parseResponseHead(Buffer.from('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n'), 1024);
+    expect(parsed).toMatchObject({ head: { status: 404, reason: 'Not Found', minor: 1, headers: { 'content-length': '0' } } });
+    expect(parseResponseHead(Buffer.from('HTTP/1.0 200\r\n\r\n'), 1024)).toMatchObject({ head: { status: 200, reason: '', minor: 0 } });
+    expect(parseResponseHead(Buffer.from('HTTP/1.1 2000 OK\r\n\r\n'), 1024)).toMatchObject({ error: { status: 400 } });
+  });
+});
+
+describe('hasToken', () => {
+  it('finds a token in a comma-separated list, ignoring case and spaces', () => {
+    expect(hasToken('keep-alive, Upgrade', 'upgrade')).toBe(true);
+    expect(hasToken('Close', 'close')).toBe(true);
+    expect(hasToken('closed', 'close')).toBe(false);
+    expect(hasToken(undefined, 'close')).toBe(false);
+  });
+});
