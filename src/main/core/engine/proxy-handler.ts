@@ -192,6 +192,10 @@ class Exchange implements UpstreamHandler {
     return (this.zip ?? this.res).write(chunk);
   }
 
+  holdsChunks(): boolean {
+    return this.zip !== undefined || this.res.holdsChunks();
+  }
+
   onComplete(): void {
     this.finished = true;
     if (this.zip) this.zip.end();

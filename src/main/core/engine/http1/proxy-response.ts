@@ -92,6 +92,11 @@ export class ProxyResponse extends EventEmitter {
     return ok;
   }
 
+  /** Whether bytes written so far may still sit in the socket's queue (not yet handed to the kernel). */
+  holdsChunks(): boolean {
+    return this.sink.socket.writableLength > 0;
+  }
+
   end(chunk?: Buffer | string): void {
     if (this.finished) return;
     if (chunk !== undefined) this.write(chunk);
