@@ -130,6 +130,20 @@ describe('message framing between client, proxy and backend', () => {
     expect(res.body).toMatch(/malformed response/);
   });
 
+  it('parses a head that arrives a byte at a time, then the next one pipelined behind it', async () => {
+    const wire = 'GET /x HTTP/1.1\r\nHost: echo.localhost\r\n\r\nGET /y HTTP/1.1\r\nHost: echo.localhost\r\nConnection: close\r\n\r\n';
+    const socket = net.connect({ port: proxyPort(core), host: '127.0.0.1', noDelay: true });
+    let text = '';
+    socket.on('data', (c) => (text += c.toString('latin1')));
+    await new Promise((resolve) => socket.once('connect', resolve));
+    for (const byte of wire) {
+      socket.write(byte);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await new Promise((resolve) => socket.on('close', resolve));
+    expect(statuses(text)).toEqual([200, 200]);
+  });
+
   it('keeps a client connection open across requests (keep-alive)', async () => {
     const wire = 'GET / HTTP/1.1\r\nHost: echo.localhost\r\n\r\n';
     const socket = net.connect(proxyPort(core), '127.0.0.1');

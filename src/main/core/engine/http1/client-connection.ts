@@ -40,6 +40,7 @@ const enum Deadline {
 }
 
 const continueLine = 'HTTP/1.1 100 Continue\r\n\r\n';
+const endOfHead = Buffer.from('\r\n\r\n');
 
 /**
  * One client connection speaking HTTP/1.1: parses request heads, streams
@@ -50,7 +51,9 @@ const continueLine = 'HTTP/1.1 100 Continue\r\n\r\n';
  */
 export class ClientConnection implements ResponseSink, BodySource {
   private phase = Phase.Head;
+  /** Bytes received and not yet handled (a partial head, a body nobody reads yet, pipelined requests). */
   private buffer: Buffer | undefined;
+  private store: Buffer | undefined;
   private deadline: number;
   private deadlineKind = Deadline.Head;
   private res: ProxyResponse | undefined;
@@ -94,15 +97,38 @@ export class ClientConnection implements ResponseSink, BodySource {
       this.deliverBody(chunk, 0);
       return;
     }
-    this.buffer = this.buffer === undefined ? chunk : Buffer.concat([this.buffer, chunk]);
+    const before = this.buffer?.length ?? 0;
+    this.append(chunk);
     if (this.phase === Phase.Head) {
       if (this.deadlineKind === Deadline.Idle) this.setDeadline(Deadline.Head, this.options.headerTimeoutMs);
-      this.parseHead();
-    } else if (this.buffer.length > this.options.maxHeaderBytes) {
+      // Parse only once the blank line may have arrived: a head trickling in
+      // byte by byte (slowloris) must not be re-scanned on every byte.
+      const buffer = this.buffer!;
+      if (before === 0 || buffer.length > this.options.maxHeaderBytes || buffer.indexOf(endOfHead, Math.max(0, before - 3)) >= 0) this.parseHead();
+    } else if (this.buffer!.length > this.options.maxHeaderBytes) {
       // A client racing far ahead (pipelining, or a body nobody reads yet) waits.
       this.socket.pause();
     }
   };
+
+  /** Appends unparsed bytes in amortised linear time (the store doubles). */
+  private append(chunk: Buffer): void {
+    const current = this.buffer;
+    if (current === undefined || current.length === 0) {
+      this.buffer = chunk;
+      return;
+    }
+    const needed = current.length + chunk.length;
+    let store = this.store;
+    const inStore = store !== undefined && current.buffer === store.buffer && current.byteOffset === store.byteOffset;
+    if (!inStore || store!.length < needed) {
+      store = Buffer.allocUnsafe(Math.max(needed * 2, 4096));
+      current.copy(store, 0);
+      this.store = store;
+    }
+    chunk.copy(store!, current.length);
+    this.buffer = store!.subarray(0, needed);
+  }
 
   private readonly onDrain = (): void => {
     this.res?.emit('drain');
