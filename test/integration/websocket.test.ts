@@ -132,3 +132,23 @@ describe('WebSocket through the proxy', () => {
     expect(status).toBe(404);
   });
 });
+
+describe('stopping with WebSockets open', () => {
+  it('closes upgraded connections too once the grace time is over, so stopping never hangs (Vite keeps its HMR socket open)', async () => {
+    const dir = tempDir();
+    const backend = await wsBackend('hmr');
+    const core = await startCore(dir.path);
+    try {
+      await must(core.run('routes.create', { host: 'ws.localhost', backends: [{ url: backend.url }] }));
+      const ws = await open(proxyPort(core));
+      const closed = new Promise((resolve) => ws.once('close', resolve));
+      const started = Date.now();
+      await core.stop();
+      await closed;
+      expect(Date.now() - started).toBeLessThan(4_000);
+    } finally {
+      await backend.close();
+      dir.remove();
+    }
+  });
+});

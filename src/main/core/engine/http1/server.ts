@@ -12,10 +12,14 @@ export type UpgradeHandler = (req: ProxyRequest, socket: net.Socket, head: Buffe
  * everything else together (IncomingMessage and ServerResponse streams,
  * header objects, per-request timers); see bench/FINDINGS.md. It keeps
  * node:http's operational surface: `closeIdleConnections` and
- * `closeAllConnections` for a graceful stop.
+ * `closeAllConnections` for a graceful stop; unlike node:http's, the latter
+ * also cuts upgraded (WebSocket) connections, which would otherwise keep
+ * `close()` waiting forever.
  */
 export class Http1Server extends net.Server {
   private readonly clients = new Set<ClientConnection>();
+  /** Sockets handed over to an upgrade (WebSocket): still ours to cut at shutdown. */
+  private readonly upgraded = new Set<net.Socket>();
   private stopping = false;
   private sweep: NodeJS.Timeout | undefined;
 
@@ -23,7 +27,11 @@ export class Http1Server extends net.Server {
     super({ noDelay: true });
     const handlers: ConnectionHandlers = {
       request: onRequest,
-      upgrade: onUpgrade,
+      upgrade: (req, socket, head) => {
+        this.upgraded.add(socket);
+        socket.once('close', () => this.upgraded.delete(socket));
+        onUpgrade(req, socket, head);
+      },
       released: (connection) => this.clients.delete(connection),
       closing: () => this.stopping,
     };
@@ -54,5 +62,6 @@ export class Http1Server extends net.Server {
 
   closeAllConnections(): void {
     for (const connection of this.clients) connection.socket.destroy();
+    for (const socket of this.upgraded) socket.destroy();
   }
 }
