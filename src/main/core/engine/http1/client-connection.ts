@@ -160,6 +160,8 @@ export class ClientConnection implements ResponseSink, BodySource {
     if ('error' in parsed) return this.refuse(parsed.error);
     const { head, size } = parsed;
     this.buffer = size < buffer.length ? buffer.subarray(size) : undefined;
+    // An idle keep-alive connection holds no memory for a head that has gone.
+    if (this.buffer === undefined) this.store = undefined;
     this.deadlineKind = Deadline.None;
     if (head.method === 'CONNECT') {
       return this.refuse({ status: 405, message: 'Switchyard is a reverse proxy: CONNECT tunnels are not supported.' });
