@@ -91,6 +91,7 @@ describe('retry decisions (nginx proxy_next_upstream error timeout)', () => {
   it('classifies errors', () => {
     expect(classifyFailure(Object.assign(new Error(), { code: 'ECONNREFUSED' }))).toBe('connect');
     expect(classifyFailure(Object.assign(new Error(), { code: 'HEADERS_TIMEOUT' }))).toBe('timeout');
+    expect(classifyFailure(Object.assign(new Error(), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }))).toBe('connect');
     expect(classifyFailure(Object.assign(new Error(), { code: 'ECONNRESET' }))).toBe('reset');
   });
 });

@@ -98,6 +98,12 @@ function describeError(error: NodeJS.ErrnoException, route: CompiledRoute): stri
       return `it sent no response headers within ${route.settings.responseHeaderTimeoutMs} ms.`;
     case 'ECONNRESET':
       return 'it closed the connection before answering (connection reset).';
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+    case 'CERT_HAS_EXPIRED':
+      return `its TLS certificate is not trusted (${error.message}). Switchyard verifies https:// backends: use http:// for a local dev server, or give it a certificate this machine trusts.`;
     case UpstreamErrors.badResponse:
       return `${error.message}.`;
     default:

@@ -33,8 +33,11 @@ export function mayRetry(q: RetryQuestion): boolean {
 const connectCodes = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', UpstreamErrors.connectTimeout]);
 const timeoutCodes = new Set<string>([UpstreamErrors.headersTimeout, UpstreamErrors.bodyTimeout, 'ETIMEDOUT']);
 
+// A TLS handshake that failed (an untrusted certificate) sent no request either.
+const tlsCode = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|^ERR_TLS|^ERR_SSL/;
+
 export function classifyFailure(error: NodeJS.ErrnoException): AttemptFailure {
-  if (error.code && connectCodes.has(error.code)) return 'connect';
+  if (error.code && (connectCodes.has(error.code) || tlsCode.test(error.code))) return 'connect';
   if (error.code && timeoutCodes.has(error.code)) return 'timeout';
   return 'reset';
 }
