@@ -127,6 +127,12 @@ const settingsShape = {
    * multi-tenant dev servers route on it, and many others need the rewrite).
    */
   rewriteHost: z.boolean(),
+  /**
+   * Check https:// backends' certificates (Caddy and undici do; nginx's
+   * proxy_ssl_verify defaults to off). Off accepts a dev server's
+   * self-signed certificate.
+   */
+  verifyBackendTls: z.boolean(),
   /** Add X-Switchyard-Backend to responses, naming the backend that served them. */
   backendHeader: z.boolean(),
   /** Further attempts on other backends when one fails before answering (nginx proxy_next_upstream_tries − 1). */
@@ -179,6 +185,7 @@ const settingsDefaults = {
   hashKey: { source: 'path' },
   stripPrefix: false,
   rewriteHost: false,
+  verifyBackendTls: true,
   backendHeader: true,
   retries: 2,
   connectTimeoutMs: 5_000,

@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import selfsigned from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
-import { must, proxyPort, request, withCore } from '../helpers/core';
+import { must, proxyPort, request, settled, withCore } from '../helpers/core';
 
 // https:// backends are reached over TLS and their certificate is verified
-// (undici's and Caddy's default). A dev server with a self-signed
-// certificate is therefore refused with a 502 that names the reason, rather
-// than hanging or being trusted silently.
+// (Caddy's default). A dev server with a self-signed certificate is refused
+// with a 502 that names the reason and the switch, rather than hanging or
+// being trusted silently; with verifyBackendTls off it is served.
 describe('https backends', () => {
   let core: Core;
   let server: https.Server;
@@ -35,7 +35,22 @@ describe('https backends', () => {
     const res = await request(proxyPort(core), 'tls.localhost', '/x');
     expect(res.status).toBe(502);
     expect(res.body).toMatch(/certificate/i);
-    expect(res.body).toMatch(/use http:\/\/ for a local dev server/);
+    expect(res.body).toMatch(/verifyBackendTls=off/);
     expect(seen).toEqual([]);
+  });
+
+  it('with verifyBackendTls off, serves the self-signed backend, and its HTTP health checks pass', async () => {
+    await must(
+      core.run('routes.create', {
+        host: 'devtls.localhost',
+        settings: { verifyBackendTls: false, healthCheck: 'http', healthPath: '/health', healthIntervalMs: 100 },
+        backends: [{ url }],
+      }),
+    );
+    await settled(core);
+    const live = await must(core.run('backends.live', {}));
+    expect(Object.values(live.backends).map((b) => b.status)).toContain('healthy');
+    expect(await request(proxyPort(core), 'devtls.localhost', '/y')).toMatchObject({ status: 200, body: 'secret' });
+    expect(seen).toContain('/y');
   });
 });

@@ -32,7 +32,7 @@ describe('upstream read buffers', () => {
   function fetchHeld(holds: boolean): Promise<{ chunks: Buffer[]; sha: string }> {
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
-      pools.for(target, 1_000).request(
+      pools.for(target, { connectTimeoutMs: 1_000, verifyTls: true }).request(
         { method: 'GET', path: '/', headers: ['Host', target.hostport], body: undefined, headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000 },
         {
           onHeaders: (_head: ResponseHead) => {},

@@ -103,7 +103,7 @@ function describeError(error: NodeJS.ErrnoException, route: CompiledRoute): stri
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
     case 'CERT_HAS_EXPIRED':
-      return `its TLS certificate is not trusted (${error.message}). Switchyard verifies https:// backends: use http:// for a local dev server, or give it a certificate this machine trusts.`;
+      return `its TLS certificate is not trusted (${error.message}). For a dev server's self-signed certificate, switch off "Verify https backends" in the route's settings (verifyBackendTls=off).`;
     case UpstreamErrors.badResponse:
       return `${error.message}.`;
     default:
@@ -159,7 +159,7 @@ class Exchange implements UpstreamHandler {
     this.target = target;
     this.tried.add(target.id);
     this.endAttempt = ctx.runtime.begin(target.id);
-    this.call = ctx.pools.for(target, settings.connectTimeoutMs).request(
+    this.call = ctx.pools.for(target, { connectTimeoutMs: settings.connectTimeoutMs, verifyTls: settings.verifyBackendTls }).request(
       {
         method: req.method,
         path: upstreamTarget(req.url, route.path, settings.stripPrefix),

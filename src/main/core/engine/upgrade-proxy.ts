@@ -66,6 +66,7 @@ function attempt(req: ProxyRequest, client: Duplex, head: Buffer, route: Compile
     headers,
     // Upgraded connections leave any pool, so they get their own.
     agent: false,
+    rejectUnauthorized: settings.verifyBackendTls,
   });
   const end = ctx.runtime.begin(target.id);
   const connectTimer = setTimeout(() => upstream.destroy(Object.assign(new Error('connect timeout'), { code: UpstreamErrors.connectTimeout })), settings.connectTimeoutMs);

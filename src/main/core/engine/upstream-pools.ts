@@ -1,4 +1,11 @@
-import { UpstreamCall, UpstreamConnection, type ConnectionOwner, type UpstreamHandler, type UpstreamRequest } from './http1/upstream-connection';
+import {
+  UpstreamCall,
+  UpstreamConnection,
+  type ConnectionOwner,
+  type UpstreamHandler,
+  type UpstreamOptions,
+  type UpstreamRequest,
+} from './http1/upstream-connection';
 import type { UpstreamTarget } from './routing-table';
 
 // Idle pooled connections are closed after 4 s: Node dev servers close idle
@@ -14,14 +21,14 @@ class OriginPool implements ConnectionOwner {
 
   constructor(
     private readonly target: UpstreamTarget,
-    private readonly connectTimeoutMs: number,
+    private readonly options: UpstreamOptions,
   ) {}
 
   request(request: UpstreamRequest, handler: UpstreamHandler): UpstreamCall {
     let connection = this.idle.pop();
     while (connection && !connection.open) connection = this.idle.pop();
     if (!connection) {
-      connection = new UpstreamConnection(this.target, this.connectTimeoutMs, this, keepAliveMs);
+      connection = new UpstreamConnection(this.target, this.options, this, keepAliveMs);
       this.all.add(connection);
     }
     const call = new UpstreamCall(connection, request, handler);
@@ -53,17 +60,17 @@ class OriginPool implements ConnectionOwner {
 }
 
 /**
- * One pool per backend origin (and connect timeout, a per-route setting).
+ * One pool per backend origin and connection options (per-route settings).
  * Pools outlive routing-table swaps so a config change keeps warm connections.
  */
 export class UpstreamPools {
   private readonly pools = new Map<string, OriginPool>();
 
-  for(target: UpstreamTarget, connectTimeoutMs: number): OriginPool {
-    const key = `${target.url} ${connectTimeoutMs}`;
+  for(target: UpstreamTarget, options: UpstreamOptions): OriginPool {
+    const key = `${target.url} ${options.connectTimeoutMs} ${options.verifyTls}`;
     let pool = this.pools.get(key);
     if (!pool) {
-      pool = new OriginPool(target, connectTimeoutMs);
+      pool = new OriginPool(target, options);
       this.pools.set(key, pool);
     }
     return pool;

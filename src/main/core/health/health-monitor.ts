@@ -50,6 +50,7 @@ function specOf(url: string, s: RouteSettings): ProbeSpec {
     statuses: s.healthStatuses,
     bodyContains: s.healthBody,
     timeoutMs: s.healthTimeoutMs,
+    verifyTls: s.verifyBackendTls,
   };
 }
 

@@ -16,6 +16,8 @@ export interface ProbeSpec {
   /** The body must contain this (empty: not checked). */
   bodyContains: string;
   timeoutMs: number;
+  /** For https backends: refuse a certificate this machine does not trust. */
+  verifyTls: boolean;
 }
 
 export interface ProbeResult {
@@ -73,6 +75,7 @@ export function probe(spec: ProbeSpec): Promise<ProbeResult> {
       path: spec.path,
       headers: { host: spec.hostport, 'user-agent': 'Switchyard-Health-Check', connection: 'close' },
       agent: false,
+      rejectUnauthorized: spec.verifyTls,
     });
     cleanup = () => req.destroy();
     req.once('error', (error) => finish(false, describe(error, spec, req.reusedSocket ? 'request' : 'connect'), cleanup));

@@ -24,6 +24,7 @@ const fields: FieldSpec[] = [
   { key: 'compression', label: 'Compress responses (gzip/br)', kind: 'boolean', hint: 'Text and JSON the backend sent uncompressed; never event streams.' },
   { key: 'stripPrefix', label: 'Strip the path prefix', kind: 'boolean', hint: '/api/users reaches the backend as /users.', when: (_, r) => r.path !== '/' },
   { key: 'rewriteHost', label: "Send the backend's host as Host", kind: 'boolean', hint: 'Many dev servers (Vite, webpack) reject unknown Host headers.' },
+  { key: 'verifyBackendTls', label: 'Verify https backends', kind: 'boolean', hint: "Off accepts a dev server's self-signed certificate." },
   { key: 'backendHeader', label: 'Add X-Switchyard-Backend', kind: 'boolean', hint: 'Response header naming the backend that answered.' },
   { key: 'healthCheck', label: 'Health checks', kind: 'choice', choices: ['tcp', 'http', 'off'], hint: 'tcp: the port accepts connections; http: a request answers as expected.' },
   { key: 'healthMethod', label: 'Check method', kind: 'choice', choices: ['GET', 'HEAD'], hint: 'GET can also match body text.', when: (d) => d.healthCheck === 'http' },

@@ -31,6 +31,12 @@ export interface UpstreamRequest {
   bodyTimeoutMs: number;
 }
 
+export interface UpstreamOptions {
+  connectTimeoutMs: number;
+  /** Refuse an https backend whose certificate this machine does not trust. */
+  verifyTls: boolean;
+}
+
 export interface UpstreamOrigin {
   protocol: 'http:' | 'https:';
   hostname: string;
@@ -98,13 +104,18 @@ export class UpstreamConnection {
 
   constructor(
     origin: UpstreamOrigin,
-    connectTimeoutMs: number,
+    { connectTimeoutMs, verifyTls }: UpstreamOptions,
     private readonly owner: ConnectionOwner,
     private readonly keepAliveMs: number,
   ) {
     const options = { host: origin.hostname, port: origin.port, noDelay: true };
     if (origin.protocol === 'https:') {
-      this.socket = tls.connect({ ...options, servername: net.isIP(origin.hostname) ? undefined : origin.hostname, ALPNProtocols: ['http/1.1'] });
+      this.socket = tls.connect({
+        ...options,
+        servername: net.isIP(origin.hostname) ? undefined : origin.hostname,
+        ALPNProtocols: ['http/1.1'],
+        rejectUnauthorized: verifyTls,
+      });
       this.socket.on('data', this.onData);
     } else {
       // Reads land in memory this connection reuses (see nextReadBuffer)
