@@ -63,6 +63,7 @@ describe('chunked decoding', () => {
 
   it('throws on malformed framing instead of guessing', () => {
     expect(() => decodeAll(['x\r\n'])).toThrow(/chunk size/);
+    expect(() => decodeAll(['5 \r\nhello\r\n0\r\n\r\n'])).toThrow(/chunk size/);
     expect(() => decodeAll(['3\nabc'])).toThrow();
     expect(() => decodeAll(['3\r\nabcd\r\n'])).toThrow(/longer than its size/);
     expect(() => decodeAll(['fffffffffffffff\r\n'])).toThrow(/chunk size/);

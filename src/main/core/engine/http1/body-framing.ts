@@ -102,7 +102,8 @@ export class ChunkedDecoder {
             this.sizeDigits++;
           } else if (this.sizeDigits === 0 || value >= 0) throw new Error('invalid chunk size');
           else if (byte === 13) this.state = State.SizeLf;
-          else if (byte === 59 /* ; */ || byte === 32 || byte === 9) this.state = State.Extension;
+          // Only ';' starts an extension: llhttp refuses "5 \r\n", so we do too.
+          else if (byte === 59 /* ; */) this.state = State.Extension;
           else throw new Error('invalid chunk size');
           at++;
           break;
