@@ -144,6 +144,17 @@ describe('message framing between client, proxy and backend', () => {
     expect(statuses(text)).toEqual([200, 200]);
   });
 
+  it('answers 502 when the backend frames its body two ways at once (Content-Length and chunked)', async () => {
+    const backend = await rawBackend((_head, socket) =>
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'),
+    );
+    cleanups.push(() => backend.close());
+    await route('twoframings.localhost', backend.url);
+    const res = await request(proxyPort(core), 'twoframings.localhost');
+    expect(res.status).toBe(502);
+    expect(res.body).toMatch(/both Content-Length and Transfer-Encoding/);
+  });
+
   it('keeps a client connection open across requests (keep-alive)', async () => {
     const wire = 'GET / HTTP/1.1\r\nHost: echo.localhost\r\n\r\n';
     const socket = net.connect(proxyPort(core), '127.0.0.1');

@@ -30,6 +30,10 @@ describe('response framing', () => {
     expect(responseFraming('GET', 200, withLength)).toEqual({ kind: 'length', length: 10 });
   });
 
+  it('refuses a response carrying both Content-Length and Transfer-Encoding', () => {
+    expect(responseFraming('GET', 200, head({ 'transfer-encoding': 'chunked', 'content-length': '3' }))).toMatchObject({ error: {} });
+  });
+
   it('is delimited by the connection closing when neither length nor chunked is given', () => {
     expect(responseFraming('GET', 200, head({}))).toEqual({ kind: 'close' });
     expect(responseFraming('GET', 200, head({ 'transfer-encoding': 'gzip' }))).toEqual({ kind: 'close' });

@@ -38,8 +38,11 @@ export function requestFraming(head: MessageHead): Framing | FramingError {
 export function responseFraming(method: string, status: number, head: MessageHead): Framing | FramingError {
   if (method === 'HEAD' || status < 200 || status === 204 || status === 304) return none;
   const te = head.headers['transfer-encoding'];
-  if (te !== undefined) return endsChunked(te) ? chunked : close;
   const cl = head.headers['content-length'];
+  // nginx (1.23+) refuses this too: passing the body on under the length
+  // would tell the client something the bytes do not match.
+  if (te !== undefined && cl !== undefined) return { error: { status: 400, message: 'it sent both Content-Length and Transfer-Encoding' } };
+  if (te !== undefined) return endsChunked(te) ? chunked : close;
   if (cl === undefined) return close;
   if (!digits.test(cl)) return { error: { status: 400, message: `it sent an invalid Content-Length "${cl}"` } };
   const length = Number(cl);
