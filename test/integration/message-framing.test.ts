@@ -93,6 +93,14 @@ describe('message framing between client, proxy and backend', () => {
     expect(closed).toBe(true);
   });
 
+  it('keeps an HTTP/1.0 connection open when the client asks (ab -k) and the length is known', async () => {
+    const wire = 'GET / HTTP/1.0\r\nHost: echo.localhost\r\nConnection: keep-alive\r\n\r\n';
+    const { text, closed } = await rawExchange(proxyPort(core), wire + wire);
+    expect(statuses(text)).toEqual([200, 200]);
+    expect(text.match(/\r\nConnection: keep-alive\r\n/g)).toHaveLength(2);
+    expect(closed).toBe(false);
+  });
+
   it('re-frames a chunked backend response for the client and drops interim 1xx answers', async () => {
     const backend = await rawBackend((_head, socket) =>
       socket.write('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n'),

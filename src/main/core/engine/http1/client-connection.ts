@@ -168,7 +168,7 @@ export class ClientConnection implements ResponseSink, BodySource {
     }
     const framing = requestFraming(head);
     if ('error' in framing) return this.refuse(framing.error);
-    this.wantsKeepAlive = head.minor === 1 ? !hasToken(head.headers.connection, 'close') : false;
+    this.wantsKeepAlive = head.minor === 1 ? !hasToken(head.headers.connection, 'close') : hasToken(head.headers.connection, 'keep-alive');
     const req = new ProxyRequest(head, this.socket, framing, this);
     if (head.headers.upgrade !== undefined && hasToken(head.headers.connection, 'upgrade')) return this.handOver(req);
     this.startRequest(req, framing);

@@ -60,6 +60,8 @@ export class ProxyResponse extends EventEmitter {
       head += 'Transfer-Encoding: chunked\r\n';
     } else this.body = Body.Close;
     if (this.body === Body.Close || !this.sink.keepAlive()) head += 'Connection: close\r\n';
+    // HTTP/1.0 closes by default: a client that asked to keep the connection (ab -k) is told it may.
+    else if (this.minor === 0) head += 'Connection: keep-alive\r\n';
     this.pendingHead = `${head}\r\n`;
   }
 
