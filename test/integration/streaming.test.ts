@@ -7,6 +7,7 @@ import { must, proxyPort, startCore, tempDir } from '../helpers/core';
 
 const MB = 1024 * 1024;
 const total = 100 * MB;
+const GB = 1024 * MB;
 const chunk = Buffer.alloc(MB, 'switchyard-');
 // Bytes that never repeat, so a proxy handing out memory it reuses (or
 // reordering chunks) cannot go unnoticed.
@@ -49,6 +50,16 @@ describe('streaming bodies through the proxy', () => {
           }
           res.end();
         });
+        return;
+      }
+      if (req.url === '/gigabyte') {
+        res.writeHead(200, { 'content-length': String(GB) });
+        void (async () => {
+          for (let sent = 0; sent < GB; sent += MB) {
+            if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+          }
+          res.end();
+        })();
         return;
       }
       if (req.url === '/varied') {
@@ -129,6 +140,59 @@ describe('streaming bodies through the proxy', () => {
     });
     expect(received).toBe(total);
   });
+
+  /** Peak resident memory of this process (client, proxy and backend all live here) while `run` goes. */
+  async function peakRssGrowth(run: () => Promise<void>): Promise<number> {
+    const before = process.memoryUsage.rss();
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
+    try {
+      await run();
+    } finally {
+      clearInterval(sampler);
+    }
+    return Math.max(peak, process.memoryUsage.rss()) - before;
+  }
+
+  it('a 1 GB download and a 1 GB upload leave memory flat', async () => {
+    const download = await peakRssGrowth(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          http
+            .get({ host: '127.0.0.1', port: proxyPort(core), path: '/gigabyte', headers: { host: 'stream.localhost' } }, (res) => {
+              let count = 0;
+              res.on('data', (data: Buffer) => (count += data.length));
+              res.on('end', () => (count === GB ? resolve() : reject(new Error(`got ${count} bytes`))));
+              res.on('error', reject);
+            })
+            .on('error', reject);
+        }),
+    );
+    const upload = await peakRssGrowth(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const req = http.request(
+            { host: '127.0.0.1', port: proxyPort(core), method: 'POST', path: '/upload', headers: { host: 'stream.localhost', 'content-length': String(GB) } },
+            (res) => {
+              let body = '';
+              res.on('data', (d) => (body += d));
+              res.on('end', () => ((JSON.parse(body) as { received: number }).received === GB ? resolve() : reject(new Error(body))));
+            },
+          );
+          req.on('error', reject);
+          void (async () => {
+            for (let sent = 0; sent < GB; sent += MB) {
+              if (!req.write(chunk)) await new Promise((resolve) => req.once('drain', resolve));
+            }
+            req.end();
+          })();
+        }),
+    );
+    // A proxy that buffered would grow by the gigabyte; socket buffers and
+    // garbage not yet collected stay far below this.
+    expect(download).toBeLessThan(200 * MB);
+    expect(upload).toBeLessThan(200 * MB);
+  }, 60_000);
 
   it('a download read in fits and starts arrives byte for byte', async () => {
     const sha = await new Promise<string>((resolve, reject) => {
