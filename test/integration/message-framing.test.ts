@@ -129,6 +129,15 @@ describe('message framing between client, proxy and backend', () => {
     expect(backend.connections).toBe(1);
   });
 
+  it("keeps a backend connection no longer than the backend's Keep-Alive timeout allows", async () => {
+    const backend = await rawBackend((_head, socket) => socket.write('HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\nok'));
+    cleanups.push(() => backend.close());
+    await route('shortidle.localhost', backend.url);
+    for (let i = 0; i < 3; i++) expect(await request(proxyPort(core), 'shortidle.localhost')).toMatchObject({ status: 200, body: 'ok' });
+    // One second, less the margin kept against its closing race, leaves nothing to reuse.
+    expect(backend.connections).toBe(3);
+  });
+
   it('answers 502 naming the problem when the backend sends something that is not HTTP', async () => {
     const backend = await rawBackend((_head, socket) => socket.end('SSH-2.0-OpenSSH_9.2\r\n\r\n'));
     cleanups.push(() => backend.close());

@@ -2,7 +2,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChunkedDecoder, requestFraming } from '../../src/main/core/engine/http1/body-framing';
-import { hasToken, parseRequestHead } from '../../src/main/core/engine/http1/head-parser';
+import { parseRequestHead } from '../../src/main/core/engine/http1/head-parser';
+import { keepsConnection } from '../../src/main/core/engine/http1/keep-alive';
 
 // Differential test against Node's own parser (llhttp, strict mode): for
 // hundreds of tricky variations of a request, whatever Switchyard's parser
@@ -36,9 +37,7 @@ function ours(wire: Buffer): Ours {
     }
     if (!decoder.done) return refused;
   }
-  const connection = parsed.head.headers.connection;
-  const closes = parsed.head.minor === 0 ? !hasToken(connection, 'keep-alive') : hasToken(connection, 'close');
-  return { ok: true, method: parsed.head.method, url: parsed.head.target, body, size, closes };
+  return { ok: true, method: parsed.head.method, url: parsed.head.target, body, size, closes: !keepsConnection(parsed.head) };
 }
 
 const sentinel = Buffer.from('GET /sentinel HTTP/1.1\r\nHost: d.localhost\r\nConnection: close\r\n\r\n');

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { ChunkedDecoder, requestFraming, type Framing } from './body-framing';
 import { hasToken, parseRequestHead } from './head-parser';
+import { keepsConnection } from './keep-alive';
 import { ProxyRequest, type BodySource, type RequestBodySink } from './proxy-request';
 import { ProxyResponse, type ResponseSink } from './proxy-response';
 
@@ -168,7 +169,7 @@ export class ClientConnection implements ResponseSink, BodySource {
     }
     const framing = requestFraming(head);
     if ('error' in framing) return this.refuse(framing.error);
-    this.wantsKeepAlive = head.minor === 1 ? !hasToken(head.headers.connection, 'close') : hasToken(head.headers.connection, 'keep-alive');
+    this.wantsKeepAlive = keepsConnection(head);
     const req = new ProxyRequest(head, this.socket, framing, this);
     if (head.headers.upgrade !== undefined && hasToken(head.headers.connection, 'upgrade')) return this.handOver(req);
     this.startRequest(req, framing);

@@ -1,7 +1,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { ChunkedDecoder, chunkHeader, lastChunk, responseFraming } from './body-framing';
-import { hasToken, parseResponseHead, type ResponseHead } from './head-parser';
+import { parseResponseHead, type ResponseHead } from './head-parser';
+import { idleTimeout, keepsConnection } from './keep-alive';
 import type { ProxyRequest } from './proxy-request';
 import { upstreamError, UpstreamErrors } from './upstream-errors';
 
@@ -47,6 +48,7 @@ export interface UpstreamOrigin {
 const maxResponseHead = 64 * 1024;
 
 const readBufferSize = 64 * 1024;
+
 
 const enum Phase {
   Connecting,
@@ -97,6 +99,8 @@ export class UpstreamConnection {
   private reusable = false;
   private requestSent = false;
   private failure: NodeJS.ErrnoException | undefined;
+  /** How long it may idle in the pool: ours, or less if the backend said so. */
+  private idleMs: number;
   private readBuffer: Buffer | undefined;
   private readBufferHeld = false;
   /** The handler that last received body bytes from the current read. */
@@ -108,6 +112,7 @@ export class UpstreamConnection {
     private readonly owner: ConnectionOwner,
     private readonly keepAliveMs: number,
   ) {
+    this.idleMs = keepAliveMs;
     const options = { host: origin.hostname, port: origin.port, noDelay: true };
     if (origin.protocol === 'https:') {
       this.socket = tls.connect({
@@ -245,7 +250,8 @@ export class UpstreamConnection {
     const call = this.call!;
     const framing = responseFraming(call.request.method, head.status, head);
     if ('error' in framing) return this.fail(upstreamError(UpstreamErrors.badResponse, framing.error.message));
-    this.reusable = head.minor === 1 ? !hasToken(head.headers.connection, 'close') : hasToken(head.headers.connection, 'keep-alive');
+    this.idleMs = idleTimeout(head.headers['keep-alive'], this.keepAliveMs);
+    this.reusable = keepsConnection(head) && this.idleMs > 0;
     this.phase = Phase.Body;
     this.socket.setTimeout(call.request.bodyTimeoutMs);
     if (framing.kind === 'length') this.remaining = framing.length;
@@ -318,7 +324,7 @@ export class UpstreamConnection {
 
   private becomeIdle(): void {
     this.phase = Phase.Idle;
-    this.socket.setTimeout(this.keepAliveMs);
+    this.socket.setTimeout(this.idleMs);
     this.owner.release(this);
   }
 
