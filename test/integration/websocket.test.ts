@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { Core } from '../../src/main/core/core';
@@ -130,6 +131,41 @@ describe('WebSocket through the proxy', () => {
       ws.once('error', () => {});
     });
     expect(status).toBe(404);
+  });
+});
+
+describe('upgrade retries', () => {
+  it('an upgrade the backend resets before answering is retried on another backend', async () => {
+    const dir = tempDir();
+    const good = await wsBackend('good');
+    let resets = 0;
+    const resetting = net.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', () => {
+        resets++;
+        socket.resetAndDestroy();
+      });
+    });
+    await new Promise<void>((resolve) => resetting.listen(0, '127.0.0.1', resolve));
+    const core = await startCore(dir.path);
+    try {
+      const resettingUrl = `http://127.0.0.1:${(resetting.address() as net.AddressInfo).port}`;
+      // Checks off: a TCP check would pass for the resetting backend anyway; this is about the retry.
+      await must(core.run('routes.create', { host: 'ws.localhost', settings: { healthCheck: 'off', ejectAfter: 0 }, backends: [{ url: resettingUrl }, { url: good.url }] }));
+      for (let i = 0; i < 4; i++) {
+        const ws = await open(proxyPort(core));
+        const reply = next(ws);
+        ws.send('hi');
+        expect(await reply).toBe('good: hi');
+        ws.close();
+      }
+      expect(resets).toBeGreaterThan(0);
+    } finally {
+      await core.stop();
+      await good.close();
+      resetting.close();
+      dir.remove();
+    }
   });
 });
 

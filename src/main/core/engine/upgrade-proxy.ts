@@ -7,7 +7,7 @@ import { clientResponseHeaders, upstreamRequestHeaders } from './forwarded-heade
 import { hostFromHeader, pathFromTarget } from './host-header';
 import { upstreamTarget } from './path-rewrite';
 import type { ProxyContext } from './proxy-handler';
-import { classifyFailure } from './retries';
+import { classifyFailure, mayRetry } from './retries';
 import { UpstreamErrors } from './http1/upstream-errors';
 import type { CompiledRoute, UpstreamTarget } from './routing-table';
 
@@ -103,7 +103,11 @@ function attempt(req: ProxyRequest, client: Duplex, head: Buffer, route: Compile
     end();
     ctx.runtime.stats.recordFailure(target.id);
     ctx.health.recordTraffic(target.id, false, `${error.code ?? error.message} (upgrade)`);
-    if (classifyFailure(error) === 'connect' && tried.size <= settings.retries) {
+    // The same rule as for requests: an upgrade is a GET with no body, and
+    // nothing the client sent after it has left yet, so a reset before the
+    // backend's answer is retried elsewhere too.
+    const question = { method: req.method, failure: classifyFailure(error), bodyConsumed: false, responseStarted: false, attempts: tried.size, retries: settings.retries };
+    if (mayRetry(question)) {
       const next = pickBackend(req, route, ctx.runtime, tried);
       if (next) return attempt(req, client, head, route, next, ctx, tried);
     }
