@@ -8,6 +8,7 @@ import { hostFromHeader, pathFromTarget } from './host-header';
 import { upstreamTarget } from './path-rewrite';
 import type { ProxyContext } from './proxy-handler';
 import { classifyFailure, mayRetry } from './retries';
+import { refuseConnection } from './http1/refusal';
 import { UpstreamErrors } from './http1/upstream-errors';
 import type { CompiledRoute, UpstreamTarget } from './routing-table';
 
@@ -25,14 +26,6 @@ function withoutContentLength(headers: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() !== 'content-length') out.push(headers[i]!, headers[i + 1]!);
   return out;
-}
-
-function refuse(socket: Duplex, status: number, reason: string, message: string): void {
-  if (socket.destroyed) return;
-  const body = `${status} ${reason}\n${message}\n`;
-  socket.end(
-    rawResponse(status, reason, ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(Buffer.byteLength(body)), 'Connection', 'close']) + body,
-  );
 }
 
 function splice(client: Duplex, upstream: Duplex, onClose: () => void): void {
@@ -111,7 +104,7 @@ function attempt(req: ProxyRequest, client: Duplex, head: Buffer, route: Compile
       const next = pickBackend(req, route, ctx.runtime, tried);
       if (next) return attempt(req, client, head, route, next, ctx, tried);
     }
-    refuse(client, 502, 'Bad Gateway', `The route's backend ${target.url} could not be reached for this upgrade (${error.code ?? error.message}).`);
+    refuseConnection(client, 502, `The route's backend ${target.url} could not be reached for this upgrade (${error.code ?? error.message}).`);
   });
   upstream.end();
 }
@@ -121,9 +114,9 @@ export function createUpgradeHandler(ctx: ProxyContext) {
     client.on('error', () => client.destroy());
     const host = hostFromHeader(req.headers.host);
     const route = ctx.table().match(host, pathFromTarget(req.url));
-    if (!route) return refuse(client, 404, 'Not Found', `Switchyard has no route for ${host}.`);
+    if (!route) return refuseConnection(client, 404, `Switchyard has no route for ${host}.`);
     const target = pickBackend(req, route, ctx.runtime);
-    if (!target) return refuse(client, 503, 'Service Unavailable', `The route for ${host} has no backend switched on.`);
+    if (!target) return refuseConnection(client, 503, `The route for ${host} has no backend switched on.`);
     attempt(req, client, head, route, target, ctx, new Set());
   };
 }

@@ -1,10 +1,10 @@
-import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { ChunkedDecoder, requestFraming, type Framing } from './body-framing';
 import { hasToken, parseRequestHead } from './head-parser';
 import { keepsConnection } from './keep-alive';
 import { ProxyRequest, type BodySource, type RequestBodySink } from './proxy-request';
 import { ProxyResponse, type ResponseSink } from './proxy-response';
+import { refuseConnection } from './refusal';
 
 export interface ConnectionOptions {
   /** Time to receive a complete request head (slowloris). */
@@ -277,9 +277,6 @@ export class ClientConnection implements ResponseSink, BodySource {
     this.phase = Phase.Closed;
     this.deadlineKind = Deadline.None;
     this.buffer = undefined;
-    const body = `${error.status} ${error.message}\n`;
-    this.socket.end(
-      `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
+    refuseConnection(this.socket, error.status, error.message);
   }
 }
