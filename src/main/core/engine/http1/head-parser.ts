@@ -47,10 +47,11 @@ function skipEmptyLines(buf: Buffer): number {
   return at;
 }
 
-function locateHead(buf: Buffer, start: number, limit: number): { text: string; size: number } | { error: HeadError } | undefined {
+function locateHead(buf: Buffer, start: number, limit: number, what: 'request' | 'response'): { text: string; size: number } | { error: HeadError } | undefined {
   const end = buf.indexOf(endOfHead, start);
-  if (end < 0) return buf.length - start > limit ? fail(431, 'The request head is larger than the limit.') : undefined;
-  if (end + 4 - start > limit) return fail(431, 'The request head is larger than the limit.');
+  const tooLarge = end < 0 ? buf.length - start > limit : end + 4 - start > limit;
+  if (tooLarge) return fail(431, `The ${what} head is larger than ${limit} bytes.`);
+  if (end < 0) return undefined;
   return { text: buf.toString('latin1', start, end), size: end + 4 };
 }
 
@@ -78,7 +79,7 @@ function parseHeaderLines(lines: string[], head: MessageHead): HeadError | undef
 /** Parses a request head from the start of `buf`; undefined while incomplete. */
 export function parseRequestHead(buf: Buffer, limit: number): Parsed<RequestHead> {
   const start = skipEmptyLines(buf);
-  const located = locateHead(buf, start, limit);
+  const located = locateHead(buf, start, limit, 'request');
   if (!located || 'error' in located) return located;
   const lines = located.text.split('\r\n');
   const first = requestLine.exec(lines[0]!);
@@ -93,7 +94,7 @@ export function parseRequestHead(buf: Buffer, limit: number): Parsed<RequestHead
 
 /** Parses a response head from the start of `buf`; undefined while incomplete. */
 export function parseResponseHead(buf: Buffer, limit: number): Parsed<ResponseHead> {
-  const located = locateHead(buf, 0, limit);
+  const located = locateHead(buf, 0, limit, 'response');
   if (!located || 'error' in located) return located;
   const lines = located.text.split('\r\n');
   const first = statusLine.exec(lines[0]!);
