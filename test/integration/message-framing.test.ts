@@ -49,8 +49,12 @@ describe('message framing between client, proxy and backend', () => {
   });
   afterAll(() => Promise.all(cleanups.map((c) => c())));
 
-  async function route(host: string, url: string) {
-    await must(core.run('routes.create', { host, settings: { healthCheck: 'off', retries: 0 }, backends: [{ url }] }));
+  /** A raw backend behind its own route (checks and retries off), closed after the suite. */
+  async function routedRawBackend(host: string, answer: Parameters<typeof rawBackend>[0]): ReturnType<typeof rawBackend> {
+    const backend = await rawBackend(answer);
+    cleanups.push(() => backend.close());
+    await must(core.run('routes.create', { host, settings: { healthCheck: 'off', retries: 0 }, backends: [{ url: backend.url }] }));
+    return backend;
   }
 
   it('forwards a chunked request body whole, still chunked', async () => {
@@ -102,11 +106,9 @@ describe('message framing between client, proxy and backend', () => {
   });
 
   it('re-frames a chunked backend response for the client and drops interim 1xx answers', async () => {
-    const backend = await rawBackend((_head, socket) =>
+    await routedRawBackend('chunked.localhost', (_head, socket) =>
       socket.write('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n'),
     );
-    cleanups.push(() => backend.close());
-    await route('chunked.localhost', backend.url);
     const res = await request(proxyPort(core), 'chunked.localhost');
     expect(res).toMatchObject({ status: 200, body: 'abcde' });
     expect(res.headers['transfer-encoding']).toBe('chunked');
@@ -114,34 +116,26 @@ describe('message framing between client, proxy and backend', () => {
   });
 
   it('passes on a body delimited by the backend closing, and opens a new connection for the next request', async () => {
-    const backend = await rawBackend((_head, socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close'));
-    cleanups.push(() => backend.close());
-    await route('close.localhost', backend.url);
+    const backend = await routedRawBackend('close.localhost', (_head, socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close'));
     for (let i = 0; i < 2; i++) expect(await request(proxyPort(core), 'close.localhost')).toMatchObject({ status: 200, body: 'until close' });
     expect(backend.connections).toBe(2);
   });
 
   it('reuses one backend connection for sequential requests', async () => {
-    const backend = await rawBackend((_head, socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
-    cleanups.push(() => backend.close());
-    await route('reuse.localhost', backend.url);
+    const backend = await routedRawBackend('reuse.localhost', (_head, socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
     for (let i = 0; i < 5; i++) expect(await request(proxyPort(core), 'reuse.localhost')).toMatchObject({ status: 200, body: 'ok' });
     expect(backend.connections).toBe(1);
   });
 
   it("keeps a backend connection no longer than the backend's Keep-Alive timeout allows", async () => {
-    const backend = await rawBackend((_head, socket) => socket.write('HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\nok'));
-    cleanups.push(() => backend.close());
-    await route('shortidle.localhost', backend.url);
+    const backend = await routedRawBackend('shortidle.localhost', (_head, socket) => socket.write('HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\nok'));
     for (let i = 0; i < 3; i++) expect(await request(proxyPort(core), 'shortidle.localhost')).toMatchObject({ status: 200, body: 'ok' });
     // One second, less the margin kept against its closing race, leaves nothing to reuse.
     expect(backend.connections).toBe(3);
   });
 
   it('answers 502 naming the problem when the backend sends something that is not HTTP', async () => {
-    const backend = await rawBackend((_head, socket) => socket.end('SSH-2.0-OpenSSH_9.2\r\n\r\n'));
-    cleanups.push(() => backend.close());
-    await route('garbage.localhost', backend.url);
+    await routedRawBackend('garbage.localhost', (_head, socket) => socket.end('SSH-2.0-OpenSSH_9.2\r\n\r\n'));
     const res = await request(proxyPort(core), 'garbage.localhost');
     expect(res.status).toBe(502);
     expect(res.body).toMatch(/malformed response/);
@@ -162,11 +156,9 @@ describe('message framing between client, proxy and backend', () => {
   });
 
   it('answers 502 when the backend frames its body two ways at once (Content-Length and chunked)', async () => {
-    const backend = await rawBackend((_head, socket) =>
+    await routedRawBackend('twoframings.localhost', (_head, socket) =>
       socket.write('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'),
     );
-    cleanups.push(() => backend.close());
-    await route('twoframings.localhost', backend.url);
     const res = await request(proxyPort(core), 'twoframings.localhost');
     expect(res.status).toBe(502);
     expect(res.body).toMatch(/both Content-Length and Transfer-Encoding/);
