@@ -56,6 +56,14 @@ describe('headless admin API', () => {
     expect(statSync(join(dir.path, 'connection.json')).mode & 0o777).toBe(0o600);
   });
 
+  it('answers a command name that is not valid percent-encoding, and keeps serving', async () => {
+    // decodeURIComponent('%ZZ') throws; it used to end the whole process.
+    const res = await post('%ZZ', auth());
+    expect(res.status).toBe(404);
+    expect(JSON.parse(res.body)).toMatchObject({ ok: false, error: { code: 'UNKNOWN_COMMAND' } });
+    expect((await post('status', auth())).status).toBe(200);
+  });
+
   it('runs commands with the token', async () => {
     const res = await post('routes.list', auth());
     expect(res.status).toBe(200);

@@ -15,6 +15,8 @@ export interface AdminServerOptions {
   token: string;
   port: number;
   rendererDir: string;
+  /** Where unexpected errors are written (stderr under `serve`). */
+  log?: (line: string) => void;
 }
 
 const maxBodyBytes = 1024 * 1024;
@@ -57,6 +59,15 @@ function sendError(res: ServerResponse, error: ErrorPayload): void {
 }
 
 class BodyTooLarge extends Error {}
+
+/** The command name from the URL, or undefined when it is not valid percent-encoding (`%ZZ`). */
+function commandName(encoded: string): CommandName | undefined {
+  try {
+    return decodeURIComponent(encoded) as CommandName;
+  } catch {
+    return undefined;
+  }
+}
 
 function readJson(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -107,7 +118,9 @@ export class AdminServer {
     const { servers, bound } = await listenAll(
       () => {
         const server = http.createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
-          void this.handle(req, res);
+          // Every admin request, bad or good, ends in a response: an unexpected
+          // throw is answered 500 here instead of reaching the process.
+          this.handle(req, res).catch((error: unknown) => this.failed(req, res, error));
         });
         server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
         return server;
@@ -172,10 +185,22 @@ export class AdminServer {
         error: { code: 'VALIDATION_FAILED', message: (error as Error).message },
       });
     }
-    const name = decodeURIComponent(pathname.slice(adminPath.commandPrefix.length)) as CommandName;
+    const name = commandName(pathname.slice(adminPath.commandPrefix.length));
+    if (name === undefined) {
+      return sendError(res, { code: 'UNKNOWN_COMMAND', message: `No admin endpoint ${req.method} ${pathname}: the command name is not valid percent-encoding.` });
+    }
     const envelope = await this.options.core.execute(name, input);
     if (envelope.ok) sendJson(res, 200, envelope);
     else sendError(res, envelope.error);
+  }
+
+  private failed(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    this.options.log?.(`admin ${req.method} ${req.url} failed: ${(error as Error).stack ?? String(error)}`);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendError(res, { code: 'INTERNAL', message: 'The admin API hit an unexpected error; it is logged where Switchyard runs. Try again.' });
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -191,9 +216,14 @@ export class AdminServer {
       socket.end(`HTTP/1.1 ${refused}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    void import('ws').then(({ WebSocketServer }) => {
-      const wss = (this.wss ??= new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 }));
-      if (!socket.destroyed) wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
-    });
+    import('ws')
+      .then(({ WebSocketServer }) => {
+        const wss = (this.wss ??= new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 }));
+        if (!socket.destroyed) wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      })
+      .catch((error: unknown) => {
+        this.options.log?.(`admin event socket failed: ${(error as Error).stack ?? String(error)}`);
+        socket.destroy();
+      });
   }
 }

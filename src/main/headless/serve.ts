@@ -47,6 +47,7 @@ export async function serve(options: ServeOptions): Promise<RunningServe> {
     token,
     port: options.adminPort ?? defaultAdminPort,
     rendererDir: options.rendererDir ?? join(__dirname, '../renderer'),
+    log: options.log,
   });
   try {
     await admin.listen();
