@@ -20,17 +20,46 @@ function listenOnce(server: Server, address: string, port: number): Promise<numb
   });
 }
 
+/** No such address on this machine (no IPv6): that address is left out. */
+const missingAddress = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
+/** Port 0 picks a free port on the first address; it may be taken on a later one, so pick again, a few times. */
+const ephemeralPortAttempts = 3;
+
+/** IPv6 literals bracketed, as users type them in URLs and as `[::1]` appears in messages. */
+const displayAddress = (address: string) => (address.includes(':') ? `[${address}]` : address);
+
+class PortTakenOnLaterAddress extends Error {}
+
 /**
  * Listens on each loopback address with one port. `*.localhost` resolves to
  * both 127.0.0.1 and ::1 in browsers and curl, so serving both avoids a
- * refused first attempt; the first address is required, later ones are
- * skipped when the machine lacks them (no IPv6).
+ * refused first attempt. Every address is required, except one the machine
+ * lacks (no IPv6): another program on [::1] with our port would otherwise
+ * get part of the traffic for `*.localhost` without anyone noticing, so it
+ * stops the start like a taken 127.0.0.1 does (nginx likewise fails on any
+ * listen address it cannot bind).
  */
 export async function listenAll<S extends Server>(
   createServer: () => S,
   addresses: readonly string[],
   port: number,
   flag: string,
+): Promise<{ servers: S[]; bound: BoundAddress[] }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await listenEach(createServer, addresses, port, flag, port === 0 && attempt < ephemeralPortAttempts);
+    } catch (error) {
+      if (!(error instanceof PortTakenOnLaterAddress)) throw error;
+    }
+  }
+}
+
+async function listenEach<S extends Server>(
+  createServer: () => S,
+  addresses: readonly string[],
+  port: number,
+  flag: string,
+  mayPickAgain: boolean,
 ): Promise<{ servers: S[]; bound: BoundAddress[] }> {
   const servers: S[] = [];
   const bound: BoundAddress[] = [];
@@ -43,9 +72,10 @@ export async function listenAll<S extends Server>(
       bound.push({ address, port: actualPort });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (index > 0 && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT' || code === 'EADDRINUSE')) continue;
+      if (index > 0 && code !== undefined && missingAddress.has(code)) continue;
       await Promise.all(servers.map((s) => closeServer(s, 0)));
-      throw listenError(error as NodeJS.ErrnoException, address, actualPort, flag);
+      if (index > 0 && code === 'EADDRINUSE' && mayPickAgain) throw new PortTakenOnLaterAddress();
+      throw listenError(error as NodeJS.ErrnoException, displayAddress(address), actualPort, flag);
     }
   }
   return { servers, bound };
