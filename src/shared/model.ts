@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { algorithms, hashKeySources } from './algorithms';
+import { percentEncodePath, unsendablePathReason } from './url-path';
 
 export { algorithms, algorithmDescriptions, hashKeySources, type Algorithm } from './algorithms';
 
@@ -154,7 +155,18 @@ const settingsShape = {
   /** Active checks: a TCP connect, an HTTP request, or none. */
   healthCheck: z.enum(['tcp', 'http', 'off'], { error: 'Health checks are tcp, http or off.' }),
   healthMethod: z.enum(['GET', 'HEAD'], { error: 'Health checks use GET or HEAD.' }),
-  healthPath: z.string().trim().regex(/^\/[^\s]*$/, 'A health check path starts with / and has no spaces, e.g. /health.').max(1024),
+  /** Stored percent-encoded (`/状态` → `/%E7%8A%B6%E6%80%81`), so what is shown is what is sent. */
+  healthPath: z
+    .string({ error: 'A health check path is text that starts with /, e.g. /health.' })
+    .trim()
+    .max(1024, 'A health check path is at most 1024 characters long.')
+    .transform((path, ctx) => {
+      const why = path.startsWith('/') ? unsendablePathReason(path) : 'does not start with /';
+      if (why === undefined) return percentEncodePath(path);
+      ctx.addIssue({ code: 'custom', message: `A health check path starts with / and is sent as written, e.g. /health; this one ${why}.` });
+      return z.NEVER;
+    })
+    .pipe(z.string().max(4096, 'A health check path is at most 4096 characters long once percent-encoded.')),
   /** Accepted statuses: classes like 2xx and single codes, comma-separated. */
   healthStatuses: z
     .string()

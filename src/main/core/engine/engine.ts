@@ -36,13 +36,20 @@ export class Engine {
   private bound: ListenerStatus[] = [];
   readonly health: HealthMonitor;
 
-  /** `onHealth` hears every health transition (and each change of its reason). */
-  constructor(onHealth: HealthChange = () => {}) {
-    this.health = new HealthMonitor((backendId, routeId, before, after) => {
-      // Only a change of state changes who gets traffic.
-      if (before.name !== after.name) this.rebuild();
-      onHealth(backendId, routeId, before, after);
-    });
+  /**
+   * `onHealth` hears every health transition (and each change of its
+   * reason); `onError` gets what the engine caught instead of throwing.
+   */
+  constructor(onHealth: HealthChange = () => {}, onError: (context: string, error: unknown) => void = () => {}) {
+    this.health = new HealthMonitor(
+      (backendId, routeId, before, after) => {
+        // Only a change of state changes who gets traffic.
+        if (before.name !== after.name) this.rebuild();
+        onHealth(backendId, routeId, before, after);
+      },
+      Date.now,
+      onError,
+    );
   }
 
   apply(routes: Route[], revision: number): void {

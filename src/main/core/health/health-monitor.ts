@@ -67,6 +67,8 @@ export class HealthMonitor {
   constructor(
     private readonly onChange: HealthChange,
     private readonly now: () => number = Date.now,
+    /** Unexpected errors, with what was being done: logged, never thrown. */
+    private readonly onError: (context: string, error: unknown) => void = () => {},
   ) {}
 
   /** Starts, reconfigures and stops checks to match the routes. */
@@ -178,8 +180,19 @@ export class HealthMonitor {
   }
 
   private schedule(entry: Watched, delayMs: number): void {
-    entry.timer = setTimeout(() => void this.check(entry), delayMs);
-    entry.timer.unref();
+    const timer = setTimeout(() => {
+      this.check(entry).catch((error: unknown) => {
+        // The last line of defence: a check that throws is logged and checks
+        // go on (unless the check had already scheduled its successor); the
+        // proxy must not stop because one probe misbehaved.
+        this.onError(`health check of backend ${entry.backendId} failed unexpectedly`, error);
+        if (entry.timer === timer && this.watched.get(entry.backendId) === entry && entry.checked && !this.stopped) {
+          this.schedule(entry, entry.intervalMs);
+        }
+      });
+    }, delayMs);
+    timer.unref();
+    entry.timer = timer;
   }
 
   private async check(entry: Watched): Promise<void> {
@@ -188,10 +201,12 @@ export class HealthMonitor {
     if (this.stopped || generation !== entry.generation || this.watched.get(entry.backendId) !== entry) return;
     entry.lastCheck = { ...result, at: new Date().toISOString() };
     entry.history = [...entry.history.slice(1 - historyLength), result.ok];
-    this.set(entry, onCheck(entry.state, result.ok, result.detail, entry.policy, this.now()));
+    // Scheduled before the state change is reported: whatever a listener of
+    // the change does, the next check is already on its way.
     // ±10% jitter keeps backends from being probed in lock-step.
     if (entry.checked) this.schedule(entry, entry.intervalMs * (0.9 + Math.random() * 0.2));
     else entry.timer = undefined;
+    this.set(entry, onCheck(entry.state, result.ok, result.detail, entry.policy, this.now()));
   }
 
   private set(entry: Watched, next: HealthState): void {
@@ -205,6 +220,13 @@ export class HealthMonitor {
       }, next.ejectedUntil - this.now());
       entry.ejectionTimer.unref();
     }
-    if (before.name !== next.name || before.reason !== next.reason) this.onChange(entry.backendId, entry.routeId, before, next);
+    if (before.name === next.name && before.reason === next.reason) return;
+    try {
+      this.onChange(entry.backendId, entry.routeId, before, next);
+    } catch (error) {
+      // Listeners (timeline, UI push) must not break checks or the data
+      // plane that reported the traffic: the state change itself stands.
+      this.onError(`reporting backend ${entry.backendId} ${before.name} → ${next.name}`, error);
+    }
   }
 }

@@ -68,15 +68,23 @@ export function probe(spec: ProbeSpec): Promise<ProbeResult> {
       return;
     }
 
-    const req = (spec.protocol === 'https:' ? https : http).request({
-      host: spec.hostname,
-      port: spec.port,
-      method: spec.method,
-      path: spec.path,
-      headers: { host: spec.hostport, 'user-agent': 'Switchyard-Health-Check', connection: 'close' },
-      agent: false,
-      rejectUnauthorized: spec.verifyTls,
-    });
+    let req: http.ClientRequest;
+    try {
+      req = (spec.protocol === 'https:' ? https : http).request({
+        host: spec.hostname,
+        port: spec.port,
+        method: spec.method,
+        path: spec.path,
+        headers: { host: spec.hostport, 'user-agent': 'Switchyard-Health-Check', connection: 'close' },
+        agent: false,
+        rejectUnauthorized: spec.verifyTls,
+      });
+    } catch (error) {
+      // A path or header Node refuses to send (ERR_UNESCAPED_CHARACTERS) is a
+      // failed check with its reason, never an exception out of the checker.
+      finish(false, `the check could not be sent: ${(error as Error).message}`, cleanup);
+      return;
+    }
     cleanup = () => req.destroy();
     req.once('error', (error) => finish(false, describe(error, spec, req.reusedSocket ? 'request' : 'connect'), cleanup));
     req.once('response', (res) => {
