@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, Menu, Notification, shell } from 'electron';
+import { app, BrowserWindow, dialog, Menu, Notification, session, shell } from 'electron';
 import { SwitchyardError } from '../shared/errors';
 import { Core, defaultHttpPort } from './core/core';
 import { registerIpc } from './electron/ipc';
 import { loadPreferences, notificationFor, savePreferences } from './electron/notifications';
-import { isAppUrl, isExternalLink, secureWebPreferences } from './electron/security-policy';
+import { isAppUrl, isExternalLink, isPermissionGranted, secureWebPreferences } from './electron/security-policy';
 
 // The desktop shell: a window, the single-instance lock and app paths around
 // the same core `switchyard serve` runs. Everything else lives in the core.
@@ -42,6 +42,14 @@ function createWindow(): BrowserWindow {
   return win;
 }
 
+/** Every web permission request and check is answered by the policy (which grants none), devices too. */
+function denyWebPermissions(): void {
+  const { defaultSession } = session;
+  defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(isPermissionGranted(permission)));
+  defaultSession.setPermissionCheckHandler((_contents, permission) => isPermissionGranted(permission));
+  defaultSession.setDevicePermissionHandler(() => false);
+}
+
 /** Desktop notifications when a backend goes down or comes back; a menu checkbox switches them off. */
 function watchForNotifications(running: Core, dataDir: string): void {
   const preferences = loadPreferences(dataDir);
@@ -74,6 +82,7 @@ function watchForNotifications(running: Core, dataDir: string): void {
 }
 
 async function start(): Promise<void> {
+  denyWebPermissions();
   try {
     core = await Core.start({
       dataDir: app.getPath('userData'),

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPreferences, notificationFor, savePreferences } from '../../src/main/electron/notifications';
 import type { TimelineEntry } from '../../src/shared/events';
 import { isAllowedHost, isAllowedOrigin, tokenMatches } from '../../src/main/headless/admin-security';
-import { isAppUrl, isExternalLink, secureWebPreferences } from '../../src/main/electron/security-policy';
+import { isAppUrl, isExternalLink, isPermissionGranted, secureWebPreferences } from '../../src/main/electron/security-policy';
 
 describe('Electron window policy', () => {
   it('isolates and sandboxes the renderer', () => {
@@ -26,6 +26,22 @@ describe('Electron window policy', () => {
     expect(isAppUrl('http://localhost:5173/x', 'http://localhost:5173/')).toBe(true);
     expect(isAppUrl('http://localhost:5174/', 'http://localhost:5173/')).toBe(false);
     expect(isAppUrl('not a url', app)).toBe(false);
+  });
+
+  it('compares the whole file: URL but the hash: another host (a UNC path on Windows) or query is another page', () => {
+    const app = 'file:///opt/switchyard/out/renderer/index.html';
+    expect(isAppUrl('file:///opt/switchyard/out/renderer/index.html', app)).toBe(true);
+    expect(isAppUrl('file://evil-host/opt/switchyard/out/renderer/index.html', app)).toBe(false);
+    expect(isAppUrl('file://evil-host/opt/switchyard/out/renderer/index.html#x', app)).toBe(false);
+    expect(isAppUrl('file:///opt/switchyard/out/renderer/index.html?inject=1', app)).toBe(false);
+    expect(isAppUrl('file:///opt/switchyard/out/renderer/other.html', app)).toBe(false);
+    // file://localhost/ is the same file as file:/// (RFC 8089), and the URL parser says so.
+    expect(isAppUrl('file://localhost/opt/switchyard/out/renderer/index.html#routes', app)).toBe(true);
+  });
+
+  it('grants the renderer no web permission', () => {
+    const asked = ['notifications', 'media', 'geolocation', 'clipboard-read', 'clipboard-sanitized-write', 'midiSysex', 'fullscreen', 'openExternal', 'pointerLock', 'display-capture', 'unknown'];
+    for (const permission of asked) expect(isPermissionGranted(permission), permission).toBe(false);
   });
 
   it('opens only http(s) links externally', () => {
