@@ -56,6 +56,7 @@ export class Core {
       routes: this.routes,
       timeline: this.timeline,
       live: () => this.live(),
+      ownListeners: () => this.engine.listeners(),
       status: () => ({
         version,
         dataDir: options.dataDir,

@@ -40,6 +40,7 @@ const httpStatus: Partial<Record<ErrorCode, number>> = {
   UNKNOWN_COMMAND: 404,
   ROUTE_EXISTS: 409,
   BACKEND_EXISTS: 409,
+  PROXY_LOOP: 409,
   INTERNAL: 500,
 };
 

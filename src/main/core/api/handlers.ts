@@ -1,10 +1,11 @@
 import type { CommandName, CommandResult, ParsedCommandInput } from '../../../shared/commands';
 import type { RouteRepository } from '../store/route-repository';
-import type { Status } from '../../../shared/commands';
+import type { ListenerStatus, Status } from '../../../shared/commands';
 import type { TrafficSnapshot } from '../../../shared/events';
 import type { Route } from '../../../shared/model';
 import type { EventLog } from '../store/event-log';
 import { routeLabel } from '../../../shared/route-label';
+import { refuseProxyLoop } from '../engine/proxy-loop';
 
 export type Handlers = {
   [N in CommandName]: (input: ParsedCommandInput<N>) => CommandResult<N>;
@@ -15,6 +16,8 @@ export interface HandlerDeps {
   timeline: EventLog;
   live(): TrafficSnapshot;
   status(): Omit<Status, 'routeCount' | 'backendCount'>;
+  /** Switchyard's own HTTP listeners: a backend pointing at one would loop. */
+  ownListeners: () => readonly ListenerStatus[];
   /** Rebuilds the routing table, logs `what` on the route's timeline and tells every UI; after each write. */
   configChanged(what: string, routeId: number | null, backendId?: number | null): void;
 }
@@ -22,7 +25,7 @@ export interface HandlerDeps {
 const backendUrl = (route: Route, id: number) => route.backends.find((b) => b.id === id)?.url ?? `backend ${id}`;
 
 /** One handler per command; the type makes a missing one a compile error. */
-export function createHandlers({ routes, timeline, live, status, configChanged }: HandlerDeps): Handlers {
+export function createHandlers({ routes, timeline, live, status, ownListeners, configChanged }: HandlerDeps): Handlers {
   /** Runs a write and reports it; the message is built from the result. */
   const write = <T>(result: T, what: string, routeId: number | null, backendId: number | null = null): T => {
     configChanged(what, routeId, backendId);
@@ -38,6 +41,7 @@ export function createHandlers({ routes, timeline, live, status, configChanged }
     'timeline.list': ({ routeId, limit }) => timeline.list(routeId, limit),
     'routes.list': () => routes.list(),
     'routes.create': (input) => {
+      input.backends.forEach((b, i) => refuseProxyLoop(b.url, ownListeners(), `backends.${i}.url`));
       const route = routes.create(input);
       return write(route, `Route ${routeLabel(route)} created (${route.algorithm}, ${route.backends.length} backend${route.backends.length === 1 ? '' : 's'}).`, route.id);
     },
@@ -52,11 +56,13 @@ export function createHandlers({ routes, timeline, live, status, configChanged }
       return write({ id }, `Route ${routeLabel(route)} deleted.`, id);
     },
     'backends.add': (input) => {
+      refuseProxyLoop(input.url, ownListeners(), 'url');
       const route = routes.addBackend(input);
       const added = route.backends.find((b) => b.url === input.url)!;
       return write(route, `Backend ${added.url} added.`, route.id, added.id);
     },
     'backends.update': ({ id, ...change }) => {
+      if (change.url !== undefined) refuseProxyLoop(change.url, ownListeners(), 'url');
       const route = routes.updateBackend(id, change);
       const what = [change.url && `URL ${change.url}`, change.weight !== undefined && `weight ${change.weight}`, change.health && `health-check overrides (${Object.keys(change.health).join(', ')})`];
       return write(route, `Backend ${backendUrl(route, id)} changed: ${what.filter(Boolean).join(', ') || 'nothing'}.`, route.id, id);

@@ -1,3 +1,10 @@
+const ipv4Loopback = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
+/** Names that never leave this machine: localhost and *.localhost (RFC 6761 §6.3), 127.0.0.0/8 and [::1]. */
+export function isLoopbackName(host: string): boolean {
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || ipv4Loopback.test(host);
+}
+
 /**
  * The host part of a Host header (or absolute-form request target), lower
  * case, without port or trailing dot: routing ignores the port, as nginx's
