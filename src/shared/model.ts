@@ -55,6 +55,10 @@ export const backendUrlSchema = z
   .string({ error: 'Enter a backend URL, for example http://127.0.0.1:3000.' })
   .trim()
   .min(1, 'Enter a backend URL, for example http://127.0.0.1:3000.')
+  // URL parsing silently drops tabs and line breaks (`:30\n00` reads as port
+  // 3000) while the port check below reads the raw text: refuse them instead.
+  // eslint-disable-next-line no-control-regex
+  .refine((raw) => !/[\u0000-\u001f\u007f]/.test(raw), 'A backend URL cannot contain a control character such as a line break or tab.')
   .transform((raw, ctx) => {
     let url: URL;
     try {

@@ -55,7 +55,12 @@ describe('backend URLs', () => {
     ['http://127.0.0.1:0', /1 to 65535/],
     ['http://127.0.0.1:3000/api', /only scheme, host and port/],
     ['http://user:pw@127.0.0.1:3000', /only scheme, host and port/],
-  ])('refuses %s with a message that says what to do', (input, message) => {
+    // URL parsing drops tabs and line breaks, so this would read as port 3000 while the port check read 30.
+    ['http://127.0.0.1:30\n00', /control character/],
+    ['http://127.0.0.1:30\r\n00', /control character/],
+    ['http://127.\t0.0.1:3000', /control character/],
+    ['http://127.0.0.1:3000\0', /control character/],
+  ])('refuses %j with a message that says what to do', (input, message) => {
     const parsed = backendUrlSchema.safeParse(input);
     expect(parsed.success).toBe(false);
     expect(parsed.error!.issues[0]!.message).toMatch(message);
