@@ -3,6 +3,7 @@ import type { BackendStats, RouteLive } from '../../../shared/events';
 import type { Route } from '../../../shared/model';
 import { closeServer, listenAll, type Server } from '../listen';
 import { Http1Server } from './http1/server';
+import { viaPseudonym } from './forwarded-headers';
 import { createProxyHandler, type ProxyContext } from './proxy-handler';
 import { createUpgradeHandler } from './upgrade-proxy';
 import { buildRoutingTable, type RoutingTable } from './routing-table';
@@ -34,6 +35,8 @@ export class Engine {
   private revision = 0;
   private servers: Server[] = [];
   private bound: ListenerStatus[] = [];
+  /** One Via name for this engine's life: a request that comes back with it has looped. */
+  private readonly via = viaPseudonym();
   readonly health: HealthMonitor;
 
   /**
@@ -75,6 +78,7 @@ export class Engine {
       pools: this.pools,
       health: this.health,
       listenPort: () => this.bound[0]?.port ?? options.port,
+      via: this.via,
     };
     const handler = createProxyHandler(context);
     const upgrade = createUpgradeHandler(context);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ProxyRequest } from './http1/proxy-request';
 import { stripHopByHop } from './hop-headers';
 import type { UpstreamTarget } from './routing-table';
@@ -10,7 +11,24 @@ import type { UpstreamTarget } from './routing-table';
 const proxySet = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'via', 'expect', 'content-length']);
 const proxySetWithHost = new Set([...proxySet, 'host']);
 
-const via = '1.1 switchyard';
+/** Responses say only that Switchyard passed them on; the per-engine name stays between the proxy and its backends. */
+const responseVia = '1.1 switchyard';
+const pseudonymBytes = 4;
+
+/**
+ * This engine's name in requests' Via (a pseudonym, RFC 9110 §7.6.3): random
+ * per engine, so a request that arrives carrying it has gone round in a loop,
+ * while two Switchyards chained on purpose each see only the other's name.
+ */
+export function viaPseudonym(): string {
+  return `switchyard-${randomBytes(pseudonymBytes).toString('hex')}`;
+}
+
+/** Whether a Via header lists `pseudonym` as one of the proxies the request passed (`1.1 name`, comma-separated). */
+export function cameThrough(via: string | undefined, pseudonym: string): boolean {
+  if (via === undefined || !via.includes(pseudonym)) return false;
+  return via.split(',').some((hop) => hop.trim().split(/[ \t]+/)[1] === pseudonym);
+}
 
 export function clientAddress(req: ProxyRequest): string {
   const address = req.socket.remoteAddress ?? '';
@@ -24,6 +42,8 @@ export interface UpstreamHeaderOptions {
   proto: 'http' | 'https';
   /** Send the backend's own host:port as Host. */
   rewriteHost: boolean;
+  /** This engine's Via pseudonym, see viaPseudonym. */
+  via: string;
 }
 
 /** The request headers sent upstream, as a flat raw-header list. */
@@ -35,7 +55,7 @@ export function upstreamRequestHeaders(req: ProxyRequest, target: UpstreamTarget
   headers.push('X-Forwarded-Proto', options.proto);
   if (req.headers.host) headers.push('X-Forwarded-Host', req.headers.host);
   headers.push('X-Forwarded-Port', String(req.socket.localPort ?? ''));
-  headers.push('Via', appended(req.headers.via, via));
+  headers.push('Via', appended(req.headers.via, `1.1 ${options.via}`));
   return headers;
 }
 
@@ -44,7 +64,7 @@ export function clientResponseHeaders(rawHeaders: readonly string[], backend: st
   const headers = stripHopByHop(rawHeaders, viaOnly);
   let prior: string | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === 'via') prior = appended(prior, rawHeaders[i + 1]!);
-  headers.push('Via', appended(prior, via));
+  headers.push('Via', appended(prior, responseVia));
   if (backend) headers.push('X-Switchyard-Backend', backend);
   return headers;
 }

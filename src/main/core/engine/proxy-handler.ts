@@ -3,7 +3,7 @@ import zlib from 'node:zlib';
 import { pickBackend, stickyCookieFor } from './balancer';
 import { compressedHeaders, negotiateEncoding, shouldCompress, type Encoding, type ResponseFacts } from './content-encoding';
 import { sendErrorPage } from './error-pages';
-import { clientAddress, clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
+import { cameThrough, clientAddress, clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
 import { hostFromHeader, pathFromTarget } from './host-header';
 import { upstreamTarget } from './path-rewrite';
 import { classifyFailure, mayRetry } from './retries';
@@ -26,6 +26,8 @@ export interface ProxyContext {
   health: HealthMonitor;
   /** The listener's own port, for links on the unknown-host page. */
   listenPort(): number;
+  /** This engine's name in Via, by which a request that comes back is recognised. */
+  via: string;
 }
 
 function notFound(req: ProxyRequest, res: ProxyResponse, host: string, ctx: ProxyContext): void {
@@ -41,6 +43,18 @@ function notFound(req: ProxyRequest, res: ProxyResponse, host: string, ctx: Prox
         : 'No routes are configured yet: add one in the Switchyard window or with `switchyard route add`.',
     ],
     links: hosts.map((h) => ({ href: h.startsWith('*') ? '#' : `http://${h}:${port}/`, text: h })),
+  });
+}
+
+/** The request carries this engine's Via name: a backend of the route leads back here, so forwarding again would go round until sockets run out. */
+function loopDetected(req: ProxyRequest, res: ProxyResponse, route: CompiledRoute): void {
+  sendErrorPage(req, res, {
+    status: 508,
+    title: 'Loop detected',
+    lines: [
+      `The route ${routeLabel(route)} sent this request to a backend that leads back to Switchyard: it arrived here a second time.`,
+      "Point the route's backends at the address and port the dev server itself listens on, not at Switchyard's listener or a proxy in front of it.",
+    ],
   });
 }
 
@@ -163,7 +177,7 @@ class Exchange implements UpstreamHandler {
       {
         method: req.method,
         path: upstreamTarget(req.url, route.path, settings.stripPrefix),
-        headers: upstreamRequestHeaders(req, target, { proto: 'http', rewriteHost: settings.rewriteHost }),
+        headers: upstreamRequestHeaders(req, target, { proto: 'http', rewriteHost: settings.rewriteHost, via: ctx.via }),
         body: req.hasBody ? req : undefined,
         headersTimeoutMs: settings.responseHeaderTimeoutMs,
         bodyTimeoutMs: settings.idleTimeoutMs,
@@ -268,6 +282,7 @@ export function createProxyHandler(ctx: ProxyContext) {
     const host = hostFromHeader(req.headers.host);
     const route = ctx.table().match(host, pathFromTarget(req.url));
     if (!route) return notFound(req, res, host, ctx);
+    if (cameThrough(req.headers.via, ctx.via)) return loopDetected(req, res, route);
     const wait = ctx.runtime.limiterFor(route)?.take(clientAddress(req), Date.now()) ?? 0;
     if (wait > 0) return tooManyRequests(req, res, route, wait);
     const target = pickBackend(req, route, ctx.runtime);

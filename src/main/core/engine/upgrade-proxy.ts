@@ -3,7 +3,7 @@ import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { ProxyRequest } from './http1/proxy-request';
 import { pickBackend } from './balancer';
-import { clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
+import { cameThrough, clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
 import { hostFromHeader, pathFromTarget } from './host-header';
 import { upstreamTarget } from './path-rewrite';
 import type { ProxyContext } from './proxy-handler';
@@ -11,6 +11,7 @@ import { classifyFailure, mayRetry } from './retries';
 import { refuseConnection } from './http1/refusal';
 import { UpstreamErrors } from './http1/upstream-errors';
 import type { CompiledRoute, UpstreamTarget } from './routing-table';
+import { routeLabel } from '../../../shared/route-label';
 
 // WebSocket and any other `Upgrade` (Vite/webpack HMR): balanced like other
 // requests, then the two sockets are spliced together. Either side ending or
@@ -49,7 +50,7 @@ function splice(client: Duplex, upstream: Duplex, onClose: () => void): void {
 function attempt(req: ProxyRequest, client: Duplex, head: Buffer, route: CompiledRoute, target: UpstreamTarget, ctx: ProxyContext, tried: Set<number>) {
   tried.add(target.id);
   const settings = route.settings;
-  const headers = upstreamRequestHeaders(req, target, { proto: 'http', rewriteHost: settings.rewriteHost });
+  const headers = upstreamRequestHeaders(req, target, { proto: 'http', rewriteHost: settings.rewriteHost, via: ctx.via });
   headers.push('Connection', 'Upgrade', 'Upgrade', String(req.headers.upgrade));
   const upstream = (target.protocol === 'https:' ? https : http).request({
     host: target.hostname,
@@ -115,6 +116,9 @@ export function createUpgradeHandler(ctx: ProxyContext) {
     const host = hostFromHeader(req.headers.host);
     const route = ctx.table().match(host, pathFromTarget(req.url));
     if (!route) return refuseConnection(client, 404, `Switchyard has no route for ${host}.`);
+    if (cameThrough(req.headers.via, ctx.via)) {
+      return refuseConnection(client, 508, `The route ${routeLabel(route)} sent this upgrade to a backend that leads back to Switchyard; point its backends at the dev server's own address and port.`);
+    }
     const target = pickBackend(req, route, ctx.runtime);
     if (!target) return refuseConnection(client, 503, `The route for ${host} has no backend switched on.`);
     attempt(req, client, head, route, target, ctx, new Set());
