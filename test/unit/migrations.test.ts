@@ -1,5 +1,6 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { chmodSync, openSync, closeSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/main/core/store/database';
@@ -7,6 +8,7 @@ import { migrations, type Migration } from '../../src/main/core/store/migrations
 import { RouteRepository } from '../../src/main/core/store/route-repository';
 import { defaultRouteSettings } from '../../src/shared/model';
 import { tempDir } from '../helpers/core';
+import { thrownBy } from '../helpers/thrown';
 
 const dirs: { remove(): void }[] = [];
 function dbFile() {
@@ -17,6 +19,22 @@ function dbFile() {
 afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
 
 const latest = migrations[migrations.length - 1]!.version;
+
+/** Everything a refused open must leave as it was: the bytes, the modes, and no -wal/-shm beside the file. */
+function fingerprint(file: string) {
+  return {
+    sha256: createHash('sha256').update(readFileSync(file)).digest('hex'),
+    mode: statSync(file).mode & 0o777,
+    folderMode: statSync(dirname(file)).mode & 0o777,
+    folder: readdirSync(dirname(file)).sort(),
+  };
+}
+
+/** A file readable by others in a folder others can enter, as a user's copy or restore could leave it. */
+function loosen(file: string) {
+  chmodSync(file, 0o644);
+  chmodSync(dirname(file), 0o755);
+}
 
 describe('store migrations', () => {
   it('creates a fresh database at the latest version, WAL, foreign keys on, mode 0600', () => {
@@ -80,29 +98,64 @@ describe('store migrations', () => {
     raw.close();
   });
 
-  it('refuses a database written by a newer version and leaves it untouched', () => {
+  it('refuses a database written by a newer version and leaves it untouched: bytes, mode, folder', () => {
     const file = dbFile();
     openDatabase(file).close();
     const raw = new Database(file);
     raw.pragma(`user_version = ${latest + 5}`);
     raw.close();
-    const before = readFileSync(file);
+    loosen(file);
+    const before = fingerprint(file);
+    expect(before.folder).toEqual(['switchyard.db']);
 
-    expect(() => openDatabase(file)).toThrow(
-      expect.objectContaining({ code: 'DB_NEWER_VERSION', message: expect.stringContaining(file) }),
-    );
-    expect(readFileSync(file).equals(before)).toBe(true);
+    const error = thrownBy(() => openDatabase(file));
+    expect(error.code).toBe('DB_NEWER_VERSION');
+    expect(error.message).toContain(file);
+    expect(fingerprint(file)).toEqual(before);
   });
 
-  it('refuses a corrupt file, names it, and never replaces it', () => {
+  it('refuses a file that is not SQLite at all, names it, and leaves it untouched', () => {
     const file = dbFile();
     openDatabase(file).close();
     const garbage = Buffer.alloc(8192, 'not a database ');
     writeFileSync(file, garbage);
+    loosen(file);
+    const before = fingerprint(file);
 
-    expect(() => openDatabase(file)).toThrow(
-      expect.objectContaining({ code: 'DB_CORRUPT', message: expect.stringContaining(file) }),
-    );
+    const error = thrownBy(() => openDatabase(file));
+    expect(error.code).toBe('DB_CORRUPT');
+    expect(error.message).toContain(file);
     expect(readFileSync(file).equals(garbage)).toBe(true);
+    expect(fingerprint(file)).toEqual(before);
+  });
+
+  it('refuses a SQLite file with a damaged page (quick_check) and leaves it untouched', () => {
+    const file = dbFile();
+    const db = openDatabase(file);
+    const insert = db.prepare("INSERT INTO routes (host, path) VALUES (?, '/')");
+    for (let i = 0; i < 200; i++) insert.run(`site-${i}.localhost`);
+    db.close();
+    const pageSize = 4096;
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, pageSize * 2);
+    closeSync(fd);
+    loosen(file);
+    const before = fingerprint(file);
+
+    const error = thrownBy(() => openDatabase(file));
+    expect(error.code).toBe('DB_CORRUPT');
+    expect(error.message).toContain(file);
+    expect(fingerprint(file)).toEqual(before);
+  });
+
+  it('makes an accepted database 0600 in a 0700 folder, and leaves no -wal/-shm after closing', () => {
+    const file = dbFile();
+    openDatabase(file).close();
+    loosen(file);
+
+    openDatabase(file).close();
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(file)).mode & 0o777).toBe(0o700);
+    expect(readdirSync(dirname(file))).toEqual(['switchyard.db']);
   });
 });

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ensurePrivateDir } from '../core/store/data-dir-permissions';
+import { dataDirWriteError } from '../core/store/disk-errors';
 
 /** How the CLI (and a user) finds a running `serve`: written 0600, it holds the admin token. */
 export const connectionSchema = z.object({
@@ -23,13 +25,19 @@ export function readConnection(dataDir: string): Connection | undefined {
   }
 }
 
+/** Replaces the file in one rename, so a reader sees the old or the new one; a failed write leaves neither a half file nor the temp file. */
 export function writeConnection(dataDir: string, connection: Connection): void {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(dataDir);
   const file = connectionFile(dataDir);
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(connection, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(temp, 0o600);
-  renameSync(temp, file);
+  try {
+    writeFileSync(temp, `${JSON.stringify(connection, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(temp, 0o600);
+    renameSync(temp, file);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw dataDirWriteError(error, dataDir, `save ${file}`);
+  }
 }
 
 /** Keeps the token across restarts so an open UI tab reconnects by itself. */

@@ -59,19 +59,25 @@ export const migrations: Migration[] = [
   },
 ];
 
+export const latestVersion = (steps: Migration[] = migrations): number => (steps.length === 0 ? 0 : steps[steps.length - 1]!.version);
+
+/** A schema this version does not know is never touched: its meaning is a newer Switchyard's. */
+export function refuseNewerSchema(current: number, latest: number, file: string): void {
+  if (current <= latest) return;
+  throw new SwitchyardError(
+    'DB_NEWER_VERSION',
+    `The database ${file} was written by a newer version of Switchyard (schema ${current}, this version knows up to ${latest}). Update Switchyard, or start it with another --data-dir; the file was left untouched.`,
+  );
+}
+
 /**
  * Brings the database to the newest schema, each step in its own transaction
  * so a failed step leaves the file at the previous version.
  */
 export function migrate(db: Database.Database, file: string, steps: Migration[] = migrations): number {
-  const latest = steps.length === 0 ? 0 : steps[steps.length - 1]!.version;
+  const latest = latestVersion(steps);
   const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > latest) {
-    throw new SwitchyardError(
-      'DB_NEWER_VERSION',
-      `The database ${file} was written by a newer version of Switchyard (schema ${current}, this version knows up to ${latest}). Update Switchyard, or start it with another --data-dir; the file was left untouched.`,
-    );
-  }
+  refuseNewerSchema(current, latest, file);
   for (const step of steps) {
     if (step.version <= current) continue;
     db.transaction(() => {
