@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { algorithms, hashKeySources } from './algorithms';
+import { ipv6Literal } from './ip-literal';
 import { percentEncodePath, unsendablePathReason } from './url-path';
 
 export { algorithms, algorithmDescriptions, hashKeySources, type Algorithm } from './algorithms';
@@ -7,24 +8,25 @@ export { algorithms, algorithmDescriptions, hashKeySources, type Algorithm } fro
 // Hostnames follow RFC 1123 labels; a route may also use one leading `*.`
 // label, matched like nginx's `server_name *.example.org` (any depth), or be
 // `*` alone: the default route for any host nothing else matches (nginx's
-// default_server).
+// default_server). IP literals route requests sent to an address: IPv4 as
+// digits and dots, IPv6 bracketed as in a Host header, stored in the one
+// form (`[::1]`) that the data plane reduces Host headers to.
 const label = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 const hostPattern = new RegExp(`^(?:\\*|(?:\\*\\.)?(?:${label}\\.)*${label})$`);
+const hostSentence =
+  'Use a host name like api.myapp.localhost or *.myapp.localhost, or * for every other host (letters, digits, dots and hyphens; no scheme, port or path).';
 
 export const hostSchema = z
   .string({ error: 'Enter a host name, for example api.myapp.localhost.' })
   .trim()
   .toLowerCase()
-  .transform((host) => host.replace(/\.$/, ''))
+  .transform((host) => (host.startsWith('[') && host.endsWith(']') ? (ipv6Literal(host.slice(1, -1)) ?? host) : host.replace(/\.$/, '')))
   .pipe(
     z
       .string()
       .min(1, 'Enter a host name, for example api.myapp.localhost.')
       .max(253, 'A host name is at most 253 characters long.')
-      .regex(
-        hostPattern,
-        'Use a host name like api.myapp.localhost or *.myapp.localhost, or * for every other host (letters, digits, dots and hyphens; no scheme, port or path).',
-      ),
+      .refine((host) => hostPattern.test(host) || ipv6Literal(host.slice(1, -1)) === host, hostSentence),
   );
 
 // Paths are stored normalised: leading slash, no trailing slash (except "/"),

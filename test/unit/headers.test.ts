@@ -1,22 +1,45 @@
 import { describe, expect, it } from 'vitest';
 import { stripHopByHop } from '../../src/main/core/engine/hop-headers';
-import { hostFromHeader, pathFromTarget } from '../../src/main/core/engine/host-header';
+import { isLoopbackName, parseHost, pathFromTarget } from '../../src/main/core/engine/host-header';
 
 describe('Host header parsing', () => {
   it.each([
     ['Demo.Localhost:7800', 'demo.localhost'],
     ['demo.localhost.', 'demo.localhost'],
+    ['demo.localhost:', 'demo.localhost'],
     ['[::1]:7800', '[::1]'],
+    ['[0:0:0:0:0:0:0:1]', '[::1]'],
+    ['[::FFFF:127.0.0.1]:80', '[::ffff:7f00:1]'],
     ['127.0.0.1', '127.0.0.1'],
-    [undefined, ''],
-  ])('%j → %j', (header, host) => {
-    expect(hostFromHeader(header)).toBe(host);
+    ['', ''],
+  ])('%j routes as %j', (header, host) => {
+    expect(parseHost(header)).toEqual({ host });
+  });
+
+  it.each(['demo.localhost:abc', 'demo.localhost:65536', 'demo.localhost:80:80', 'demo.localhost: 80', '::1', '[::1', '[::1]x', '[not-ip]', '[fe80::1%eth0]', '[::1]@evil'])(
+    '%j is refused',
+    (header) => {
+      expect(parseHost(header)).toHaveProperty('error', expect.stringContaining(JSON.stringify(header)));
+    },
+  );
+
+  it.each([
+    ['localhost', true],
+    ['api.myapp.localhost', true],
+    ['127.0.0.1', true],
+    ['127.1.2.3', true],
+    ['[::1]', true],
+    ['myapp.test', false],
+    ['evil.example', false],
+    ['localhost.evil.example', false],
+    ['', false],
+  ])('%j is a loopback name: %j', (host, loopback) => {
+    expect(isLoopbackName(host)).toBe(loopback);
   });
 
   it.each([
     ['/api/x?y=1', '/api/x'],
-    ['http://demo.localhost:7800/a?b', '/a'],
-    ['http://demo.localhost', '/'],
+    ['/', '/'],
     ['*', '*'],
   ])('path of %j is %j', (target, path) => {
     expect(pathFromTarget(target)).toBe(path);

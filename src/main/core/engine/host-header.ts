@@ -1,37 +1,48 @@
+import { ipv6Literal } from '../../../shared/ip-literal';
+
 const ipv4Loopback = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+const port = /^:\d*$/;
+const maxPort = 65535;
 
 /** Names that never leave this machine: localhost and *.localhost (RFC 6761 §6.3), 127.0.0.0/8 and [::1]. */
 export function isLoopbackName(host: string): boolean {
   return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || ipv4Loopback.test(host);
 }
 
+export type ParsedHost = { host: string } | { error: string };
+
 /**
- * The host part of a Host header (or absolute-form request target), lower
- * case, without port or trailing dot: routing ignores the port, as nginx's
- * server_name does.
+ * A Host header (or the authority of an absolute-form target), checked
+ * against RFC 9110 §7.2 — uri-host [ ":" port ], port = *DIGIT, so
+ * `demo.localhost:` is valid and `demo.localhost:abc` is not — and reduced
+ * to what routing compares: lower case, without port or trailing dot, an
+ * IPv6 literal in its canonical `[::1]` form. Routing ignores the port, as
+ * nginx's server_name does.
  */
-export function hostFromHeader(header: string | undefined): string {
-  if (!header) return '';
-  let host = header.trim().toLowerCase();
-  if (host.startsWith('[')) {
-    const end = host.indexOf(']');
-    return end === -1 ? host : host.slice(0, end + 1);
+export function parseHost(value: string, what = 'The Host header'): ParsedHost {
+  const text = value.toLowerCase();
+  let host: string;
+  let rest: string;
+  if (text.startsWith('[')) {
+    const end = text.indexOf(']');
+    const literal = end === -1 ? undefined : ipv6Literal(text.slice(1, end));
+    if (literal === undefined) return { error: `${what} ${JSON.stringify(value)} has no valid IPv6 address in its [ ].` };
+    host = literal;
+    rest = text.slice(end + 1);
+  } else {
+    const colon = text.indexOf(':');
+    host = colon === -1 ? text : text.slice(0, colon);
+    rest = colon === -1 ? '' : text.slice(colon);
+    if (host.endsWith('.')) host = host.slice(0, -1);
   }
-  const colon = host.indexOf(':');
-  if (colon !== -1) host = host.slice(0, colon);
-  return host.endsWith('.') ? host.slice(0, -1) : host;
+  if (rest !== '' && (!port.test(rest) || Number(rest.slice(1)) > maxPort)) {
+    return { error: `${what} ${JSON.stringify(value)} has an invalid port: a port is a number from 0 to ${maxPort}.` };
+  }
+  return { host };
 }
 
-/** The path of a request target, without query; absolute-form targets are reduced to their path. */
+/** The path of an origin-form request target, without query. */
 export function pathFromTarget(target: string): string {
-  let path = target;
-  if (!path.startsWith('/')) {
-    const scheme = path.indexOf('://');
-    if (scheme !== -1) {
-      const slash = path.indexOf('/', scheme + 3);
-      path = slash === -1 ? '/' : path.slice(slash);
-    }
-  }
-  const query = path.indexOf('?');
-  return query === -1 ? path : path.slice(0, query);
+  const query = target.indexOf('?');
+  return query === -1 ? target : target.slice(0, query);
 }

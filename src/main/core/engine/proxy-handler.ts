@@ -4,7 +4,7 @@ import { pickBackend, stickyCookieFor } from './balancer';
 import { compressedHeaders, negotiateEncoding, shouldCompress, type Encoding, type ResponseFacts } from './content-encoding';
 import { sendErrorPage } from './error-pages';
 import { cameThrough, clientAddress, clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
-import { hostFromHeader, pathFromTarget } from './host-header';
+import { pathFromTarget } from './host-header';
 import { upstreamTarget } from './path-rewrite';
 import { classifyFailure, mayRetry } from './retries';
 import type { CompiledRoute, RoutingTable, UpstreamTarget } from './routing-table';
@@ -279,7 +279,7 @@ class Exchange implements UpstreamHandler {
 
 export function createProxyHandler(ctx: ProxyContext) {
   return (req: ProxyRequest, res: ProxyResponse): void => {
-    const host = hostFromHeader(req.headers.host);
+    const host = req.host;
     const route = ctx.table().match(host, pathFromTarget(req.url));
     if (!route) return notFound(req, res, host, ctx);
     if (cameThrough(req.headers.via, ctx.via)) return loopDetected(req, res, route);

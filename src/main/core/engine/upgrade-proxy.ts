@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { ProxyRequest } from './http1/proxy-request';
 import { pickBackend } from './balancer';
 import { cameThrough, clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
-import { hostFromHeader, pathFromTarget } from './host-header';
+import { pathFromTarget } from './host-header';
 import { upstreamTarget } from './path-rewrite';
 import type { ProxyContext } from './proxy-handler';
 import { classifyFailure, mayRetry } from './retries';
@@ -113,7 +113,7 @@ function attempt(req: ProxyRequest, client: Duplex, head: Buffer, route: Compile
 export function createUpgradeHandler(ctx: ProxyContext) {
   return (req: ProxyRequest, client: Duplex, head: Buffer): void => {
     client.on('error', () => client.destroy());
-    const host = hostFromHeader(req.headers.host);
+    const host = req.host;
     const route = ctx.table().match(host, pathFromTarget(req.url));
     if (!route) return refuseConnection(client, 404, `Switchyard has no route for ${host}.`);
     if (cameThrough(req.headers.via, ctx.via)) {

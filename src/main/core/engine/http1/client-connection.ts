@@ -5,6 +5,7 @@ import { keepsConnection } from './keep-alive';
 import { ProxyRequest, type BodySource, type RequestBodySink } from './proxy-request';
 import { ProxyResponse, type ResponseSink } from './proxy-response';
 import { refuseConnection } from './refusal';
+import { normaliseRequest } from './request-target';
 
 export interface ConnectionOptions {
   /** Time to receive a complete request head (slowloris). */
@@ -167,10 +168,12 @@ export class ClientConnection implements ResponseSink, BodySource {
     if (head.method === 'CONNECT') {
       return this.refuse({ status: 405, message: 'Switchyard is a reverse proxy: CONNECT tunnels are not supported.' });
     }
+    const normal = normaliseRequest(head);
+    if ('error' in normal) return this.refuse(normal.error);
     const framing = requestFraming(head);
     if ('error' in framing) return this.refuse(framing.error);
     this.wantsKeepAlive = keepsConnection(head);
-    const req = new ProxyRequest(head, this.socket, framing, this);
+    const req = new ProxyRequest(head, normal.host, this.socket, framing, this);
     if (head.headers.upgrade !== undefined && hasToken(head.headers.connection, 'upgrade')) return this.handOver(req);
     this.startRequest(req, framing);
   }

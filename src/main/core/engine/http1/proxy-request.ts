@@ -23,6 +23,7 @@ export interface BodySource {
  */
 export class ProxyRequest {
   readonly method: string;
+  /** Origin-form (`/x?y`), or `*` for OPTIONS: absolute-form targets were reduced on arrival. */
   readonly url: string;
   readonly minor: 0 | 1;
   readonly rawHeaders: string[];
@@ -32,6 +33,8 @@ export class ProxyRequest {
 
   constructor(
     head: RequestHead,
+    /** What routing compares: the Host's name, lower case, without port (see parseHost). */
+    readonly host: string,
     readonly socket: Socket,
     readonly framing: Framing,
     private readonly source: BodySource,
