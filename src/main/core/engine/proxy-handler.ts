@@ -4,7 +4,7 @@ import { pickBackend, stickyCookieFor } from './balancer';
 import { compressedHeaders, negotiateEncoding, shouldCompress, type Encoding, type ResponseFacts } from './content-encoding';
 import { sendErrorPage } from './error-pages';
 import { cameThrough, clientAddress, clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
-import { pathFromTarget } from './host-header';
+import { isLoopbackName, pathFromTarget } from './host-header';
 import { upstreamTarget } from './path-rewrite';
 import { classifyFailure, mayRetry } from './retries';
 import type { CompiledRoute, RoutingTable, UpstreamTarget } from './routing-table';
@@ -30,14 +30,21 @@ export interface ProxyContext {
   via: string;
 }
 
-function notFound(req: ProxyRequest, res: ProxyResponse, host: string, ctx: ProxyContext): void {
+function notFound(req: ProxyRequest, res: ProxyResponse, ctx: ProxyContext): void {
+  const host = req.host;
+  const title = 'No route for this host';
+  const missing = host ? `Switchyard has no route for ${host}${pathFromTarget(req.url)}.` : 'The request had no Host header.';
+  // DNS rebinding: a web page whose own name now resolves to 127.0.0.1 can
+  // read this page, and the hosts name the user's projects. The developer's
+  // own browser asks by a localhost name, which such a page cannot send.
+  if (!isLoopbackName(host)) return sendErrorPage(req, res, { status: 404, title, lines: [missing] });
   const hosts = ctx.table().hosts;
   const port = ctx.listenPort();
   sendErrorPage(req, res, {
     status: 404,
-    title: 'No route for this host',
+    title,
     lines: [
-      host ? `Switchyard has no route for ${host}${pathFromTarget(req.url)}.` : 'The request had no Host header.',
+      missing,
       hosts.length
         ? 'Configured hosts:'
         : 'No routes are configured yet: add one in the Switchyard window or with `switchyard route add`.',
@@ -120,8 +127,10 @@ function describeError(error: NodeJS.ErrnoException, route: CompiledRoute): stri
       return `its TLS certificate is not trusted (${error.message}). For a dev server's self-signed certificate, switch off "Verify https backends" in the route's settings (verifyBackendTls=off).`;
     case UpstreamErrors.badResponse:
       return `${error.message}.`;
+    case undefined:
+      return `${error.message}.`;
     default:
-      return `${error.code ?? 'error'}: ${error.message}.`;
+      return `${error.code}: ${error.message}.`;
   }
 }
 
@@ -279,9 +288,8 @@ class Exchange implements UpstreamHandler {
 
 export function createProxyHandler(ctx: ProxyContext) {
   return (req: ProxyRequest, res: ProxyResponse): void => {
-    const host = req.host;
-    const route = ctx.table().match(host, pathFromTarget(req.url));
-    if (!route) return notFound(req, res, host, ctx);
+    const route = ctx.table().match(req.host, pathFromTarget(req.url));
+    if (!route) return notFound(req, res, ctx);
     if (cameThrough(req.headers.via, ctx.via)) return loopDetected(req, res, route);
     const wait = ctx.runtime.limiterFor(route)?.take(clientAddress(req), Date.now()) ?? 0;
     if (wait > 0) return tooManyRequests(req, res, route, wait);
