@@ -35,7 +35,12 @@ export function mountTmpfs(options: string): Tmpfs {
   return {
     path,
     unmount() {
-      execFileSync('umount', [path], { stdio: 'pipe' });
+      try {
+        execFileSync('umount', [path], { stdio: 'pipe' });
+      } catch {
+        // Still busy (a process a failing test left behind): detach it now, the kernel frees it when the process ends.
+        execFileSync('umount', ['-l', path], { stdio: 'pipe' });
+      }
       rmSync(path, { recursive: true, force: true });
     },
   };

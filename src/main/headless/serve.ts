@@ -55,13 +55,20 @@ export async function serve(options: ServeOptions): Promise<RunningServe> {
     await core.stop();
     throw error;
   }
-  writeConnection(options.dataDir, {
-    pid: process.pid,
-    adminUrl: admin.url,
-    token,
-    httpPort: core.engine.listeners()[0]!.port,
-    startedAt: new Date().toISOString(),
-  });
+  try {
+    writeConnection(options.dataDir, {
+      pid: process.pid,
+      adminUrl: admin.url,
+      token,
+      httpPort: core.engine.listeners()[0]!.port,
+      startedAt: new Date().toISOString(),
+    });
+  } catch (error) {
+    // Without the file the CLI cannot find this serve: stop rather than run unreachable (and keep the process alive).
+    await admin.close();
+    await core.stop();
+    throw error;
+  }
   return {
     core,
     adminUrl: admin.url,
