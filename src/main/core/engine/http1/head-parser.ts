@@ -36,6 +36,8 @@ export type Parsed<T> = { head: T; size: number } | { error: HeadError } | undef
 const endOfHead = Buffer.from('\r\n\r\n');
 const requestLine = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([\x21-\x7e\x80-\xff]+) HTTP\/(\d)\.(\d)$/;
 const statusLine = /^HTTP\/1\.([01]) (\d{3})(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
+// Control characters in a value are what this pattern exists to refuse.
+// eslint-disable-next-line no-control-regex
 const headerLine = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[\t ]*([^\x00-\x08\x0a-\x1f\x7f]*?)[\t ]*$/;
 
 const fail = (status: HeadError['status'], message: string) => ({ error: { status, message } });

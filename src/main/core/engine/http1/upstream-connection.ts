@@ -344,7 +344,8 @@ export class UpstreamConnection {
         return this.fail(upstreamError(UpstreamErrors.headersTimeout, 'response headers timeout'));
       case Phase.Body:
         return this.fail(upstreamError(UpstreamErrors.bodyTimeout, 'response body idle timeout'));
-      default:
+      case Phase.Idle:
+      case Phase.Closed:
         this.socket.destroy();
     }
   };
