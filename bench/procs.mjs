@@ -89,6 +89,12 @@ export async function stopChild(child, graceMs = 3_000) {
   killGroup(child, 'SIGKILL'); // whatever is left in the group (nginx workers)
 }
 
+/** Kills a child's whole process group at once, as a crash would (SIGKILL); resolves once it has exited. */
+export async function crashChild(child) {
+  killGroup(child, 'SIGKILL');
+  await child.exited;
+}
+
 export async function stopAll() {
   await Promise.all([...children].map((child) => stopChild(child)));
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { currentSoakSection } from './soak-report.mjs';
 // Turning measurements into medians, Markdown tables, target checks and
 // bench/RESULTS.md.
 
@@ -215,7 +216,7 @@ ${rounds.join('\n\n')}
 
 ${problemLines.length ? problemLines.map((l) => `- ${l}`).join('\n') : '- none: every response was 2xx and no socket errors occurred.'}
 
-## Findings
+${currentSoakSection()}## Findings
 
 ${findings()}
 `;
