@@ -1,0 +1,141 @@
+import { expect } from 'vitest';
+import type { CommandName } from '../../src/shared/commands';
+import { defaultRouteSettings, type Backend, type Route } from '../../src/shared/model';
+
+/**
+ * What the store should hold after an accepted command, written from the
+ * documented normalisation rather than by calling the schemas: host trimmed,
+ * lower-cased, one trailing dot dropped; path with a leading slash and no
+ * trailing one; a backend URL as WHATWG URL parsing reads it, port always
+ * explicit; header and cookie names lower-cased; text settings trimmed;
+ * `null` removes a health override.
+ */
+type Json = Record<string, unknown>;
+
+/** JSON has no -0 on the way back: a stored -0 reads as 0. */
+const number = (value: unknown) => (value === 0 ? 0 : value);
+
+export const expectedHost = (host: string) => host.trim().toLowerCase().replace(/\.$/, '');
+
+export function expectedPath(path: string): string {
+  const trimmed = path.trim();
+  return `/${trimmed.replace(/^\//, '')}`.replace(/\/+$/, '') || '/';
+}
+
+export function expectedUrl(raw: string): string {
+  const url = new URL(raw.trim());
+  const defaultPort = url.protocol === 'https:' ? '443' : '80';
+  return `${url.protocol}//${url.hostname}:${url.port || defaultPort}`;
+}
+
+const headerName = (name: string) => name.trim().toLowerCase();
+
+// Stored percent-encoded as UTF-8, keeping escapes that are already valid (`%41`), like a browser does with a typed URL.
+const healthPath = (path: string) =>
+  path.trim().replace(/%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]/gu, (char) => encodeURIComponent(char));
+
+const settingForms: Record<string, (value: unknown) => unknown> = {
+  hashKey: (value) => {
+    const key = value as { source: string; name?: string };
+    return key.name === undefined ? { source: key.source } : { source: key.source, name: headerName(key.name) };
+  },
+  stickyCookie: (value) => headerName(value as string),
+  healthPath: (value) => healthPath(value as string),
+  healthStatuses: (value) => (value as string).trim(),
+};
+
+export function expectedSettings(patch: Json | undefined): Json {
+  return Object.fromEntries(
+    Object.entries(patch ?? {}).map(([key, value]) => [key, value === null ? null : (settingForms[key] ?? number)(value)]),
+  );
+}
+
+/** Overrides merged over the current ones; `null` removes one. */
+function expectedHealth(current: Json, change: Json | undefined): Json {
+  const merged = { ...current, ...expectedSettings(change) };
+  return Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== null));
+}
+
+function newBackend(routeId: number, sent: Json): Backend {
+  return {
+    id: expect.any(Number) as number,
+    routeId,
+    url: expectedUrl(sent.url as string),
+    weight: (sent.weight as number | undefined) ?? 1,
+    enabled: (sent.enabled as boolean | undefined) ?? true,
+    draining: false,
+    health: expectedHealth({}, sent.health as Json | undefined),
+  };
+}
+
+const withBackend = (routes: Route[], id: number, change: (backend: Backend) => Backend | undefined): Route[] =>
+  routes.map((route) => ({
+    ...route,
+    backends: route.backends.flatMap((backend) => {
+      if (backend.id !== id) return [backend];
+      const changed = change(backend);
+      return changed ? [changed] : [];
+    }),
+  }));
+
+/**
+ * The whole list of routes after an accepted write, from the list before,
+ * the input as the server parsed it and the id it answered with; undefined
+ * for commands that do not write.
+ */
+export function expectedRoutesAfter(name: CommandName, sent: Json, before: Route[], createdId: number): Route[] | undefined {
+  const id = sent.id as number;
+  switch (name) {
+    case 'routes.create':
+      return [
+        ...before,
+        {
+          id: createdId,
+          host: expectedHost(sent.host as string),
+          path: expectedPath((sent.path as string | undefined) ?? '/'),
+          algorithm: (sent.algorithm as Route['algorithm'] | undefined) ?? 'round-robin',
+          settings: { ...defaultRouteSettings, ...expectedSettings(sent.settings as Json | undefined) },
+          backends: ((sent.backends as Json[] | undefined) ?? []).map((backend) => newBackend(createdId, backend)),
+        },
+      ];
+    case 'routes.update':
+      return before.map((route) =>
+        route.id !== id
+          ? route
+          : {
+              ...route,
+              host: sent.host === undefined ? route.host : expectedHost(sent.host as string),
+              path: sent.path === undefined ? route.path : expectedPath(sent.path as string),
+              algorithm: (sent.algorithm as Route['algorithm'] | undefined) ?? route.algorithm,
+              settings: { ...route.settings, ...expectedSettings(sent.settings as Json | undefined) },
+            },
+      );
+    case 'routes.delete':
+      return before.filter((route) => route.id !== id);
+    case 'backends.add':
+      return before.map((route) =>
+        route.id === sent.routeId ? { ...route, backends: [...route.backends, newBackend(route.id, sent)] } : route,
+      );
+    case 'backends.update':
+      return withBackend(before, id, (backend) => ({
+        ...backend,
+        url: sent.url === undefined ? backend.url : expectedUrl(sent.url as string),
+        weight: (sent.weight as number | undefined) ?? backend.weight,
+        health: expectedHealth(backend.health, sent.health as Json | undefined),
+      }));
+    case 'backends.setEnabled':
+      return withBackend(before, id, (backend) => ({ ...backend, enabled: sent.enabled as boolean, draining: false }));
+    case 'backends.drain':
+      return withBackend(before, id, (backend) => ({ ...backend, draining: true }));
+    case 'backends.remove':
+      return withBackend(before, id, () => undefined);
+    case 'status':
+    case 'backends.live':
+    case 'timeline.list':
+    case 'routes.list':
+      return undefined;
+  }
+}
+
+/** Routes keyed by id, so list order (by host, then path) does not matter. */
+export const byId = (routes: Route[]) => Object.fromEntries(routes.map((route) => [route.id, route]));
