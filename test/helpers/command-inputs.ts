@@ -33,6 +33,7 @@ const validHost = fc.oneof(
       fc.mixedCase(fc.constant(`${wildcard}${labels.join('.')}${dot}`)).map((host) => `${pad}${host}${pad}`),
     ),
   fc.constantFrom('*', fixtureHosts.routeA, 'FUZZ-B.localhost.'),
+  fc.constantFrom('[::1]', '[0:0:0:0:0:0:0:1]', '[::FFFF:127.0.0.1]', '[FE80::1]', ' [2001:DB8::0:1] '),
 );
 
 const pathChar = fc.constantFrom(...'abcXYZ019-._~!$&\'()*+,;=:@%'.split(''));

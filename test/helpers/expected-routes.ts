@@ -5,7 +5,7 @@ import { defaultRouteSettings, type Backend, type Route } from '../../src/shared
 /**
  * What the store should hold after an accepted command, written from the
  * documented normalisation rather than by calling the schemas: host trimmed,
- * lower-cased, one trailing dot dropped; path with a leading slash and no
+ * lower-cased, one trailing dot dropped, IPv6 compressed; path with a leading slash and no
  * trailing one; a backend URL as WHATWG URL parsing reads it, port always
  * explicit; header and cookie names lower-cased; text settings trimmed;
  * `null` removes a health override.
@@ -15,7 +15,11 @@ type Json = Record<string, unknown>;
 /** JSON has no -0 on the way back: a stored -0 reads as 0. */
 const number = (value: unknown) => (value === 0 ? 0 : value);
 
-export const expectedHost = (host: string) => host.trim().toLowerCase().replace(/\.$/, '');
+/** IPv6 literals in their one WHATWG (RFC 5952) spelling, as a Host header is reduced to. */
+export function expectedHost(host: string): string {
+  const lower = host.trim().toLowerCase();
+  return lower.startsWith('[') ? new URL(`http://${lower}/`).hostname : lower.replace(/\.$/, '');
+}
 
 export function expectedPath(path: string): string {
   const trimmed = path.trim();
