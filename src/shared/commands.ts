@@ -11,7 +11,7 @@ import {
   weightSchema,
   type Route,
 } from './model';
-import type { TimelineEntry, TrafficSnapshot } from './events';
+import type { Problem, TimelineEntry, TrafficSnapshot } from './events';
 
 export interface ListenerStatus {
   kind: 'http';
@@ -26,6 +26,8 @@ export interface Status {
   listeners: ListenerStatus[];
   routeCount: number;
   backendCount: number;
+  /** What is wrong with Switchyard itself right now (empty: nothing). */
+  problems: Problem[];
 }
 
 interface CommandDefinition<Input extends z.ZodType, Result> {

@@ -58,8 +58,19 @@ export interface TimelineEntry {
   message: string;
 }
 
+/**
+ * Something wrong with Switchyard itself (not a backend) that the user
+ * should see until it is gone: the UI shows a banner, `status` a line.
+ */
+export interface Problem {
+  code: 'HISTORY_NOT_SAVED';
+  message: string;
+}
+
 /** Every event the core pushes to the UI, declared once like the commands. */
 export interface Events {
+  /** The whole current list, at once on every change (empty: all is well). */
+  'problems.changed': Problem[];
   'config.changed': { revision: number; routes: Route[] };
   /** Health and counters: at once on a health change, else at most once a second while traffic flows. */
   'backends.changed': TrafficSnapshot;
@@ -68,7 +79,7 @@ export interface Events {
 
 export type EventName = keyof Events;
 
-export const eventNames: EventName[] = ['config.changed', 'backends.changed', 'timeline.added'];
+export const eventNames: EventName[] = ['config.changed', 'backends.changed', 'timeline.added', 'problems.changed'];
 
 export type SwitchyardEvent = {
   [N in EventName]: { name: N; payload: Events[N] };

@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { commands, isCommandName, type CommandName } from '../../shared/commands';
 import { SwitchyardError, type Envelope } from '../../shared/errors';
-import type { SwitchyardEvent, TimelineKind, TrafficSnapshot } from '../../shared/events';
+import type { Problem, SwitchyardEvent, TimelineKind, TrafficSnapshot } from '../../shared/events';
 import type { Route } from '../../shared/model';
 import type { HealthState } from './health/health-state';
 import { EventLog } from './store/event-log';
+import { isStoreError, storeWriteError } from './store/store-errors';
+import { Timeline } from './store/timeline';
 import { version } from '../../../package.json';
 import { createHandlers, type Handlers } from './api/handlers';
 import { validate } from './api/validate';
@@ -39,7 +41,7 @@ export class Core {
   readonly engine: Engine;
   private readonly db: Database.Database;
   private readonly routes: RouteRepository;
-  private readonly timeline: EventLog;
+  private readonly timeline: Timeline;
   private readonly handlers: Handlers;
   private readonly startedAt = new Date().toISOString();
   private revision = 0;
@@ -50,8 +52,11 @@ export class Core {
   private constructor(private readonly options: CoreOptions) {
     this.db = openDatabase(databaseFile(options.dataDir), { nativeBinding: options.nativeBinding });
     this.routes = new RouteRepository(this.db);
-    this.timeline = new EventLog(this.db);
-    this.engine = new Engine((backendId, routeId, before, after) => this.onHealth(backendId, routeId, before, after));
+    this.timeline = new Timeline(this.db, new EventLog(this.db), () => this.emit({ name: 'problems.changed', payload: this.problems() }));
+    this.engine = new Engine(
+      (backendId, routeId, before, after) => this.onHealth(backendId, routeId, before, after),
+      (context, error) => this.logError(context, error),
+    );
     this.handlers = createHandlers({
       routes: this.routes,
       timeline: this.timeline,
@@ -62,6 +67,7 @@ export class Core {
         dataDir: options.dataDir,
         startedAt: this.startedAt,
         listeners: this.engine.listeners(),
+        problems: this.problems(),
       }),
       configChanged: (what, routeId, backendId) => {
         this.publishConfig();
@@ -101,7 +107,9 @@ export class Core {
       return { ok: true, result: handler(parsed) };
     } catch (error) {
       if (error instanceof SwitchyardError) return { ok: false, error: error.toPayload() };
-      this.options.log?.(`command ${name} failed: ${(error as Error).stack ?? error}`);
+      // The write was rolled back: say why the disk or another program refused it.
+      if (isStoreError(error)) return { ok: false, error: storeWriteError(error).toPayload() };
+      this.logError(`command ${name}`, error);
       return { ok: false, error: { code: 'INTERNAL', message: `Switchyard hit an unexpected error: ${(error as Error).message}` } };
     }
   }
@@ -118,16 +126,43 @@ export class Core {
     clearInterval(this.trafficTimer);
     await this.engine.close();
     this.events.removeAllListeners();
+    try {
+      this.timeline.stop();
+    } catch (error) {
+      this.logError('saving the last history entries', error);
+    }
     this.db.close();
+  }
+
+  private problems(): Problem[] {
+    const history = this.timeline.problem();
+    return history ? [{ code: 'HISTORY_NOT_SAVED', message: history }] : [];
+  }
+
+  private logError(context: string, error: unknown): void {
+    this.options.log?.(`${context} failed unexpectedly (Switchyard keeps running): ${(error as Error)?.stack ?? String(error)}`);
+  }
+
+  /** Subscribers (UI transports) must not be able to break the code that emits. */
+  private emit(event: SwitchyardEvent): void {
+    try {
+      this.events.emit('event', event);
+    } catch (error) {
+      this.logError(`sending ${event.name}`, error);
+    }
   }
 
   private live(): TrafficSnapshot {
     return { at: new Date().toISOString(), backends: this.engine.backendStats(this.config), routes: this.engine.routeStats(this.config) };
   }
 
+  /** Notes an event on the timeline; history that cannot be saved waits in memory (see Timeline), it never fails the caller. */
   private record(kind: TimelineKind, message: string, routeId: number | null, backendId: number | null): void {
-    const entry = this.timeline.append(kind, message, routeId, backendId);
-    this.events.emit('event', { name: 'timeline.added', payload: entry });
+    try {
+      this.emit({ name: 'timeline.added', payload: this.timeline.add(kind, message, routeId, backendId) });
+    } catch (error) {
+      this.logError(`recording "${message}"`, error);
+    }
   }
 
   private pushSoon = false;
@@ -138,7 +173,7 @@ export class Core {
     this.pushSoon = true;
     setImmediate(() => {
       this.pushSoon = false;
-      if (!this.stopped) this.events.emit('event', { name: 'backends.changed', payload: this.live() });
+      if (!this.stopped) this.emit({ name: 'backends.changed', payload: this.live() });
     });
   }
 
@@ -173,7 +208,7 @@ export class Core {
       sent = version;
       const live = this.live();
       busy = Object.values(live.backends).some((b) => b.rps > 0);
-      this.events.emit('event', { name: 'backends.changed', payload: live });
+      this.emit({ name: 'backends.changed', payload: live });
     }, 1_000);
     this.trafficTimer.unref();
   }
@@ -197,7 +232,7 @@ export class Core {
     this.revision += 1;
     this.config = this.routes.list();
     this.engine.apply(this.config, this.revision);
-    this.events.emit('event', { name: 'config.changed', payload: { revision: this.revision, routes: this.config } });
+    this.emit({ name: 'config.changed', payload: { revision: this.revision, routes: this.config } });
     // Who gets traffic, and each backend's status, may have changed with it.
     this.pushLive();
   }

@@ -41,6 +41,11 @@ const httpStatus: Partial<Record<ErrorCode, number>> = {
   ROUTE_EXISTS: 409,
   BACKEND_EXISTS: 409,
   PROXY_LOOP: 409,
+  // The store refused a write (locked, full, read-only): the request was fine, try again later.
+  STORE_BUSY: 503,
+  STORE_FULL: 507,
+  STORE_READ_ONLY: 503,
+  STORE_FAILED: 503,
   INTERNAL: 500,
 };
 

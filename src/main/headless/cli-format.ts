@@ -29,6 +29,7 @@ export function formatStatus(status: Status, uiUrl: string): string {
     `  Routes:   ${status.routeCount} with ${status.backendCount} backend${status.backendCount === 1 ? '' : 's'}`,
     `  UI:       ${uiUrl}`,
     `  Data dir: ${status.dataDir}`,
+    ...status.problems.map((p) => `  Problem:  ${p.message}`),
   ].join('\n');
 }
 

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { SwitchyardApi } from '../../shared/api';
 import type { CommandInput, CommandName, CommandResult, Status } from '../../shared/commands';
 import type { Envelope, ErrorPayload } from '../../shared/errors';
-import type { BackendStats, RouteLive, TimelineEntry, TrafficSnapshot } from '../../shared/events';
+import type { BackendStats, Problem, RouteLive, TimelineEntry, TrafficSnapshot } from '../../shared/events';
 
 const timelineKept = 300;
 import type { Route } from '../../shared/model';
@@ -32,6 +32,8 @@ export function App() {
     setRouteLive(live.routes);
   }, []);
   const [timeline, setTimeline] = useState<TimelineEntry[]>([]);
+  /** Problems of Switchyard itself (history not saved...), until the core says they are gone. */
+  const [appProblems, setAppProblems] = useState<Problem[]>([]);
   const refreshRef = useRef<() => void>(() => {});
   const api = useMemo<SwitchyardApi | undefined>(() => resolveApi(() => refreshRef.current()), []);
 
@@ -63,7 +65,10 @@ export function App() {
     if (events.ok) setTimeline(events.result);
     if (list.ok) setRoutes(list.result);
     else setProblem(list.error);
-    if (state.ok) setStatus(state.result);
+    if (state.ok) {
+      setStatus(state.result);
+      setAppProblems(state.result.problems);
+    }
     if (counters.ok) applyLive(counters.result);
   }, [api]);
   refreshRef.current = () => void refresh();
@@ -75,6 +80,7 @@ export function App() {
       if (event.name === 'config.changed') setRoutes(event.payload.routes);
       else if (event.name === 'backends.changed') applyLive(event.payload);
       else if (event.name === 'timeline.added') setTimeline((list) => [event.payload, ...list].slice(0, timelineKept));
+      else if (event.name === 'problems.changed') setAppProblems(event.payload);
     });
   }, [api, refresh]);
 
@@ -109,6 +115,11 @@ export function App() {
         </div>
       </header>
       <main className="layout">
+        {appProblems.map((p) => (
+          <div key={p.code} className="banner warning" role="status">
+            <span>{p.message}</span>
+          </div>
+        ))}
         {problem && (
           <div className="banner error" role="alert">
             <span>{problem.message}</span>

@@ -3,7 +3,7 @@ import type { RouteRepository } from '../store/route-repository';
 import type { ListenerStatus, Status } from '../../../shared/commands';
 import type { TrafficSnapshot } from '../../../shared/events';
 import type { Route } from '../../../shared/model';
-import type { EventLog } from '../store/event-log';
+import type { Timeline } from '../store/timeline';
 import { routeLabel } from '../../../shared/route-label';
 import { refuseProxyLoop } from '../engine/proxy-loop';
 
@@ -13,7 +13,7 @@ export type Handlers = {
 
 export interface HandlerDeps {
   routes: RouteRepository;
-  timeline: EventLog;
+  timeline: Pick<Timeline, 'list'>;
   live(): TrafficSnapshot;
   status(): Omit<Status, 'routeCount' | 'backendCount'>;
   /** Switchyard's own HTTP listeners: a backend pointing at one would loop. */

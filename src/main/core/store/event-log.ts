@@ -38,9 +38,8 @@ export class EventLog {
     this.all = db.prepare<[number], Row>('SELECT * FROM events ORDER BY id DESC LIMIT ?');
   }
 
-  append(kind: TimelineKind, message: string, routeId: number | null = null, backendId: number | null = null): TimelineEntry {
+  append(kind: TimelineKind, message: string, routeId: number | null = null, backendId: number | null = null, at = new Date().toISOString()): TimelineEntry {
     return this.db.transaction(() => {
-      const at = new Date().toISOString();
       const id = Number(this.insert.run(at, routeId, backendId, kind, message).lastInsertRowid);
       if (id > this.limit) this.trim.run(id - this.limit);
       return { id, at, routeId, backendId, kind, message };
