@@ -22,6 +22,13 @@ const PRIVATE_FILE_MODE = 0o600;
  * exactly as they were. Only an accepted file is made 0600 (in a 0700 folder),
  * switched to WAL and migrated.
  */
+/**
+ * How long a command waits for another program's lock (a `sqlite3` shell, a
+ * backup) before it is refused with STORE_BUSY. better-sqlite3 waits on the
+ * event loop, so every proxied request waits too: keep it short.
+ */
+export const busyTimeoutMs = 250;
+
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Database.Database {
   if (existsSync(file)) accept(file, options);
   ensurePrivateDir(dirname(file));
@@ -33,7 +40,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 2000');
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     migrate(db, file, options.migrations);
     return db;
   } catch (error) {
