@@ -7,6 +7,7 @@ import { Core, defaultHttpPort } from './core/core';
 import { registerIpc } from './electron/ipc';
 import { loadPreferences, notificationFor, savePreferences } from './electron/notifications';
 import { isAppUrl, isExternalLink, isPermissionGranted, secureWebPreferences } from './electron/security-policy';
+import { guardProcess } from './process-guard';
 
 // The desktop shell: a window, the single-instance lock and app paths around
 // the same core `switchyard serve` runs. Everything else lives in the core.
@@ -100,6 +101,10 @@ async function start(): Promise<void> {
   watchForNotifications(core, app.getPath('userData'));
   window = createWindow();
 }
+
+// Electron's default shows a dialog and may leave the app half-dead; the
+// proxy must keep serving, so log and go on, like `switchyard serve`.
+guardProcess((line) => console.error(line));
 
 // Same young-generation size as `switchyard serve` (see bin/switchyard.js).
 app.commandLine.appendSwitch('js-flags', '--max-semi-space-size=2');

@@ -37,10 +37,16 @@ export interface ServeProcess {
 }
 
 /** Starts `switchyard serve` on ephemeral ports and waits until it has written its connection file. */
-export async function startServe(dataDir: string, extraArgs: string[] = []): Promise<ServeProcess> {
+export async function startServe(
+  dataDir: string,
+  extraArgs: string[] = [],
+  /** Node options (e.g. `--require` a fault injector) and extra environment for the child. */
+  options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<ServeProcess> {
   assertBuilt();
-  const child = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir, '--http-port', '0', '--admin-port', '0', ...extraArgs], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bin, 'serve', '--data-dir', dataDir, '--http-port', '0', '--admin-port', '0', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
   });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));

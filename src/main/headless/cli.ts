@@ -10,6 +10,7 @@ import { isProcessAlive, readConnection } from './connection-file';
 import { resolveDataDir } from './data-dir';
 import { defaultAdminPort, serve } from './serve';
 import { routeLabel } from '../../shared/route-label';
+import { guardProcess } from '../process-guard';
 
 export const usage = `Usage: switchyard <command> [options]
 
@@ -131,6 +132,8 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
 
   if (group === 'serve') {
     if (action !== undefined) throw new UsageError(`serve takes no arguments, got "${action}".`);
+    // A long-running server from here on: nothing unexpected may end it.
+    guardProcess(io.err);
     const running = await serve({
       dataDir,
       httpPort: parsePort(values['http-port'], '--http-port'),
