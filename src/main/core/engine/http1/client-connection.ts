@@ -91,7 +91,12 @@ export class ClientConnection implements ResponseSink, BodySource {
   }
 
   keepAlive(): boolean {
-    return this.wantsKeepAlive && !this.handlers.closing();
+    // A response that starts while the request body is still arriving (an
+    // error page, a backend that answered early) may end with the body
+    // unread, and then responseDone closes the connection: the head must say
+    // so (RFC 9112 §9.6), or a keep-alive client sends its next request into
+    // a closing connection and gets a reset.
+    return this.wantsKeepAlive && this.phase !== Phase.Body && !this.handlers.closing();
   }
 
   private readonly onData = (chunk: Buffer): void => {
