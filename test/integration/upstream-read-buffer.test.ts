@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResponseHead } from '../../src/main/core/engine/http1/head-parser';
 import { UpstreamPools } from '../../src/main/core/engine/upstream-pools';
 import type { UpstreamTarget } from '../../src/main/core/engine/routing-table';
 
@@ -24,8 +23,8 @@ describe('upstream read buffers', () => {
     const port = (server.address() as AddressInfo).port;
     target = { id: 1, url: `http://127.0.0.1:${port}`, protocol: 'http:', hostname: '127.0.0.1', port, hostport: `127.0.0.1:${port}`, weight: 1, stickyValue: 'x' };
   });
-  afterAll(async () => {
-    await pools.destroy();
+  afterAll(() => {
+    pools.destroy();
     server.close();
   });
 
@@ -35,7 +34,7 @@ describe('upstream read buffers', () => {
       pools.for(target, { connectTimeoutMs: 1_000, verifyTls: true }).request(
         { method: 'GET', path: '/', headers: ['Host', target.hostport], body: undefined, headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000 },
         {
-          onHeaders: (_head: ResponseHead) => {},
+          onHeaders: () => {},
           onData: (chunk) => {
             chunks.push(chunk);
             return true;

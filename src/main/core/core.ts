@@ -96,8 +96,16 @@ export class Core {
     }
   }
 
-  /** Validates and runs one command; never throws. */
-  async execute(name: string, input: unknown): Promise<Envelope<unknown>> {
+  /**
+   * Validates and runs one command; never rejects. Commands run synchronously
+   * (SQLite is synchronous); the promise is the contract the shells' IPC and
+   * admin API are written against.
+   */
+  execute(name: string, input: unknown): Promise<Envelope<unknown>> {
+    return Promise.resolve(this.dispatch(name, input));
+  }
+
+  private dispatch(name: string, input: unknown): Envelope<unknown> {
     try {
       if (!isCommandName(name)) {
         throw new SwitchyardError('UNKNOWN_COMMAND', `There is no command named "${name}".`);

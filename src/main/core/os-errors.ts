@@ -19,6 +19,8 @@ export function listenError(error: NodeJS.ErrnoException, address: string, port:
         'ADDRESS_UNAVAILABLE',
         `The address ${address} does not belong to this machine, so Switchyard cannot listen on it.`,
       );
+    // No errno at all: as unexpected as an unknown one.
+    case undefined:
     default:
       return new SwitchyardError('INTERNAL', `Cannot listen on ${address}:${port}: ${error.message}.`);
   }

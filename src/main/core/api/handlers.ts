@@ -14,12 +14,13 @@ export type Handlers = {
 export interface HandlerDeps {
   routes: RouteRepository;
   timeline: Pick<Timeline, 'list'>;
-  live(): TrafficSnapshot;
-  status(): Omit<Status, 'routeCount' | 'backendCount'>;
+  // Properties, not methods: createHandlers destructures them, so they must not depend on `this`.
+  live: () => TrafficSnapshot;
+  status: () => Omit<Status, 'routeCount' | 'backendCount'>;
   /** Switchyard's own HTTP listeners: a backend pointing at one would loop. */
   ownListeners: () => readonly ListenerStatus[];
   /** Rebuilds the routing table, logs `what` on the route's timeline and tells every UI; after each write. */
-  configChanged(what: string, routeId: number | null, backendId?: number | null): void;
+  configChanged: (what: string, routeId: number | null, backendId?: number | null) => void;
 }
 
 const backendUrl = (route: Route, id: number) => route.backends.find((b) => b.id === id)?.url ?? `backend ${id}`;

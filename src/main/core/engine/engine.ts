@@ -169,6 +169,6 @@ export class Engine {
     this.servers = [];
     this.bound = [];
     this.health.stop();
-    await this.pools.destroy();
+    this.pools.destroy();
   }
 }

@@ -85,7 +85,8 @@ export class UpstreamPools {
     }
   }
 
-  async destroy(): Promise<void> {
+  /** Destroys every connection at once: nothing is waited for. */
+  destroy(): void {
     for (const pool of this.pools.values()) pool.destroy();
     this.pools.clear();
   }

@@ -79,7 +79,7 @@ export class HealthMonitor {
       for (const backend of route.backends) {
         seen.add(backend.id);
         // The backend's own overrides (its health path, say) win over the route's.
-        const own = { ...s, ...Object.fromEntries(Object.entries(backend.health).filter(([, v]) => v !== undefined && v !== null)) } as RouteSettings;
+        const own = { ...s, ...Object.fromEntries(Object.entries(backend.health).filter(([, v]) => v !== undefined && v !== null)) };
         const checked = own.healthCheck !== 'off' && backend.enabled;
         const spec = specOf(backend.url, own);
         let entry = this.watched.get(backend.id);
@@ -101,9 +101,8 @@ export class HealthMonitor {
           };
           this.watched.set(backend.id, entry);
         }
-        const { timeoutMs: _oldTimeout, ...oldTarget } = entry.spec;
-        const { timeoutMs: _newTimeout, ...newTarget } = spec;
-        const newTargetOrMethod = JSON.stringify(oldTarget) !== JSON.stringify(newTarget);
+        // The timeout is left out: a new one alone is the same check, so its history stays.
+        const newTargetOrMethod = JSON.stringify({ ...entry.spec, timeoutMs: 0 }) !== JSON.stringify({ ...spec, timeoutMs: 0 });
         const changed = newTargetOrMethod || entry.checked !== checked || entry.intervalMs !== s.healthIntervalMs || entry.spec.timeoutMs !== spec.timeoutMs;
         Object.assign(entry, { routeId: route.id, policy: policyOf(s), maxEjected: s.maxEjectedPercent / 100, checked, spec, intervalMs: s.healthIntervalMs });
         if (changed) {
