@@ -12,6 +12,7 @@ import {
   type Route,
 } from './model';
 import type { Problem, TimelineEntry, TrafficSnapshot } from './events';
+import { proxySettingsPatchSchema, type ProxySettings } from './proxy-settings';
 
 export interface ListenerStatus {
   kind: 'http';
@@ -117,6 +118,18 @@ export const commands = {
   'backends.remove': command<Route>()({
     summary: 'Remove a backend from its route.',
     input: z.strictObject({ id: idSchema }),
+  }),
+  'settings.get': command<ProxySettings>()({
+    summary: "The proxy's listener limits: request head timeout and size, keep-alive timeout, connection limit.",
+    input: noInput,
+  }),
+  'settings.update': command<ProxySettings>()({
+    summary: "Change the proxy's listener limits (only those given); they apply to the next connection and request, without a restart.",
+    input: proxySettingsPatchSchema,
+  }),
+  'token.rotate': command<{ uiUrl: string }>()({
+    summary: 'Replace the admin token (it is in the UI address, so in browser history and screenshots); the old one stops working at once.',
+    input: noInput,
   }),
 } as const;
 

@@ -14,6 +14,7 @@ export const errorCodes = [
   'DB_NEWER_VERSION',
   'DB_CORRUPT',
   'DB_OPEN_FAILED',
+  'NOT_AVAILABLE',
   'STORE_BUSY',
   'STORE_FULL',
   'STORE_READ_ONLY',

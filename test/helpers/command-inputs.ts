@@ -144,6 +144,14 @@ export const validInputs: Record<CommandName, fc.Arbitrary<Record<string, unknow
   'backends.setEnabled': fc.record({ id: idOf(backendRef), enabled: fc.boolean() }),
   'backends.drain': fc.record({ id: idOf(backendRef) }),
   'backends.remove': fc.record({ id: idOf(backendRef) }),
+  'settings.get': fc.constant({}),
+  'settings.update': optional({
+    requestHeaderTimeoutMs: fc.integer({ min: 100, max: 600_000 }),
+    maxHeaderBytes: fc.integer({ min: 1_024, max: 1_048_576 }),
+    keepAliveTimeoutMs: fc.integer({ min: 100, max: 3_600_000 }),
+    maxConnections: fc.integer({ min: 1, max: 1_000_000 }),
+  }),
+  'token.rotate': fc.constant({}),
 };
 
 // ---- mutations of valid input ----------------------------------------------

@@ -123,6 +123,18 @@ describe('CLI against a running `switchyard serve`', () => {
     await run('backend', 'enable', 'demo.localhost', alpha.url);
   });
 
+  it('settings shows and changes the listener limits; KEY=default puts one back', async () => {
+    const changed = await run('settings', '--set', 'requestHeaderTimeoutMs=5000', '--set', 'maxConnections=100');
+    expect(changed.code).toBe(0);
+    expect(changed.stdout).toMatch(/requestHeaderTimeoutMs\s+5000/);
+    expect(changed.stdout).toMatch(/maxConnections\s+100/);
+    const reset = await run('settings', '--json', '--set', 'requestHeaderTimeoutMs=default', '--set', 'maxConnections=default');
+    expect(JSON.parse(reset.stdout)).toMatchObject({ requestHeaderTimeoutMs: 10_000, maxConnections: 4_096 });
+    const refused = await run('settings', '--set', 'keepAliveTimeoutMs=soon');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^switchyard: The keep-alive timeout is a whole number of ms/);
+  });
+
   it('prints one clear line and exits non-zero on errors', async () => {
     const duplicate = await run('route', 'add', 'demo.localhost', '--backend', alpha.url);
     expect(duplicate.code).toBe(1);

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { adminPath } from '../../src/shared/api';
 import { commandNames, commands, isCommandName, type CommandName } from '../../src/shared/commands';
+import { defaultProxySettings } from '../../src/shared/proxy-settings';
 import { errorCodes, type Envelope } from '../../src/shared/errors';
 import type { Route } from '../../src/shared/model';
 import { databaseFile } from '../../src/main/core/core';
@@ -28,7 +29,8 @@ const maxBodyBytes = 1024 * 1024;
 /** Past Node's 16 KB header limit: refused by the HTTP parser before the admin API sees it. */
 const overlongNameUnits = 64 * 1024;
 
-const readCommands = new Set<CommandName>(['status', 'backends.live', 'timeline.list', 'routes.list']);
+/** Commands that never write the database (token.rotate changes the connection file only). */
+const readCommands = new Set<CommandName>(['status', 'backends.live', 'timeline.list', 'routes.list', 'settings.get', 'token.rotate']);
 
 /** fast-check's report carries the seed and shrink path; this says how to replay it here. */
 async function assertProperty<Ts extends unknown[]>(what: string, property: fc.IAsyncProperty<Ts>, examples: Ts[] = []): Promise<void> {
@@ -59,6 +61,7 @@ describe('command fuzzer over the admin API', () => {
     const a = await must(core.run('routes.create', { host: fixtureHosts.routeA, settings: { healthCheck: 'off' }, backends: [{ url: first }, { url: second }] }));
     const b = await must(core.run('routes.create', { host: fixtureHosts.routeB, path: '/api', settings: { healthCheck: 'off' }, backends: [{ url: first }] }));
     fixture = { routeA: a.id, routeB: b.id, backendA0: a.backends[0]!.id, backendA1: a.backends[1]!.id, backendB0: b.backends[0]!.id };
+    await must(core.run('settings.update', defaultProxySettings));
   }
 
   /** The answer as an envelope, failing on anything that is not one (a crash shows as INTERNAL or a 500). */
@@ -85,6 +88,12 @@ describe('command fuzzer over the admin API', () => {
   /** Accepted writes: what routes.list reads back is what was sent, normalised; the answer is that route. */
   async function checkRoundTrip(name: CommandName, body: string, result: unknown, before: Route[]): Promise<void> {
     const sent = JSON.parse(body) as Record<string, unknown>;
+    if (name === 'settings.update') {
+      // The fixture starts from the defaults; the answer and a fresh read are the patch applied to them.
+      expect(result).toEqual({ ...defaultProxySettings, ...sent });
+      expect(envelopeOf(await send({ path: adminPath.command('settings.get'), body: '{}' }))).toEqual({ ok: true, result });
+      return;
+    }
     const createdId = (result as { id: number }).id;
     const expected = expectedRoutesAfter(name, sent, before, createdId)!;
     const listed = envelopeOf(await send({ path: adminPath.command('routes.list'), body: '{}' }));

@@ -39,7 +39,8 @@ describe('timeouts', () => {
 
   it('answers 408 and closes a client connection that never finishes its headers (slowloris)', async () => {
     const strict = tempDir();
-    const guarded = await Core.start({ dataDir: strict.path, httpPort: 0, httpAddresses: ['127.0.0.1'], requestHeaderTimeoutMs: 300 });
+    const guarded = await Core.start({ dataDir: strict.path, httpPort: 0, httpAddresses: ['127.0.0.1'] });
+    await must(guarded.run('settings.update', { requestHeaderTimeoutMs: 300 }));
     const socket = net.connect(guarded.engine.listeners()[0]!.port, '127.0.0.1');
     socket.write('GET / HTTP/1.1\r\nHost: silent.localhost\r\nX-Slow: ');
     const answer = await new Promise<string>((resolve) => {

@@ -15,6 +15,7 @@ import { validate } from './api/validate';
 import { Engine } from './engine/engine';
 import { openDatabase } from './store/database';
 import { RouteRepository } from './store/route-repository';
+import { SettingsRepository } from './store/settings-repository';
 
 export const defaultHttpPort = 7800;
 export const loopbackAddresses = ['127.0.0.1', '::1'] as const;
@@ -24,10 +25,10 @@ export interface CoreOptions {
   httpPort?: number;
   /** Listen addresses; loopback unless the user opts in to more. */
   httpAddresses?: readonly string[];
-  requestHeaderTimeoutMs?: number;
-  maxHeaderBytes?: number;
   nativeBinding?: string;
   log?: (line: string) => void;
+  /** The shell that serves the admin API replaces its token (`token.rotate`); without one the command is refused. */
+  rotateToken?: () => { uiUrl: string };
 }
 
 export const databaseFile = (dataDir: string) => join(dataDir, 'switchyard.db');
@@ -41,6 +42,7 @@ export class Core {
   readonly engine: Engine;
   private readonly db: Database.Database;
   private readonly routes: RouteRepository;
+  private readonly settings: SettingsRepository;
   private readonly timeline: Timeline;
   private readonly handlers: Handlers;
   private readonly startedAt = new Date().toISOString();
@@ -52,6 +54,7 @@ export class Core {
   private constructor(private readonly options: CoreOptions) {
     this.db = openDatabase(databaseFile(options.dataDir), { nativeBinding: options.nativeBinding });
     this.routes = new RouteRepository(this.db);
+    this.settings = new SettingsRepository(this.db);
     this.timeline = new Timeline(this.db, new EventLog(this.db), () => this.emit({ name: 'problems.changed', payload: this.problems() }));
     this.engine = new Engine(
       (backendId, routeId, before, after) => this.onHealth(backendId, routeId, before, after),
@@ -73,6 +76,17 @@ export class Core {
         this.publishConfig();
         this.record('config', what, routeId, backendId ?? null);
       },
+      settings: this.settings,
+      settingsChanged: (settings, what) => {
+        this.engine.setLimits(settings);
+        this.record('config', what, null, null);
+      },
+      rotateToken: () => {
+        if (!options.rotateToken) {
+          throw new SwitchyardError('NOT_AVAILABLE', 'This Switchyard serves no admin API, so it has no token to rotate: the desktop window talks to its core directly.');
+        }
+        return options.rotateToken();
+      },
     });
   }
 
@@ -85,8 +99,7 @@ export class Core {
       await core.engine.listen({
         addresses: options.httpAddresses ?? loopbackAddresses,
         port: options.httpPort ?? defaultHttpPort,
-        requestHeaderTimeoutMs: options.requestHeaderTimeoutMs,
-        maxHeaderBytes: options.maxHeaderBytes,
+        limits: core.settings.proxy(),
       });
       core.startTrafficEvents();
       return core;

@@ -20,6 +20,8 @@ export interface AdminServerOptions {
 }
 
 const maxBodyBytes = 1024 * 1024;
+/** WebSocket close code for "the token it opened with is no longer valid" (RFC 6455 §7.4.1). */
+const policyViolation = 1008;
 
 // The UI's own policy, sent as a header so the browser enforces it even if
 // index.html's meta tag were stripped.
@@ -110,8 +112,11 @@ export class AdminServer {
   private wss: WebSocketServer | undefined;
   private port = 0;
   private readonly unsubscribe: () => void;
+  /** Replaced by `rotateToken`; every request and event socket is checked against the current one. */
+  private token: string;
 
   constructor(private readonly options: AdminServerOptions) {
+    this.token = options.token;
     const broadcast = (event: unknown) => {
       const text = JSON.stringify(event);
       for (const client of this.wss?.clients ?? []) if (client.readyState === client.OPEN) client.send(text);
@@ -144,6 +149,21 @@ export class AdminServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The current token, for the connection file and the UI address. */
+  get currentToken(): string {
+    return this.token;
+  }
+
+  /**
+   * A new token, at once: the old one is refused from the next request, and
+   * event sockets opened with it are closed (an open tab shows it lost the
+   * connection and asks for the new address).
+   */
+  rotateToken(token: string): void {
+    this.token = token;
+    for (const client of this.wss?.clients ?? []) client.close(policyViolation, 'The admin token was rotated.');
+  }
+
   async close(): Promise<void> {
     this.unsubscribe();
     for (const client of this.wss?.clients ?? []) client.terminate();
@@ -172,7 +192,7 @@ export class AdminServer {
       }
       return serveStatic(this.options.rendererDir, req, res, securityHeaders);
     }
-    if (!tokenMatches(bearerToken(req), this.options.token)) {
+    if (!tokenMatches(bearerToken(req), this.token)) {
       return sendError(res, {
         code: 'UNAUTHORIZED',
         message: 'The admin token is missing or wrong. Open the URL `switchyard serve` printed, or use the CLI.',
@@ -215,7 +235,7 @@ export class AdminServer {
       ? '403 Forbidden'
       : url.pathname !== adminPath.events
         ? '404 Not Found'
-        : !tokenMatches(url.searchParams.get('token'), this.options.token)
+        : !tokenMatches(url.searchParams.get('token'), this.token)
           ? '401 Unauthorized'
           : undefined;
     if (refused) {

@@ -3,7 +3,7 @@ import type { BackendStats, BackendStatus } from '../../shared/events';
 import type { Route } from '../../shared/model';
 import { routeLabel } from '../../shared/route-label';
 
-function table(rows: string[][]): string {
+export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }

@@ -4,9 +4,10 @@ import type { SwitchyardApi } from '../../shared/api';
 import type { CommandInput, CommandName, CommandResult } from '../../shared/commands';
 import { SwitchyardError } from '../../shared/errors';
 import { algorithms, backendUrlSchema, defaultRouteSettings, hostSchema, pathSchema, type Route } from '../../shared/model';
-import { formatHealth, formatRoutes, formatStatus } from './cli-format';
+import { defaultProxySettings } from '../../shared/proxy-settings';
+import { formatHealth, formatRoutes, formatStatus, table } from './cli-format';
 import type { SwitchyardEvent } from '../../shared/events';
-import { isProcessAlive, readConnection } from './connection-file';
+import { isProcessAlive, readConnection, rotateStoredToken } from './connection-file';
 import { resolveDataDir } from './data-dir';
 import { defaultAdminPort, serve } from './serve';
 import { routeLabel } from '../../shared/route-label';
@@ -23,6 +24,8 @@ export const usage = `Usage: switchyard <command> [options]
   backend add HOST URL [--path P] [--weight N] [--set KEY=VALUE ...]
   backend set HOST URL [--path P] [--weight N] [--set healthPath=/ping ...]   (--set KEY=default removes an override)
   backend remove|enable|disable|drain HOST URL [--path P]
+  settings [--json] [--set KEY=VALUE ...]      the proxy's listener limits (${Object.keys(defaultProxySettings).join(', ')})
+  token rotate                             a new admin token (the old one, in browser history or a screenshot, stops working)
 
 Every command accepts --data-dir DIR (or SWITCHYARD_DATA_DIR).
 Algorithms: ${algorithms.join(', ')}.
@@ -89,7 +92,7 @@ function connect(dataDir: string): { call: <N extends CommandName>(name: N, inpu
  * shell user writes them (on/off, numbers); the core validates the result,
  * so an unknown key or a bad value comes back as its usual message.
  */
-export function parseSettings(pairs: readonly string[] = []): Record<string, unknown> {
+export function parseSettings(pairs: readonly string[] = [], defaults: object = defaultRouteSettings): Record<string, unknown> {
   const settings: Record<string, unknown> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
@@ -98,7 +101,7 @@ export function parseSettings(pairs: readonly string[] = []): Record<string, unk
     const raw = pair.slice(eq + 1).trim();
     // Coerce by the type of the setting's default; unknown keys stay text
     // and the core says they are unknown.
-    const kind = typeof (defaultRouteSettings as Record<string, unknown>)[key];
+    const kind = typeof (defaults as Record<string, unknown>)[key];
     if (raw === 'default') settings[key] = null;
     else if (key === 'hashKey') {
       const [source, name] = raw.split(':', 2);
@@ -155,6 +158,19 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
 
+  if (group === 'token' && action === 'rotate') {
+    if (rest.length) throw new UsageError('Usage: switchyard token rotate');
+    const connection = readConnection(dataDir);
+    if (!connection || !isProcessAlive(connection.pid)) {
+      if (!rotateStoredToken(dataDir)) throw new SwitchyardError('NOT_RUNNING', `There is no admin token yet for ${dataDir}: one is made at the first \`switchyard serve\`.`);
+      io.out('New admin token saved; Switchyard is not running, so it takes effect at the next start (see `switchyard status`).');
+      return 0;
+    }
+    const { uiUrl } = await connect(dataDir).call('token.rotate', {});
+    io.out(`New admin token in use; the old one no longer works. Open the UI at:\n  ${uiUrl}`);
+    return 0;
+  }
+
   const client = connect(dataDir);
   const expect = (count: number, shape: string) => {
     if (rest.length !== count) throw new UsageError(`Usage: switchyard ${shape}`);
@@ -172,6 +188,15 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
       if (event.name === 'timeline.added' && !values.json) io.out(`${event.payload.at}  ${event.payload.kind.padEnd(8)} ${event.payload.message}`);
       if (event.name !== 'timeline.added') io.out(values.json ? await show() : `\n${await show()}`);
     });
+    return 0;
+  }
+  if (group === 'settings' && action === undefined) {
+    // KEY=default puts a limit back to its default.
+    const patch = Object.fromEntries(
+      Object.entries(parseSettings(values.set, defaultProxySettings)).map(([key, value]) => [key, value ?? (defaultProxySettings as Record<string, unknown>)[key]]),
+    );
+    const settings = Object.keys(patch).length ? await client.call('settings.update', patch) : await client.call('settings.get', {});
+    io.out(values.json ? JSON.stringify(settings, null, 2) : table([['SETTING', 'VALUE'], ...Object.entries(settings).map(([k, v]) => [k, String(v)])]));
     return 0;
   }
   if (group === 'route' && action === 'list') {
@@ -276,7 +301,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.err(`switchyard: ${(error as Error).message}\nRun \`switchyard help\` for usage.`);
       return 2;
     }
-    io.err(`switchyard: unexpected error: ${(error as Error).stack ?? error}`);
+    io.err(`switchyard: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return 1;
   }
 }

@@ -41,8 +41,19 @@ export function writeConnection(dataDir: string, connection: Connection): void {
 }
 
 /** Keeps the token across restarts so an open UI tab reconnects by itself. */
+/** 256 random bits, URL-safe: it travels in the UI address's fragment. */
+export const newToken = (): string => randomBytes(32).toString('base64url');
+
 export function loadOrCreateToken(dataDir: string): string {
-  return readConnection(dataDir)?.token ?? randomBytes(32).toString('base64url');
+  return readConnection(dataDir)?.token ?? newToken();
+}
+
+/** With Switchyard stopped: the next start uses a new token. False when there is no token yet to replace. */
+export function rotateStoredToken(dataDir: string): boolean {
+  const stored = readConnection(dataDir);
+  if (!stored) return false;
+  writeConnection(dataDir, { ...stored, token: newToken() });
+  return true;
 }
 
 export function isProcessAlive(pid: number): boolean {

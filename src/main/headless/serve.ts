@@ -3,7 +3,7 @@ import { SwitchyardError } from '../../shared/errors';
 import { createAdminClient } from '../../shared/admin-client';
 import { Core, defaultHttpPort } from '../core/core';
 import { AdminServer } from './admin-server';
-import { isProcessAlive, loadOrCreateToken, readConnection, writeConnection } from './connection-file';
+import { isProcessAlive, loadOrCreateToken, newToken, readConnection, writeConnection } from './connection-file';
 
 export const defaultAdminPort = 7801;
 
@@ -41,7 +41,10 @@ async function refuseIfRunning(dataDir: string): Promise<void> {
 export async function serve(options: ServeOptions): Promise<RunningServe> {
   await refuseIfRunning(options.dataDir);
   const token = loadOrCreateToken(options.dataDir);
-  const core = await Core.start({ dataDir: options.dataDir, httpPort: options.httpPort ?? defaultHttpPort, log: options.log });
+  let rotate = (): { uiUrl: string } => {
+    throw new SwitchyardError('NOT_AVAILABLE', 'The admin API is still starting; try again in a moment.');
+  };
+  const core = await Core.start({ dataDir: options.dataDir, httpPort: options.httpPort ?? defaultHttpPort, log: options.log, rotateToken: () => rotate() });
   const admin = new AdminServer({
     core,
     token,
@@ -55,25 +58,44 @@ export async function serve(options: ServeOptions): Promise<RunningServe> {
     await core.stop();
     throw error;
   }
-  try {
+  const startedAt = new Date().toISOString();
+  const publish = () =>
     writeConnection(options.dataDir, {
       pid: process.pid,
       adminUrl: admin.url,
-      token,
+      token: admin.currentToken,
       httpPort: core.engine.listeners()[0]!.port,
-      startedAt: new Date().toISOString(),
+      startedAt,
     });
+  try {
+    publish();
   } catch (error) {
     // Without the file the CLI cannot find this serve: stop rather than run unreachable (and keep the process alive).
     await admin.close();
     await core.stop();
     throw error;
   }
+  rotate = () => {
+    // If the file cannot be written, the old token stays valid, so the CLI keeps working.
+    const previous = admin.currentToken;
+    admin.rotateToken(newToken());
+    try {
+      publish();
+    } catch (error) {
+      admin.rotateToken(previous);
+      throw error;
+    }
+    return { uiUrl: `${admin.url}/#token=${admin.currentToken}` };
+  };
   return {
     core,
     adminUrl: admin.url,
-    uiUrl: `${admin.url}/#token=${token}`,
-    token,
+    get uiUrl() {
+      return `${admin.url}/#token=${admin.currentToken}`;
+    },
+    get token() {
+      return admin.currentToken;
+    },
     async stop() {
       await admin.close();
       await core.stop();

@@ -6,6 +6,8 @@ import type { Route } from '../../../shared/model';
 import type { Timeline } from '../store/timeline';
 import { routeLabel } from '../../../shared/route-label';
 import { refuseProxyLoop } from '../engine/proxy-loop';
+import type { SettingsRepository } from '../store/settings-repository';
+import type { ProxySettings } from '../../../shared/proxy-settings';
 
 export type Handlers = {
   [N in CommandName]: (input: ParsedCommandInput<N>) => CommandResult<N>;
@@ -21,12 +23,17 @@ export interface HandlerDeps {
   ownListeners: () => readonly ListenerStatus[];
   /** Rebuilds the routing table, logs `what` on the route's timeline and tells every UI; after each write. */
   configChanged: (what: string, routeId: number | null, backendId?: number | null) => void;
+  settings: SettingsRepository;
+  /** Applies new listener limits to the running listeners and notes `what` on the timeline. */
+  settingsChanged: (settings: ProxySettings, what: string) => void;
+  /** Replaces the admin token; the shell that serves the admin API provides it. */
+  rotateToken: () => { uiUrl: string };
 }
 
 const backendUrl = (route: Route, id: number) => route.backends.find((b) => b.id === id)?.url ?? `backend ${id}`;
 
 /** One handler per command; the type makes a missing one a compile error. */
-export function createHandlers({ routes, timeline, live, status, ownListeners, configChanged }: HandlerDeps): Handlers {
+export function createHandlers({ routes, timeline, live, status, ownListeners, configChanged, settings, settingsChanged, rotateToken }: HandlerDeps): Handlers {
   /** Runs a write and reports it; the message is built from the result. */
   const write = <T>(result: T, what: string, routeId: number | null, backendId: number | null = null): T => {
     configChanged(what, routeId, backendId);
@@ -39,6 +46,14 @@ export function createHandlers({ routes, timeline, live, status, ownListeners, c
       return { ...status(), routeCount: all.length, backendCount: all.reduce((n, r) => n + r.backends.length, 0) };
     },
     'backends.live': () => live(),
+    'settings.get': () => settings.proxy(),
+    'settings.update': (patch) => {
+      const updated = settings.updateProxy(patch);
+      const changed = Object.keys(patch).map((key) => `${key} ${updated[key as keyof ProxySettings]}`);
+      settingsChanged(updated, `Proxy settings changed: ${changed.join(', ') || 'nothing'}.`);
+      return updated;
+    },
+    'token.rotate': () => rotateToken(),
     'timeline.list': ({ routeId, limit }) => timeline.list(routeId, limit),
     'routes.list': () => routes.list(),
     'routes.create': (input) => {

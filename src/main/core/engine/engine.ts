@@ -1,7 +1,9 @@
 import type { ListenerStatus } from '../../../shared/commands';
 import type { BackendStats, RouteLive } from '../../../shared/events';
 import type { Route } from '../../../shared/model';
-import { closeServer, listenAll, type Server } from '../listen';
+import type { ProxySettings } from '../../../shared/proxy-settings';
+import type { ConnectionOptions } from './http1/client-connection';
+import { closeServer, listenAll } from '../listen';
 import { Http1Server } from './http1/server';
 import { viaPseudonym } from './forwarded-headers';
 import { createProxyHandler, type ProxyContext } from './proxy-handler';
@@ -15,10 +17,8 @@ import { UpstreamPools } from './upstream-pools';
 export interface EngineListenOptions {
   addresses: readonly string[];
   port: number;
-  /** Time a client has to send its request headers: stops slowloris. Default 30 s. */
-  requestHeaderTimeoutMs?: number;
-  /** Largest request head accepted (431 beyond). Default 16 KiB, Node's and close to nginx's 4×8k. */
-  maxHeaderBytes?: number;
+  /** What a client may cost: head deadline and size, idle keep-alive, connections (see proxy-settings.ts). */
+  limits: ProxySettings;
 }
 
 /**
@@ -33,7 +33,9 @@ export class Engine {
   private readonly pools = new UpstreamPools();
   private routes: readonly Route[] = [];
   private revision = 0;
-  private servers: Server[] = [];
+  private servers: Http1Server[] = [];
+  /** Shared by every client connection of every listener; `setLimits` changes it in place. */
+  private readonly connectionOptions: ConnectionOptions = { headerTimeoutMs: 0, keepAliveTimeoutMs: 0, maxHeaderBytes: 0 };
   private bound: ListenerStatus[] = [];
   /** One Via name for this engine's life: a request that comes back with it has looped. */
   private readonly via = viaPseudonym();
@@ -82,20 +84,13 @@ export class Engine {
     };
     const handler = createProxyHandler(context);
     const upgrade = createUpgradeHandler(context);
-    const headerTimeout = options.requestHeaderTimeoutMs ?? 30_000;
+    this.setLimits(options.limits);
     const { servers, bound } = await listenAll(
-      () =>
-        new Http1Server(
-          {
-            // Bodies may stream for minutes (uploads, SSE); only the head is
-            // timed, which is what stops slowloris.
-            headerTimeoutMs: headerTimeout,
-            keepAliveTimeoutMs: 5_000,
-            maxHeaderBytes: options.maxHeaderBytes ?? 16 * 1024,
-          },
-          handler,
-          upgrade,
-        ),
+      () => {
+        const server = new Http1Server(this.connectionOptions, handler, upgrade);
+        server.maxConnections = options.limits.maxConnections;
+        return server;
+      },
       options.addresses,
       options.port,
       '--http-port',
@@ -103,6 +98,22 @@ export class Engine {
     this.servers = servers;
     this.bound = bound.map((b) => ({ kind: 'http', ...b }));
     return this.bound;
+  }
+
+  /**
+   * New listener limits, live: connections read the shared options at their
+   * next deadline, and a listener over its connection limit closes new ones.
+   */
+  setLimits(limits: ProxySettings): void {
+    // Bodies may stream for minutes (uploads, SSE); only the head is timed,
+    // which is what stops slowloris.
+    this.connectionOptions.headerTimeoutMs = limits.requestHeaderTimeoutMs;
+    this.connectionOptions.keepAliveTimeoutMs = limits.keepAliveTimeoutMs;
+    this.connectionOptions.maxHeaderBytes = limits.maxHeaderBytes;
+    for (const server of this.servers) {
+      server.maxConnections = limits.maxConnections;
+      server.limitsChanged();
+    }
   }
 
   /** Passive failures seen for a backend since it was configured. */

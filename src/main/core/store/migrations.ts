@@ -57,6 +57,19 @@ export const migrations: Migration[] = [
         CREATE INDEX events_route ON events(route_id, id);
       `),
   },
+  {
+    // App-wide settings (the proxy's listener limits) as one JSON document in
+    // a one-row table, parsed through proxySettingsSchema on read.
+    version: 4,
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE app_settings (
+          id       INTEGER PRIMARY KEY CHECK (id = 1),
+          settings TEXT    NOT NULL DEFAULT '{}'
+        );
+        INSERT INTO app_settings (id) VALUES (1);
+      `),
+  },
 ];
 
 export const latestVersion = (steps: Migration[] = migrations): number => (steps.length === 0 ? 0 : steps[steps.length - 1]!.version);

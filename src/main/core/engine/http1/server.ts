@@ -3,6 +3,9 @@ import { ClientConnection, type ConnectionHandlers, type ConnectionOptions } fro
 import type { ProxyRequest } from './proxy-request';
 import type { ProxyResponse } from './proxy-response';
 
+/** Deadlines are enforced within this much of their time, or faster for shorter timeouts. */
+const maxSweepMs = 1_000;
+
 export type RequestHandler = (req: ProxyRequest, res: ProxyResponse) => void;
 export type UpgradeHandler = (req: ProxyRequest, socket: net.Socket, head: Buffer) => void;
 
@@ -23,7 +26,11 @@ export class Http1Server extends net.Server {
   private stopping = false;
   private sweep: NodeJS.Timeout | undefined;
 
-  constructor(options: ConnectionOptions, onRequest: RequestHandler, onUpgrade: UpgradeHandler) {
+  /**
+   * `options` is shared with every connection and read at each deadline, so
+   * changing it (`limitsChanged`) applies to the next request without a restart.
+   */
+  constructor(private readonly options: ConnectionOptions, onRequest: RequestHandler, onUpgrade: UpgradeHandler) {
     super({ noDelay: true });
     const handlers: ConnectionHandlers = {
       request: onRequest,
@@ -38,15 +45,24 @@ export class Http1Server extends net.Server {
     this.on('connection', (socket: net.Socket) => {
       this.clients.add(new ClientConnection(socket, options, handlers));
     });
-    this.on('listening', () => {
-      // One sweep a second (or faster for short timeouts) enforces every deadline.
-      this.sweep = setInterval(() => {
-        const now = Date.now();
-        for (const connection of this.clients) connection.checkDeadline(now);
-      }, Math.min(1_000, options.headerTimeoutMs, options.keepAliveTimeoutMs));
-      this.sweep.unref();
-    });
+    this.on('listening', () => this.startSweep());
     this.on('close', () => clearInterval(this.sweep));
+  }
+
+  /** The shared options changed: sweep at the pace the new timeouts need. */
+  limitsChanged(): void {
+    if (!this.listening) return;
+    clearInterval(this.sweep);
+    this.startSweep();
+  }
+
+  private startSweep(): void {
+    // One sweep a second (or faster for short timeouts) enforces every deadline.
+    this.sweep = setInterval(() => {
+      const now = Date.now();
+      for (const connection of this.clients) connection.checkDeadline(now);
+    }, Math.min(maxSweepMs, this.options.headerTimeoutMs, this.options.keepAliveTimeoutMs));
+    this.sweep.unref();
   }
 
   override close(callback?: (error?: Error) => void): this {

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+// Limits of the proxy's own listeners, for every route: what a client may
+// cost before it is cut off. Stored as one JSON document parsed through this
+// schema on read, like route settings, so a new one needs no migration.
+
+const whole = (what: string, unit: string, min: number, max: number) =>
+  z
+    .number({ error: `${what} is a whole number of ${unit} from ${min} to ${max}.` })
+    .int(`${what} is a whole number of ${unit} from ${min} to ${max}.`)
+    .min(min, `${what} is at least ${min} ${unit}.`)
+    .max(max, `${what} is at most ${max} ${unit}.`);
+
+const proxySettingsShape = {
+  /** Time a client has to send a whole request head: stops slowloris (HAProxy's `timeout http-request`). */
+  requestHeaderTimeoutMs: whole('The request head timeout', 'ms', 100, 600_000),
+  /** Largest request head (request line + headers); 431 beyond (nginx's large_client_header_buffers). */
+  maxHeaderBytes: whole('The largest request head', 'bytes', 1_024, 1_048_576),
+  /** How long an idle keep-alive client connection is kept open for its next request (nginx's keepalive_timeout). */
+  keepAliveTimeoutMs: whole('The keep-alive timeout', 'ms', 100, 3_600_000),
+  /** Client connections open at once, per listener address; more are closed at once (HAProxy's maxconn). */
+  maxConnections: whole('The connection limit', 'connections', 1, 1_000_000),
+};
+
+// HAProxy recommends `timeout http-request 10s`; 16 KiB is Node's head limit
+// and close to nginx's 4×8k; 5 s keep-alive is Node's default; 4096
+// connections stays below the usual 8192 open files for both sides of each.
+const proxySettingsDefaults = {
+  requestHeaderTimeoutMs: 10_000,
+  maxHeaderBytes: 16 * 1024,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 4_096,
+} satisfies { [K in keyof typeof proxySettingsShape]: z.input<(typeof proxySettingsShape)[K]> };
+
+export const proxySettingsSchema = z.object({
+  requestHeaderTimeoutMs: proxySettingsShape.requestHeaderTimeoutMs.default(proxySettingsDefaults.requestHeaderTimeoutMs),
+  maxHeaderBytes: proxySettingsShape.maxHeaderBytes.default(proxySettingsDefaults.maxHeaderBytes),
+  keepAliveTimeoutMs: proxySettingsShape.keepAliveTimeoutMs.default(proxySettingsDefaults.keepAliveTimeoutMs),
+  maxConnections: proxySettingsShape.maxConnections.default(proxySettingsDefaults.maxConnections),
+});
+export type ProxySettings = z.infer<typeof proxySettingsSchema>;
+export const defaultProxySettings: ProxySettings = proxySettingsSchema.parse({});
+
+/** What an update may send: any subset, nothing unknown. */
+export const proxySettingsPatchSchema = z.strictObject({
+  requestHeaderTimeoutMs: proxySettingsShape.requestHeaderTimeoutMs.optional(),
+  maxHeaderBytes: proxySettingsShape.maxHeaderBytes.optional(),
+  keepAliveTimeoutMs: proxySettingsShape.keepAliveTimeoutMs.optional(),
+  maxConnections: proxySettingsShape.maxConnections.optional(),
+});
+export type ProxySettingsPatch = z.infer<typeof proxySettingsPatchSchema>;
