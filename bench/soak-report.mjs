@@ -11,6 +11,12 @@ const int = (n) => Math.round(n).toLocaleString('en-US');
 const mb = (n) => n.toFixed(1);
 const growth = (from, to) => `${to >= from ? '+' : ''}${(((to - from) / from) * PERCENT).toFixed(1)}%`;
 const sum = (bucket) => Object.values(bucket).reduce((a, b) => a + b, 0);
+/** Which kinds of descriptor the end count has more (or fewer) of than the baseline. */
+function fdChange({ baselineKinds = {}, endKinds = {} }) {
+  const kinds = new Set([...Object.keys(baselineKinds), ...Object.keys(endKinds)]);
+  const changes = [...kinds].map((k) => [k, (endKinds[k] ?? 0) - (baselineKinds[k] ?? 0)]).filter(([, n]) => n !== 0);
+  return changes.length ? changes.map(([k, n]) => `${n > 0 ? '+' : ''}${n} ${k}`).join(', ') : 'the same kinds as at the baseline';
+}
 const listed = (bucket) => Object.entries(bucket).map(([cause, n]) => `${cause}: ${n}`);
 
 function lines(result) {
@@ -28,6 +34,7 @@ function lines(result) {
     unexplained: unexplained.length ? unexplained.join('; ') : 'none',
     explained: sum(errors.explained) ? listed(errors.explained).join('; ') : 'none',
     fds: [proxy.fds.baseline, proxy.fds.end, proxy.fds.peak, `${proxy.fds.end - proxy.fds.baseline >= 0 ? '+' : ''}${proxy.fds.end - proxy.fds.baseline}`],
+    fdChange: fdChange(proxy.fds),
     rss: [mb(proxy.rssMb.baseline), mb(proxy.rssMb.end), mb(proxy.rssMb.peak), growth(proxy.rssMb.baseline, proxy.rssMb.end)],
   };
 }
@@ -45,6 +52,7 @@ export function printReport(result, log) {
   for (const sample of result.errors.samples.slice(0, 5)) log(`             e.g. ${sample.kind}: ${sample.cause} — ${sample.detail}`);
   log(`  proxy      ${row(['warm baseline', 'end', 'peak', 'end − base'])}`);
   log(`  fds        ${row(l.fds)}`);
+  log(`             at the end: ${l.fdChange}`);
   log(`  RSS MB     ${row(l.rss)}`);
   const v = result.verdict;
   log(v.ok ? '\nSOAK OK: no leak, no unexplained error.' : `\nSOAK FAILED:\n${v.failures.map((f) => `  - ${f}`).join('\n')}`);
@@ -67,7 +75,7 @@ ${result.date}, ${result.switchyard}.
 | faults survived | ${l.faults} |
 | unexplained errors | ${l.unexplained} |
 | failures a fault explains | ${l.explained} |
-| open fds (warm baseline → end, peak) | ${l.fds[0]} → ${l.fds[1]} (${l.fds[3]}), peak ${l.fds[2]} |
+| open fds (warm baseline → end, peak) | ${l.fds[0]} → ${l.fds[1]} (${l.fds[3]}: ${l.fdChange}), peak ${l.fds[2]} |
 | RSS MB (warm baseline → end, peak) | ${l.rss[0]} → ${l.rss[1]} (${l.rss[3]}), peak ${l.rss[2]} |
 | verdict | ${result.verdict.ok ? 'passed' : `**failed**: ${result.verdict.failures.join(' ')}`} |
 `;
