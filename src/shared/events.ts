@@ -10,33 +10,75 @@ export interface CheckResult {
   at: string;
 }
 
+/** Answers by status class (1xx interim answers and 101 upgrades are in none). */
+export interface StatusClasses {
+  '2xx': number;
+  '3xx': number;
+  '4xx': number;
+  '5xx': number;
+}
+
+/** Answers Switchyard gave itself instead of a backend, by status. */
+export interface LocalAnswers {
+  /** Rate limited. */
+  '429': number;
+  /** No backend answered (every attempt failed). */
+  '502': number;
+  /** No backend available (none configured, switched on or healthy). */
+  '503': number;
+  /** The request came back through this Switchyard: a loop. */
+  '508': number;
+}
+
 export interface BackendStats {
   status: BackendStatus;
   /** Why, in words: "3 consecutive checks failed: connect ECONNREFUSED 127.0.0.1:3001". */
   reason: string;
-  /** When it entered this status. */
+  /** When it entered this status (for disabled, draining and drained: when that was switched). */
   since: string;
   lastCheck: CheckResult | null;
   /** The last active check results, oldest first (for a sparkline). */
   checks: boolean[];
   /** Requests this backend answered since it was configured (or the app started). */
   served: number;
-  /** Answered requests per second, over the last second or so. */
+  /** Answered requests per second, over the last second. */
   rps: number;
-  /** Its fraction (0..1) of the route's last 100 answered requests. */
+  /** Its fraction (0..1) of the route's answers over the last minute. */
   share: number;
   /** Requests in flight to it now. */
   active: number;
   /** Connect errors, resets and timeouts seen on real traffic. */
   failures: number;
+  /** Its answers since it was configured, by status class. */
+  responses: StatusClasses;
+  /** Attempts on it that failed and were retried on another backend. */
+  retries: number;
+  /** Milliseconds from the attempt's start to the response head, over the last minute; null without answers then. */
+  latency: { p50: number | null; p95: number | null };
+  /** Request body bytes sent to it. */
+  bytesIn: number;
+  /** Response body bytes received from it. */
+  bytesOut: number;
+  /** 0..1: (failed attempts + 5xx answers) / attempts, over the last minute; 0 without attempts. */
+  errorRate: number;
 }
 
-/** What the engine's routing table does with a route right now. */
+/** What the engine's routing table does with a route right now, and what its clients got. */
 export interface RouteLive {
   /** Backends new requests may go to. */
   receiving: number;
   /** Too few healthy backends: every backend in service takes traffic. */
   panic: boolean;
+  /** Every request the route took since it was configured, those Switchyard answered itself included. */
+  requests: number;
+  /** Requests per second, over the last second. */
+  rps: number;
+  /** What its clients got, from backends and from Switchyard, by status class. */
+  responses: StatusClasses;
+  /** Answered by Switchyard itself. */
+  local: LocalAnswers;
+  /** 5xx answers sent to clients plus failed attempts, in the last 60 s. */
+  errorsLastMinute: number;
 }
 
 export interface TrafficSnapshot {

@@ -224,11 +224,13 @@ export class Core {
     this.trafficTimer = setInterval(() => {
       this.noteDrained();
       const version = this.engine.statsVersion();
-      // One more push after traffic stops, so rates fall back to zero.
+      // While the last minute holds traffic its figures (rates, shares, error
+      // rates) move without new traffic; one more push once it is empty shows
+      // them at zero, then nothing until traffic returns.
       if ((version === sent && !busy) || this.events.listenerCount('event') === 0) return;
       sent = version;
       const live = this.live();
-      busy = Object.values(live.backends).some((b) => b.rps > 0);
+      busy = this.engine.statsWindowBusy();
       this.emit({ name: 'backends.changed', payload: live });
     }, 1_000);
     this.trafficTimer.unref();

@@ -66,11 +66,13 @@ export class Engine {
     this.pools.retain(new Set(routes.flatMap((r) => r.backends.map((b) => b.url))));
   }
 
+  /** Passes the current table so routes whose candidates did not change keep their hash ring. */
   private rebuild(): void {
-    this.table = buildRoutingTable(this.routes, this.revision, (id) => {
+    const isAvailable = (id: number) => {
       const state = this.health.state(id);
       return state === undefined || receivesTraffic(state, this.health.isChecked(id));
-    });
+    };
+    this.table = buildRoutingTable(this.routes, this.revision, isAvailable, this.table);
   }
 
   async listen(options: EngineListenOptions): Promise<ListenerStatus[]> {
@@ -130,12 +132,17 @@ export class Engine {
     return this.runtime.stats.version;
   }
 
-  /** How many backends each route sends new requests to, and whether it is in panic mode. */
+  /** Whether the last minute holds traffic: windowed figures (share, error rate, latency) still move while it does. */
+  statsWindowBusy(): boolean {
+    return this.runtime.stats.windowHoldsData();
+  }
+
+  /** How many backends each route sends new requests to, whether it is in panic mode, and what its clients got. */
   routeStats(routes: readonly Route[]): Record<string, RouteLive> {
     const out: Record<string, RouteLive> = {};
     for (const route of routes) {
       const compiled = this.table.route(route.id);
-      if (compiled) out[route.id] = { receiving: compiled.candidates.length, panic: compiled.panic };
+      if (compiled) out[route.id] = { receiving: compiled.candidates.length, panic: compiled.panic, ...this.runtime.stats.routeSnapshot(route.id) };
     }
     return out;
   }
@@ -149,13 +156,17 @@ export class Engine {
         const traffic = counters.get(backend.id)!;
         const state = this.health.state(backend.id);
         const { checks, lastCheck } = this.health.history(backend.id);
+        // Switched off, draining, drained: since the switch. Switched on: the
+        // health state shown began no earlier than the switch either.
+        const switchedAt = this.runtime.switchedAt(backend.id) ?? Date.now();
+        const since = !backend.enabled || backend.draining ? switchedAt : Math.max(switchedAt, state?.since ?? switchedAt);
         const base = {
           ...traffic,
           checks,
           lastCheck,
           status: state?.name ?? 'unknown',
           reason: state?.reason ?? 'No check has run yet.',
-          since: new Date(state?.since ?? Date.now()).toISOString(),
+          since: new Date(since).toISOString(),
         } satisfies BackendStats;
         if (!backend.enabled) out[backend.id] = { ...base, status: 'disabled', reason: 'Switched off.' };
         else if (backend.draining) {

@@ -157,7 +157,13 @@ class Exchange implements UpstreamHandler {
   private target!: UpstreamTarget;
   private call: UpstreamCall | undefined;
   /** Ends the in-flight count of the current attempt. */
-  private endAttempt: (() => void) | undefined;
+  private endInFlight: (() => void) | undefined;
+  /** The current attempt was begun and not yet settled (counted once). */
+  private attemptOpen = false;
+  /** When the current attempt began, on the stats clock: its latency runs to the response head. */
+  private attemptStartedAt = 0;
+  /** Response body bytes the current attempt received (counted, not copied). */
+  private received = 0;
   private zip: Transform | undefined;
   private reconnected = false;
   private finished = false;
@@ -171,7 +177,7 @@ class Exchange implements UpstreamHandler {
     res.once('close', () => {
       // The client went away first: stop work on the backend too.
       if (!this.finished) this.call?.abort();
-      this.endAttempt?.();
+      this.settleAttempt();
     });
     res.on('drain', () => this.call?.resume());
   }
@@ -181,7 +187,10 @@ class Exchange implements UpstreamHandler {
     const settings = route.settings;
     this.target = target;
     this.tried.add(target.id);
-    this.endAttempt = ctx.runtime.begin(target.id);
+    this.endInFlight = ctx.runtime.begin(target.id);
+    this.attemptOpen = true;
+    this.attemptStartedAt = ctx.runtime.stats.now();
+    this.received = 0;
     this.call = ctx.pools.for(target, { connectTimeoutMs: settings.connectTimeoutMs, verifyTls: settings.verifyBackendTls }).request(
       {
         method: req.method,
@@ -199,7 +208,8 @@ class Exchange implements UpstreamHandler {
     const { req, res, route, target } = this;
     const settings = route.settings;
     const status = head.status;
-    this.ctx.runtime.stats.recordServed(route.id, target.id);
+    const stats = this.ctx.runtime.stats;
+    stats.recordAnswer(route.id, target.id, status, stats.now() - this.attemptStartedAt);
     if (status >= 500 && settings.ejectOn5xx) this.ctx.health.recordTraffic(target.id, false, `it answered ${status}`);
     else this.ctx.health.recordTraffic(target.id, true, '');
     let headers = clientResponseHeaders(head.rawHeaders, settings.backendHeader ? target.url : undefined);
@@ -217,6 +227,7 @@ class Exchange implements UpstreamHandler {
   }
 
   onData(chunk: Buffer): boolean {
+    this.received += chunk.length;
     // Returning false pauses the backend until the client (or compressor) drains.
     return (this.zip ?? this.res).write(chunk);
   }
@@ -233,7 +244,7 @@ class Exchange implements UpstreamHandler {
 
   onError(error: NodeJS.ErrnoException): void {
     const { req, res, route, ctx, target } = this;
-    this.endAttempt?.();
+    this.settleAttempt();
     if (this.finished || res.destroyed) return;
     if (res.headersSent) {
       // Mid-body: abort the client's response so a truncated body is never
@@ -260,7 +271,7 @@ class Exchange implements UpstreamHandler {
       this.attempt(target);
       return;
     }
-    ctx.runtime.stats.recordFailure(target.id);
+    ctx.runtime.stats.recordFailure(route.id, target.id, next !== undefined);
     const description = describeError(error, route);
     ctx.health.recordTraffic(target.id, false, description);
     this.failures.push(`${target.url}: ${description}`);
@@ -271,7 +282,16 @@ class Exchange implements UpstreamHandler {
     }
   }
 
+  /** Ends the current attempt's in-flight count and counts its body bytes, once. */
+  private settleAttempt(): void {
+    if (!this.attemptOpen) return;
+    this.attemptOpen = false;
+    this.endInFlight?.();
+    this.ctx.runtime.stats.recordBytes(this.target.id, this.call?.bodyBytes ?? 0, this.received);
+  }
+
   private badGateway(): void {
+    this.ctx.runtime.stats.recordLocal(this.route.id, 502);
     const label = routeLabel(this.route);
     sendErrorPage(this.req, this.res, {
       status: 502,
@@ -290,11 +310,22 @@ export function createProxyHandler(ctx: ProxyContext) {
   return (req: ProxyRequest, res: ProxyResponse): void => {
     const route = ctx.table().match(req.host, pathFromTarget(req.url));
     if (!route) return notFound(req, res, ctx);
-    if (cameThrough(req.headers.via, ctx.via)) return loopDetected(req, res, route);
+    const stats = ctx.runtime.stats;
+    stats.recordRequest(route.id);
+    if (cameThrough(req.headers.via, ctx.via)) {
+      stats.recordLocal(route.id, 508);
+      return loopDetected(req, res, route);
+    }
     const wait = ctx.runtime.limiterFor(route)?.take(clientAddress(req), Date.now()) ?? 0;
-    if (wait > 0) return tooManyRequests(req, res, route, wait);
+    if (wait > 0) {
+      stats.recordLocal(route.id, 429);
+      return tooManyRequests(req, res, route, wait);
+    }
     const target = pickBackend(req, route, ctx.runtime);
-    if (!target) return noBackend(req, res, route);
+    if (!target) {
+      stats.recordLocal(route.id, 503);
+      return noBackend(req, res, route);
+    }
     new Exchange(req, res, route, ctx).attempt(target);
   };
 }

@@ -63,6 +63,7 @@ function attempt(req: ProxyRequest, client: Duplex, head: Buffer, route: Compile
     rejectUnauthorized: settings.verifyBackendTls,
   });
   const end = ctx.runtime.begin(target.id);
+  const startedAt = ctx.runtime.stats.now();
   const connectTimer = setTimeout(() => upstream.destroy(Object.assign(new Error('connect timeout'), { code: UpstreamErrors.connectTimeout })), settings.connectTimeoutMs);
   let upgraded = false;
   client.once('close', () => {
@@ -72,7 +73,7 @@ function attempt(req: ProxyRequest, client: Duplex, head: Buffer, route: Compile
   upstream.once('upgrade', (upstreamRes, upstreamSocket, upstreamHead) => {
     clearTimeout(connectTimer);
     upgraded = true;
-    ctx.runtime.stats.recordServed(route.id, target.id);
+    ctx.runtime.stats.recordAnswer(route.id, target.id, 101, ctx.runtime.stats.now() - startedAt);
     const responseHeaders = clientResponseHeaders(upstreamRes.rawHeaders, settings.backendHeader ? target.url : undefined);
     responseHeaders.push('Connection', 'Upgrade', 'Upgrade', String(upstreamRes.headers.upgrade ?? req.headers.upgrade));
     client.write(rawResponse(101, upstreamRes.statusMessage || 'Switching Protocols', responseHeaders));
@@ -84,6 +85,7 @@ function attempt(req: ProxyRequest, client: Duplex, head: Buffer, route: Compile
   // The backend answered without upgrading (401, 404, 426...): pass its answer on.
   upstream.once('response', (upstreamRes) => {
     clearTimeout(connectTimer);
+    ctx.runtime.stats.recordAnswer(route.id, target.id, upstreamRes.statusCode ?? 0, ctx.runtime.stats.now() - startedAt);
     // The body is delimited by closing the connection, whatever its framing was.
     const responseHeaders = withoutContentLength(clientResponseHeaders(upstreamRes.rawHeaders, settings.backendHeader ? target.url : undefined));
     responseHeaders.push('Connection', 'close');
@@ -95,16 +97,15 @@ function attempt(req: ProxyRequest, client: Duplex, head: Buffer, route: Compile
   upstream.once('error', (error: NodeJS.ErrnoException) => {
     clearTimeout(connectTimer);
     end();
-    ctx.runtime.stats.recordFailure(target.id);
     ctx.health.recordTraffic(target.id, false, `${error.code ?? error.message} (upgrade)`);
     // The same rule as for requests: an upgrade is a GET with no body, and
     // nothing the client sent after it has left yet, so a reset before the
     // backend's answer is retried elsewhere too.
     const question = { method: req.method, failure: classifyFailure(error), bodyConsumed: false, responseStarted: false, attempts: tried.size, retries: settings.retries };
-    if (mayRetry(question)) {
-      const next = pickBackend(req, route, ctx.runtime, tried);
-      if (next) return attempt(req, client, head, route, next, ctx, tried);
-    }
+    const next = mayRetry(question) ? pickBackend(req, route, ctx.runtime, tried) : undefined;
+    ctx.runtime.stats.recordFailure(route.id, target.id, next !== undefined);
+    if (next) return attempt(req, client, head, route, next, ctx, tried);
+    ctx.runtime.stats.recordLocal(route.id, 502);
     refuseConnection(client, 502, `The route's backend ${target.url} could not be reached for this upgrade (${error.code ?? error.message}).`);
   });
   upstream.end();
@@ -116,11 +117,16 @@ export function createUpgradeHandler(ctx: ProxyContext) {
     const host = req.host;
     const route = ctx.table().match(host, pathFromTarget(req.url));
     if (!route) return refuseConnection(client, 404, `Switchyard has no route for ${host}.`);
+    ctx.runtime.stats.recordRequest(route.id);
     if (cameThrough(req.headers.via, ctx.via)) {
+      ctx.runtime.stats.recordLocal(route.id, 508);
       return refuseConnection(client, 508, `The route ${routeLabel(route)} sent this upgrade to a backend that leads back to Switchyard; point its backends at the dev server's own address and port.`);
     }
     const target = pickBackend(req, route, ctx.runtime);
-    if (!target) return refuseConnection(client, 503, `The route for ${host} has no backend switched on.`);
+    if (!target) {
+      ctx.runtime.stats.recordLocal(route.id, 503);
+      return refuseConnection(client, 503, `The route for ${host} has no backend switched on.`);
+    }
     attempt(req, client, head, route, target, ctx, new Set());
   };
 }

@@ -66,6 +66,9 @@ export interface ConnectionOwner {
 
 /** The handle an exchange keeps: abort it when the client leaves, resume it after backpressure. */
 export class UpstreamCall {
+  /** Request body bytes written to the backend, for its traffic counters. */
+  bodyBytes = 0;
+
   constructor(
     readonly connection: UpstreamConnection,
     readonly request: UpstreamRequest,
@@ -180,6 +183,7 @@ export class UpstreamConnection {
     body.pipeBody({
       onData: (chunk) => {
         if (this.call !== call) return true;
+        call.bodyBytes += chunk.length;
         if (!chunked) return this.socket.write(chunk);
         this.socket.cork();
         this.socket.write(chunkHeader(chunk.length), 'latin1');
