@@ -61,6 +61,8 @@ export const backendUrlSchema = z
   // 3000) while the port check below reads the raw text: refuse them instead.
   // eslint-disable-next-line no-control-regex
   .refine((raw) => !/[\u0000-\u001f\u007f]/.test(raw), 'A backend URL cannot contain a control character such as a line break or tab.')
+  // `127.0.0.1:3000` or `localhost:5173` as a dev server prints it: http, as curl assumes.
+  .transform((raw) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`))
   .transform((raw, ctx) => {
     let url: URL;
     try {
@@ -285,6 +287,9 @@ export const routeSchema = z.object({
   backends: z.array(backendSchema),
 });
 export type Route = z.infer<typeof routeSchema>;
+
+/** The most backends one route may have (routes.create and backends.add): bounds the consistent-hash ring and every per-request scan. */
+export const maxBackendsPerRoute = 256;
 
 export const newBackendSchema = z.object({
   url: backendUrlSchema,

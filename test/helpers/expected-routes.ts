@@ -27,7 +27,9 @@ export function expectedPath(path: string): string {
 }
 
 export function expectedUrl(raw: string): string {
-  const url = new URL(raw.trim());
+  const trimmed = raw.trim();
+  // No scheme: http, as the schema assumes (`127.0.0.1:3000`).
+  const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`);
   const defaultPort = url.protocol === 'https:' ? '443' : '80';
   return `${url.protocol}//${url.hostname}:${url.port || defaultPort}`;
 }

@@ -140,9 +140,9 @@ describe('CLI against a running `switchyard serve`', () => {
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^switchyard: A route for demo\.localhost already exists/)]);
 
-    const badUrl = await run('route', 'add', 'x.localhost', '--backend', '127.0.0.1:3000');
+    const badUrl = await run('route', 'add', 'x.localhost', '--backend', 'ftp://127.0.0.1:3000');
     expect(badUrl.code).toBe(1);
-    expect(badUrl.stderr).toMatch(/full URL/);
+    expect(badUrl.stderr).toMatch(/starts with http:\/\/ or https:\/\//);
 
     const missing = await run('backend', 'disable', 'nope.localhost', alpha.url);
     expect(missing.code).toBe(1);

@@ -44,12 +44,17 @@ describe('backend URLs', () => {
     ['HTTP://LocalHost:3000/', 'http://localhost:3000'],
     ['https://[::1]:8443', 'https://[::1]:8443'],
     ['http://127.0.0.1:80', 'http://127.0.0.1:80'],
+    // Without a scheme, as dev servers print their address: http.
+    ['127.0.0.1:3103', 'http://127.0.0.1:3103'],
+    ['localhost:5173', 'http://localhost:5173'],
+    ['[::1]:8080', 'http://[::1]:8080'],
   ])('accepts %s as %s', (input, stored) => {
     expect(backendUrlSchema.parse(input)).toBe(stored);
   });
 
   it.each([
-    ['127.0.0.1:3000', /full URL|http/],
+    ['127.0.0.1', /port/],
+    ['localhost', /port/],
     ['ftp://127.0.0.1:21', /http:\/\/ or https/],
     ['http://127.0.0.1', /port/],
     ['http://127.0.0.1:0', /1 to 65535/],
