@@ -1,5 +1,4 @@
 import { adminPath, type SwitchyardApi } from './api';
-import type { CommandName } from './commands';
 import { isErrorPayload, type Envelope } from './errors';
 import type { SwitchyardEvent } from './events';
 
@@ -63,7 +62,7 @@ export function createAdminClient(options: AdminClientOptions): SwitchyardApi {
     async invoke(name, input) {
       let response: Response;
       try {
-        response = await doFetch(new URL(adminPath.command(name as CommandName), options.baseUrl), {
+        response = await doFetch(new URL(adminPath.command(name), options.baseUrl), {
           method: 'POST',
           headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
           body: JSON.stringify(input ?? {}),
@@ -79,7 +78,7 @@ export function createAdminClient(options: AdminClientOptions): SwitchyardApi {
       }
       const body: unknown = await response.json().catch(() => undefined);
       if (body && typeof body === 'object' && 'ok' in body) return body as Envelope<never>;
-      const error = body && typeof body === 'object' && 'error' in body ? (body as { error: unknown }).error : undefined;
+      const error = body && typeof body === 'object' && 'error' in body ? body.error : undefined;
       return {
         ok: false,
         error: isErrorPayload(error)

@@ -12,7 +12,9 @@ export function notificationFor(entry: TimelineEntry): { title: string; body: st
     case 'up':
     case 'returned':
       return { title: 'Backend back', body: entry.message };
-    default:
+    // Named, not a default: a new kind of entry must decide whether it notifies.
+    case 'drained':
+    case 'config':
       return undefined;
   }
 }

@@ -15,8 +15,8 @@ const contentTypes: Record<string, string> = {
 
 /** Serves the built renderer; never anything outside `root`. */
 export function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, headers: Record<string, string>): void {
-  let relative = '';
-  let file = '';
+  let relative: string;
+  let file: string;
   let size: number;
   try {
     const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);

@@ -11,6 +11,12 @@ import { ApiContext, type Invoke } from './api-context';
 import { NewRouteForm } from './components/NewRouteForm';
 import { RouteCard } from './components/RouteCard';
 
+/** A call that threw instead of answering, as an error answer the banner shows. */
+function failedCall(what: string, error: unknown): ErrorPayload {
+  const reason = error instanceof Error ? error.message : String(error);
+  return { code: 'INTERNAL', message: `Switchyard could not run ${what} (${reason}). Reload the window; if it happens again, restart Switchyard.` };
+}
+
 function applyResult(list: Route[] | undefined, name: CommandName, result: unknown): Route[] | undefined {
   if (!list) return list;
   if (name === 'routes.delete') return list.filter((r) => r.id !== (result as { id: number }).id);
@@ -37,10 +43,17 @@ export function App() {
   const refreshRef = useRef<() => void>(() => {});
   const api = useMemo<SwitchyardApi | undefined>(() => resolveApi(() => refreshRef.current()), []);
 
+  // Never rejects, so components may `void` it: a call that fails (an IPC
+  // error, a core that cannot be reached) comes back as an error answer.
   const invoke: Invoke = useCallback(
     async <N extends CommandName>(name: N, input: CommandInput<N>): Promise<Envelope<CommandResult<N>>> => {
-      if (!api) throw new Error('no api');
-      const answer = await api.invoke(name, input);
+      let answer: Envelope<CommandResult<N>>;
+      try {
+        if (!api) throw new Error('no api');
+        answer = await api.invoke(name, input);
+      } catch (error) {
+        answer = { ok: false, error: failedCall(name, error) };
+      }
       // Field errors are shown by the form that owns the field; the rest here.
       if (!answer.ok && !answer.error.field) setProblem(answer.error);
       if (answer.ok) {
@@ -71,18 +84,20 @@ export function App() {
     }
     if (counters.ok) applyLive(counters.result);
   }, [api]);
-  refreshRef.current = () => void refresh();
+  // The rejection is shown in the banner, like a command's error.
+  const refreshShown = useCallback(() => void refresh().catch((error: unknown) => setProblem(failedCall('a refresh', error))), [refresh]);
+  refreshRef.current = refreshShown;
 
   useEffect(() => {
     if (!api) return;
-    void refresh();
+    refreshShown();
     return api.subscribe((event) => {
       if (event.name === 'config.changed') setRoutes(event.payload.routes);
       else if (event.name === 'backends.changed') applyLive(event.payload);
       else if (event.name === 'timeline.added') setTimeline((list) => [event.payload, ...list].slice(0, timelineKept));
       else if (event.name === 'problems.changed') setAppProblems(event.payload);
     });
-  }, [api, refresh]);
+  }, [api, refreshShown]);
 
   if (!api) {
     return (

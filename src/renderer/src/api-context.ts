@@ -3,6 +3,7 @@ import type { CommandInput, CommandName, CommandResult } from '../../shared/comm
 import type { Envelope } from '../../shared/errors';
 import type { BackendStats, RouteLive, TimelineEntry } from '../../shared/events';
 
+/** Never rejects (App turns a failed call into an error answer), so callers may `void` it. */
 export type Invoke = <N extends CommandName>(name: N, input: CommandInput<N>) => Promise<Envelope<CommandResult<N>>>;
 
 export interface ApiContextValue {

@@ -21,7 +21,8 @@ export function AddBackendForm({ routeId, label }: { routeId: number; label: str
   };
 
   return (
-    <form className="row add-backend" onSubmit={submit} aria-label={`Add backend to ${label}`} noValidate>
+    // submit never rejects: invoke turns every failure into an answer, shown here or in the banner.
+    <form className="row add-backend" onSubmit={(event) => void submit(event)} aria-label={`Add backend to ${label}`} noValidate>
       <Field
         label="New backend URL"
         className="grow"

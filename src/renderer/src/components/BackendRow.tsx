@@ -17,6 +17,7 @@ function WeightInput({ backend }: { backend: Backend }) {
   const [value, setValue] = useState(String(backend.weight));
   const [error, setError] = useState<string | undefined>();
   useEffect(() => setValue(String(backend.weight)), [backend.weight]);
+  // Never rejects, as invoke does not: `void save()` below is safe.
   const save = async () => {
     if (value === String(backend.weight)) return setError(undefined);
     const answer = await invoke('backends.update', { id: backend.id, weight: Number(value) });

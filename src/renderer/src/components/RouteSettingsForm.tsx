@@ -6,7 +6,8 @@ import { useApi } from '../api-context';
 type Draft = Record<string, string | boolean>;
 
 interface FieldSpec {
-  key: keyof RouteSettings;
+  /** hashKey, an object, has its own two inputs. */
+  key: Exclude<keyof RouteSettings, 'hashKey'>;
   label: string;
   hint: string;
   kind: 'boolean' | 'number' | 'choice' | 'text';
@@ -86,14 +87,15 @@ export function RouteSettingsForm({ route, label, onDone }: { route: Route; labe
       id: route.id,
       ...(host !== route.host ? { host } : {}),
       ...(path !== route.path ? { path: path.trim() === '' ? '/' : path } : {}),
-      settings: toPatch(draft, route) as never,
+      settings: toPatch(draft, route),
     });
     if (answer.ok) onDone();
     else setError(answer.error);
   };
 
   return (
-    <form className="settings" onSubmit={submit} aria-label={`Settings for ${label}`} noValidate>
+    // submit never rejects: invoke turns every failure into an answer, shown here or in the banner.
+    <form className="settings" onSubmit={(event) => void submit(event)} aria-label={`Settings for ${label}`} noValidate>
       {(['host', 'path'] as const).map((key) => {
         const fieldError = error?.field === key ? error.message : undefined;
         return (
