@@ -27,6 +27,8 @@ export default tseslint.config(
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
   },
+  // CommonJS files (the bin shim, a --require preload): require() is how they import.
+  { files: ['**/*.cjs', 'bin/**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
   {
     files: ['src/renderer/**'],
     languageOptions: { globals: { ...globals.browser } },

@@ -75,7 +75,9 @@ function killGroup(child, signal) {
   } catch {
     try {
       child.kill(signal);
-    } catch {}
+    } catch {
+      // Already gone: nothing left to signal.
+    }
   }
 }
 
@@ -150,7 +152,9 @@ export function processTree(pid) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       parents.set(Number(entry), Number(statFields(entry)[1]));
-    } catch {}
+    } catch {
+      // The process exited between the listing and the read: not part of any tree.
+    }
   }
   const tree = [pid];
   for (let i = 0; i < tree.length; i++) {
@@ -166,7 +170,9 @@ export function cpuTicks(pids) {
     try {
       const fields = statFields(pid);
       total += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
-    } catch {}
+    } catch {
+      // Exited since the tree was read: its time is no longer counted anywhere.
+    }
   }
   return total;
 }
@@ -178,7 +184,9 @@ export function rssKb(pids) {
     try {
       const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
       if (match) total += Number(match[1]);
-    } catch {}
+    } catch {
+      // Exited since the tree was read: it holds no memory now.
+    }
   }
   return total;
 }
