@@ -83,7 +83,7 @@ async function startProxy() {
   return { child, connection };
 }
 
-async function waitUntilServing(port) {
+async function waitUntilServing(port, proxy) {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let last;
   while (Date.now() < deadline) {
@@ -91,7 +91,7 @@ async function waitUntilServing(port) {
     if (last === 200) return;
     await sleep(SAMPLE_MS);
   }
-  throw new Error(`the route did not answer 200 within ${READY_TIMEOUT_MS / 1000} s (last: ${last}).`);
+  throw new Error(`the route did not answer 200 within ${READY_TIMEOUT_MS / 1000} s (last: ${last || 'no answer'}). serve's output:\n${proxy.child.output.slice(-2000)}`);
 }
 
 /** Peak descriptors and RSS while traffic runs, plus a progress line now and then. */
@@ -145,7 +145,7 @@ async function main() {
   log(`soak: switchyard serve pid ${pid} on 127.0.0.1:${port}, route ${HOST} → ${backends.map((b) => b.url).join(', ')}`);
   log(`soak: ${options.seconds} s of traffic after a ${warmupMs / 1000} s warm-up; a backend killed every ${killEveryMs / 1000} s`);
 
-  await waitUntilServing(port);
+  await waitUntilServing(port, proxy);
   const stats = { kills: 0, restarts: 0, configChanges: 0, configFailures: [] };
   const phase = async (ms, tally, withKills) => {
     const until = Date.now() + ms;
