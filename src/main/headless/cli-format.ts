@@ -1,5 +1,5 @@
 import type { Status } from '../../shared/commands';
-import type { BackendStats, BackendStatus } from '../../shared/events';
+import type { BackendStats, BackendStatus, RouteLive, StatusClasses } from '../../shared/events';
 import type { Route } from '../../shared/model';
 import { routeLabel } from '../../shared/route-label';
 
@@ -43,16 +43,59 @@ const marks: Record<BackendStatus, string> = {
   disabled: '·',
 };
 
-/** Every route's backends with their status, why, and their share of recent traffic. */
-export function formatHealth(routes: Route[], live: Record<string, BackendStats>): string {
+const percent = (fraction: number) => `${Math.round(fraction * 100)}%`;
+
+const milliseconds = (ms: number | null) => (ms === null ? '-' : `${Math.round(ms)}`);
+
+/** "2xx 120 4xx 3 5xx 0": 3xx only when there were some, as dev servers rarely redirect. */
+function classes(counts: StatusClasses): string {
+  return [`2xx ${counts['2xx']}`, ...(counts['3xx'] ? [`3xx ${counts['3xx']}`] : []), `4xx ${counts['4xx']}`, `5xx ${counts['5xx']}`].join(' ');
+}
+
+/** "errors 4%", then the failed attempts behind it and how many went on to another backend. */
+function errors(stats: BackendStats): string {
+  const failed = stats.failures ? `, ${stats.failures} failed (${stats.retries} retried)` : '';
+  return `errors ${percent(stats.errorRate)}${failed}`;
+}
+
+/** The route's traffic line, once it has had any: what its clients got, and what Switchyard answered itself. */
+function routeTraffic(live: RouteLive | undefined): string[] {
+  if (!live || live.requests === 0) return [];
+  const local = Object.entries(live.local)
+    .filter(([, count]) => count > 0)
+    .map(([status, count]) => `${count}×${status}`);
+  const parts = [
+    `${live.requests} requests, ${live.rps} req/s`,
+    classes(live.responses),
+    ...(local.length ? [`answered by Switchyard: ${local.join(' ')}`] : []),
+    `${live.errorsLastMinute} error${live.errorsLastMinute === 1 ? '' : 's'} in the last minute`,
+  ];
+  return [`  ${parts.join(' · ')}`];
+}
+
+/**
+ * Every route's backends, one line each: status, share of the last minute's
+ * answers, rate, answers by class, errors, latency (ms) and why.
+ */
+export function formatHealth(routes: Route[], live: Record<string, BackendStats>, routeLive: Record<string, RouteLive> = {}): string {
   if (routes.length === 0) return 'No routes yet.';
   const lines: string[] = [];
   for (const route of routes) {
-    lines.push(`${routeLabel(route)}  (${route.algorithm}, checks: ${route.settings.healthCheck})`);
+    lines.push(`${routeLabel(route)}  (${route.algorithm}, checks: ${route.settings.healthCheck})`, ...routeTraffic(routeLive[route.id]));
     const rows = route.backends.map((backend) => {
       const stats = live[backend.id];
       const status = stats?.status ?? 'unknown';
-      return [`  ${marks[status]} ${status}`, backend.url, `${Math.round((stats?.share ?? 0) * 100)}%`, `${stats?.rps ?? 0} req/s`, stats?.reason ?? ''];
+      if (!stats) return [`  ${marks[status]} ${status}`, backend.url, '', '', '', '', '', ''];
+      return [
+        `  ${marks[status]} ${status}`,
+        backend.url,
+        percent(stats.share),
+        `${stats.rps} req/s`,
+        classes(stats.responses),
+        errors(stats),
+        `p50 ${milliseconds(stats.latency.p50)} p95 ${milliseconds(stats.latency.p95)} ms`,
+        stats.reason,
+      ];
     });
     if (rows.length) lines.push(table(rows));
     else lines.push('  (no backends)');

@@ -180,7 +180,7 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     const show = async () => {
       const [status, routes, live] = await Promise.all([client.call('status', {}), client.call('routes.list', {}), client.call('backends.live', {})]);
       if (values.json) return JSON.stringify({ ...status, routes, backends: live.backends }, null, values.watch ? 0 : 2);
-      return `${formatStatus(status, client.uiUrl)}\n\n${formatHealth(routes, live.backends)}`;
+      return `${formatStatus(status, client.uiUrl)}\n\n${formatHealth(routes, live.backends, live.routes)}`;
     };
     io.out(await show());
     if (!values.watch) return 0;
