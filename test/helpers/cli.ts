@@ -23,7 +23,7 @@ export function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRes
   return new Promise((resolve) => {
     execFile(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr: error && code === 1 && !stderr ? String(error) : stderr });
+      resolve({ code, stdout, stderr: error && code === 1 && !stderr ? `${error.name}: ${error.message}` : stderr });
     });
   });
 }
@@ -49,8 +49,8 @@ export async function startServe(
     env: { ...process.env, ...options.env },
   });
   let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const deadline = Date.now() + 15_000;
   for (;;) {

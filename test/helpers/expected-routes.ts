@@ -135,10 +135,15 @@ export function expectedRoutesAfter(name: CommandName, sent: Json, before: Route
       return withBackend(before, id, (backend) => ({ ...backend, draining: true }));
     case 'backends.remove':
       return withBackend(before, id, () => undefined);
+    // Proxy settings are not routes: the list stays as it was.
+    case 'settings.update':
+      return before;
     case 'status':
     case 'backends.live':
     case 'timeline.list':
     case 'routes.list':
+    case 'settings.get':
+    case 'token.rotate':
       return undefined;
   }
 }

@@ -6,6 +6,7 @@ import { createAdminClient } from '../../src/shared/admin-client';
 import { serve, type RunningServe } from '../../src/main/headless/serve';
 import { readConnection } from '../../src/main/headless/connection-file';
 import { tempDir } from '../helpers/core';
+import { messageText } from '../helpers/ws-text';
 import { statSync } from 'node:fs';
 
 function raw(
@@ -125,7 +126,7 @@ describe('headless admin API', () => {
 
     const outcome = await wsOutcome(`${events}?token=${running.token}`, { origin: `http://127.0.0.1:${port}` });
     if (!('opened' in outcome)) throw new Error(`WebSocket refused: ${outcome.status}`);
-    const message = new Promise<string>((resolve) => outcome.opened.once('message', (data) => resolve(String(data))));
+    const message = new Promise<string>((resolve) => outcome.opened.once('message', (data) => resolve(messageText(data))));
     await post('routes.create', auth(), '{"host":"live.localhost"}');
     const event = JSON.parse(await message);
     expect(event).toMatchObject({ name: 'config.changed', payload: { routes: [expect.objectContaining({ host: 'live.localhost' })] } });

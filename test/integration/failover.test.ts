@@ -16,7 +16,7 @@ async function backendProcess(name: string, port: number): Promise<ChildProcess>
     `require('http').createServer((q, s) => { q.resume(); q.on('end', () => s.end(${JSON.stringify(name)})); }).listen(${port}, '127.0.0.1', () => console.log('ready'))`,
   ]);
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.once('data', () => resolve());
+    child.stdout.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`backend ${name} exited with ${code}`)));
   });
   return child;

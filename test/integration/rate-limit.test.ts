@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import { startBackend, type TestBackend } from '../helpers/backends';
@@ -39,14 +40,12 @@ describe('rate limiting', () => {
     );
     const from = (address: string) =>
       new Promise<number>((resolve, reject) => {
-        import('node:http').then(({ default: http }) =>
-          http
-            .get({ host: '127.0.0.1', port: proxyPort(core), localAddress: address, headers: { host: 'perip.localhost' }, agent: false }, (res) => {
-              res.resume();
-              resolve(res.statusCode!);
-            })
-            .on('error', reject),
-        );
+        http
+          .get({ host: '127.0.0.1', port: proxyPort(core), localAddress: address, headers: { host: 'perip.localhost' }, agent: false }, (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          })
+          .on('error', reject);
       });
     expect([await from('127.0.0.2'), await from('127.0.0.2'), await from('127.0.0.3')]).toEqual([200, 429, 200]);
     await must(core.run('routes.update', { id: route.id, settings: { rateLimitPer: 'global' } }));

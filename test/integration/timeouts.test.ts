@@ -45,7 +45,7 @@ describe('timeouts', () => {
     socket.write('GET / HTTP/1.1\r\nHost: silent.localhost\r\nX-Slow: ');
     const answer = await new Promise<string>((resolve) => {
       let text = '';
-      socket.on('data', (d) => (text += d));
+      socket.on('data', (d) => (text += d.toString()));
       socket.on('close', () => resolve(text));
       socket.on('error', () => {});
     });

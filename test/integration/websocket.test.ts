@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { Core } from '../../src/main/core/core';
 import { must, proxyPort, startCore, tempDir } from '../helpers/core';
+import { messageText } from '../helpers/ws-text';
 
 interface WsBackend {
   url: string;
@@ -25,7 +26,7 @@ async function wsBackend(name: string): Promise<WsBackend> {
     wss.handleUpgrade(req, socket, head, (ws) => {
       connections.add(ws);
       ws.on('close', () => connections.delete(ws));
-      ws.on('message', (data) => ws.send(`${name}: ${data}`));
+      ws.on('message', (data) => ws.send(`${name}: ${messageText(data)}`));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -59,7 +60,7 @@ function open(port: number, path = '/'): Promise<WebSocket> {
   });
 }
 
-const next = (ws: WebSocket) => new Promise<string>((resolve) => ws.once('message', (data) => resolve(String(data))));
+const next = (ws: WebSocket) => new Promise<string>((resolve) => ws.once('message', (data) => resolve(messageText(data))));
 
 describe('WebSocket through the proxy', () => {
   const dir = tempDir();
