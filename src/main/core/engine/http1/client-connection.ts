@@ -13,7 +13,23 @@ export interface ConnectionOptions {
   /** Time an idle keep-alive connection is kept waiting for its next request. */
   keepAliveTimeoutMs: number;
   maxHeaderBytes: number;
+  /** Lingering close: silence after which a closing connection is cut (default `lingeringTimeoutMs`). */
+  lingeringTimeoutMs?: number;
+  /** Lingering close: the most a closing connection is kept reading (default `lingeringTimeMs`). */
+  lingeringTimeMs?: number;
 }
+
+// nginx's lingering close (ngx_http_set_lingering_close): a connection closed
+// after a response keeps reading, and discarding, what the client still
+// sends, so the client can finish its request and see the response (closing
+// with unread data would make the kernel send a reset), and is cut after
+// `lingering_timeout` without data or `lingering_time` in all. Without it a
+// client that keeps sending (an upload answered early) or never closes holds
+// the proxy's descriptor forever.
+/** nginx's lingering_timeout default. */
+export const lingeringTimeoutMs = 5_000;
+/** nginx's lingering_time default. */
+export const lingeringTimeMs = 30_000;
 
 export interface ConnectionHandlers {
   request(req: ProxyRequest, res: ProxyResponse): void;
@@ -32,6 +48,8 @@ const enum Phase {
   Body,
   /** A request is in flight; its body (if any) is complete. */
   Waiting,
+  /** The last response is done and the write side closed: reading only to discard (lingering close). */
+  Lingering,
   Closed,
 }
 
@@ -39,6 +57,7 @@ const enum Deadline {
   None,
   Head,
   Idle,
+  Linger,
 }
 
 const continueLine = 'HTTP/1.1 100 Continue\r\n\r\n';
@@ -64,6 +83,8 @@ export class ClientConnection implements ResponseSink, BodySource {
   private decoder: ChunkedDecoder | undefined;
   private wantsKeepAlive = true;
   private bodyPaused = false;
+  /** When a lingering close ends whatever the client does. */
+  private lingerEnd = 0;
 
   constructor(
     readonly socket: Socket,
@@ -80,6 +101,8 @@ export class ClientConnection implements ResponseSink, BodySource {
   /** Called by the server's sweep: enforces the head and keep-alive deadlines. */
   checkDeadline(now: number): void {
     if (this.deadlineKind === Deadline.None || now < this.deadline) return;
+    // A response still queued for a slow reader is not cut before lingering_time.
+    if (this.deadlineKind === Deadline.Linger && this.socket.writableLength > 0 && now < this.lingerEnd) return;
     if (this.deadlineKind === Deadline.Head && this.buffer?.length) {
       this.refuse({ status: 408, message: 'The request head did not arrive in time.' });
     } else this.socket.destroy();
@@ -100,6 +123,10 @@ export class ClientConnection implements ResponseSink, BodySource {
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    if (this.phase === Phase.Lingering) {
+      this.deadline = Math.min(Date.now() + this.lingeringTimeout(), this.lingerEnd);
+      return;
+    }
     if (this.phase === Phase.Body && this.sink && this.buffer === undefined) {
       this.deliverBody(chunk, 0);
       return;
@@ -264,11 +291,7 @@ export class ClientConnection implements ResponseSink, BodySource {
     this.sink = undefined;
     // A body nobody read (an error page, an early answer) leaves the stream
     // out of step, so that connection cannot carry another request.
-    if (!res.keepsAlive || this.phase === Phase.Body) {
-      this.phase = Phase.Closed;
-      this.socket.end();
-      return;
-    }
+    if (!res.keepsAlive || this.phase === Phase.Body) return this.linger();
     this.phase = Phase.Head;
     this.socket.resume();
     if (this.buffer?.length) {
@@ -282,9 +305,26 @@ export class ClientConnection implements ResponseSink, BodySource {
 
   /** Answers a request the proxy cannot take, then closes (the stream cannot be trusted after). */
   private refuse(error: { status: number; message: string }): void {
-    this.phase = Phase.Closed;
-    this.deadlineKind = Deadline.None;
-    this.buffer = undefined;
     refuseConnection(this.socket, error.status, error.message);
+    this.linger();
+  }
+
+  /** Closes the write side after the response and discards what the client still sends, until it closes or a deadline passes. */
+  private linger(): void {
+    if (this.socket.destroyed) return;
+    this.phase = Phase.Lingering;
+    this.buffer = undefined;
+    this.store = undefined;
+    this.socket.end();
+    const now = Date.now();
+    this.lingerEnd = now + (this.options.lingeringTimeMs ?? lingeringTimeMs);
+    this.deadlineKind = Deadline.Linger;
+    this.deadline = Math.min(now + this.lingeringTimeout(), this.lingerEnd);
+    // Reading is what sees the client's close (then the socket is freed) or lets it finish an upload.
+    this.socket.resume();
+  }
+
+  private lingeringTimeout(): number {
+    return this.options.lingeringTimeoutMs ?? lingeringTimeoutMs;
   }
 }

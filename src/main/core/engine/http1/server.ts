@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { ClientConnection, type ConnectionHandlers, type ConnectionOptions } from './client-connection';
+import { ClientConnection, lingeringTimeoutMs, type ConnectionHandlers, type ConnectionOptions } from './client-connection';
 import type { ProxyRequest } from './proxy-request';
 import type { ProxyResponse } from './proxy-response';
 
@@ -61,7 +61,7 @@ export class Http1Server extends net.Server {
     this.sweep = setInterval(() => {
       const now = Date.now();
       for (const connection of this.clients) connection.checkDeadline(now);
-    }, Math.min(maxSweepMs, this.options.headerTimeoutMs, this.options.keepAliveTimeoutMs));
+    }, Math.min(maxSweepMs, this.options.headerTimeoutMs, this.options.keepAliveTimeoutMs, this.options.lingeringTimeoutMs ?? lingeringTimeoutMs));
     this.sweep.unref();
   }
 
