@@ -5,6 +5,7 @@ import {
   backendUrlSchema,
   hostSchema,
   idSchema,
+  maxBackendsPerRoute,
   newBackendSchema,
   pathSchema,
   routeSettingsPatchSchema,
@@ -77,7 +78,10 @@ export const commands = {
       path: pathSchema.default('/'),
       algorithm: algorithmSchema.default('round-robin'),
       settings: routeSettingsPatchSchema.default({}),
-      backends: z.array(newBackendSchema).max(256).default([]),
+      backends: z
+        .array(newBackendSchema)
+        .max(maxBackendsPerRoute, `A route has at most ${maxBackendsPerRoute} backends; split the traffic across routes by path or host.`)
+        .default([]),
     }),
   }),
   'routes.update': command<Route>()({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
-import { defaultRouteSettings } from '../../src/shared/model';
+import { defaultRouteSettings, maxBackendsPerRoute } from '../../src/shared/model';
 import { must, withCore } from '../helpers/core';
 
 describe('commands against a real SQLite store', () => {
@@ -54,6 +54,31 @@ describe('commands against a real SQLite store', () => {
     });
     expect(await core.execute('routes.create', 'not an object')).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
     expect(await must(core.run('routes.list', {}))).toEqual(before);
+  });
+
+  it('caps a route at 256 backends on backends.add as on routes.create, and the largest route with the heaviest weights is accepted', async () => {
+    // The command fuzzer's reproducer at full size: 256 × weight 1000 on a
+    // consistent-hash ring once meant 41M ring points and a hung proxy.
+    const backends = Array.from({ length: maxBackendsPerRoute }, (_, i) => ({ url: `http://127.0.0.1:${41_000 + i}`, weight: 1000 }));
+    const settings = { healthCheck: 'off' as const };
+    const full = await must(core.run('routes.create', { host: 'ring.localhost', algorithm: 'consistent-hash', settings, backends }));
+    expect(full.backends).toHaveLength(maxBackendsPerRoute);
+
+    const refused = await core.run('backends.add', { routeId: full.id, url: 'http://127.0.0.1:40999' });
+    expect(refused).toEqual({
+      ok: false,
+      error: { code: 'VALIDATION_FAILED', field: 'routeId', message: expect.stringContaining('ring.localhost already has 256 backends') },
+    });
+    expect((await must(core.run('routes.list', {}))).find((r) => r.id === full.id)).toEqual(full);
+
+    await must(core.run('backends.remove', { id: full.backends[0]!.id }));
+    expect((await must(core.run('backends.add', { routeId: full.id, url: 'http://127.0.0.1:40999' }))).backends).toHaveLength(maxBackendsPerRoute);
+
+    const tooMany = [...backends, { url: 'http://127.0.0.1:40998', weight: 1 }];
+    expect(await core.run('routes.create', { host: 'ring2.localhost', settings, backends: tooMany })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION_FAILED', field: 'backends', message: expect.stringContaining('at most 256 backends') },
+    });
   });
 
   it('stores route settings with defaults and merges updates into them', async () => {

@@ -78,4 +78,30 @@ describe('routing table', () => {
       ['https:', '::1', 8443],
     ]);
   });
+
+  it('keeps a consistent-hash ring across rebuilds that leave the candidates unchanged, and rebuilds it when they change', () => {
+    const r = {
+      ...route('ring.localhost', '/', [{ url: 'http://127.0.0.1:3000' }, { url: 'http://127.0.0.1:3001' }, { url: 'http://127.0.0.1:3002' }]),
+      algorithm: 'consistent-hash' as const,
+    };
+    const previous = buildRoutingTable([r], 1);
+    expect(previous.route(r.id)!.ring).toBeDefined();
+    // Another route added (a config change) or a health change to a backend of another route.
+    const other = route('other.localhost', '/', [{ url: 'http://127.0.0.1:4000' }]);
+    const rebuilt = buildRoutingTable([r, other], 2, () => true, previous).route(r.id)!;
+    expect(rebuilt.ring).toBe(previous.route(r.id)!.ring);
+    expect(rebuilt.candidates).toBe(previous.route(r.id)!.candidates);
+
+    const oneDown = buildRoutingTable([r], 3, (id) => id !== r.backends[1]!.id, previous).route(r.id)!;
+    expect(oneDown.ring).not.toBe(rebuilt.ring);
+    expect(oneDown.candidates.map((c) => c.port)).toEqual([3000, 3002]);
+    expect(new Set(Array.from({ length: 50 }, (_, i) => oneDown.ring!.pick(`k${i}`)!.port))).toEqual(new Set([3000, 3002]));
+
+    const reweighted = { ...r, backends: r.backends.map((b, i) => (i === 0 ? { ...b, weight: 5 } : b)) };
+    const heavier = buildRoutingTable([reweighted], 4, () => true, previous).route(r.id)!;
+    expect(heavier.ring).not.toBe(rebuilt.ring);
+    expect(heavier.candidates[0]!.weight).toBe(5);
+    // Switching to another algorithm drops the ring.
+    expect(buildRoutingTable([{ ...r, algorithm: 'round-robin' }], 5, () => true, previous).route(r.id)!.ring).toBeUndefined();
+  });
 });

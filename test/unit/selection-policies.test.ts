@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HashRing } from '../../src/main/core/engine/hash-ring';
+import { HashRing, maxRingPoints, ringPointsPerBackend } from '../../src/main/core/engine/hash-ring';
 import {
   ipHash,
   leastConnections,
@@ -111,5 +111,70 @@ describe('consistent hash ring', () => {
 
   it('is empty-safe', () => {
     expect(new HashRing([], () => '').pick('x')).toBeUndefined();
+  });
+
+  // Weights go to 1000 and a route to 256 backends: points per weight unit
+  // (nginx's 160) made 2.56M points for 16 × weight 1000 and hung the proxy.
+  const servers = (weights: readonly number[]) => weights.map((weight, i) => ({ id: i + 1, weight, name: `http://127.0.0.1:${40_000 + i}` }));
+  const shares = <T extends { id: number; weight: number }>(ring: HashRing<T>) => {
+    const counts = new Map<number, number>();
+    for (const key of keys) counts.set(ring.pick(key)!.id, (counts.get(ring.pick(key)!.id) ?? 0) + 1);
+    return (id: number) => (counts.get(id) ?? 0) / keys.length;
+  };
+
+  it('sizes the ring by backend count, not by weight', () => {
+    expect(new HashRing(servers([1000, 1000]), (b) => b.name).size).toBe(2 * ringPointsPerBackend);
+    expect(new HashRing(servers([1, 1]), (b) => b.name).size).toBe(2 * ringPointsPerBackend);
+    expect(new HashRing(servers(Array(256).fill(1000)), (b) => b.name).size).toBe(maxRingPoints);
+    // Mixed weights: rounding and the one-point floor add at most one point per backend.
+    const mixed = new HashRing(servers(Array.from({ length: 256 }, (_, i) => 1 + ((i * 389) % 1000))), (b) => b.name);
+    expect(mixed.size).toBeLessThanOrEqual(maxRingPoints + 256);
+    // A hand-edited store with more backends than a route may have: fewer points each, not a bigger ring.
+    expect(new HashRing(servers(Array(1000).fill(1000)), (b) => b.name).size).toBeLessThanOrEqual(maxRingPoints + 1000);
+  });
+
+  it('keeps shares proportional to weights, at any scale, and gives a light backend at least one point', () => {
+    for (const [light, heavy] of [
+      [1, 3],
+      [250, 750],
+    ] as const) {
+      const share = shares(new HashRing(servers([light, heavy]), (b) => b.name));
+      expect(share(1)).toBeGreaterThan(0.25 * 0.7);
+      expect(share(1)).toBeLessThan(0.25 * 1.3);
+    }
+    const lopsided = new HashRing(servers([1, 1000]), (b) => b.name);
+    expect(lopsided.size).toBe(2 * ringPointsPerBackend + 1);
+    expect(shares(lopsided)(1)).toBeGreaterThan(0);
+  });
+
+  it('removing one of 16 heavy backends remaps about 1/16 of the keys, all from the removed one', () => {
+    const sixteen = servers(Array(16).fill(1000));
+    const before = new HashRing(sixteen, (b) => b.name);
+    const after = new HashRing(sixteen.filter((b) => b.id !== 7), (b) => b.name);
+    let moved = 0;
+    for (const key of keys) {
+      if (before.pick(key) !== after.pick(key)) {
+        moved += 1;
+        expect(before.pick(key)!.id).toBe(7);
+      }
+    }
+    expect(moved / keys.length).toBeGreaterThan(0.5 / 16);
+    expect(moved / keys.length).toBeLessThan(1.5 / 16);
+  });
+
+  it('with unequal weights, removing one moves its keys and only a few others', () => {
+    const eight = servers([100, 200, 300, 400, 500, 600, 700, 800]);
+    const before = new HashRing(eight, (b) => b.name);
+    const after = new HashRing(eight.filter((b) => b.id !== 4), (b) => b.name);
+    let fromRemoved = 0;
+    let fromOthers = 0;
+    for (const key of keys) {
+      if (before.pick(key) === after.pick(key)) continue;
+      if (before.pick(key)!.id === 4) fromRemoved += 1;
+      else fromOthers += 1;
+    }
+    expect(fromRemoved).toBe(keys.filter((key) => before.pick(key)!.id === 4).length);
+    // The survivors' counts rescale by under 2% here (ketama does the same).
+    expect(fromOthers / keys.length).toBeLessThan(0.03);
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Algorithm, Route, RouteSettings } from '../../../shared/model';
+import type { Algorithm, Backend, Route, RouteSettings } from '../../../shared/model';
 import { inPanic } from '../health/health-state';
 import { HashRing } from './hash-ring';
 
@@ -29,10 +29,15 @@ export interface CompiledRoute {
   inService: number;
   /** Too few healthy backends: balancing across all in service. */
   panic: boolean;
-  /** Built once per table for consistent-hash routes. */
+  /** For consistent-hash routes; reused from the previous table while the candidates are unchanged. */
   ring?: HashRing<UpstreamTarget>;
   /** Sticky cookie value → candidate. */
   sticky: Map<string, UpstreamTarget>;
+  /**
+   * In-service backends that are not candidates (ejected or failing checks):
+   * a retry's last resort once every candidate failed (see pickBackend).
+   */
+  reserve: UpstreamTarget[];
 }
 
 export interface RoutingTable {
@@ -66,25 +71,54 @@ function compileTarget(routeId: number, id: number, url: string, weight: number)
 /** Whether health lets a backend take new requests (it is enabled and not draining). */
 export type Availability = (backendId: number) => boolean;
 
-function compileRoute(route: Route, isAvailable: Availability): CompiledRoute {
+/** What a route's candidates determine; the balancer compares targets by identity, so these are reused together. */
+type Targets = Pick<CompiledRoute, 'candidates' | 'sticky' | 'ring'>;
+
+function sameTargets(previous: readonly UpstreamTarget[], backends: readonly Backend[]): boolean {
+  return (
+    previous.length === backends.length &&
+    backends.every((b, i) => previous[i]!.id === b.id && previous[i]!.url === b.url && previous[i]!.weight === b.weight)
+  );
+}
+
+/**
+ * A health change that moves no backend in or out of the candidates (or a
+ * config change to another route) keeps this route's targets and ring from the
+ * previous table instead of rebuilding them: targets derive only from the
+ * route id and each candidate's id, URL and weight.
+ */
+function compileTargets(route: Route, backends: readonly Backend[], previous: CompiledRoute | undefined): Targets {
+  const wantsRing = route.algorithm === 'consistent-hash';
+  if (previous && sameTargets(previous.candidates, backends)) {
+    const { candidates, sticky, ring } = previous;
+    if (!wantsRing) return { candidates, sticky };
+    if (ring) return { candidates, sticky, ring };
+  }
+  const candidates = backends.map((b) => compileTarget(route.id, b.id, b.url, b.weight));
+  return {
+    candidates,
+    sticky: new Map(candidates.map((c) => [c.stickyValue, c])),
+    // Ring points derive from the URL, so a key keeps its backend across edits.
+    ...(wantsRing ? { ring: new HashRing(candidates, (c) => c.url) } : {}),
+  };
+}
+
+function compileRoute(route: Route, isAvailable: Availability, previous: CompiledRoute | undefined): CompiledRoute {
   const inService = route.backends.filter((b) => b.enabled && !b.draining);
   const available = inService.filter((b) => isAvailable(b.id));
   // Panic mode: too few healthy backends, so spread over all in service.
   const panic = inPanic(available.length, inService.length, route.settings.panicThresholdPercent / 100);
-  const candidates = (panic ? inService : available).map((b) => compileTarget(route.id, b.id, b.url, b.weight));
   return {
     id: route.id,
     host: route.host,
     path: route.path,
     algorithm: route.algorithm,
     settings: route.settings,
-    candidates,
+    ...compileTargets(route, panic ? inService : available, previous),
     backendCount: route.backends.length,
+    reserve: panic ? [] : inService.filter((b) => !isAvailable(b.id)).map((b) => compileTarget(route.id, b.id, b.url, b.weight)),
     inService: inService.length,
     panic,
-    sticky: new Map(candidates.map((c) => [c.stickyValue, c])),
-    // Ring points derive from the URL, so a key keeps its backend across edits.
-    ...(route.algorithm === 'consistent-hash' ? { ring: new HashRing(candidates, (c) => c.url) } : {}),
   };
 }
 
@@ -107,14 +141,21 @@ function matchGroup(group: HostGroup | undefined, path: string): CompiledRoute |
  * longest path prefix wins.
  * A host whose prefixes do not cover the path falls through to the next
  * group, so `api.x.localhost/v1` and `*.x.localhost/` can live side by side.
+ * `previous` is the table this one replaces: routes whose candidates did not
+ * change keep their compiled targets and hash ring from it.
  */
-export function buildRoutingTable(routes: readonly Route[], revision: number, isAvailable: Availability = () => true): RoutingTable {
+export function buildRoutingTable(
+  routes: readonly Route[],
+  revision: number,
+  isAvailable: Availability = () => true,
+  previous?: RoutingTable,
+): RoutingTable {
   const exact = new Map<string, HostGroup>();
   const wildcards = new Map<string, HostGroup>();
   const fallback: HostGroup = { routes: [] };
   const byId = new Map<number, CompiledRoute>();
   for (const route of routes) {
-    const compiled = compileRoute(route, isAvailable);
+    const compiled = compileRoute(route, isAvailable, previous?.route(route.id));
     byId.set(route.id, compiled);
     if (route.host === '*') {
       fallback.routes.push(compiled);

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ParsedCommandInput } from '../../../shared/commands';
 import { SwitchyardError } from '../../../shared/errors';
-import { backendHealthSchema, routeSettingsSchema, type Algorithm, type BackendHealth, type Backend, type Route, type RouteSettings, type RouteSettingsPatch } from '../../../shared/model';
+import { backendHealthSchema, maxBackendsPerRoute, routeSettingsSchema, type Algorithm, type BackendHealth, type Backend, type Route, type RouteSettings, type RouteSettingsPatch } from '../../../shared/model';
 import { routeLabel } from '../../../shared/route-label';
 
 interface RouteRow {
@@ -170,7 +170,14 @@ export class RouteRepository {
 
   addBackend(input: ParsedCommandInput<'backends.add'>): Route {
     return this.db.transaction(() => {
-      this.get(input.routeId);
+      const route = this.get(input.routeId);
+      if (route.backends.length >= maxBackendsPerRoute) {
+        throw new SwitchyardError(
+          'VALIDATION_FAILED',
+          `Route ${routeLabel(route)} already has ${maxBackendsPerRoute} backends, the most a route can have. Remove one first, or split the traffic across routes by path or host.`,
+          'routeId',
+        );
+      }
       this.insertBackend(input.routeId, input, 'url');
       return this.get(input.routeId);
     })();
