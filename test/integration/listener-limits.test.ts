@@ -9,7 +9,7 @@ import { must, proxyPort, request, startCore, tempDir, withCore } from '../helpe
 function answerUntilClose(socket: net.Socket): Promise<string> {
   return new Promise((resolve) => {
     let text = '';
-    socket.on('data', (d) => (text += d));
+    socket.on('data', (d) => (text += d.toString()));
     socket.on('close', () => resolve(text));
     socket.on('error', () => {});
   });

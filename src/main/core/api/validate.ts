@@ -62,5 +62,5 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown): z.outp
   const issue = parsed.error.issues[0]!;
   const field = issue.path.map(String).join('.');
   const given = issue.path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key], input);
-  throw new SwitchyardError('VALIDATION_FAILED', sentence(schema as unknown as SchemaNode, issue, field, given), field || undefined);
+  throw new SwitchyardError('VALIDATION_FAILED', sentence(schema, issue, field, given), field || undefined);
 }
