@@ -48,7 +48,7 @@ describe('commands against a real SQLite store', () => {
     const before = await must(core.run('routes.list', {}));
     expect(await core.execute('routes.explode', {})).toMatchObject({ ok: false, error: { code: 'UNKNOWN_COMMAND' } });
     expect(await core.run('routes.delete', { id: 99999 })).toMatchObject({ ok: false, error: { code: 'ROUTE_NOT_FOUND' } });
-    expect(await core.run('backends.add', { routeId: before[0]!.id, url: 'localhost:3000' })).toMatchObject({
+    expect(await core.run('backends.add', { routeId: before[0]!.id, url: 'ftp://localhost:3000' })).toMatchObject({
       ok: false,
       error: { code: 'VALIDATION_FAILED', field: 'url' },
     });
