@@ -113,3 +113,59 @@ describe('failover users do not notice', () => {
     expect(upAfter).toBeLessThan(rise * interval + interval + 500);
   }, 30_000);
 });
+
+describe('failover to a backend that is ejected but alive', () => {
+  const dir = tempDir();
+  let core: Core;
+  const children: ChildProcess[] = [];
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await core?.stop();
+    dir.remove();
+  });
+
+  // Found by the soak: A down for less than `fall` checks is ejected by
+  // passive detection and stays ejected although alive; B then dies and
+  // cannot be ejected in its turn (at most half the route may be), so until
+  // B's checks mark it down every request went to B alone and got a 502
+  // (defaults: about 5.5 s, 530 requests).
+  const slowInterval = 500;
+  /** Long enough for A's ejection, B's death and B's checks marking it down (fall × interval). */
+  const loadMs = 8_000;
+
+  it('costs no failed request: a retry falls back on the ejected backend when every candidate failed', async () => {
+    const [portA, portB] = [await freePort(), await freePort()];
+    children.push(await backendProcess('a', portA), await backendProcess('b', portB));
+    core = await startCore(dir.path);
+    const route = await must(
+      core.run('routes.create', {
+        host: 'failover.localhost',
+        settings: { healthIntervalMs: slowInterval, healthTimeoutMs: 150, healthFall: fall, healthRise: rise },
+        backends: [{ url: `http://127.0.0.1:${portA}` }, { url: `http://127.0.0.1:${portB}` }],
+      }),
+    );
+    const [aId, bId] = [route.backends[0]!.id, route.backends[1]!.id];
+    await waitForBackend(core, aId, (s) => s.status === 'healthy');
+    await waitForBackend(core, bId, (s) => s.status === 'healthy');
+
+    const end = Date.now() + loadMs;
+    const traffic = load(proxyPort(core), 8, end);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // A dies for less than `fall` checks: real traffic ejects it, checks never see it down.
+    children[0]!.kill('SIGKILL');
+    await waitForBackend(core, aId, (s) => s.status === 'ejected', 2_000);
+    children.push(await backendProcess('a', portA));
+    await new Promise((resolve) => setTimeout(resolve, 2 * slowInterval));
+    expect((await waitForBackend(core, aId, () => true)).status).toBe('ejected');
+
+    children[1]!.kill('SIGKILL');
+    await waitForBackend(core, bId, (s) => s.status === 'unhealthy', 5_000);
+    // A is still ejected (30 s by default) when B is finally marked down, under load all along.
+    expect((await waitForBackend(core, aId, () => true)).status).toBe('ejected');
+    expect(Date.now()).toBeLessThan(end);
+    const outcome = await traffic;
+    expect(outcome.errors).toEqual([]);
+    expect(outcome.failed).toBe(0);
+    expect(outcome.by.get('a')).toBeGreaterThan(0);
+  }, 60_000);
+});

@@ -45,7 +45,14 @@ export function pickBackend(
 ): UpstreamTarget | undefined {
   const all = route.candidates;
   const retrying = tried !== undefined && tried.size > 0;
-  const candidates = retrying ? all.filter((c) => !tried.has(c.id)) : all;
+  let candidates = retrying ? all.filter((c) => !tried.has(c.id)) : all;
+  // Every candidate failed this request: try the in-service backends that
+  // health had set aside (ejected, failing checks) before answering 502, as
+  // nginx's round-robin does when all peers are marked failed ("mark them as
+  // live for quick recovery", ngx_http_upstream_get_round_robin_peer). An
+  // ejected backend may well be alive again (passive ejection lasts its full
+  // time) while the one that just failed cannot be ejected in its place.
+  if (retrying && candidates.length === 0) candidates = route.reserve.filter((c) => !tried.has(c.id));
   if (candidates.length === 0) return undefined;
   // A retry picks among the rest from a copy of the state, so a failing
   // backend does not reset the rotation every other request relies on.

@@ -134,6 +134,12 @@ function describeError(error: NodeJS.ErrnoException, route: CompiledRoute): stri
   }
 }
 
+/** A backend as the 502 page names it: a last-resort attempt on one that health had set aside says so. */
+function attemptLabel(target: UpstreamTarget, route: CompiledRoute, ctx: ProxyContext): string {
+  if (route.candidates.includes(target)) return target.url;
+  return `${target.url} (${ctx.health.state(target.id)?.name ?? 'out of rotation'}, tried as a last resort)`;
+}
+
 function responseFacts(method: string, status: number, headers: Record<string, string>): ResponseFacts {
   return {
     method,
@@ -274,7 +280,7 @@ class Exchange implements UpstreamHandler {
     ctx.runtime.stats.recordFailure(route.id, target.id, next !== undefined);
     const description = describeError(error, route);
     ctx.health.recordTraffic(target.id, false, description);
-    this.failures.push(`${target.url}: ${description}`);
+    this.failures.push(`${attemptLabel(target, route, ctx)}: ${description}`);
     if (next) this.attempt(next);
     else {
       this.finished = true;

@@ -65,7 +65,12 @@ export function onCheck(state: HealthState, ok: boolean, detail: string, policy:
   if (state.name === 'ejected') {
     // Checks that saw it down and then up again end the ejection early, as
     // Envoy's successful_active_health_check_uneject_host does; checks that
-    // never failed (a port that accepts but a server that resets) do not.
+    // never failed (a port that accepts but a server that resets) do not:
+    // unejecting on any passing check, Envoy's default, would put such a
+    // backend back every check interval, to fail `ejectAfter` requests and be
+    // ejected again. A backend that was down for less than `fall` checks thus
+    // stays ejected although alive; retries still reach it as a last resort
+    // when every other backend fails (pickBackend), so that costs no 502.
     if (state.underlying === 'unhealthy' && underlying === 'healthy') {
       return { ...enter(next, 'healthy', now, `Checks pass again (${times(okStreak, 'check')}): ${detail}`), ejectedUntil: 0 };
     }
