@@ -25,4 +25,13 @@ describe('the 404 page lists configured hosts only to loopback names (DNS rebind
       expect(res.body).not.toContain('Configured hosts');
     }
   });
+
+  it('a known host whose path prefixes miss the path says so and names its prefixes', async () => {
+    await must(core.run('routes.create', { host: 'paths.localhost', path: '/api', backends: [] }));
+    await must(core.run('routes.create', { host: 'paths.localhost', path: '/admin', backends: [] }));
+    const res = await request(proxyPort(core), 'paths.localhost', '/web');
+    expect(res.status).toBe(404);
+    expect(res.body).toMatch(/^404 No route for this path\n/);
+    expect(res.body).toContain('Switchyard has routes for paths.localhost, but none whose path prefix matches /web: /admin, /api.');
+  });
 });

@@ -32,8 +32,16 @@ export interface ProxyContext {
 
 function notFound(req: ProxyRequest, res: ProxyResponse, ctx: ProxyContext): void {
   const host = req.host;
-  const title = 'No route for this host';
-  const missing = host ? `Switchyard has no route for ${host}${pathFromTarget(req.url)}.` : 'The request had no Host header.';
+  const path = pathFromTarget(req.url);
+  // A host with routes whose prefixes miss this path: say so, and which paths
+  // it has (only to loopback names, like the host list below).
+  const known = host && isLoopbackName(host) ? ctx.table().routesFor(host) : [];
+  const title = known.length ? 'No route for this path' : 'No route for this host';
+  const missing = !host
+    ? 'The request had no Host header.'
+    : known.length
+      ? `Switchyard has routes for ${host}, but none whose path prefix matches ${path}: ${[...new Set(known.map((r) => r.path))].sort().join(', ')}.`
+      : `Switchyard has no route for ${host}${path}.`;
   // DNS rebinding: a web page whose own name now resolves to 127.0.0.1 can
   // read this page, and the hosts name the user's projects. The developer's
   // own browser asks by a localhost name, which such a page cannot send.

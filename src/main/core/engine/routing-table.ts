@@ -45,6 +45,8 @@ export interface RoutingTable {
   /** Configured hosts, for the unknown-host page. */
   readonly hosts: string[];
   match(host: string, path: string): CompiledRoute | undefined;
+  /** The routes this host has (exact, then wildcard, then default), for a 404 whose host is known but whose path is not. */
+  routesFor(host: string): CompiledRoute[];
   route(id: number): CompiledRoute | undefined;
 }
 
@@ -188,6 +190,10 @@ export function buildRoutingTable(
         }
       }
       return matchGroup(fallback, path);
+    },
+    routesFor(host) {
+      const wild = wildcardList.filter(([suffix]) => host.length > suffix.length && host.endsWith(suffix)).flatMap(([, group]) => group.routes);
+      return [...(exact.get(host)?.routes ?? []), ...wild, ...fallback.routes];
     },
   };
 }
