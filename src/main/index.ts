@@ -27,6 +27,7 @@ function createWindow(): BrowserWindow {
     minWidth: 720,
     minHeight: 480,
     title: 'Switchyard',
+    icon: join(__dirname, '../../resources/icon-512.png'),
     show: false,
     webPreferences: secureWebPreferences(join(__dirname, '../preload/index.js')),
   });

@@ -1,167 +1,58 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackend, type TestBackend } from '../helpers/backends';
-import type { Route } from '../../src/shared/model';
 import { request, tempDir } from '../helpers/core';
+import { assertBuilt, cliFor, launchBrowser, root, routeItem, routePane, startServe, type Browser, type Serve } from './ui-harness';
 
 /*
  * End to end: `switchyard serve` as a real child process, two real backends,
- * and Debian's Chromium driving the built UI (out/renderer). Run
- * `npx electron-vite build` first; `UPDATE_SCREENSHOT=1` refreshes
- * docs/screenshot.png.
+ * and Debian's Chromium driving the built UI (out/renderer): routes are made,
+ * switched, weighted, configured and watched failing over through the UI.
+ * `UPDATE_SCREENSHOT=1` refreshes docs/screenshot.png.
  */
 
-const root = resolve(__dirname, '../..');
-const bin = join(root, 'bin', 'switchyard.js');
-const chromiumPath = '/usr/bin/chromium';
-const execFileAsync = promisify(execFile);
+/** Whether the element's box lies inside the viewport (scrolled into view). */
+const inViewport = (page: Page, selector: string) =>
+  page.evaluate((s) => {
+    const box = document.querySelector(s)!.getBoundingClientRect();
+    return box.top >= 0 && box.bottom <= window.innerHeight;
+  }, selector);
 
-interface Connection {
-  pid: number;
-  adminUrl: string;
-  token: string;
-  httpPort: number;
-  startedAt: string;
-}
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 60_000 }, () => {
+describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 90_000 }, () => {
   const dataDir = tempDir('switchyard-e2e-data-');
   const profileDir = tempDir('switchyard-e2e-chromium-');
   const shotDir = tempDir('switchyard-e2e-shot-');
-  let child: ChildProcess | undefined;
-  let childExit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
-  let stdout = '';
-  let stderr = '';
-  let connection: Connection;
+  const { cli, listRoutes } = cliFor(dataDir.path);
+  let serve: Serve | undefined;
   let alpha: TestBackend | undefined;
   let beta: TestBackend | undefined;
-  let context: BrowserContext | undefined;
-  let page: Page;
-  /** Resolves once the page's event WebSocket has completed its handshake. */
-  let eventsConnected: Promise<void>;
-
-  const cli = async (...args: string[]) => {
-    const { stdout: out } = await execFileAsync(process.execPath, [bin, ...args, '--data-dir', dataDir.path], {
-      cwd: root,
-      timeout: 15_000,
-    });
-    return out;
-  };
-  const listRoutes = async () => JSON.parse(await cli('route', 'list', '--json')) as Route[];
-  const proxied = async (host: string, count: number) => {
-    const bodies: string[] = [];
-    for (let i = 0; i < count; i++) {
-      const response = await request(connection.httpPort, host);
-      expect(response.status).toBe(200);
-      bodies.push(response.body);
-    }
-    return bodies;
-  };
+  let browser: Browser | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(join(root, 'out', 'main', 'headless.js')) || !existsSync(join(root, 'out', 'renderer', 'index.html'))) {
-      throw new Error('The app is not built: run `npx electron-vite build` first.');
-    }
-
+    assertBuilt();
     [alpha, beta] = await Promise.all([startBackend('alpha'), startBackend('beta')]);
-
-    child = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir.path, '--http-port', '0', '--admin-port', '0'], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    const spawned = child;
-    childExit = new Promise((resolve) => spawned.once('exit', (code, signal) => resolve({ code, signal })));
-
-    const file = join(dataDir.path, 'connection.json');
-    connection = await until(
-      'connection.json',
-      () => {
-        if (spawned.exitCode !== null) {
-          throw new Error(`switchyard serve exited with ${spawned.exitCode}:\n${stdout}\n${stderr}`);
-        }
-        if (!existsSync(file)) return undefined;
-        try {
-          return JSON.parse(readFileSync(file, 'utf8')) as Connection;
-        } catch {
-          return undefined; // written by rename, but be lenient
-        }
-      },
-      15_000,
-    );
-    expect(connection.pid).toBe(child.pid);
-    expect(connection.adminUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(connection.httpPort).toBeGreaterThan(0);
+    serve = await startServe(dataDir.path);
+    expect(serve.connection.adminUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(serve.connection.httpPort).toBeGreaterThan(0);
     // The status block aligns its values: "  UI:       http://127.0.0.1:PORT/#token=…".
-    const uiLine = await until('the UI line on stdout', () => /^\s*UI:\s+(\S+)$/m.exec(stdout)?.[1], 5_000);
-    expect(uiLine).toBe(`${connection.adminUrl}/#token=${connection.token}`);
-
-    context = await chromium.launchPersistentContext(profileDir.path, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-      viewport: { width: 1280, height: 860 },
-      deviceScaleFactor: 1,
-      colorScheme: 'light',
-      timeout: 30_000,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(10_000);
-    page.setDefaultNavigationTimeout(15_000);
-
-    // The UI takes live updates only from its event socket; know when it is up
-    // so that changes made by the test cannot race its handshake.
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.enable');
-    eventsConnected = new Promise<void>((resolve) => {
-      cdp.on('Network.webSocketHandshakeResponseReceived', (event) => {
-        if (event.response.status === 101) resolve();
-      });
-    });
+    expect(/^\s*UI:\s+(\S+)$/m.exec(serve.output())?.[1]).toBe(`${serve.connection.adminUrl}/#token=${serve.connection.token}`);
+    browser = await launchBrowser(profileDir.path);
   }, 60_000);
 
   afterAll(async () => {
     const problems: string[] = [];
     try {
-      await context?.close();
+      await browser?.context.close();
     } catch (error) {
       problems.push(`closing Chromium: ${(error as Error).message}`);
     }
-    if (child && childExit) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000).unref());
-      const exit = await Promise.race([childExit, timeout]);
-      if (exit === 'timeout') {
-        child.kill('SIGKILL');
-        problems.push(`switchyard serve did not exit within 10 s of SIGTERM.\n${stdout}\n${stderr}`);
-      } else {
-        if (exit.code !== 0) problems.push(`switchyard serve exited with ${exit.code ?? exit.signal}.\n${stdout}\n${stderr}`);
-        if (!stdout.includes('Switchyard stopped.')) problems.push(`switchyard serve did not print "Switchyard stopped.":\n${stdout}`);
-      }
+    if (serve) {
+      const exit = await serve.stop();
+      if (exit === 'timeout') problems.push(`switchyard serve did not exit within 10 s of SIGTERM.\n${serve.output()}`);
+      else if (exit.code !== 0) problems.push(`switchyard serve exited with ${exit.code ?? exit.signal}.\n${serve.output()}`);
+      else if (!serve.output().includes('Switchyard stopped.')) problems.push(`switchyard serve did not print "Switchyard stopped.":\n${serve.output()}`);
     }
     await Promise.all([alpha?.close(), beta?.close()]);
     dataDir.remove();
@@ -170,42 +61,65 @@ describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 60_
     expect(problems).toEqual([]);
   }, 60_000);
 
-  it('creates a route, toggles a backend, shows field errors and live CLI changes', { timeout: 60_000 }, async () => {
+  it('creates a route from the dialog, then switches, weights, configures and watches it fail over', { timeout: 90_000 }, async () => {
     const a = alpha!;
     const b = beta!;
+    const { page } = browser!;
+    const { connection } = serve!;
+    const proxied = async (host: string, count: number) => {
+      const bodies: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const response = await request(connection.httpPort, host);
+        expect(response.status).toBe(200);
+        bodies.push(response.body);
+      }
+      return bodies;
+    };
 
     // -- Open the UI with the token from connection.json.
+    const handshake = browser!.nextEventsHandshake();
     await page.goto(`${connection.adminUrl}/#token=${connection.token}`);
     const statusBar = page.getByLabel('Proxy status');
     await statusBar.getByText(`Proxy listening on port ${connection.httpPort}`).waitFor();
     await page.getByText('No routes yet.').waitFor();
     // The token left the address bar but stays usable for the tab.
     expect(page.url()).toBe(`${connection.adminUrl}/`);
-    await Promise.race([
-      eventsConnected,
-      new Promise((_, reject) => setTimeout(() => reject(new Error('The page never opened its event WebSocket.')), 10_000).unref()),
-    ]);
+    await handshake;
 
-    // -- Create demo.localhost with both backends, through the form.
-    const form = page.getByRole('form', { name: 'New route' });
+    // -- The new-route form is a dialog on demand: N opens it at its first field, Escape closes it.
+    const dialog = page.getByRole('dialog', { name: 'New route' });
+    const form = dialog.getByRole('form', { name: 'New route' });
     const hostInput = form.getByLabel('Host', { exact: true });
+    expect(await dialog.isVisible()).toBe(false);
+    await page.keyboard.press('n');
+    await hostInput.waitFor();
+    expect(await hostInput.evaluate((input) => input === document.activeElement)).toBe(true);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+
+    // -- Create demo.localhost with both backends from the list's button.
+    await page.getByRole('region', { name: 'Route list' }).getByRole('button', { name: 'New route', exact: true }).click();
     await hostInput.fill('demo.localhost');
     await form.getByLabel('Backend URL 1', { exact: true }).fill(a.url);
     await form.getByRole('button', { name: '+ Another backend' }).click();
     await form.getByLabel('Backend URL 2', { exact: true }).fill(b.url);
     await form.getByRole('button', { name: 'Add route', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
 
-    const demo = page.getByRole('article', { name: 'Route demo.localhost', exact: true });
-    await demo.waitFor();
+    // Selected in the list, focused and in view, announced, and shown in the pane.
+    const demoItem = routeItem(page, 'demo.localhost');
+    expect(await demoItem.getAttribute('aria-current')).toBe('true');
+    expect(await demoItem.evaluate((item) => item === document.activeElement)).toBe(true);
+    expect(await inViewport(page, '.route-item[aria-current="true"]')).toBe(true);
+    await page.locator('[aria-live="polite"]').getByText('Route demo.localhost created and selected.').waitFor();
+    const demo = routePane(page, 'demo.localhost');
     const alphaSwitch = demo.getByRole('switch', { name: `${a.url} enabled`, exact: true });
     const betaSwitch = demo.getByRole('switch', { name: `${b.url} enabled`, exact: true });
     await Promise.all([alphaSwitch.waitFor(), betaSwitch.waitFor()]);
     expect(await alphaSwitch.isChecked()).toBe(true);
     expect(await betaSwitch.isChecked()).toBe(true);
     await demo.getByText('2 of 2 backends receiving traffic').waitFor();
-    // The form was reset for the next route.
-    expect(await hostInput.inputValue()).toBe('');
-    await statusBar.getByText('1 route', { exact: false }).waitFor();
+    await expect.poll(() => demoItem.getAttribute('aria-label')).toMatch(/2 of 2 receiving traffic/);
 
     // -- Round-robin through the proxy: both answer, alternating.
     const balanced = await proxied('demo.localhost', 4);
@@ -219,7 +133,8 @@ describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 60_
     expect(await alphaSwitch.isChecked()).toBe(true);
     expect(await proxied('demo.localhost', 4)).toEqual(['alpha', 'alpha', 'alpha', 'alpha']);
 
-    // -- A field error sits next to its field, and nothing is created.
+    // -- A field error sits next to its field in the dialog, and nothing is created.
+    await page.keyboard.press('n');
     await hostInput.fill('bad host!');
     await form.getByRole('button', { name: 'Add route', exact: true }).click();
     // `has` is resolved inside each candidate, so it takes a locator without the form prefix.
@@ -233,20 +148,25 @@ describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 60_
     // Field errors are not repeated in the page-level banner.
     expect(await page.locator('.banner').count()).toBe(0);
     expect((await listRoutes()).map((r) => r.host)).toEqual(['demo.localhost']);
-    expect(await page.getByRole('article').count()).toBe(1);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
 
-    // -- A change made with the CLI shows up in the open page without reload.
+    // -- A change made with the CLI shows up in the open page without reload; the selection stays.
     await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
     const added = await cli('route', 'add', 'cli.localhost', '--backend', a.url);
     expect(added).toContain('Added cli.localhost');
-    const fromCli = page.getByRole('article', { name: 'Route cli.localhost', exact: true });
-    await fromCli.waitFor();
-    await fromCli.getByRole('switch', { name: `${a.url} enabled`, exact: true }).waitFor();
-    await statusBar.getByText('2 routes', { exact: false }).waitFor();
-    expect(await page.getByRole('article').count()).toBe(2);
-    // Still the same document: no reload, no navigation.
+    const cliItem = routeItem(page, 'cli.localhost');
+    await cliItem.waitFor();
+    await expect.poll(() => cliItem.getAttribute('aria-label')).toMatch(/1 of 1 receiving traffic/);
+    expect(await page.getByRole('list', { name: 'Routes', exact: true }).getByRole('listitem').count()).toBe(2);
+    expect(await demoItem.getAttribute('aria-current')).toBe('true');
     expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
     expect((await request(connection.httpPort, 'cli.localhost')).body).toBe('alpha');
+    // Selecting it shows it in the pane.
+    await cliItem.click();
+    await routePane(page, 'cli.localhost').getByRole('switch', { name: `${a.url} enabled`, exact: true }).waitFor();
+    await demoItem.click();
+    await demo.waitFor();
 
     // -- A weight edited in place; a bad one is refused next to the field.
     const alphaWeight = demo.getByLabel(`${a.url} weight`, { exact: true });
@@ -262,8 +182,9 @@ describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 60_
     const alphaShare = demo.getByLabel(`${a.url} share of recent requests`, { exact: true });
     await expect.poll(async () => Number((await alphaShare.textContent())?.replace('%', '')), { timeout: 10_000 }).toBeGreaterThan(50);
 
-    // -- Route settings: a bad value is refused next to its field, a good one saved.
-    await demo.getByRole('button', { name: 'Settings', exact: true }).click();
+    // -- Route settings in the pane's Settings tab: a bad value is refused next to its field, a good one saved.
+    const tab = (name: string) => demo.getByRole('tab', { name, exact: false });
+    await tab('Settings').click();
     const settings = demo.getByRole('form', { name: 'Settings for demo.localhost' });
     await settings.getByLabel('Sticky sessions', { exact: true }).selectOption('cookie');
     await settings.getByLabel('Rate limit (requests/s)', { exact: true }).fill('lots');
@@ -273,21 +194,24 @@ describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 60_
     await settings.getByLabel('Rate limit (requests/s)', { exact: true }).fill('100');
     await settings.getByRole('button', { name: 'Save settings' }).click();
     await settings.waitFor({ state: 'detached' });
+    expect(await tab('Backends').getAttribute('aria-selected')).toBe('true');
     await demo.getByText('sticky: cookie', { exact: true }).waitFor();
     await demo.getByText('limit 100/s per client', { exact: true }).waitFor();
-    // Renaming onto an existing route is refused next to the Host field, and nothing changes.
-    await demo.getByRole('button', { name: 'Settings', exact: true }).click();
+    // Renaming onto an existing route is refused next to the Host field; Escape leaves the form unsaved.
+    await tab('Settings').click();
     await settings.getByLabel('Host', { exact: true }).fill('cli.localhost');
     await settings.getByRole('button', { name: 'Save settings' }).click();
     await settings.getByRole('alert').filter({ hasText: /already serves cli\.localhost/ }).waitFor();
-    await settings.getByRole('button', { name: 'Cancel' }).click();
+    await settings.getByLabel('Host', { exact: true }).press('Escape');
     await settings.waitFor({ state: 'detached' });
+    expect(await tab('Backends').getAttribute('aria-selected')).toBe('true');
     expect((await listRoutes()).find((r) => r.host === 'demo.localhost')!.settings).toMatchObject({ sticky: 'cookie', rateLimitRps: 100 });
     const pinned = await request(connection.httpPort, 'demo.localhost');
     expect(pinned.headers['set-cookie']?.[0]).toMatch(/^switchyard_sticky=/);
 
     // -- Health, live: beta back on, then its server dies. Its row turns
-    // unhealthy with the reason, without a reload; it recovers when the
+    // unhealthy with the reason, the list marks the route degraded and the
+    // header dot is no longer green, without a reload; it recovers when the
     // server comes back. Fast checks keep the test short.
     await cli('route', 'set', 'demo.localhost', '--set', 'healthIntervalMs=200', '--set', 'healthTimeoutMs=150', '--set', 'sticky=off');
     await betaSwitch.click();
@@ -295,30 +219,55 @@ describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 60_
     const betaStatus = demo.getByLabel(`${b.url} status`, { exact: true });
     const betaReason = demo.getByLabel(`${b.url} reason`, { exact: true });
     await expect.poll(() => betaStatus.textContent(), { timeout: 10_000 }).toBe('healthy');
+    await expect.poll(() => demoItem.getAttribute('aria-label')).toMatch(/^demo\.localhost: All healthy, 2 of 2 receiving traffic/);
+    const dot = statusBar.locator('.dot');
+    await expect.poll(() => dot.getAttribute('class')).toBe('dot ok');
     await b.close();
     await expect.poll(() => betaStatus.textContent(), { timeout: 10_000 }).toBe('unhealthy');
     expect(await betaReason.textContent()).toMatch(new RegExp(`3 consecutive checks failed: connect ECONNREFUSED 127\\.0\\.0\\.1:${b.port}`));
     expect(await demo.getByLabel(`${b.url} recent checks`).getAttribute('aria-label')).toMatch(/[1-9]\d* failed/);
+    await expect.poll(() => demoItem.getAttribute('aria-label')).toMatch(/^demo\.localhost: Degraded, 1 of 2 receiving traffic/);
+    await expect.poll(() => dot.getAttribute('class')).toBe('dot danger');
+    await page.getByRole('list', { name: 'Summary' }).getByText('1 down', { exact: true }).waitFor();
     // Traffic only reaches alpha meanwhile, with no errors.
     expect(new Set(await proxied('demo.localhost', 4))).toEqual(new Set(['alpha']));
-    await demo.getByRole('button', { name: 'Timeline', exact: true }).click();
-    await demo.getByRole('list', { name: 'Timeline of demo.localhost' }).getByText(`${b.url} is down`, { exact: false }).waitFor();
 
-    // -- Screenshot for the docs, during the failover: reload (the token
-    // survives in sessionStorage; status and timeline come back from the core).
+    // -- The timeline opens in the pane, filtered by kind.
+    await tab('Timeline').click();
+    const timeline = demo.getByRole('list', { name: 'Timeline of demo.localhost' });
+    const downEntry = timeline.getByText(`${b.url} is down`, { exact: false });
+    await downEntry.waitFor();
+    const configEntry = timeline.getByText('Route demo.localhost created', { exact: false });
+    await configEntry.waitFor();
+    const filter = demo.getByRole('group', { name: 'Show events' });
+    await filter.getByRole('button', { name: 'Down', exact: true }).click();
+    await configEntry.waitFor({ state: 'detached' });
+    expect(await downEntry.isVisible()).toBe(true);
+    await filter.getByRole('button', { name: 'Config', exact: true }).click();
+    await downEntry.waitFor({ state: 'detached' });
+    await configEntry.waitFor();
+    await filter.getByRole('button', { name: 'All', exact: true }).click();
+    await downEntry.waitFor();
+
+    // -- Screenshot for the docs, during the failover: reload (the token and
+    // the selection survive in sessionStorage; everything else comes back
+    // from the core), with some traffic so the share shows who takes it.
     await page.reload();
-    await page.getByRole('article', { name: 'Route cli.localhost', exact: true }).waitFor();
+    await routeItem(page, 'cli.localhost').waitFor();
     await expect.poll(() => betaStatus.textContent(), { timeout: 10_000 }).toBe('unhealthy');
-    await demo.getByRole('button', { name: 'Timeline', exact: true }).click();
     await statusBar.getByText(`Proxy listening on port ${connection.httpPort}`).waitFor();
+    await proxied('demo.localhost', 20);
+    await expect.poll(async () => Number((await alphaShare.textContent())?.replace('%', '')), { timeout: 10_000 }).toBeGreaterThan(50);
     const shot = process.env.UPDATE_SCREENSHOT === '1' ? join(root, 'docs', 'screenshot.png') : join(shotDir.path, 'screenshot.png');
     mkdirSync(dirname(shot), { recursive: true });
-    await page.screenshot({ path: shot, fullPage: true, animations: 'disabled' });
+    await page.screenshot({ path: shot, animations: 'disabled' });
     expect(statSync(shot).size).toBeGreaterThan(0);
 
     // -- The server comes back on the same port: healthy again, in rotation.
     beta = await startBackend('beta', undefined, b.port);
     await expect.poll(() => betaStatus.textContent(), { timeout: 10_000 }).toBe('healthy');
     expect(new Set(await proxied('demo.localhost', 4))).toEqual(new Set(['alpha', 'beta']));
+    await expect.poll(() => demoItem.getAttribute('aria-label')).toMatch(/^demo\.localhost: All healthy/);
+    expect(browser!.problems).toEqual([]);
   });
 });

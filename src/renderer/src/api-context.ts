@@ -1,20 +1,19 @@
 import { createContext, useContext } from 'react';
 import type { CommandInput, CommandName, CommandResult } from '../../shared/commands';
 import type { Envelope } from '../../shared/errors';
-import type { BackendStats, RouteLive, TimelineEntry } from '../../shared/events';
+import type { LiveStore } from './live-store';
 
 /** Never rejects (App turns a failed call into an error answer), so callers may `void` it. */
 export type Invoke = <N extends CommandName>(name: N, input: CommandInput<N>) => Promise<Envelope<CommandResult<N>>>;
 
+/**
+ * What every component may use, fixed for the app's lifetime so that the
+ * context never re-renders its readers: live values are read from the store
+ * with useLive and its hooks (live-store.ts), each component its own slice.
+ */
 export interface ApiContextValue {
   invoke: Invoke;
-  httpPort: number | undefined;
-  /** Live counters by backend id. */
-  traffic: Record<string, BackendStats>;
-  /** What the engine does with each route now, by route id. */
-  routeLive: Record<string, RouteLive>;
-  /** Recent timeline entries of all routes, newest first. */
-  timeline: TimelineEntry[];
+  store: LiveStore;
 }
 
 export const ApiContext = createContext<ApiContextValue | undefined>(undefined);

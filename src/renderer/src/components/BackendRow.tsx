@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { Backend } from '../../../shared/model';
 import { useApi } from '../api-context';
+import { useBackendStats } from '../live-store';
 import { Sparkline } from './Sparkline';
 
 function since(iso: string | undefined): string {
@@ -48,8 +49,8 @@ function WeightInput({ backend }: { backend: Backend }) {
 }
 
 export function BackendRow({ backend }: { backend: Backend }) {
-  const { invoke, traffic } = useApi();
-  const stats = traffic[backend.id];
+  const { invoke } = useApi();
+  const stats = useBackendStats(backend.id);
   const share = Math.round((stats?.share ?? 0) * 100);
   const status = stats?.status ?? (backend.enabled ? 'unknown' : 'disabled');
   return (

@@ -1,12 +1,13 @@
 import { useState, type FormEvent } from 'react';
 import { algorithmDescriptions, algorithms, type Algorithm } from '../../../shared/algorithms';
+import type { Route } from '../../../shared/model';
 import { useApi } from '../api-context';
 import { Field } from './Field';
 
 type Errors = Record<string, string>;
 
 /** Host, optional path, algorithm and any number of backend URLs, created in one command. */
-export function NewRouteForm() {
+export function NewRouteForm({ onCreated, onCancel }: { onCreated: (route: Route) => void; onCancel: () => void }) {
   const { invoke } = useApi();
   const [host, setHost] = useState('');
   const [path, setPath] = useState('');
@@ -29,10 +30,7 @@ export function NewRouteForm() {
       setErrors(answer.error.field ? { [answer.error.field]: answer.error.message } : {});
       return;
     }
-    setErrors({});
-    setHost('');
-    setPath('');
-    setBackends(['']);
+    onCreated(answer.result);
   };
 
   // Backend errors are indexed among the non-empty URLs that were sent.
@@ -41,8 +39,7 @@ export function NewRouteForm() {
 
   return (
     // submit never rejects: invoke turns every failure into an answer, shown here or in the banner.
-    <form className="card new-route" onSubmit={(event) => void submit(event)} aria-label="New route" noValidate>
-      <h2>New route</h2>
+    <form className="new-route" onSubmit={(event) => void submit(event)} aria-label="New route" noValidate>
       <div className="row">
         <Field
           label="Host"
@@ -51,6 +48,7 @@ export function NewRouteForm() {
           value={host}
           onChange={(e) => setHost(e.target.value)}
           error={errors.host}
+          autoFocus
         />
         <Field
           label="Path prefix (optional)"
@@ -104,6 +102,9 @@ export function NewRouteForm() {
         </button>
       </fieldset>
       <div className="actions">
+        <button type="button" className="ghost" onClick={onCancel}>
+          Cancel
+        </button>
         <button type="submit" className="primary" disabled={busy}>
           Add route
         </button>

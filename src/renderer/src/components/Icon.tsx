@@ -1,0 +1,16 @@
+/** Line icons for the sidebar, drawn in the text colour (currentColor). */
+const paths = {
+  routes: 'M4 6h16M4 12h16M4 18h10',
+  settings: 'M4 7h9m4 0h3M4 17h3m4 0h9M13 5v4M7 15v4',
+  keyboard: 'M3 7h18v10H3zM7 11h0m4 0h0m4 0h0M8 14h8',
+} as const;
+
+export type IconName = keyof typeof paths;
+
+export function Icon({ name }: { name: IconName }) {
+  return (
+    <svg className="icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
+      <path d={paths[name]} fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />
+    </svg>
+  );
+}

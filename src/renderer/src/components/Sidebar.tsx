@@ -1,0 +1,55 @@
+import iconUrl from '../../../../resources/icon.svg';
+import { useLive } from '../live-store';
+import { Icon, type IconName } from './Icon';
+import { ThemeToggle } from './ThemeToggle';
+
+export type Area = 'routes' | 'settings';
+
+/** The app's areas; Traffic, Certificates, TCP routes, Cache and Failure lab join when they exist. */
+export const areas: { id: Area; label: string; icon: IconName; keys: string }[] = [
+  { id: 'routes', label: 'Routes', icon: 'routes', keys: 'G R or Alt+1' },
+  { id: 'settings', label: 'Proxy settings', icon: 'settings', keys: 'G S or Alt+2' },
+];
+
+function RouteCount() {
+  const count = useLive((s) => s.routes?.length);
+  return count === undefined ? null : <span className="nav-count">{count}</span>;
+}
+
+export function Sidebar({ area, onArea, onHelp }: { area: Area; onArea: (area: Area) => void; onHelp: () => void }) {
+  return (
+    <aside className="sidebar">
+      <div className="brand">
+        <img src={iconUrl} alt="" width={24} height={24} />
+        <span>Switchyard</span>
+      </div>
+      <nav aria-label="Areas">
+        <ul>
+          {areas.map((a) => (
+            <li key={a.id}>
+              <button
+                type="button"
+                className="nav-item"
+                aria-current={a.id === area ? 'page' : undefined}
+                title={`${a.label} (${a.keys})`}
+                onClick={() => onArea(a.id)}
+              >
+                <Icon name={a.icon} />
+                <span className="nav-label">{a.label}</span>
+                {a.id === 'routes' && <RouteCount />}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <div className="sidebar-footer">
+        <ThemeToggle />
+        <button type="button" className="ghost nav-item" onClick={onHelp} title="Keyboard shortcuts (?)" aria-keyshortcuts="?">
+          <Icon name="keyboard" />
+          <span className="nav-label">Shortcuts</span>
+          <kbd>?</kbd>
+        </button>
+      </div>
+    </aside>
+  );
+}

@@ -1,0 +1,105 @@
+import type { SwitchyardApi } from '../../shared/api';
+import type { CommandInput, CommandName, CommandResult } from '../../shared/commands';
+import type { Envelope, ErrorPayload } from '../../shared/errors';
+import type { Route } from '../../shared/model';
+import { resolveApi } from './api';
+import type { Invoke } from './api-context';
+import { LiveStore, timelineKept } from './live-store';
+
+/** Commands that answer with the route they changed. */
+const routeAnswers = new Set<CommandName>([
+  'routes.create',
+  'routes.update',
+  'backends.add',
+  'backends.update',
+  'backends.setEnabled',
+  'backends.drain',
+  'backends.remove',
+]);
+
+/** A call that threw instead of answering, as an error answer the banner shows. */
+function failedCall(what: string, error: unknown): ErrorPayload {
+  const reason = error instanceof Error ? error.message : String(error);
+  return { code: 'INTERNAL', message: `Switchyard could not run ${what} (${reason}). Reload the window; if it happens again, restart Switchyard.` };
+}
+
+export interface Session {
+  /** Undefined when the page was opened without the token (the app says how to get it). */
+  api: SwitchyardApi | undefined;
+  store: LiveStore;
+  invoke: Invoke;
+  /** Subscribes to the core's events and loads everything; returns the unsubscribe. */
+  start(): () => void;
+}
+
+/** The UI's link to the core: one store fed by pushes, reloaded whole whenever the event stream (re)opens. */
+export function createSession(): Session {
+  const store = new LiveStore();
+
+  const refresh = async () => {
+    if (!api) return;
+    const [list, state, counters, events] = await Promise.all([
+      api.invoke('routes.list', {}),
+      api.invoke('status', {}),
+      api.invoke('backends.live', {}),
+      api.invoke('timeline.list', { limit: timelineKept }),
+    ]);
+    if (events.ok) store.setTimeline(events.result);
+    if (list.ok) store.setRoutes(list.result);
+    else store.setCommandError(list.error);
+    if (state.ok) store.setStatus(state.result);
+    if (counters.ok) store.setTraffic(counters.result);
+  };
+  // The rejection is shown in the banner, like a command's error.
+  const refreshShown = () => void refresh().catch((error: unknown) => store.setCommandError(failedCall('a refresh', error)));
+
+  const api = resolveApi({
+    onConnect: () => {
+      store.setConnection('online');
+      refreshShown();
+    },
+    onDisconnect: () => store.setConnection('offline'),
+  });
+
+  // Never rejects, so components may `void` it: a call that fails (an IPC
+  // error, a core that cannot be reached) comes back as an error answer.
+  const invoke: Invoke = async <N extends CommandName>(name: N, input: CommandInput<N>): Promise<Envelope<CommandResult<N>>> => {
+    let answer: Envelope<CommandResult<N>>;
+    try {
+      if (!api) throw new Error('no api');
+      answer = await api.invoke(name, input);
+    } catch (error) {
+      answer = { ok: false, error: failedCall(name, error) };
+    }
+    // Field errors are shown by the form that owns the field; the rest in the banner.
+    if (!answer.ok) {
+      if (!answer.error.field) store.setCommandError(answer.error);
+      return answer;
+    }
+    store.setCommandError(undefined);
+    // Show the outcome at once; the config.changed event confirms it, and
+    // keeps the view right should the event stream be down.
+    if (name === 'routes.delete') store.removeRoute((answer.result as { id: number }).id);
+    else if (routeAnswers.has(name)) store.putRoute(answer.result as Route);
+    return answer;
+  };
+
+  const start = () => {
+    if (!api) return () => {};
+    refreshShown();
+    return api.subscribe((event) => {
+      switch (event.name) {
+        case 'config.changed':
+          return store.setRoutes(event.payload.routes);
+        case 'backends.changed':
+          return store.setTraffic(event.payload);
+        case 'timeline.added':
+          return store.addTimeline(event.payload);
+        case 'problems.changed':
+          return store.setProblems(event.payload);
+      }
+    });
+  };
+
+  return { api, store, invoke, start };
+}
