@@ -12,7 +12,7 @@ import {
   weightSchema,
   type Route,
 } from './model';
-import type { Problem, TimelineEntry, TrafficSnapshot } from './events';
+import type { Problem, RouteHistory, TimelineEntry, TrafficSnapshot } from './events';
 import { proxySettingsPatchSchema, type ProxySettings } from './proxy-settings';
 
 export interface ListenerStatus {
@@ -59,6 +59,13 @@ export const commands = {
   'backends.live': command<TrafficSnapshot>()({
     summary: "Each backend's status and why, its recent checks, counters and share of recent requests.",
     input: noInput,
+  }),
+  'routes.history': command<RouteHistory>()({
+    summary: "A route's requests, errors and p50/p95 latency second by second, for up to the last 15 minutes (for its charts).",
+    input: z.strictObject({
+      routeId: idSchema,
+      seconds: z.number({ error: 'Seconds is a whole number from 10 to 900.' }).int('Seconds is a whole number from 10 to 900.').min(10, 'Seconds is a whole number from 10 to 900.').max(900, 'Seconds is a whole number from 10 to 900.').default(900),
+    }),
   }),
   'timeline.list': command<TimelineEntry[]>()({
     summary: 'Recent health and config events, newest first (for one route, or all).',

@@ -89,6 +89,19 @@ export interface TrafficSnapshot {
   routes: Record<string, RouteLive>;
 }
 
+/** A route's recent traffic second by second, oldest first (for its charts). */
+export interface RouteHistory {
+  /** The last second the arrays cover (ISO time, whole seconds). */
+  end: string;
+  /** Requests the route took each second. */
+  requests: number[];
+  /** 5xx sent to clients and failed attempts each second. */
+  errors: number[];
+  /** Latency to the response head, in ms, estimated from a histogram; null in seconds without answers. */
+  p50: (number | null)[];
+  p95: (number | null)[];
+}
+
 export type TimelineKind = 'up' | 'down' | 'ejected' | 'returned' | 'drained' | 'config';
 
 export interface TimelineEntry {

@@ -127,6 +127,7 @@ export const validInputs: Record<CommandName, fc.Arbitrary<Record<string, unknow
   status: fc.constant({}),
   'backends.live': fc.constant({}),
   'routes.list': fc.constant({}),
+  'routes.history': fc.record({ routeId: idOf(routeRef), seconds: fc.integer({ min: 10, max: 900 }) }, { requiredKeys: ['routeId'] }),
   'timeline.list': fc.record({ routeId: idOf(routeRef), limit: fc.integer({ min: 1, max: 1000 }) }, { requiredKeys: [] }),
   'routes.create': fc.record(
     { host: validHost, path: validPath, algorithm: fc.constantFrom(...algorithms), settings: settingsPatch, backends: fc.array(newBackend, { maxLength: 3 }) },

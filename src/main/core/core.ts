@@ -64,6 +64,7 @@ export class Core {
       routes: this.routes,
       timeline: this.timeline,
       live: () => this.live(),
+      history: (routeId, seconds) => this.engine.routeHistory(routeId, seconds),
       ownListeners: () => this.engine.listeners(),
       status: () => ({
         version,

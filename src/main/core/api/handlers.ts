@@ -1,7 +1,7 @@
 import type { CommandName, CommandResult, ParsedCommandInput } from '../../../shared/commands';
 import type { RouteRepository } from '../store/route-repository';
 import type { ListenerStatus, Status } from '../../../shared/commands';
-import type { TrafficSnapshot } from '../../../shared/events';
+import type { RouteHistory, TrafficSnapshot } from '../../../shared/events';
 import type { Route } from '../../../shared/model';
 import type { Timeline } from '../store/timeline';
 import { routeLabel } from '../../../shared/route-label';
@@ -18,6 +18,8 @@ export interface HandlerDeps {
   timeline: Pick<Timeline, 'list'>;
   // Properties, not methods: createHandlers destructures them, so they must not depend on `this`.
   live: () => TrafficSnapshot;
+  /** A route's last seconds of traffic, for its charts. */
+  history: (routeId: number, seconds: number) => RouteHistory;
   status: () => Omit<Status, 'routeCount' | 'backendCount'>;
   /** Switchyard's own HTTP listeners: a backend pointing at one would loop. */
   ownListeners: () => readonly ListenerStatus[];
@@ -33,7 +35,7 @@ export interface HandlerDeps {
 const backendUrl = (route: Route, id: number) => route.backends.find((b) => b.id === id)?.url ?? `backend ${id}`;
 
 /** One handler per command; the type makes a missing one a compile error. */
-export function createHandlers({ routes, timeline, live, status, ownListeners, configChanged, settings, settingsChanged, rotateToken }: HandlerDeps): Handlers {
+export function createHandlers({ routes, timeline, live, history, status, ownListeners, configChanged, settings, settingsChanged, rotateToken }: HandlerDeps): Handlers {
   /** Runs a write and reports it; the message is built from the result. */
   const write = <T>(result: T, what: string, routeId: number | null, backendId: number | null = null): T => {
     configChanged(what, routeId, backendId);
@@ -46,6 +48,10 @@ export function createHandlers({ routes, timeline, live, status, ownListeners, c
       return { ...status(), routeCount: all.length, backendCount: all.reduce((n, r) => n + r.backends.length, 0) };
     },
     'backends.live': () => live(),
+    'routes.history': ({ routeId, seconds }) => {
+      routes.get(routeId);
+      return history(routeId, seconds);
+    },
     'settings.get': () => settings.proxy(),
     'settings.update': (patch) => {
       const updated = settings.updateProxy(patch);

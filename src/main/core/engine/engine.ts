@@ -1,5 +1,5 @@
 import type { ListenerStatus } from '../../../shared/commands';
-import type { BackendStats, RouteLive } from '../../../shared/events';
+import type { BackendStats, RouteHistory, RouteLive } from '../../../shared/events';
 import type { Route } from '../../../shared/model';
 import type { ProxySettings } from '../../../shared/proxy-settings';
 import type { ConnectionOptions } from './http1/client-connection';
@@ -116,6 +116,11 @@ export class Engine {
       server.maxConnections = limits.maxConnections;
       server.limitsChanged();
     }
+  }
+
+  /** The route's traffic second by second, for its charts. */
+  routeHistory(routeId: number, seconds: number): RouteHistory {
+    return this.runtime.stats.history(routeId, seconds);
   }
 
   /** Passive failures seen for a backend since it was configured. */

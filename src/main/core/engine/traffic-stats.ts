@@ -1,5 +1,6 @@
-import type { BackendStats, LocalAnswers, RouteLive, StatusClasses } from '../../../shared/events';
+import type { BackendStats, LocalAnswers, RouteHistory, RouteLive, StatusClasses } from '../../../shared/events';
 import { LatencyRing } from './latency-ring';
+import { RouteHistoryRing } from './route-history';
 import { SecondRing } from './second-ring';
 
 export type TrafficCounters = Omit<BackendStats, 'status' | 'reason' | 'since' | 'lastCheck' | 'checks'>;
@@ -51,6 +52,8 @@ class RouteCountersState {
   readonly responses = new Float64Array(statusClassCount);
   readonly local = new Float64Array(localStatuses.length);
   readonly window = new SecondRing(routeChannels);
+  /** The last 15 minutes for the route's charts. */
+  readonly history = new RouteHistoryRing();
 }
 
 // Read, never written: what a snapshot shows for a backend or route with no traffic yet.
@@ -77,7 +80,9 @@ export class TrafficStats {
   recordRequest(routeId: number): void {
     const route = this.route(routeId);
     route.requests += 1;
-    route.window.add(this.now(), requestsChannel);
+    const now = this.now();
+    route.window.add(now, requestsChannel);
+    route.history.request(now);
     this.version += 1;
   }
 
@@ -100,7 +105,9 @@ export class TrafficStats {
     backend.window.add(now, attemptsChannel);
     if (index === serverErrorClass) backend.window.add(now, backendErrorsChannel);
     backend.latency.add(now, latencyMs);
-    this.countClientAnswer(this.route(routeId), status, now);
+    const route = this.route(routeId);
+    route.history.latency(now, latencyMs);
+    this.countClientAnswer(route, status, now);
     this.version += 1;
   }
 
@@ -112,7 +119,9 @@ export class TrafficStats {
     if (retried) backend.retries += 1;
     backend.window.add(now, attemptsChannel);
     backend.window.add(now, backendErrorsChannel);
-    this.route(routeId).window.add(now, routeErrorsChannel);
+    const route = this.route(routeId);
+    route.window.add(now, routeErrorsChannel);
+    route.history.error(now);
     this.version += 1;
   }
 
@@ -188,7 +197,15 @@ export class TrafficStats {
   private countClientAnswer(route: RouteCountersState, status: number, now: number): void {
     const index = statusClass(status);
     if (index >= 0) route.responses[index]! += 1;
-    if (index === serverErrorClass) route.window.add(now, routeErrorsChannel);
+    if (index === serverErrorClass) {
+      route.window.add(now, routeErrorsChannel);
+      route.history.error(now);
+    }
+  }
+
+  /** The route's last `seconds` seconds (at most 15 minutes), for its charts; zeros before its first request. */
+  history(routeId: number, seconds: number): RouteHistory {
+    return (this.routes.get(routeId) ?? noRouteTraffic).history.read(this.now(), Date.now(), seconds);
   }
 
   private backend(id: number): BackendCounters {
