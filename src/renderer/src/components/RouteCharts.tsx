@@ -1,0 +1,131 @@
+import { useEffect, useRef, useState } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import './RouteCharts.css';
+import type { RouteHistory } from '../../../shared/events';
+import { useApi } from '../api-context';
+
+/** What the charts show: the last 5 minutes; the engine keeps 15. */
+const chartSeconds = 300;
+const chartHeight = 140;
+
+/** A theme colour from the stylesheet, so the charts follow light and dark. */
+function cssColour(name: string, fallback: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+}
+
+function timesOf(history: RouteHistory): number[] {
+  const end = Date.parse(history.end) / 1000;
+  return history.requests.map((_, i) => end - history.requests.length + 1 + i);
+}
+
+interface ChartSpec {
+  title: string;
+  unit: string;
+  series: { label: string; colour: [string, string]; values: (h: RouteHistory) => (number | null)[] }[];
+}
+
+const charts: ChartSpec[] = [
+  {
+    title: 'Requests and errors per second',
+    unit: '/s',
+    series: [
+      { label: 'requests', colour: ['--accent', '#3451d1'], values: (h) => h.requests },
+      { label: 'errors', colour: ['--danger', '#c9372c'], values: (h) => h.errors },
+    ],
+  },
+  {
+    title: 'Latency to the response head',
+    unit: 'ms',
+    series: [
+      { label: 'p50', colour: ['--ok', '#1f9d55'], values: (h) => h.p50 },
+      { label: 'p95', colour: ['--warn', '#8a5a00'], values: (h) => h.p95 },
+    ],
+  },
+];
+
+const dataOf = (spec: ChartSpec, history: RouteHistory): uPlot.AlignedData => [timesOf(history), ...spec.series.map((s) => s.values(history))];
+
+/** One uPlot chart, created once and fed new data in place (uPlot redraws a canvas; React never re-renders it). */
+function Chart({ spec, history }: { spec: ChartSpec; history: RouteHistory }) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | undefined>(undefined);
+  // The first data the chart is created with; later data arrives through setData.
+  const initial = useRef(history);
+
+  useEffect(() => {
+    const element = box.current;
+    if (!element) return;
+    const chart = new uPlot(
+      {
+        width: element.clientWidth || 400,
+        height: chartHeight,
+        legend: { show: true },
+        cursor: { drag: { x: false, y: false } },
+        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+        axes: [
+          { stroke: cssColour('--muted', '#667085'), grid: { stroke: cssColour('--line', '#e3e6ec') } },
+          { stroke: cssColour('--muted', '#667085'), grid: { stroke: cssColour('--line', '#e3e6ec') }, values: (_u, ticks) => ticks.map((t) => `${t}${spec.unit === 'ms' ? ' ms' : ''}`) },
+        ],
+        series: [{}, ...spec.series.map((s) => ({ label: s.label, stroke: cssColour(s.colour[0], s.colour[1]), width: 1.5, spanGaps: false }))],
+      },
+      dataOf(spec, initial.current),
+      element,
+    );
+    plot.current = chart;
+    const resize = new ResizeObserver(() => chart.setSize({ width: element.clientWidth, height: chartHeight }));
+    resize.observe(element);
+    return () => {
+      resize.disconnect();
+      chart.destroy();
+      plot.current = undefined;
+    };
+  }, [spec]);
+
+  useEffect(() => {
+    plot.current?.setData(dataOf(spec, history));
+  }, [spec, history]);
+
+  return (
+    <figure className="chart">
+      <figcaption>{spec.title}</figcaption>
+      <div ref={box} className="chart-canvas" role="img" aria-label={`${spec.title}, last ${chartSeconds / 60} minutes`} />
+    </figure>
+  );
+}
+
+/**
+ * The route's recent traffic as charts, from the engine's per-second
+ * counters (`routes.history`), fetched again when `tick` moves (the live
+ * push's request count), so nothing is fetched while the route is idle.
+ */
+export function RouteCharts({ routeId, tick }: { routeId: number; tick: number | undefined }) {
+  const { invoke } = useApi();
+  const [history, setHistory] = useState<RouteHistory | undefined>();
+  const [error, setError] = useState<string | undefined>();
+
+  useEffect(() => {
+    let current = true;
+    // invoke never rejects: a failure comes back as an answer.
+    void invoke('routes.history', { routeId, seconds: chartSeconds }).then((answer) => {
+      if (!current) return;
+      if (answer.ok) {
+        setHistory(answer.result);
+        setError(undefined);
+      } else setError(answer.error.message);
+    });
+    return () => {
+      current = false;
+    };
+  }, [invoke, routeId, tick]);
+
+  if (error) return <p className="field-error">{error}</p>;
+  if (!history) return <p className="muted">Loading charts…</p>;
+  return (
+    <div className="charts">
+      {charts.map((spec) => (
+        <Chart key={spec.title} spec={spec} history={history} />
+      ))}
+    </div>
+  );
+}
