@@ -150,6 +150,16 @@ describe('the app shell in Chromium', { timeout: 90_000 }, () => {
     // Nothing in the pane is cut off either: it scrolls inside itself when it must.
     const pane = await page.locator('.route-detail').evaluate((el) => el.scrollWidth - el.clientWidth);
     expect(pane).toBe(0);
+    // At this size the backends table fits its pane whole, Drain and Remove included.
+    const table = await page.locator('.table-wrap').evaluate((el) => el.scrollWidth - el.clientWidth);
+    expect(table).toBe(0);
+    // and a backend's address is not broken across lines.
+    const lines = await page.locator('.backends code').first().evaluate((el) => {
+      const text = document.createRange();
+      text.selectNodeContents(el);
+      return text.getClientRects().length;
+    });
+    expect(lines).toBe(1);
     await page.screenshot({ path: join(shotDir.path, 'shell-1024x640.png') });
     await page.setViewportSize({ width: 1280, height: 800 });
   });
