@@ -19,6 +19,8 @@ import { SettingsRepository } from './store/settings-repository';
 
 export const defaultHttpPort = 7800;
 export const loopbackAddresses = ['127.0.0.1', '::1'] as const;
+/** Health-driven live pushes are at least this far apart (see pushLive). */
+const minPushIntervalMs = 250;
 
 export interface CoreOptions {
   dataDir: string;
@@ -146,6 +148,7 @@ export class Core {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.trafficTimer);
+    clearTimeout(this.pushTimer);
     await this.engine.close();
     this.events.removeAllListeners();
     try {
@@ -187,16 +190,27 @@ export class Core {
     }
   }
 
-  private pushSoon = false;
+  private pushTimer: NodeJS.Timeout | undefined;
+  private lastPush = 0;
 
-  /** A health change is pushed at once (coalesced within one turn of the loop). */
+  /**
+   * A health change is pushed at once after a quiet spell, then at most every
+   * `minPushIntervalMs`: every check result may change a reason ("connected
+   * in 3 ms"), and 200 checked backends would otherwise push ~40 full
+   * snapshots a second. Nothing is built when no UI listens.
+   */
   private pushLive(): void {
-    if (this.pushSoon) return;
-    this.pushSoon = true;
-    setImmediate(() => {
-      this.pushSoon = false;
-      if (!this.stopped) this.emit({ name: 'backends.changed', payload: this.live() });
-    });
+    if (this.pushTimer) return;
+    this.pushTimer = setTimeout(
+      () => {
+        this.pushTimer = undefined;
+        if (this.stopped || this.events.listenerCount('event') === 0) return;
+        this.lastPush = Date.now();
+        this.emit({ name: 'backends.changed', payload: this.live() });
+      },
+      Math.max(0, this.lastPush + minPushIntervalMs - Date.now()),
+    );
+    this.pushTimer.unref();
   }
 
   private onHealth(backendId: number, routeId: number, before: HealthState, after: HealthState): void {
