@@ -142,6 +142,7 @@ export function expectedRoutesAfter(name: CommandName, sent: Json, before: Route
     case 'backends.live':
     case 'timeline.list':
     case 'routes.list':
+    case 'routes.history':
     case 'settings.get':
     case 'token.rotate':
       return undefined;
