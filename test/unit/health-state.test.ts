@@ -92,6 +92,13 @@ describe('passive ejection (Envoy outlier detection)', () => {
     expect(Math.max(...durations)).toBe(300_000);
   });
 
+  it('a base ejection time above the cap still holds, as in Envoy (the larger of the two caps)', () => {
+    const inverted: HealthPolicy = { ...policy, baseEjectionMs: 60_000, maxEjectionMs: 10_000 };
+    let state = checks(initialHealth(0), [true]);
+    for (let i = 0; i < 5; i++) state = onTraffic(state, false, 'reset', inverted, 0, true);
+    expect(state).toMatchObject({ name: 'ejected', ejectedUntil: 60_000 });
+  });
+
   it('checks keep running while ejected and decide where it returns', () => {
     const ejected = fail(checks(initialHealth(0), [true]), 5, 0);
     const checkedDown = checks(ejected, [false, false, false], 1);

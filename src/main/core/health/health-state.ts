@@ -93,7 +93,9 @@ export function onTraffic(state: HealthState, ok: boolean, detail: string, polic
   const next = { ...state, passiveStreak };
   if (policy.ejectAfter === 0 || passiveStreak < policy.ejectAfter || state.name === 'ejected' || !mayEject) return next;
   const ejections = state.ejections + 1;
-  const duration = Math.min(policy.baseEjectionMs * ejections, policy.maxEjectionMs);
+  // Envoy's outlier detection: the cap is max_ejection_time or the base
+  // ejection time, whichever is larger, so a base above the cap still holds.
+  const duration = Math.min(policy.baseEjectionMs * ejections, Math.max(policy.maxEjectionMs, policy.baseEjectionMs));
   return {
     ...enter(next, 'ejected', now, `Ejected for ${Math.round(duration / 1000)} s after ${times(passiveStreak, 'failure')} on real traffic: ${detail}`),
     ejections,
