@@ -168,8 +168,12 @@ describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 90_
     await demoItem.click();
     await demo.waitFor();
 
-    // -- A weight edited in place; a bad one is refused next to the field.
+    // -- Weights apply once the algorithm weighs (round-robin shows no Weight
+    // column); a weight edited in place, a bad one refused next to the field.
     const alphaWeight = demo.getByLabel(`${a.url} weight`, { exact: true });
+    expect(await alphaWeight.count()).toBe(0);
+    await demo.getByRole('combobox', { name: 'Algorithm for demo.localhost' }).selectOption('weighted-round-robin');
+    await alphaWeight.waitFor();
     await alphaWeight.fill('0');
     await alphaWeight.press('Enter');
     await demo.getByRole('alert').filter({ hasText: /whole number from 1 to 1000/ }).waitFor();

@@ -1,7 +1,10 @@
 import { useEffect, useState } from 'react';
+import type { BackendStats } from '../../../shared/events';
 import type { Backend } from '../../../shared/model';
 import { useApi } from '../api-context';
+import { compactBytes, compactCount, millis, percent } from '../format';
 import { useBackendStats } from '../live-store';
+import { Dialog } from './Dialog';
 import { Sparkline } from './Sparkline';
 
 function since(iso: string | undefined): string {
@@ -48,69 +51,161 @@ function WeightInput({ backend }: { backend: Backend }) {
   );
 }
 
-export function BackendRow({ backend }: { backend: Backend }) {
+/**
+ * The less-read counters, HAProxy stats style, on a line of their own under
+ * the backend: answers by class, errors, retries, latency and bytes.
+ */
+function Figures({ stats }: { stats: BackendStats | undefined }) {
+  if (!stats?.responses) return <span className="muted">No traffic counted yet.</span>;
+  const { responses } = stats;
+  const errors = stats.failures + responses['5xx'];
+  const figure = (name: string, value: string, title: string, danger = false) => (
+    <span className={`figure${danger ? ' danger-text' : ''}`} title={title}>
+      <span className="figure-name">{name}</span> {value}
+    </span>
+  );
+  return (
+    <>
+      {figure('2xx', compactCount(responses['2xx']), `${responses['2xx'].toLocaleString('en')} successful answers (and ${responses['3xx'].toLocaleString('en')} redirects, 3xx)`)}
+      {figure('4xx', compactCount(responses['4xx']), `${responses['4xx'].toLocaleString('en')} client errors`)}
+      {figure('5xx', compactCount(responses['5xx']), `${responses['5xx'].toLocaleString('en')} server errors`, responses['5xx'] > 0)}
+      {figure(
+        'errors',
+        `${compactCount(errors)} · ${percent(stats.errorRate)}`,
+        `${stats.failures} failed attempts (connect errors, resets, timeouts) + ${responses['5xx']} 5xx answers since it was configured; ${percent(stats.errorRate)} of attempts over the last minute`,
+        errors > 0 || stats.errorRate > 0,
+      )}
+      {figure('retries', compactCount(stats.retries), 'Attempts on it that failed and were retried on another backend')}
+      {figure('p50', millis(stats.latency.p50), 'Median time to the response head, over the last minute')}
+      {figure('p95', millis(stats.latency.p95), '95th percentile time to the response head, over the last minute')}
+      {figure('in', compactBytes(stats.bytesIn), 'Request bodies sent to it')}
+      {figure('out', compactBytes(stats.bytesOut), 'Response bodies received from it')}
+    </>
+  );
+}
+
+/** Remove behind a confirmation naming the backend, as Delete route asks; Escape or Keep cancels. */
+function RemoveButton({ backend }: { backend: Backend }) {
+  const { invoke } = useApi();
+  const [asking, setAsking] = useState(false);
+  return (
+    <>
+      <button type="button" className="ghost" aria-label={`Remove backend ${backend.url}`} onClick={() => setAsking(true)}>
+        Remove
+      </button>
+      <Dialog open={asking} onClose={() => setAsking(false)} title="Remove backend?">
+        <div className="confirm-body">
+          <p>
+            Remove <code>{backend.url}</code> from this route? New requests stop going to it at once, and its counters are dropped. To take it out of
+            rotation for a while instead, use Drain or its switch.
+          </p>
+          <div className="actions">
+            <button type="button" className="ghost" autoFocus onClick={() => setAsking(false)}>
+              Keep
+            </button>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => {
+                setAsking(false);
+                void invoke('backends.remove', { id: backend.id });
+              }}
+            >
+              Remove {backend.url}
+            </button>
+          </div>
+        </div>
+      </Dialog>
+    </>
+  );
+}
+
+/** One backend as two table rows: its state and share, then its counters under it across the table. */
+export function BackendRow({ backend, showWeight, columns }: { backend: Backend; showWeight: boolean; columns: number }) {
   const { invoke } = useApi();
   const stats = useBackendStats(backend.id);
   const share = Math.round((stats?.share ?? 0) * 100);
   const status = stats?.status ?? (backend.enabled ? 'unknown' : 'disabled');
+  // A drain keeps `enabled`; the switch shows whether it takes new requests, and switching it on ends the drain.
+  const inRotation = backend.enabled && !backend.draining;
+  const errorRate = stats?.errorRate ?? 0;
   return (
-    <tr className={`backend status-${status}`}>
-      <td>
-        <label className="switch">
-          <input
-            type="checkbox"
-            role="switch"
-            checked={backend.enabled}
-            aria-label={`${backend.url} enabled`}
-            onChange={(e) => void invoke('backends.setEnabled', { id: backend.id, enabled: e.target.checked })}
-          />
-          <span className="slider" aria-hidden="true" />
-        </label>
-      </td>
-      <td>
-        <div className="backend-line">
-          <code>{backend.url}</code>
-          <span className={`state state-${status}`} aria-label={`${backend.url} status`}>
-            {status}
-          </span>
-          {stats && <span className="small muted">for {since(stats.since)}</span>}
-        </div>
-        {stats?.reason && (
-          <div className="reason" aria-label={`${backend.url} reason`}>
-            {stats.reason}
-            {stats.lastCheck && <span className="muted"> · last check {new Date(stats.lastCheck.at).toLocaleTimeString()}</span>}
+    <>
+      <tr className={`backend status-${status}`}>
+        <td rowSpan={2}>
+          <label className="switch" title={backend.draining ? 'Draining: switch on to take new requests again' : undefined}>
+            <input
+              type="checkbox"
+              role="switch"
+              checked={inRotation}
+              aria-label={`${backend.url} enabled`}
+              onChange={(e) => void invoke('backends.setEnabled', { id: backend.id, enabled: e.target.checked })}
+            />
+            <span className="slider" aria-hidden="true" />
+          </label>
+        </td>
+        <td>
+          <div className="backend-line">
+            <code>{backend.url}</code>
+            <span className={`state state-${status}`} aria-label={`${backend.url} status`}>
+              {status}
+            </span>
+            {errorRate > 0 && (
+              <span className="state state-errors" title="Failed attempts and 5xx answers over the last minute">
+                errors {percent(errorRate)}
+              </span>
+            )}
+            {stats && <span className="small muted">for {since(stats.since)}</span>}
           </div>
+          {stats?.reason && (
+            <div className="reason" aria-label={`${backend.url} reason`}>
+              {stats.reason}
+              {stats.lastCheck && <span className="muted"> · last check {new Date(stats.lastCheck.at).toLocaleTimeString()}</span>}
+            </div>
+          )}
+        </td>
+        <td>
+          <Sparkline results={stats?.checks ?? []} label={`${backend.url} recent checks`} />
+        </td>
+        {showWeight && (
+          <td>
+            <WeightInput backend={backend} />
+          </td>
         )}
-      </td>
-      <td>
-        <Sparkline results={stats?.checks ?? []} label={`${backend.url} recent checks`} />
-      </td>
-      <td>
-        <WeightInput backend={backend} />
-      </td>
-      <td>
-        <div className="share" title={`${stats?.served ?? 0} answered in all, ${stats?.active ?? 0} in flight, ${stats?.failures ?? 0} failed`}>
-          <div className="share-bar" aria-hidden="true">
-            <span style={{ width: `${share}%` }} />
+        <td>
+          <div className="share" title={`${stats?.served ?? 0} answered in all, ${stats?.active ?? 0} in flight`}>
+            <div className="share-bar" aria-hidden="true">
+              <span style={{ width: `${share}%` }} />
+            </div>
+            <span className="share-label" aria-label={`${backend.url} share of recent requests`}>
+              {share}%
+            </span>
           </div>
-          <span className="share-label" aria-label={`${backend.url} share of recent requests`}>
-            {share}%
+          <span className="small muted nowrap">
+            {stats?.rps ?? 0} req/s · {compactCount(stats?.served ?? 0)} total
           </span>
-        </div>
-        <span className="small muted">{stats?.rps ?? 0} req/s </span>
-        {(stats?.active ?? 0) > 0 && <span className="small muted">{stats!.active} in flight </span>}
-        {(stats?.failures ?? 0) > 0 && <span className="small muted">{stats!.failures} failed</span>}
-      </td>
-      <td className="right nowrap">
-        {backend.enabled && !backend.draining && (
-          <button type="button" className="ghost" aria-label={`Drain backend ${backend.url}`} title="No new requests; in-flight ones finish" onClick={() => void invoke('backends.drain', { id: backend.id })}>
-            Drain
-          </button>
-        )}
-        <button type="button" className="ghost" aria-label={`Remove backend ${backend.url}`} onClick={() => void invoke('backends.remove', { id: backend.id })}>
-          Remove
-        </button>
-      </td>
-    </tr>
+          {(stats?.active ?? 0) > 0 && <span className="small muted"> · {stats!.active} in flight</span>}
+        </td>
+        <td className="right nowrap">
+          {backend.draining ? (
+            <button type="button" className="ghost" aria-label={`Resume backend ${backend.url}`} title="Take new requests again (ends the drain)" onClick={() => void invoke('backends.setEnabled', { id: backend.id, enabled: true })}>
+              Resume
+            </button>
+          ) : (
+            backend.enabled && (
+              <button type="button" className="ghost" aria-label={`Drain backend ${backend.url}`} title="No new requests; in-flight ones finish" onClick={() => void invoke('backends.drain', { id: backend.id })}>
+                Drain
+              </button>
+            )
+          )}
+          <RemoveButton backend={backend} />
+        </td>
+      </tr>
+      <tr className="backend-figures">
+        <td colSpan={columns - 1} className="small">
+          <Figures stats={stats} />
+        </td>
+      </tr>
+    </>
   );
 }

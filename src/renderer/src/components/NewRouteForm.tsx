@@ -12,9 +12,13 @@ export function NewRouteForm({ onCreated, onCancel }: { onCreated: (route: Route
   const [host, setHost] = useState('');
   const [path, setPath] = useState('');
   const [algorithm, setAlgorithm] = useState<Algorithm>('round-robin');
+  const [stripPrefix, setStripPrefix] = useState(false);
   const [backends, setBackends] = useState<string[]>(['']);
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
+
+  // Stripping needs a prefix to strip: offered as soon as one is typed.
+  const hasPrefix = path.trim() !== '' && path.trim() !== '/';
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -23,6 +27,7 @@ export function NewRouteForm({ onCreated, onCancel }: { onCreated: (route: Route
       host,
       path: path.trim() === '' ? '/' : path,
       algorithm,
+      settings: hasPrefix && stripPrefix ? { stripPrefix: true } : {},
       backends: backends.filter((url) => url.trim() !== '').map((url) => ({ url })),
     });
     setBusy(false);
@@ -73,6 +78,16 @@ export function NewRouteForm({ onCreated, onCancel }: { onCreated: (route: Route
           <span className="field-hint">{algorithmDescriptions[algorithm]}</span>
         </div>
       </div>
+      {hasPrefix && (
+        <div className="setting check strip-prefix">
+          <label>
+            <input type="checkbox" checked={stripPrefix} onChange={(e) => setStripPrefix(e.target.checked)} /> Strip the path prefix
+          </label>
+          <span className="field-hint">
+            {path.trim().replace(/\/$/, '')}/users reaches the backend as /users.
+          </span>
+        </div>
+      )}
       <fieldset className="backend-inputs">
         <legend>Backends</legend>
         {backends.map((url, index) => (

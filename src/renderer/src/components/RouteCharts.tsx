@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './RouteCharts.css';
@@ -13,6 +13,22 @@ const chartHeight = 140;
 function cssColour(name: string, fallback: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 }
+
+const darkQuery = '(prefers-color-scheme: dark)';
+
+/** Notifies when the colours may have changed: the theme toggle (data-theme) or, when following it, the system's scheme. */
+function subscribeTheme(onChange: () => void): () => void {
+  const attributes = new MutationObserver(onChange);
+  attributes.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
+  const system = window.matchMedia(darkQuery);
+  system.addEventListener('change', onChange);
+  return () => {
+    attributes.disconnect();
+    system.removeEventListener('change', onChange);
+  };
+}
+
+const themeKey = () => `${document.documentElement.dataset.theme ?? 'system'}:${window.matchMedia(darkQuery).matches}`;
 
 function timesOf(history: RouteHistory): number[] {
   const end = Date.parse(history.end) / 1000;
@@ -50,8 +66,10 @@ const dataOf = (spec: ChartSpec, history: RouteHistory): uPlot.AlignedData => [t
 function Chart({ spec, history }: { spec: ChartSpec; history: RouteHistory }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | undefined>(undefined);
-  // The first data the chart is created with; later data arrives through setData.
+  // The data a new chart starts with; later data arrives through setData.
   const initial = useRef(history);
+  // uPlot paints with colours read at creation: a theme change makes the chart anew.
+  const theme = useSyncExternalStore(subscribeTheme, themeKey);
 
   useEffect(() => {
     const element = box.current;
@@ -80,9 +98,10 @@ function Chart({ spec, history }: { spec: ChartSpec; history: RouteHistory }) {
       chart.destroy();
       plot.current = undefined;
     };
-  }, [spec]);
+  }, [spec, theme]);
 
   useEffect(() => {
+    initial.current = history;
     plot.current?.setData(dataOf(spec, history));
   }, [spec, history]);
 
