@@ -28,6 +28,7 @@ describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 90_
   let serve: Serve | undefined;
   let alpha: TestBackend | undefined;
   let beta: TestBackend | undefined;
+  let flaky: TestBackend | undefined;
   let browser: Browser | undefined;
 
   beforeAll(async () => {
@@ -54,7 +55,7 @@ describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 90_
       else if (exit.code !== 0) problems.push(`switchyard serve exited with ${exit.code ?? exit.signal}.\n${serve.output()}`);
       else if (!serve.output().includes('Switchyard stopped.')) problems.push(`switchyard serve did not print "Switchyard stopped.":\n${serve.output()}`);
     }
-    await Promise.all([alpha?.close(), beta?.close()]);
+    await Promise.all([alpha?.close(), beta?.close(), flaky?.close()]);
     dataDir.remove();
     profileDir.remove();
     shotDir.remove();
@@ -228,7 +229,8 @@ describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 90_
     await expect.poll(() => dot.getAttribute('class')).toBe('dot ok');
     await b.close();
     await expect.poll(() => betaStatus.textContent(), { timeout: 10_000 }).toBe('unhealthy');
-    expect(await betaReason.textContent()).toMatch(new RegExp(`3 consecutive checks failed: connect ECONNREFUSED 127\\.0\\.0\\.1:${b.port}`));
+    // 3 (healthFall) or more: checks every 200 ms may fail again before a coalesced push shows the change.
+    expect(await betaReason.textContent()).toMatch(new RegExp(`[3-9] consecutive checks failed: connect ECONNREFUSED 127\\.0\\.0\\.1:${b.port}`));
     expect(await demo.getByLabel(`${b.url} recent checks`).getAttribute('aria-label')).toMatch(/[1-9]\d* failed/);
     await expect.poll(() => demoItem.getAttribute('aria-label')).toMatch(/^demo\.localhost: Degraded, 1 of 2 receiving traffic/);
     await expect.poll(() => dot.getAttribute('class')).toBe('dot danger');
@@ -253,19 +255,36 @@ describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 90_
     await filter.getByRole('button', { name: 'All', exact: true }).click();
     await downEntry.waitFor();
 
-    // -- Screenshot for the docs, during the failover: reload (the token and
-    // the selection survive in sessionStorage; everything else comes back
-    // from the core), with some traffic so the share shows who takes it.
+    // -- Screenshot for the docs, during the failover with errors: a third
+    // backend that answers every third request with a 500 joins; reload (the
+    // token and the selection survive in sessionStorage; everything else
+    // comes back from the core), with traffic so the share shows who takes
+    // it and the flaky backend's errors show in red.
+    let flakyCount = 0;
+    flaky = await startBackend('flaky', (req, res) => {
+      req.resume();
+      req.on('end', () => {
+        flakyCount += 1;
+        res.statusCode = flakyCount % 3 === 0 ? 500 : 200;
+        res.end('flaky');
+      });
+    });
+    await cli('backend', 'add', 'demo.localhost', flaky.url);
     await page.reload();
     await routeItem(page, 'cli.localhost').waitFor();
     await expect.poll(() => betaStatus.textContent(), { timeout: 10_000 }).toBe('unhealthy');
+    await expect.poll(() => demo.getByLabel(`${flaky!.url} status`, { exact: true }).textContent(), { timeout: 10_000 }).toBe('healthy');
     await statusBar.getByText(`Proxy listening on port ${connection.httpPort}`).waitFor();
-    await proxied('demo.localhost', 20);
+    for (let i = 0; i < 24; i++) await request(connection.httpPort, 'demo.localhost');
     await expect.poll(async () => Number((await alphaShare.textContent())?.replace('%', '')), { timeout: 10_000 }).toBeGreaterThan(50);
+    await demo.locator('tbody', { has: page.getByText(flaky.url, { exact: true }) }).locator('.state-errors').waitFor();
     const shot = process.env.UPDATE_SCREENSHOT === '1' ? join(root, 'docs', 'screenshot.png') : join(shotDir.path, 'screenshot.png');
     mkdirSync(dirname(shot), { recursive: true });
     await page.screenshot({ path: shot, animations: 'disabled' });
     expect(statSync(shot).size).toBeGreaterThan(0);
+
+    await cli('backend', 'remove', 'demo.localhost', flaky.url);
+    await demo.getByText(flaky.url, { exact: true }).waitFor({ state: 'detached' });
 
     // -- The server comes back on the same port: healthy again, in rotation.
     beta = await startBackend('beta', undefined, b.port);
