@@ -177,7 +177,7 @@ export class Engine {
         else if (backend.draining) {
           out[backend.id] =
             traffic.active === 0
-              ? { ...base, status: 'drained', reason: 'Drained: no requests in flight; it takes no new ones until enabled.' }
+              ? { ...base, status: 'drained', reason: 'Drained: no requests in flight; it takes no new ones until resumed (Resume, or `switchyard backend enable`).' }
               : { ...base, status: 'draining', reason: `Draining: ${traffic.active} request${traffic.active === 1 ? '' : 's'} still in flight, no new ones.` };
         } else if (state?.name === 'unknown' && !this.health.isChecked(backend.id)) {
           out[backend.id] = { ...base, reason: 'Health checks are off for this route; it receives traffic.' };
