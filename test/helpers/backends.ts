@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 
 export interface TestBackend {
   name: string;
@@ -37,5 +37,22 @@ export async function startBackend(
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** A backend that accepts, reads the request head, then resets the connection without answering. */
+export async function resettingBackend(): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
+  let hits = 0;
+  const server = net.createServer((socket) => {
+    socket.once('data', () => {
+      hits += 1;
+      socket.resetAndDestroy();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hits: () => hits,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

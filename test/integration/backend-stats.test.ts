@@ -1,9 +1,8 @@
 import http from 'node:http';
-import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import type { TrafficSnapshot } from '../../src/shared/events';
-import { startBackend } from '../helpers/backends';
+import { resettingBackend, startBackend } from '../helpers/backends';
 import { must, proxyPort, request, startCore, tempDir } from '../helpers/core';
 import { fastChecks, waitForBackend } from '../helpers/health';
 
@@ -11,23 +10,6 @@ const hundredKb = 100 * 1024;
 const backendDelayMs = 50;
 /** Long enough to drain while it is in flight. */
 const slowRequestMs = 600;
-
-/** A backend that accepts, reads the request head, then resets the connection without answering. */
-async function resettingBackend(): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
-  let hits = 0;
-  const server = net.createServer((socket) => {
-    socket.once('data', () => {
-      hits += 1;
-      socket.resetAndDestroy();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    hits: () => hits,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
 
 /** One request through the proxy with a binary body, on a fresh connection; resolves with the status and the body's length. */
 function transfer(port: number, host: string, body: Buffer, chunked: boolean): Promise<{ status: number; length: number }> {

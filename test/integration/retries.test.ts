@@ -1,29 +1,11 @@
 import http from 'node:http';
-import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
-import { startBackend, type TestBackend } from '../helpers/backends';
+import { resettingBackend, startBackend, type TestBackend } from '../helpers/backends';
 import { freePort, must, proxyPort, request, settled, startCore, tempDir } from '../helpers/core';
 
 async function closedPortUrl(): Promise<string> {
   return `http://127.0.0.1:${await freePort()}`;
-}
-
-/** A backend that accepts, reads the request head, then resets the connection without answering. */
-async function resettingBackend(): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
-  let hits = 0;
-  const server = net.createServer((socket) => {
-    socket.once('data', () => {
-      hits += 1;
-      socket.resetAndDestroy();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    hits: () => hits,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
 }
 
 describe('retries on another backend', () => {
