@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
+import type { Route } from '../../src/shared/model';
 import { freePort, must, proxyPort, startCore, tempDir } from '../helpers/core';
 import { waitForBackend } from '../helpers/health';
 
@@ -63,6 +64,21 @@ async function load(port: number, workers: number, until: number) {
   return outcome;
 }
 
+/** Backends a and b as processes (added to `children`), a core and a checked route over both. */
+async function failoverRoute(dataDir: string, children: ChildProcess[], intervalMs: number): Promise<{ core: Core; route: Route; ports: [number, number] }> {
+  const ports: [number, number] = [await freePort(), await freePort()];
+  children.push(await backendProcess('a', ports[0]), await backendProcess('b', ports[1]));
+  const core = await startCore(dataDir);
+  const route = await must(
+    core.run('routes.create', {
+      host: 'failover.localhost',
+      settings: { healthIntervalMs: intervalMs, healthTimeoutMs: 150, healthFall: fall, healthRise: rise },
+      backends: ports.map((port) => ({ url: `http://127.0.0.1:${port}` })),
+    }),
+  );
+  return { core, route, ports };
+}
+
 describe('failover users do not notice', () => {
   const dir = tempDir();
   let core: Core;
@@ -74,16 +90,10 @@ describe('failover users do not notice', () => {
   });
 
   it('a backend SIGKILLed under steady load costs no failed request; it is marked down within fall × interval and back within rise × interval of restarting', async () => {
-    const [portA, portB] = [await freePort(), await freePort()];
-    children.push(await backendProcess('a', portA), await backendProcess('b', portB));
-    core = await startCore(dir.path);
-    const route = await must(
-      core.run('routes.create', {
-        host: 'failover.localhost',
-        settings: { healthIntervalMs: interval, healthTimeoutMs: 150, healthFall: fall, healthRise: rise },
-        backends: [{ url: `http://127.0.0.1:${portA}` }, { url: `http://127.0.0.1:${portB}` }],
-      }),
-    );
+    const setup = await failoverRoute(dir.path, children, interval);
+    core = setup.core;
+    const { route } = setup;
+    const portB = setup.ports[1];
     const bId = route.backends[1]!.id;
     await waitForBackend(core, bId, (s) => s.status === 'healthy');
 
@@ -134,16 +144,10 @@ describe('failover to a backend that is ejected but alive', () => {
   const loadMs = 8_000;
 
   it('costs no failed request: a retry falls back on the ejected backend when every candidate failed', async () => {
-    const [portA, portB] = [await freePort(), await freePort()];
-    children.push(await backendProcess('a', portA), await backendProcess('b', portB));
-    core = await startCore(dir.path);
-    const route = await must(
-      core.run('routes.create', {
-        host: 'failover.localhost',
-        settings: { healthIntervalMs: slowInterval, healthTimeoutMs: 150, healthFall: fall, healthRise: rise },
-        backends: [{ url: `http://127.0.0.1:${portA}` }, { url: `http://127.0.0.1:${portB}` }],
-      }),
-    );
+    const setup = await failoverRoute(dir.path, children, slowInterval);
+    core = setup.core;
+    const { route } = setup;
+    const portA = setup.ports[0];
     const [aId, bId] = [route.backends[0]!.id, route.backends[1]!.id];
     await waitForBackend(core, aId, (s) => s.status === 'healthy');
     await waitForBackend(core, bId, (s) => s.status === 'healthy');
