@@ -34,6 +34,22 @@ if (faults.has('timeline')) {
   };
 }
 
+// Every timeline insert fails as SQLite does while another program holds
+// the write lock: the history problem the UI and `status` must show.
+if (faults.has('timeline-locked')) {
+  const Database = require(require.resolve('better-sqlite3', { paths: [path.join(__dirname, '..', '..')] }));
+  const prepare = Database.prototype.prepare;
+  Database.prototype.prepare = function (sql, ...rest) {
+    const statement = prepare.call(this, sql, ...rest);
+    if (/^\s*INSERT INTO events/i.test(sql)) {
+      statement.run = () => {
+        throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+      };
+    }
+    return statement;
+  };
+}
+
 // An admin request to .../inject-admin-throw: the first writeHead of its response throws.
 if (faults.has('admin')) {
   const writeHead = http.ServerResponse.prototype.writeHead;

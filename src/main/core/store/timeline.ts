@@ -31,12 +31,13 @@ export class Timeline {
 
   add(kind: TimelineKind, message: string, routeId: number | null, backendId: number | null): TimelineEntry {
     const at = new Date().toISOString();
+    let refused: (Error & { code: string }) | undefined;
     if (this.pending.length === 0) {
       try {
         return this.withoutWaiting(() => this.log.append(kind, message, routeId, backendId, at));
       } catch (error) {
         if (!isStoreError(error)) throw error;
-        this.failed(error);
+        refused = error;
       }
     }
     // Ids below zero are temporary: the entry gets its real id when saved.
@@ -46,6 +47,8 @@ export class Timeline {
       this.pending.shift();
       this.dropped += 1;
     }
+    // Reported once the entry waits, so the sentence counts it.
+    if (refused) this.failed(refused);
     this.scheduleRetry();
     return entry;
   }
