@@ -4,7 +4,7 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackend, type TestBackend } from '../helpers/backends';
 import { request, tempDir } from '../helpers/core';
-import { assertBuilt, cliFor, launchBrowser, routeItem, routePane, startServe, type Browser, type Serve } from './ui-harness';
+import { assertBuilt, type Browser, cliFor, closeUi, launchBrowser, routeItem, routePane, type Serve, startServe } from './ui-harness';
 
 /*
  * The route pane's backends and charts end to end, in Chromium against a
@@ -73,15 +73,7 @@ describe('backends, charts and route forms in Chromium', { timeout: 90_000 }, ()
   }, 60_000);
 
   afterAll(async () => {
-    const problems: string[] = [];
-    try {
-      await browser?.context.close();
-    } catch (error) {
-      problems.push(`closing Chromium: ${(error as Error).message}`);
-    }
-    const exit = await serve?.stop();
-    if (exit === 'timeout') problems.push(`switchyard serve did not exit within 10 s of SIGTERM.\n${serve!.output()}`);
-    else if (exit && exit.code !== 0) problems.push(`switchyard serve exited with ${exit.code ?? exit.signal}.\n${serve!.output()}`);
+    const problems = await closeUi(browser, serve);
     await Promise.all([ok?.close(), failing?.close(), spare?.close()]);
     dataDir.remove();
     profileDir.remove();

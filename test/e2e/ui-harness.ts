@@ -98,6 +98,26 @@ export async function startServe(
   };
 }
 
+/**
+ * Closes Chromium and stops serve (its process group), returning what went
+ * wrong for the suite's last check: a serve that does not stop cleanly on
+ * SIGTERM is a defect too.
+ */
+export async function closeUi(browser: Browser | undefined, serve: Serve | undefined): Promise<string[]> {
+  const problems: string[] = [];
+  try {
+    await browser?.context.close();
+  } catch (error) {
+    problems.push(`closing Chromium: ${(error as Error).message}`);
+  }
+  if (!serve) return problems;
+  const exit = await serve.stop();
+  if (exit === 'timeout') problems.push(`switchyard serve did not exit within 10 s of SIGTERM.\n${serve.output()}`);
+  else if (exit.code !== 0) problems.push(`switchyard serve exited with ${exit.code ?? exit.signal}.\n${serve.output()}`);
+  else if (!serve.output().includes('Switchyard stopped.')) problems.push(`switchyard serve did not print "Switchyard stopped.":\n${serve.output()}`);
+  return problems;
+}
+
 /** The real CLI against a data dir. */
 export function cliFor(dataDir: string) {
   const cli = async (...args: string[]) => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/core';
-import { assertBuilt, cliFor, launchBrowser, startServe, type Browser, type Serve } from './ui-harness';
+import { assertBuilt, type Browser, cliFor, closeUi, launchBrowser, type Serve, startServe } from './ui-harness';
 
 /*
  * When Switchyard cannot save its history (the database locked by another
@@ -29,11 +29,11 @@ describe("Switchyard's own problems are shown", { timeout: 60_000 }, () => {
   }, 45_000);
 
   afterAll(async () => {
-    await browser?.context.close();
-    await serve?.stop();
+    const problems = await closeUi(browser, serve);
     dataDir.remove();
     profileDir.remove();
-  });
+    expect(problems).toEqual([]);
+  }, 30_000);
 
   it('history that cannot be saved shows as a banner at once, and in status', async () => {
     const page = browser!.page;

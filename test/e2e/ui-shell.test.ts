@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackend, type TestBackend } from '../helpers/backends';
 import { tempDir } from '../helpers/core';
-import { assertBuilt, cliFor, launchBrowser, routeItem, routePane, startServe, type Browser, type Serve } from './ui-harness';
+import { assertBuilt, type Browser, cliFor, closeUi, launchBrowser, routeItem, routePane, type Serve, startServe } from './ui-harness';
 
 /*
  * The app's shell end to end, in Chromium against a real `switchyard serve`:
@@ -40,15 +40,7 @@ describe('the app shell in Chromium', { timeout: 90_000 }, () => {
   }, 60_000);
 
   afterAll(async () => {
-    const problems: string[] = [];
-    try {
-      await browser?.context.close();
-    } catch (error) {
-      problems.push(`closing Chromium: ${(error as Error).message}`);
-    }
-    const exit = await serve?.stop();
-    if (exit === 'timeout') problems.push(`switchyard serve did not exit within 10 s of SIGTERM.\n${serve!.output()}`);
-    else if (exit && exit.code !== 0) problems.push(`switchyard serve exited with ${exit.code ?? exit.signal}.\n${serve!.output()}`);
+    const problems = await closeUi(browser, serve);
     await backend?.close();
     dataDir.remove();
     profileDir.remove();

@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackend, type TestBackend } from '../helpers/backends';
 import { request, tempDir } from '../helpers/core';
-import { assertBuilt, cliFor, launchBrowser, root, routeItem, routePane, startServe, type Browser, type Serve } from './ui-harness';
+import { assertBuilt, type Browser, cliFor, closeUi, launchBrowser, root, routeItem, routePane, type Serve, startServe } from './ui-harness';
 
 /*
  * End to end: `switchyard serve` as a real child process, two real backends,
@@ -43,18 +43,7 @@ describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 90_
   }, 60_000);
 
   afterAll(async () => {
-    const problems: string[] = [];
-    try {
-      await browser?.context.close();
-    } catch (error) {
-      problems.push(`closing Chromium: ${(error as Error).message}`);
-    }
-    if (serve) {
-      const exit = await serve.stop();
-      if (exit === 'timeout') problems.push(`switchyard serve did not exit within 10 s of SIGTERM.\n${serve.output()}`);
-      else if (exit.code !== 0) problems.push(`switchyard serve exited with ${exit.code ?? exit.signal}.\n${serve.output()}`);
-      else if (!serve.output().includes('Switchyard stopped.')) problems.push(`switchyard serve did not print "Switchyard stopped.":\n${serve.output()}`);
-    }
+    const problems = await closeUi(browser, serve);
     await Promise.all([alpha?.close(), beta?.close(), flaky?.close()]);
     dataDir.remove();
     profileDir.remove();
