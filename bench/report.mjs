@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { currentIdleSection } from './idle-report.mjs';
 import { currentSoakSection } from './soak-report.mjs';
 // Turning measurements into medians, Markdown tables, target checks and
 // bench/RESULTS.md.
@@ -216,7 +217,7 @@ ${rounds.join('\n\n')}
 
 ${problemLines.length ? problemLines.map((l) => `- ${l}`).join('\n') : '- none: every response was 2xx and no socket errors occurred.'}
 
-${currentSoakSection()}## Findings
+${currentSoakSection()}${currentIdleSection()}## Findings
 
 ${findings()}
 `;

@@ -1,0 +1,188 @@
+// `npm run bench:idle`: what `switchyard serve` costs doing nothing but its
+// health checks (issue 11, "idle cost grows with the square of the
+// backends"): CPU and RSS at 50, 200 and 500 TCP-checked backends, first with
+// nothing connected, then with one UI-like WebSocket subscriber on the events
+// stream. Updates the Idle cost section of bench/RESULTS.md.
+//   node bench/idle.mjs                       the full run (a few minutes)
+//   options: --sizes 50,200 | --seconds N (measuring window) | --no-build | --no-write
+//            --cpu-prof DIR (serve runs under node --cpu-prof; profiles land in DIR when it stops)
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import WebSocket from 'ws';
+import { printReport, verdict, writeResultsSection } from './idle-report.mjs';
+import { cpuTicks, rssKb, startChild, stopAll, stopChild, ticksPerSecond, trackTempDir, waitForOutput } from './procs.mjs';
+import { command, readConnection } from './soak-faults.mjs';
+import { ensureBuild, switchyardVersion } from './tools.mjs';
+
+const benchDir = new URL('.', import.meta.url).pathname;
+const repoDir = join(benchDir, '..');
+const DEFAULT_SIZES = [50, 200, 500];
+const BACKENDS_PER_ROUTE = 10;
+// Each route's backends are these listeners (one URL each), so every check is a real TCP connect.
+const LISTENERS = BACKENDS_PER_ROUTE;
+const DEFAULT_MEASURE_SECONDS = 20;
+// The default check interval is 2 s and rise is 2: every backend is up after
+// two rounds; a third round and a margin let the start-up work (route
+// creation, the first pushes) fade before the window opens.
+const SETTLE_MS = 8_000;
+const SUBSCRIBER_SETTLE_MS = 4_000;
+const HEALTH_INTERVAL_MS = 2_000; // the default, stated for the report; routes are created without health settings
+const PERCENT = 100;
+const TARGET = { targetBackends: 500, cpuLimit: 2, rssLimitMb: 80 };
+const KB = 1024;
+const WS_OPEN_TIMEOUT_MS = 5_000;
+
+const log = (line) => process.stdout.write(`${line}\n`);
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+function parseArgs(argv) {
+  const options = { sizes: DEFAULT_SIZES, seconds: DEFAULT_MEASURE_SECONDS, build: true, write: true, cpuProf: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value.`);
+      return v;
+    };
+    if (arg === '--sizes') {
+      options.sizes = value().split(',').map(Number);
+      if (!options.sizes.every((n) => Number.isInteger(n) && n > 0 && n % BACKENDS_PER_ROUTE === 0)) {
+        throw new Error(`--sizes takes positive multiples of ${BACKENDS_PER_ROUTE}, e.g. 50,200,500.`);
+      }
+    } else if (arg === '--seconds') {
+      options.seconds = Number(value());
+      if (!(options.seconds > 0)) throw new Error('--seconds takes a positive number.');
+    } else if (arg === '--no-build') options.build = false;
+    else if (arg === '--no-write') options.write = false;
+    else if (arg === '--cpu-prof') options.cpuProf = resolve(value());
+    else throw new Error(`unknown option ${arg}. Usage: node bench/idle.mjs [--sizes 50,200,500] [--seconds N] [--no-build] [--no-write] [--cpu-prof DIR]`);
+  }
+  return options;
+}
+
+/** Loopback listeners that accept a connection and close it: all a TCP check needs. */
+async function startListeners(count) {
+  const servers = [];
+  for (let i = 0; i < count; i++) {
+    const server = net.createServer((socket) => socket.destroy());
+    await new Promise((done, fail) => {
+      server.once('error', fail);
+      server.listen(0, '127.0.0.1', done);
+    });
+    servers.push(server);
+  }
+  return servers;
+}
+
+async function startServe(cpuProf) {
+  const dataDir = trackTempDir(mkdtempSync(join(os.tmpdir(), 'switchyard-idle-')));
+  const profiling = cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [];
+  const argv = [process.execPath, ...profiling, join(repoDir, 'bin/switchyard.js'), 'serve', '--data-dir', dataDir, '--http-port', '0', '--admin-port', '0'];
+  const child = startChild('switchyard', argv, { cwd: repoDir });
+  await waitForOutput(child, /Press Ctrl\+C/);
+  const connection = readConnection(dataDir);
+  if (connection.pid !== child.pid) throw new Error(`connection.json names pid ${connection.pid}, not the serve we started (${child.pid}).`);
+  return { child, connection };
+}
+
+/** serve's CPU (share of one core) over `seconds`, and its RSS at the end. */
+async function measure(pid, seconds) {
+  const ticksBefore = cpuTicks([pid]);
+  const started = process.hrtime.bigint();
+  await sleep(seconds * 1000);
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuSeconds = (cpuTicks([pid]) - ticksBefore) / ticksPerSecond;
+  return { cpuPercent: (cpuSeconds / elapsed) * PERCENT, rssMb: rssKb([pid]) / KB, seconds: elapsed };
+}
+
+/** One UI-like subscriber on the events stream, counting what it is pushed. */
+function subscribe(connection) {
+  const url = `${connection.adminUrl.replace(/^http/, 'ws')}/api/v1/events?token=${encodeURIComponent(connection.token)}`;
+  const socket = new WebSocket(url);
+  const counts = { messages: 0, bytes: 0 };
+  socket.on('message', (data) => {
+    counts.messages += 1;
+    counts.bytes += data.length;
+  });
+  const opened = new Promise((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`the events WebSocket did not open within ${WS_OPEN_TIMEOUT_MS} ms.`)), WS_OPEN_TIMEOUT_MS);
+    socket.once('open', () => {
+      clearTimeout(timer);
+      done();
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      fail(error);
+    });
+  });
+  return { socket, counts, opened };
+}
+
+async function runSize(backends, urls, options) {
+  const serve = await startServe(options.cpuProf);
+  const { pid } = serve.child;
+  try {
+    const routes = backends / BACKENDS_PER_ROUTE;
+    for (let r = 0; r < routes; r++) {
+      await command(serve.connection, 'routes.create', { host: `idle-${r}.test`, backends: urls.map((url) => ({ url })) });
+    }
+    log(`idle: ${backends} checked backends (${routes} routes) on serve pid ${pid}; settling ${SETTLE_MS / 1000} s ...`);
+    await sleep(SETTLE_MS);
+    const idle = await measure(pid, options.seconds);
+    log(`idle:   nothing connected: ${idle.cpuPercent.toFixed(2)}% of a core, ${idle.rssMb.toFixed(1)} MB RSS`);
+    const subscriber = subscribe(serve.connection);
+    await subscriber.opened;
+    await sleep(SUBSCRIBER_SETTLE_MS);
+    const before = { ...subscriber.counts };
+    const subscribed = await measure(pid, options.seconds);
+    subscribed.messagesPerSecond = (subscriber.counts.messages - before.messages) / subscribed.seconds;
+    subscribed.bytesPerSecond = (subscriber.counts.bytes - before.bytes) / subscribed.seconds;
+    subscriber.socket.close();
+    log(
+      `idle:   one subscriber:    ${subscribed.cpuPercent.toFixed(2)}% of a core, ${subscribed.rssMb.toFixed(1)} MB RSS, ` +
+        `${subscribed.messagesPerSecond.toFixed(1)} pushes/s (${(subscribed.bytesPerSecond / KB).toFixed(1)} KB/s)`,
+    );
+    return { backends, routes, idle, subscribed };
+  } finally {
+    await stopChild(serve.child);
+  }
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  if (options.build) ensureBuild(log, { onlyIfStale: true });
+  const listeners = await startListeners(LISTENERS);
+  const urls = listeners.map((server) => `http://127.0.0.1:${server.address().port}`);
+  const loadAtStart = os.loadavg()[0];
+  const runs = [];
+  try {
+    for (const size of options.sizes) runs.push(await runSize(size, urls, options));
+  } finally {
+    for (const server of listeners) server.close();
+  }
+  const result = {
+    switchyard: switchyardVersion(),
+    date: new Date().toISOString(),
+    nproc: os.availableParallelism(),
+    load: `${loadAtStart.toFixed(2)} at start, ${os.loadavg()[0].toFixed(2)} at end (1-minute average)`,
+    config: { ...TARGET, perRoute: BACKENDS_PER_ROUTE, listeners: LISTENERS, intervalMs: HEALTH_INTERVAL_MS, settleSeconds: SETTLE_MS / 1000, measureSeconds: options.seconds },
+    runs,
+  };
+  result.verdict = verdict(result, TARGET);
+  printReport(result, log);
+  if (options.write) log(`idle: ${writeResultsSection(result)}`);
+  return result.verdict.ok ? 0 : 1;
+}
+
+main()
+  .then(async (code) => {
+    await stopAll();
+    process.exit(code);
+  })
+  .catch(async (error) => {
+    log(`idle: ${error.stack ?? error}`);
+    await stopAll();
+    process.exit(1);
+  });
