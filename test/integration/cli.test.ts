@@ -95,6 +95,8 @@ describe('CLI against a running `switchyard serve`', () => {
     expect(status.stdout).toMatch(/Check passed: connected in \d+ ms/);
     const json = JSON.parse((await run('status', '--json')).stdout);
     expect(Object.values(json.backends).map((b) => (b as { status: string }).status)).toContain('healthy');
+    // Route figures too, by route id, as the UI gets them.
+    expect(json.live[json.routes[0].id]).toMatchObject({ receiving: expect.any(Number), requests: expect.any(Number), local: { '429': 0 } });
 
     expect((await run('backend', 'drain', 'demo.localhost', beta.url)).stdout).toMatch(/^Draining backend/);
     for (let i = 0; i < 3; i++) expect((await request(serve.connection.httpPort, 'demo.localhost')).body).toBe('alpha');

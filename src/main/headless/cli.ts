@@ -179,7 +179,8 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
   if (group === 'status' && action === undefined) {
     const show = async () => {
       const [status, routes, live] = await Promise.all([client.call('status', {}), client.call('routes.list', {}), client.call('backends.live', {})]);
-      if (values.json) return JSON.stringify({ ...status, routes, backends: live.backends }, null, values.watch ? 0 : 2);
+      // `live`: each route's figures (requests, answers by class, Switchyard's own answers, errors), by route id.
+      if (values.json) return JSON.stringify({ ...status, routes, backends: live.backends, live: live.routes }, null, values.watch ? 0 : 2);
       return `${formatStatus(status, client.uiUrl)}\n\n${formatHealth(routes, live.backends, live.routes)}`;
     };
     io.out(await show());
