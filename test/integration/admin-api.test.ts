@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { createAdminClient } from '../../src/shared/admin-client';
 import { serve, type RunningServe } from '../../src/main/headless/serve';
@@ -131,6 +131,19 @@ describe('headless admin API', () => {
     const event = JSON.parse(await message);
     expect(event).toMatchObject({ name: 'config.changed', payload: { routes: [expect.objectContaining({ host: 'live.localhost' })] } });
     outcome.opened.close();
+  });
+
+  // The core builds its live snapshots only when someone listens (core.ts
+  // pushLive); a listener held with no socket open made an idle serve build
+  // and serialise every backend's status up to 4 times a second for nobody.
+  it('listens to the core only while an event socket is open', async () => {
+    const listeners = () => running.core.events.listenerCount('event');
+    await vi.waitFor(() => expect(listeners()).toBe(0));
+    const outcome = await wsOutcome(`ws://127.0.0.1:${port}/api/v1/events?token=${running.token}`);
+    if (!('opened' in outcome)) throw new Error(`WebSocket refused: ${outcome.status}`);
+    expect(listeners()).toBe(1);
+    outcome.opened.close();
+    await vi.waitFor(() => expect(listeners()).toBe(0));
   });
 
   it('the shared client (used by the UI and CLI) gets typed results and errors', async () => {

@@ -111,18 +111,32 @@ export class AdminServer {
   // headless proxy often runs with no UI open.
   private wss: WebSocketServer | undefined;
   private port = 0;
-  private readonly unsubscribe: () => void;
   /** Replaced by `rotateToken`; every request and event socket is checked against the current one. */
   private token: string;
+  private listening = false;
+  private closed = false;
 
   constructor(private readonly options: AdminServerOptions) {
     this.token = options.token;
-    const broadcast = (event: unknown) => {
-      const text = JSON.stringify(event);
-      for (const client of this.wss?.clients ?? []) if (client.readyState === client.OPEN) client.send(text);
-    };
-    options.core.events.on('event', broadcast);
-    this.unsubscribe = () => options.core.events.off('event', broadcast);
+  }
+
+  private readonly broadcast = (event: unknown) => {
+    const text = JSON.stringify(event);
+    for (const client of this.wss?.clients ?? []) if (client.readyState === client.OPEN) client.send(text);
+  };
+
+  /**
+   * Listens to the core's events only while an event socket is open: the core
+   * builds its live snapshots (every backend, up to 4 a second) only when
+   * someone listens, and with 500 checked backends building and serialising
+   * them for nobody was most of an idle serve's CPU (bench/idle.mjs).
+   */
+  private followClients(): void {
+    const wanted = !this.closed && (this.wss?.clients.size ?? 0) > 0;
+    if (wanted === this.listening) return;
+    this.listening = wanted;
+    if (wanted) this.options.core.events.on('event', this.broadcast);
+    else this.options.core.events.off('event', this.broadcast);
   }
 
   async listen(): Promise<number> {
@@ -165,7 +179,8 @@ export class AdminServer {
   }
 
   async close(): Promise<void> {
-    this.unsubscribe();
+    this.closed = true;
+    this.followClients();
     for (const client of this.wss?.clients ?? []) client.terminate();
     this.wss?.close();
     await Promise.all(this.servers.map((server) => closeServer(server, 500)));
@@ -245,7 +260,13 @@ export class AdminServer {
     import('ws')
       .then(({ WebSocketServer }) => {
         const wss = (this.wss ??= new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 }));
-        if (!socket.destroyed) wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+        if (socket.destroyed) return;
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          // ws drops a closed socket from `clients` before our 'close' listener runs.
+          ws.once('close', () => this.followClients());
+          this.followClients();
+          wss.emit('connection', ws, req);
+        });
       })
       .catch((error: unknown) => {
         this.options.log?.(`admin event socket failed: ${(error as Error).stack ?? String(error)}`);
