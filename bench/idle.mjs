@@ -6,18 +6,15 @@
 //   node bench/idle.mjs                       the full run (a few minutes)
 //   options: --sizes 50,200 | --seconds N (measuring window) | --no-build | --no-write
 //            --cpu-prof DIR (serve runs under node --cpu-prof; profiles land in DIR when it stops)
-import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import WebSocket from 'ws';
 import { printReport, verdict, writeResultsSection } from './idle-report.mjs';
-import { cpuTicks, rssKb, startChild, stopAll, stopChild, ticksPerSecond, trackTempDir, waitForOutput } from './procs.mjs';
-import { command, readConnection } from './soak-faults.mjs';
+import { cpuTicks, rssKb, stopAll, stopChild, ticksPerSecond } from './procs.mjs';
+import { command, startServe } from './soak-faults.mjs';
 import { ensureBuild, switchyardVersion } from './tools.mjs';
 
-const benchDir = new URL('.', import.meta.url).pathname;
-const repoDir = join(benchDir, '..');
 const DEFAULT_SIZES = [50, 200, 500];
 const BACKENDS_PER_ROUTE = 10;
 // Each route's backends are these listeners (one URL each), so every check is a real TCP connect.
@@ -76,17 +73,6 @@ async function startListeners(count) {
   return servers;
 }
 
-async function startServe(cpuProf) {
-  const dataDir = trackTempDir(mkdtempSync(join(os.tmpdir(), 'switchyard-idle-')));
-  const profiling = cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [];
-  const argv = [process.execPath, ...profiling, join(repoDir, 'bin/switchyard.js'), 'serve', '--data-dir', dataDir, '--http-port', '0', '--admin-port', '0'];
-  const child = startChild('switchyard', argv, { cwd: repoDir });
-  await waitForOutput(child, /Press Ctrl\+C/);
-  const connection = readConnection(dataDir);
-  if (connection.pid !== child.pid) throw new Error(`connection.json names pid ${connection.pid}, not the serve we started (${child.pid}).`);
-  return { child, connection };
-}
-
 /** serve's CPU (share of one core) over `seconds`, and its RSS at the end. */
 async function measure(pid, seconds) {
   const ticksBefore = cpuTicks([pid]);
@@ -121,7 +107,7 @@ function subscribe(connection) {
 }
 
 async function runSize(backends, urls, options) {
-  const serve = await startServe(options.cpuProf);
+  const serve = await startServe('switchyard-idle-', [process.execPath, ...(options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProf] : [])]);
   const { pid } = serve.child;
   try {
     const routes = backends / BACKENDS_PER_ROUTE;

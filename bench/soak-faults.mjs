@@ -1,10 +1,14 @@
 // The soak's deliberate faults: config changes through the admin API every
 // few seconds, and a backend killed with SIGKILL and started again on the
-// same port at a fixed period.
-import { readFileSync } from 'node:fs';
+// same port at a fixed period. Also how the bench scripts start `serve` and
+// talk to its admin API (soak.mjs, idle.mjs).
+import { mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crashChild } from './procs.mjs';
+import { crashChild, startChild, trackTempDir, waitForOutput } from './procs.mjs';
+
+const repoDir = join(new URL('.', import.meta.url).pathname, '..');
 
 const ADMIN_TIMEOUT_MS = 10_000;
 const CONFIG_EVERY_MS = 3_000;
@@ -27,6 +31,22 @@ async function sleepUntil(at, shouldRun) {
 /** The admin address and token `serve` wrote into its data directory. */
 export function readConnection(dataDir) {
   return JSON.parse(readFileSync(join(dataDir, 'connection.json'), 'utf8'));
+}
+
+/**
+ * The built `switchyard serve` on ephemeral ports with a fresh data dir (named
+ * from `prefix`), once it says it is ready and its connection file names it.
+ * `launcher` goes before the bin, e.g. `[process.execPath, '--cpu-prof']`;
+ * without it the bin's own shebang (and its V8 flags) starts it.
+ */
+export async function startServe(prefix, launcher = []) {
+  const dataDir = trackTempDir(mkdtempSync(join(tmpdir(), prefix)));
+  const argv = [...launcher, join(repoDir, 'bin/switchyard.js'), 'serve', '--data-dir', dataDir, '--http-port', '0', '--admin-port', '0'];
+  const child = startChild('switchyard', argv, { cwd: repoDir });
+  await waitForOutput(child, /Press Ctrl\+C/);
+  const connection = readConnection(dataDir);
+  if (connection.pid !== child.pid) throw new Error(`connection.json names pid ${connection.pid}, not the serve we started (${child.pid}).`);
+  return { child, connection };
 }
 
 /**

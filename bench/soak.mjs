@@ -10,18 +10,16 @@
 // (bench/soak-faults.mjs): a config change every few seconds, and one
 // backend killed with SIGKILL and restarted every minute (every quarter of
 // the run when shorter).
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpuTicks, freePort, rssKb, startChild, stopChild, stopAll, ticksPerSecond, trackTempDir, waitForOutput } from './procs.mjs';
+import { cpuTicks, freePort, rssKb, startChild, stopChild, stopAll, ticksPerSecond, waitForOutput } from './procs.mjs';
 import { describeFds, fdCount } from './soak-fds.mjs';
-import { changeConfig, command, faultTiming, killBackends, readConnection, routeSettings } from './soak-faults.mjs';
+import { changeConfig, command, faultTiming, killBackends, routeSettings, startServe } from './soak-faults.mjs';
 import { printReport, writeResultsSection } from './soak-report.mjs';
 import { HOST, KillLog, Tally, getStatus, runTraffic } from './soak-traffic.mjs';
 import { ensureBuild, switchyardVersion } from './tools.mjs';
 
 const benchDir = new URL('.', import.meta.url).pathname;
-const repoDir = join(benchDir, '..');
 const DEFAULT_MINUTES = 10;
 const KILL_EVERY_MS = 60_000;
 const KILLS_AT_LEAST = 4; // short runs kill more often, so they see a few kills too
@@ -71,16 +69,6 @@ async function startBackend(backend) {
   const child = startChild(backend.name, [process.execPath, join(benchDir, 'backend.mjs'), String(backend.port)]);
   await waitForOutput(child, /ready \d+/);
   return child;
-}
-
-async function startProxy() {
-  const dataDir = trackTempDir(mkdtempSync(join(tmpdir(), 'switchyard-soak-')));
-  const argv = [join(repoDir, 'bin/switchyard.js'), 'serve', '--data-dir', dataDir, '--http-port', '0', '--admin-port', '0'];
-  const child = startChild('switchyard', argv, { cwd: repoDir });
-  await waitForOutput(child, /Press Ctrl\+C/);
-  const connection = readConnection(dataDir);
-  if (connection.pid !== child.pid) throw new Error(`connection.json names pid ${connection.pid}, not the serve we started (${child.pid}).`);
-  return { child, connection };
 }
 
 async function waitUntilServing(port, proxy) {
@@ -135,7 +123,7 @@ async function main() {
     backend.url = `http://127.0.0.1:${backend.port}`;
     backend.child = await startBackend(backend);
   }
-  const proxy = await startProxy();
+  const proxy = await startServe('switchyard-soak-');
   const { pid } = proxy.child;
   const { httpPort: port } = proxy.connection;
   const ports = { [port]: 'proxy', [new URL(proxy.connection.adminUrl).port]: 'admin API', ...Object.fromEntries(backends.map((b) => [b.port, b.name])) };
