@@ -3,7 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { Core } from '../../src/main/core/core';
 
 export function tempDir(prefix = 'switchyard-test-'): { path: string; remove(): void } {
@@ -81,6 +81,25 @@ export function withCore(set: (core: Core) => void): void {
     await core?.stop();
     dir.remove();
   });
+}
+
+/**
+ * `withCore`, and after each test its clean-ups run (push them onto the
+ * returned list) and every route is deleted, so each test starts from an
+ * empty routing table.
+ */
+export function withCleanCore(set: (core: Core) => void): (() => Promise<unknown>)[] {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  let core: Core | undefined;
+  withCore((c) => {
+    core = c;
+    set(c);
+  });
+  afterEach(async () => {
+    await Promise.all(cleanups.splice(0).map((fn) => fn()));
+    for (const route of await must(core!.run('routes.list', {}))) await must(core!.run('routes.delete', { id: route.id }));
+  });
+  return cleanups;
 }
 
 /** A loopback port nothing listens on (it was free a moment ago). */

@@ -1,9 +1,9 @@
 import http from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import type { TrafficSnapshot } from '../../src/shared/events';
 import { resettingBackend, startBackend } from '../helpers/backends';
-import { must, proxyPort, request, startCore, tempDir } from '../helpers/core';
+import { must, proxyPort, request, withCleanCore } from '../helpers/core';
 import { fastChecks, waitForBackend } from '../helpers/health';
 
 const hundredKb = 100 * 1024;
@@ -31,23 +31,11 @@ function transfer(port: number, host: string, body: Buffer, chunked: boolean): P
 }
 
 describe('per-backend and per-route traffic figures', () => {
-  const dir = tempDir();
   let core: Core;
-  const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanups = withCleanCore((c) => (core = c));
   const live = (): Promise<TrafficSnapshot> => must(core.run('backends.live', {}));
   const closeLater = (...servers: { close: () => Promise<void> }[]) => cleanups.push(...servers.map((server) => () => server.close()));
 
-  beforeAll(async () => {
-    core = await startCore(dir.path);
-  });
-  afterEach(async () => {
-    await Promise.all(cleanups.splice(0).map((fn) => fn()));
-    for (const route of await must(core.run('routes.list', {}))) await must(core.run('routes.delete', { id: route.id }));
-  });
-  afterAll(async () => {
-    await core.stop();
-    dir.remove();
-  });
 
   it('a backend answering 500 to everything shows its 5xx and an error rate of 1; its healthy sibling shows 0', async () => {
     const failing = await startBackend('failing', (_req, res) => {

@@ -1,29 +1,17 @@
 import http from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import { resettingBackend, startBackend, type TestBackend } from '../helpers/backends';
-import { freePort, must, proxyPort, request, settled, startCore, tempDir } from '../helpers/core';
+import { freePort, must, proxyPort, request, settled, withCleanCore } from '../helpers/core';
 
 async function closedPortUrl(): Promise<string> {
   return `http://127.0.0.1:${await freePort()}`;
 }
 
 describe('retries on another backend', () => {
-  const dir = tempDir();
   let core: Core;
-  const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanups = withCleanCore((c) => (core = c));
 
-  beforeAll(async () => {
-    core = await startCore(dir.path);
-  });
-  afterEach(async () => {
-    await Promise.all(cleanups.splice(0).map((fn) => fn()));
-    for (const route of await must(core.run('routes.list', {}))) await must(core.run('routes.delete', { id: route.id }));
-  });
-  afterAll(async () => {
-    await core.stop();
-    dir.remove();
-  });
 
   async function backend(name: string, handler?: Parameters<typeof startBackend>[1]): Promise<TestBackend> {
     const b = await startBackend(name, handler);
