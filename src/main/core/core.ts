@@ -205,12 +205,17 @@ export class Core {
       () => {
         this.pushTimer = undefined;
         if (this.stopped || this.events.listenerCount('event') === 0) return;
-        this.lastPush = Date.now();
-        this.emit({ name: 'backends.changed', payload: this.live() });
+        this.sendLive();
       },
       Math.max(0, this.lastPush + minPushIntervalMs - Date.now()),
     );
     this.pushTimer.unref();
+  }
+
+  /** Builds and sends the live status; both pushes (health, traffic) count towards the health push's spacing. */
+  private sendLive(): void {
+    this.lastPush = Date.now();
+    this.emit({ name: 'backends.changed', payload: this.live() });
   }
 
   private onHealth(backendId: number, routeId: number, before: HealthState, after: HealthState): void {
@@ -244,9 +249,8 @@ export class Core {
       // them at zero, then nothing until traffic returns.
       if ((version === sent && !busy) || this.events.listenerCount('event') === 0) return;
       sent = version;
-      const live = this.live();
       busy = this.engine.statsWindowBusy();
-      this.emit({ name: 'backends.changed', payload: live });
+      this.sendLive();
     }, 1_000);
     this.trafficTimer.unref();
   }
