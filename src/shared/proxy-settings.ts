@@ -20,6 +20,12 @@ const proxySettingsShape = {
   keepAliveTimeoutMs: whole('The keep-alive timeout', 'ms', 100, 3_600_000),
   /** Client connections open at once, per listener address; more are closed at once (HAProxy's maxconn). */
   maxConnections: whole('The connection limit', 'connections', 1, 1_000_000),
+  /** Proxied exchanges kept in memory for the Traffic view and `switchyard logs`; 0 records nothing. */
+  trafficRecords: whole('The traffic record size', 'records', 0, 100_000),
+  /** Append every exchange as a JSON line to access.log in the data directory (Caddy's access log). */
+  accessLog: z.boolean({ error: 'The access log is on (true) or off (false).' }),
+  /** access.log is rolled to access.log.1 (and older ones shift) when it reaches this size (Caddy's roll_size). */
+  accessLogMaxBytes: whole('The access log size', 'bytes', 65_536, 1_073_741_824),
 };
 
 // HAProxy recommends `timeout http-request 10s`; 16 KiB is Node's head limit
@@ -30,6 +36,9 @@ const proxySettingsDefaults = {
   maxHeaderBytes: 16 * 1024,
   keepAliveTimeoutMs: 5_000,
   maxConnections: 4_096,
+  trafficRecords: 10_000,
+  accessLog: false,
+  accessLogMaxBytes: 10 * 1024 * 1024,
 } satisfies { [K in keyof typeof proxySettingsShape]: z.input<(typeof proxySettingsShape)[K]> };
 
 export const proxySettingsSchema = z.object({
@@ -37,6 +46,9 @@ export const proxySettingsSchema = z.object({
   maxHeaderBytes: proxySettingsShape.maxHeaderBytes.default(proxySettingsDefaults.maxHeaderBytes),
   keepAliveTimeoutMs: proxySettingsShape.keepAliveTimeoutMs.default(proxySettingsDefaults.keepAliveTimeoutMs),
   maxConnections: proxySettingsShape.maxConnections.default(proxySettingsDefaults.maxConnections),
+  trafficRecords: proxySettingsShape.trafficRecords.default(proxySettingsDefaults.trafficRecords),
+  accessLog: proxySettingsShape.accessLog.default(proxySettingsDefaults.accessLog),
+  accessLogMaxBytes: proxySettingsShape.accessLogMaxBytes.default(proxySettingsDefaults.accessLogMaxBytes),
 });
 export type ProxySettings = z.infer<typeof proxySettingsSchema>;
 export const defaultProxySettings: ProxySettings = proxySettingsSchema.parse({});
@@ -47,5 +59,8 @@ export const proxySettingsPatchSchema = z.strictObject({
   maxHeaderBytes: proxySettingsShape.maxHeaderBytes.optional(),
   keepAliveTimeoutMs: proxySettingsShape.keepAliveTimeoutMs.optional(),
   maxConnections: proxySettingsShape.maxConnections.optional(),
+  trafficRecords: proxySettingsShape.trafficRecords.optional(),
+  accessLog: proxySettingsShape.accessLog.optional(),
+  accessLogMaxBytes: proxySettingsShape.accessLogMaxBytes.optional(),
 });
 export type ProxySettingsPatch = z.infer<typeof proxySettingsPatchSchema>;

@@ -151,6 +151,9 @@ export const validInputs: Record<CommandName, fc.Arbitrary<Record<string, unknow
     maxHeaderBytes: fc.integer({ min: 1_024, max: 1_048_576 }),
     keepAliveTimeoutMs: fc.integer({ min: 100, max: 3_600_000 }),
     maxConnections: fc.integer({ min: 1, max: 1_000_000 }),
+    trafficRecords: fc.integer({ min: 0, max: 100_000 }),
+    accessLog: fc.boolean(),
+    accessLogMaxBytes: fc.integer({ min: 65_536, max: 1_073_741_824 }),
   }),
   'token.rotate': fc.constant({}),
 };

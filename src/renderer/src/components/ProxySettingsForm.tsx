@@ -5,7 +5,8 @@ import { useApi } from '../api-context';
 import { useLive } from '../live-store';
 import { Field } from './Field';
 
-type Key = keyof ProxySettings;
+/** The numeric settings; the access log's switch is a checkbox of its own. */
+type Key = Exclude<keyof ProxySettings, 'accessLog'>;
 type Draft = Record<Key, string>;
 
 const fields: { key: Key; label: string; hint: string }[] = [
@@ -29,6 +30,16 @@ const fields: { key: Key; label: string; hint: string }[] = [
     label: 'Connection limit',
     hint: `Client connections open at once, per listening address; more are closed at once (HAProxy's maxconn). Default ${defaultProxySettings.maxConnections}.`,
   },
+  {
+    key: 'trafficRecords',
+    label: 'Traffic records kept',
+    hint: `Exchanges kept in memory for the Traffic view and \`switchyard logs\`; 0 records nothing. Default ${defaultProxySettings.trafficRecords}.`,
+  },
+  {
+    key: 'accessLogMaxBytes',
+    label: 'Access log size (bytes)',
+    hint: `access.log is rolled over to access.log.1 at this size. Default ${defaultProxySettings.accessLogMaxBytes}.`,
+  },
 ];
 
 function toDraft(settings: ProxySettings): Draft {
@@ -37,6 +48,8 @@ function toDraft(settings: ProxySettings): Draft {
     maxHeaderBytes: String(settings.maxHeaderBytes),
     keepAliveTimeoutMs: String(settings.keepAliveTimeoutMs),
     maxConnections: String(settings.maxConnections),
+    trafficRecords: String(settings.trafficRecords),
+    accessLogMaxBytes: String(settings.accessLogMaxBytes),
   };
 }
 
