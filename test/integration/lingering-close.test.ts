@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
-import { Http1Server } from '../../src/main/core/engine/http1/server';
+import { Http1Server } from '../../src/main/core/engine/http/http1/server';
 import { freePort, must, proxyPort, request, withCore } from '../helpers/core';
 
 // Found by the soak: an answer given before the request body was read (a 502

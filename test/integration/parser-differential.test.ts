@@ -1,9 +1,9 @@
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChunkedDecoder, requestFraming } from '../../src/main/core/engine/http1/body-framing';
-import { parseRequestHead } from '../../src/main/core/engine/http1/head-parser';
-import { keepsConnection } from '../../src/main/core/engine/http1/keep-alive';
+import { ChunkedDecoder, requestFraming } from '../../src/main/core/engine/http/http1/body-framing';
+import { parseRequestHead } from '../../src/main/core/engine/http/http1/head-parser';
+import { keepsConnection } from '../../src/main/core/engine/http/http1/keep-alive';
 
 // Differential test against Node's own parser (llhttp, strict mode): for
 // hundreds of tricky variations of a request, whatever Switchyard's parser

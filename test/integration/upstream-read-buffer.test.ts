@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UpstreamPools } from '../../src/main/core/engine/upstream-pools';
-import type { UpstreamTarget } from '../../src/main/core/engine/routing-table';
+import { UpstreamPools } from '../../src/main/core/engine/upstream/upstream-pools';
+import type { UpstreamTarget } from '../../src/main/core/engine/routing/routing-table';
 
 // The upstream client reads into memory it reuses, unless the handler says it
 // still holds what it was given. A handler that keeps every chunk without

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ChunkedDecoder, requestFraming, responseFraming } from '../../src/main/core/engine/http1/body-framing';
-import type { MessageHead } from '../../src/main/core/engine/http1/head-parser';
+import { ChunkedDecoder, requestFraming, responseFraming } from '../../src/main/core/engine/http/http1/body-framing';
+import type { MessageHead } from '../../src/main/core/engine/http/http1/head-parser';
 
 const head = (headers: Record<string, string>, minor: 0 | 1 = 1): MessageHead => ({ minor, rawHeaders: [], headers });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasToken, parseRequestHead, parseResponseHead } from '../../src/main/core/engine/http1/head-parser';
+import { hasToken, parseRequestHead, parseResponseHead } from '../../src/main/core/engine/http/http1/head-parser';
 
 const req = (text: string, limit = 16 * 1024) => parseRequestHead(Buffer.from(text, 'latin1'), limit);
 const errorOf = (text: string) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { stripHopByHop } from '../../src/main/core/engine/hop-headers';
-import { isLoopbackName, parseHost, pathFromTarget } from '../../src/main/core/engine/host-header';
+import { stripHopByHop } from '../../src/main/core/engine/http/hop-headers';
+import { isLoopbackName, parseHost, pathFromTarget } from '../../src/main/core/engine/http/host-header';
 
 describe('Host header parsing', () => {
   it.each([

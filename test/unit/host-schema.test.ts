@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseHost } from '../../src/main/core/engine/host-header';
+import { parseHost } from '../../src/main/core/engine/http/host-header';
 import { hostSchema } from '../../src/shared/model';
 
 describe('route hosts may be IP literals', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { MessageHead } from '../../src/main/core/engine/http1/head-parser';
-import { idleTimeout, keepsConnection } from '../../src/main/core/engine/http1/keep-alive';
+import type { MessageHead } from '../../src/main/core/engine/http/http1/head-parser';
+import { idleTimeout, keepsConnection } from '../../src/main/core/engine/http/http1/keep-alive';
 
 const head = (minor: 0 | 1, connection?: string): MessageHead => ({ minor, rawHeaders: [], headers: connection ? { connection } : {} });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { historySeconds, percentile, RouteHistoryRing } from '../../src/main/core/engine/route-history';
+import { historySeconds, percentile, RouteHistoryRing } from '../../src/main/core/engine/traffic/route-history';
 
 const wall = Date.parse('2026-12-01T10:00:00.000Z');
 

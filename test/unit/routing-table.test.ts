@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRoutingTable } from '../../src/main/core/engine/routing-table';
+import { buildRoutingTable } from '../../src/main/core/engine/routing/routing-table';
 import { defaultRouteSettings, type Route } from '../../src/shared/model';
 
 let nextId = 1;

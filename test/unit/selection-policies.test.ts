@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HashRing, maxRingPoints, ringPointsPerBackend } from '../../src/main/core/engine/hash-ring';
+import { HashRing, maxRingPoints, ringPointsPerBackend } from '../../src/main/core/engine/balancing/hash-ring';
 import {
   ipHash,
   leastConnections,
@@ -7,7 +7,7 @@ import {
   randomTwoChoices,
   roundRobin,
   smoothWeightedRoundRobin,
-} from '../../src/main/core/engine/selection-policies';
+} from '../../src/main/core/engine/balancing/selection-policies';
 
 const backend = (id: number, weight = 1) => ({ id, weight, name: String.fromCharCode(96 + id) });
 const names = (picks: ({ name: string } | undefined)[]) => picks.map((p) => p?.name).join(' ');

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { compressedHeaders, negotiateEncoding, shouldCompress } from '../../src/main/core/engine/content-encoding';
-import { cookieValue } from '../../src/main/core/engine/cookies';
-import { upstreamTarget } from '../../src/main/core/engine/path-rewrite';
-import { classifyFailure, mayRetry } from '../../src/main/core/engine/retries';
-import { TokenBucket } from '../../src/main/core/engine/token-bucket';
+import { compressedHeaders, negotiateEncoding, shouldCompress } from '../../src/main/core/engine/http/content-encoding';
+import { cookieValue } from '../../src/main/core/engine/http/cookies';
+import { upstreamTarget } from '../../src/main/core/engine/routing/path-rewrite';
+import { classifyFailure, mayRetry } from '../../src/main/core/engine/upstream/retries';
+import { TokenBucket } from '../../src/main/core/engine/limits/token-bucket';
 
 describe('token bucket', () => {
   it('allows a burst, then refills at the rate and says how long to wait', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TrafficStats } from '../../src/main/core/engine/traffic-stats';
+import { TrafficStats } from '../../src/main/core/engine/traffic/traffic-stats';
 
 const routeId = 1;
 const [a, b] = [10, 11];

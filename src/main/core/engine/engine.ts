@@ -2,17 +2,17 @@ import type { ListenerStatus } from '../../../shared/commands';
 import type { BackendStats, RouteHistory, RouteLive } from '../../../shared/events';
 import type { Route } from '../../../shared/model';
 import type { ProxySettings } from '../../../shared/proxy-settings';
-import type { ConnectionOptions } from './http1/client-connection';
+import type { ConnectionOptions } from './http/http1/client-connection';
 import { closeServer, listenAll } from '../listen';
-import { Http1Server } from './http1/server';
-import { viaPseudonym } from './forwarded-headers';
-import { createProxyHandler, type ProxyContext } from './proxy-handler';
-import { createUpgradeHandler } from './upgrade-proxy';
-import { buildRoutingTable, type RoutingTable } from './routing-table';
+import { Http1Server } from './http/http1/server';
+import { viaPseudonym } from './http/forwarded-headers';
+import { createProxyHandler, type ProxyContext } from './http/proxy-handler';
+import { createUpgradeHandler } from './http/upgrade-proxy';
+import { buildRoutingTable, type RoutingTable } from './routing/routing-table';
 import { RuntimeState } from './runtime-state';
 import { HealthMonitor, type HealthChange } from '../health/health-monitor';
 import { receivesTraffic } from '../health/health-state';
-import { UpstreamPools } from './upstream-pools';
+import { UpstreamPools } from './upstream/upstream-pools';
 
 export interface EngineListenOptions {
   addresses: readonly string[];

@@ -1,8 +1,8 @@
 import type { Route } from '../../../shared/model';
-import type { CompiledRoute } from './routing-table';
-import { RouteRateLimiter } from './rate-limiter';
-import { newSelectionState, type SelectionState } from './selection-policies';
-import { TrafficStats } from './traffic-stats';
+import type { CompiledRoute } from './routing/routing-table';
+import { RouteRateLimiter } from './limits/rate-limiter';
+import { newSelectionState, type SelectionState } from './balancing/selection-policies';
+import { TrafficStats } from './traffic/traffic-stats';
 
 /** What the user set a backend to: it shows as disabled, draining/drained, or its health. */
 type SwitchedTo = 'on' | 'off' | 'draining';

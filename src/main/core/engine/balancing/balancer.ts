@@ -1,9 +1,9 @@
-import type { ProxyRequest } from './http1/proxy-request';
-import { cookieValue } from './cookies';
-import { clientAddress } from './forwarded-headers';
-import { pathFromTarget } from './host-header';
-import type { CompiledRoute, UpstreamTarget } from './routing-table';
-import type { RuntimeState } from './runtime-state';
+import type { ProxyRequest } from '../http/http1/proxy-request';
+import { cookieValue } from '../http/cookies';
+import { clientAddress } from '../http/forwarded-headers';
+import { pathFromTarget } from '../http/host-header';
+import type { CompiledRoute, UpstreamTarget } from '../routing/routing-table';
+import type { RuntimeState } from '../runtime-state';
 import { ipHash, leastConnections, randomTwoChoices, roundRobin, smoothWeightedRoundRobin } from './selection-policies';
 
 /** The consistent-hash key of a request, per the route's settings; undefined when the request lacks it. */

@@ -5,8 +5,8 @@ import {
   type UpstreamHandler,
   type UpstreamOptions,
   type UpstreamRequest,
-} from './http1/upstream-connection';
-import type { UpstreamTarget } from './routing-table';
+} from '../http/http1/upstream-connection';
+import type { UpstreamTarget } from '../routing/routing-table';
 
 // Idle pooled connections are closed after 4 s: Node dev servers close idle
 // keep-alive sockets after 5 s, and reusing one they are closing races into

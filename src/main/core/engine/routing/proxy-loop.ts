@@ -1,6 +1,6 @@
-import type { ListenerStatus } from '../../../shared/commands';
-import { SwitchyardError } from '../../../shared/errors';
-import { isLoopbackName } from './host-header';
+import type { ListenerStatus } from '../../../../shared/commands';
+import { SwitchyardError } from '../../../../shared/errors';
+import { isLoopbackName } from '../http/host-header';
 
 /** Connecting to the unspecified address reaches this machine (Linux and macOS both treat it as a local address). */
 const unspecified = new Set(['0.0.0.0', '[::]']);

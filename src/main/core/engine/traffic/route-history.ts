@@ -1,4 +1,4 @@
-import type { RouteHistory } from '../../../shared/events';
+import type { RouteHistory } from '../../../../shared/events';
 
 /** How far back a route's charts go: 15 minutes, one sample a second. */
 export const historySeconds = 900;

@@ -1,4 +1,4 @@
-import type { BackendStats, LocalAnswers, RouteHistory, RouteLive, StatusClasses } from '../../../shared/events';
+import type { BackendStats, LocalAnswers, RouteHistory, RouteLive, StatusClasses } from '../../../../shared/events';
 import { LatencyRing } from './latency-ring';
 import { RouteHistoryRing } from './route-history';
 import { SecondRing } from './second-ring';

@@ -4,7 +4,7 @@ import { ChunkedDecoder, chunkHeader, lastChunk, responseFraming } from './body-
 import { parseResponseHead, type ResponseHead } from './head-parser';
 import { idleTimeout, keepsConnection } from './keep-alive';
 import type { ProxyRequest } from './proxy-request';
-import { upstreamError, UpstreamErrors } from './upstream-errors';
+import { upstreamError, UpstreamErrors } from '../../upstream/upstream-errors';
 
 /** Receives one exchange's response. After onComplete or onError nothing more is called. */
 export interface UpstreamHandler {

@@ -1,4 +1,4 @@
-import type { RouteSettings } from '../../../shared/model';
+import type { RouteSettings } from '../../../../shared/model';
 import { TokenBucket } from './token-bucket';
 
 // Per-client buckets are bounded: past this many, full (idle) ones are dropped.

@@ -1,4 +1,4 @@
-import { UpstreamErrors } from './http1/upstream-errors';
+import { UpstreamErrors } from './upstream-errors';
 
 // When a failed attempt may be tried again on another backend. Follows
 // nginx's proxy_next_upstream (error, timeout; non_idempotent off): nothing

@@ -1,4 +1,4 @@
-import { maxBackendsPerRoute } from '../../../shared/model';
+import { maxBackendsPerRoute } from '../../../../shared/model';
 import { avalanche, fnv1a, hash32 } from './hash';
 import type { Candidate } from './selection-policies';
 

@@ -2,16 +2,16 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { ProxyRequest } from './http1/proxy-request';
-import { pickBackend } from './balancer';
+import { pickBackend } from '../balancing/balancer';
 import { cameThrough, clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
 import { pathFromTarget } from './host-header';
-import { upstreamTarget } from './path-rewrite';
+import { upstreamTarget } from '../routing/path-rewrite';
 import type { ProxyContext } from './proxy-handler';
-import { classifyFailure, mayRetry } from './retries';
+import { classifyFailure, mayRetry } from '../upstream/retries';
 import { refuseConnection } from './http1/refusal';
-import { UpstreamErrors } from './http1/upstream-errors';
-import type { CompiledRoute, UpstreamTarget } from './routing-table';
-import { routeLabel } from '../../../shared/route-label';
+import { UpstreamErrors } from '../upstream/upstream-errors';
+import type { CompiledRoute, UpstreamTarget } from '../routing/routing-table';
+import { routeLabel } from '../../../../shared/route-label';
 
 // WebSocket and any other `Upgrade` (Vite/webpack HMR): balanced like other
 // requests, then the two sockets are spliced together. Either side ending or

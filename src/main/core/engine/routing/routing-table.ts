@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Algorithm, Backend, Route, RouteSettings } from '../../../shared/model';
-import { inPanic } from '../health/health-state';
-import { HashRing } from './hash-ring';
+import type { Algorithm, Backend, Route, RouteSettings } from '../../../../shared/model';
+import { inPanic } from '../../health/health-state';
+import { HashRing } from '../balancing/hash-ring';
 
 export interface UpstreamTarget {
   id: number;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ProxyRequest } from './http1/proxy-request';
 import { stripHopByHop } from './hop-headers';
-import type { UpstreamTarget } from './routing-table';
+import type { UpstreamTarget } from '../routing/routing-table';
 
 // Set by the proxy after stripping, so a client cannot remove them by naming
 // them in Connection, nor spoof Proto/Host/Port. X-Forwarded-For and Via are

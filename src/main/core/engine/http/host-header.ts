@@ -1,4 +1,4 @@
-import { ipv6Literal } from '../../../shared/ip-literal';
+import { ipv6Literal } from '../../../../shared/ip-literal';
 
 const ipv4Loopback = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 const port = /^:\d*$/;

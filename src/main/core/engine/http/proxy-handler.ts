@@ -1,22 +1,22 @@
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
-import { pickBackend, stickyCookieFor } from './balancer';
+import { pickBackend, stickyCookieFor } from '../balancing/balancer';
 import { compressedHeaders, negotiateEncoding, shouldCompress, type Encoding, type ResponseFacts } from './content-encoding';
 import { sendErrorPage } from './error-pages';
 import { cameThrough, clientAddress, clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
 import { isLoopbackName, pathFromTarget } from './host-header';
-import { upstreamTarget } from './path-rewrite';
-import { classifyFailure, mayRetry } from './retries';
-import type { CompiledRoute, RoutingTable, UpstreamTarget } from './routing-table';
-import type { RuntimeState } from './runtime-state';
-import type { UpstreamPools } from './upstream-pools';
+import { upstreamTarget } from '../routing/path-rewrite';
+import { classifyFailure, mayRetry } from '../upstream/retries';
+import type { CompiledRoute, RoutingTable, UpstreamTarget } from '../routing/routing-table';
+import type { RuntimeState } from '../runtime-state';
+import type { UpstreamPools } from '../upstream/upstream-pools';
 import type { ResponseHead } from './http1/head-parser';
 import type { ProxyRequest } from './http1/proxy-request';
 import type { ProxyResponse } from './http1/proxy-response';
 import type { UpstreamCall, UpstreamHandler } from './http1/upstream-connection';
-import { UpstreamErrors } from './http1/upstream-errors';
-import type { HealthMonitor } from '../health/health-monitor';
-import { routeLabel } from '../../../shared/route-label';
+import { UpstreamErrors } from '../upstream/upstream-errors';
+import type { HealthMonitor } from '../../health/health-monitor';
+import { routeLabel } from '../../../../shared/route-label';
 
 export interface ProxyContext {
   table(): RoutingTable;
