@@ -5,7 +5,7 @@ import type { RouteHistory, TrafficSnapshot } from '../../../shared/events';
 import type { Route } from '../../../shared/model';
 import type { Timeline } from '../store/timeline';
 import { routeLabel } from '../../../shared/route-label';
-import { refuseProxyLoop } from '../engine/proxy-loop';
+import { refuseProxyLoop } from '../engine/routing/proxy-loop';
 import type { SettingsRepository } from '../store/settings-repository';
 import type { ProxySettings } from '../../../shared/proxy-settings';
 
