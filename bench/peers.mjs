@@ -9,11 +9,14 @@ import { join } from 'node:path';
 import { freePort, startChild, trackTempDir, waitForOutput } from './procs.mjs';
 
 export const HOST = 'bench.localhost';
-export const peerNames = ['direct', 'switchyard', 'nginx', 'haproxy', 'http-proxy'];
+// switchyard-norecord is the same build with the traffic record off (trafficRecords 0),
+// so the record's cost is the difference between two targets of the same rounds.
+export const peerNames = ['direct', 'switchyard', 'switchyard-norecord', 'nginx', 'haproxy', 'http-proxy'];
 const benchDir = new URL('.', import.meta.url).pathname;
 const repoDir = join(benchDir, '..');
 
-function tempDir(prefix) {
+/** A temp dir removed when the harness stops. */
+export function tempDir(prefix) {
   const dir = trackTempDir(mkdtempSync(join(tmpdir(), `switchyard-bench-${prefix}-`)));
   chmodSync(dir, 0o755); // nginx workers run as nobody when we are root
   return dir;
@@ -31,7 +34,7 @@ function getStatus(port) {
 }
 
 /** Polls GET / through the peer until it answers 200. */
-async function waitForHttp(name, port, child, timeoutMs = 10_000) {
+export async function waitForHttp(name, port, child, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
   let status = 0;
   while (Date.now() < deadline) {
@@ -44,17 +47,33 @@ async function waitForHttp(name, port, child, timeoutMs = 10_000) {
   throw new Error(`${name} did not answer 200 on 127.0.0.1:${port} (last status ${status || 'none'}).${output}`);
 }
 
-async function startSwitchyard({ backendPort, core }) {
+/** Runs the Switchyard CLI against the serve of `dataDir`; returns its stdout or throws its message. */
+function switchyardCli(args, dataDir) {
+  // Run the bin as a user's `npx switchyard` does: through its shebang, which carries its V8 flags.
+  const r = spawnSync(join(repoDir, 'bin/switchyard.js'), [...args, '--data-dir', dataDir], { encoding: 'utf8', timeout: 15_000 });
+  if (r.status !== 0) throw new Error(`switchyard ${args.slice(0, 2).join(' ')} failed: ${(r.stderr || r.stdout || r.error?.message || '').trim()}`);
+  return r.stdout;
+}
+
+/**
+ * `serve` with one route for HOST. `settings` (KEY=VALUE) go through
+ * `switchyard settings --set` before the route exists, and are read back so
+ * the report says what was measured rather than what was asked for.
+ */
+async function startSwitchyard({ backendPort, core, settings = [] }) {
   const dataDir = tempDir('switchyard');
   const [port, adminPort] = [await freePort(), await freePort()];
-  // Run the bin as a user's `npx switchyard` does: through its shebang, which carries its V8 flags.
-  const cli = [join(repoDir, 'bin/switchyard.js')];
-  const child = startChild('switchyard', [...cli, 'serve', '--data-dir', dataDir, '--http-port', String(port), '--admin-port', String(adminPort)], { core, cwd: repoDir });
+  const serve = [join(repoDir, 'bin/switchyard.js'), 'serve', '--data-dir', dataDir, '--http-port', String(port), '--admin-port', String(adminPort)];
+  const child = startChild('switchyard', serve, { core, cwd: repoDir });
   await waitForOutput(child, /Press Ctrl\+C/);
-  const add = spawnSync(cli[0], [...cli.slice(1), 'route', 'add', HOST, '--backend', `http://127.0.0.1:${backendPort}`, '--data-dir', dataDir], { encoding: 'utf8', timeout: 15_000 });
-  if (add.status !== 0) throw new Error(`switchyard route add failed: ${(add.stderr || add.stdout || add.error?.message || '').trim()}`);
+  if (settings.length) switchyardCli(['settings', ...settings.flatMap((s) => ['--set', s])], dataDir);
+  const applied = JSON.parse(switchyardCli(['settings', '--json'], dataDir));
+  for (const [key, value] of settings.map((s) => s.split('='))) {
+    if (String(applied[key]) !== value) throw new Error(`switchyard settings: ${key} reads back as ${applied[key]}, not ${value}.`);
+  }
+  switchyardCli(['route', 'add', HOST, '--backend', `http://127.0.0.1:${backendPort}`], dataDir);
   await waitForHttp('switchyard', port, child);
-  return { port, child };
+  return { port, child, note: `trafficRecords ${applied.trafficRecords}` };
 }
 
 async function startNginx({ backendPort, core }) {
@@ -138,15 +157,24 @@ async function startHttpProxy({ backendPort, core }) {
   return { port, child };
 }
 
-const starters = { switchyard: startSwitchyard, nginx: startNginx, haproxy: startHaproxy, 'http-proxy': startHttpProxy };
+const starters = {
+  switchyard: startSwitchyard,
+  'switchyard-norecord': (options) => startSwitchyard({ ...options, settings: ['trafficRecords=0'] }),
+  nginx: startNginx,
+  haproxy: startHaproxy,
+  'http-proxy': startHttpProxy,
+};
 
 /**
- * Starts one target. `direct` is the backend itself (no proxy process).
- * Returns { name, port, child, ws } where ws says whether the peer is set up
- * to carry WebSocket upgrades.
+ * Starts one target. `direct` is the backend itself (no proxy process), and
+ * `backendChild` the process measured for it.
+ * Returns { name, port, child, ws, note } where ws says whether the peer is
+ * set up to carry WebSocket upgrades and note (if any) what the report should
+ * say about its configuration.
  */
-export async function startPeer(name, { backendPort, core }) {
-  if (name === 'direct') return { name, port: backendPort, child: null, ws: true };
-  const { port, child } = await starters[name]({ backendPort, core });
-  return { name, port, child, ws: true };
+export async function startPeer(name, { backendPort, backendChild, core }) {
+  // Direct's CPU and RSS are the backend's own: what every target's requests also cost core 0.
+  if (name === 'direct') return { name, port: backendPort, child: backendChild, ws: true };
+  const { port, child, note } = await starters[name]({ backendPort, core });
+  return { name, port, child, ws: true, note };
 }

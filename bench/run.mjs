@@ -1,16 +1,19 @@
 // `npm run bench`: Switchyard versus nginx, HAProxy and http-proxy (and the
-// backend direct), all proxying one backend on 127.0.0.1.
+// backend direct), all proxying the same backend on 127.0.0.1.
 //   node bench/run.mjs           full run (5 rounds), writes bench/RESULTS.md
 //   node bench/run.mjs --smoke   one round, 1 s per case; exits non-zero unless
 //                                every tool ran and produced numbers
 // The backend and the load generators run on core 0, the proxy under test on
 // core 1 (taskset). Targets are interleaved within each round; medians are reported.
+// HTTP cases put a cheap nginx behind every target, the WebSocket case the Node
+// backend (bench/backends.mjs says why); each backend's cases run as one group.
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { backendDescriptions, startBackend } from './backends.mjs';
 import { runWrk, runWsEcho } from './load.mjs';
 import { HOST, peerNames, startPeer } from './peers.mjs';
-import { cpuTicks, processTree, rssKb, setPinning, startChild, stopAll, ticksPerSecond, waitForOutput } from './procs.mjs';
+import { cpuTicks, processTree, rssKb, setPinning, stopAll, stopChild, ticksPerSecond } from './procs.mjs';
 import { caseTable, checkTargets, problems, renderResults, summarize, targetsTable } from './report.mjs';
 import { ensureBuild, ensureTools, machineInfo, switchyardVersion } from './tools.mjs';
 
@@ -20,13 +23,17 @@ const LOAD_CORE = 0;
 const PROXY_CORE = 1;
 const config = smoke
   ? { rounds: 1, seconds: 1, wsSeconds: 1, warmupSeconds: 0, limitMs: 3 * 60_000 }
-  : { rounds: 5, seconds: 3, wsSeconds: 3, warmupSeconds: 1, limitMs: 12 * 60_000 };
+  : { rounds: 5, seconds: 3, wsSeconds: 3, warmupSeconds: 1, limitMs: 14 * 60_000 };
 const cases = [
-  { id: 'small-c1', title: 'Small responses, 1 connection', kind: 'http', path: '/', connections: 1, unit: 'req/s' },
-  { id: 'small-c64', title: 'Small responses, 64 connections', kind: 'http', path: '/', connections: 64, unit: 'req/s' },
-  { id: 'body-1mb', title: '1 MB bodies, 8 connections', kind: 'http', path: '/1mb', connections: 8, unit: 'MB/s' },
-  { id: 'ws-echo', title: 'WebSocket echo, 16 connections, 32-byte messages', kind: 'ws', connections: 16, unit: 'msgs/s' },
+  { id: 'small-c1', title: 'Small responses, 1 connection', kind: 'http', path: '/', connections: 1, unit: 'req/s', backend: 'nginx' },
+  { id: 'small-c64', title: 'Small responses, 64 connections', kind: 'http', path: '/', connections: 64, unit: 'req/s', backend: 'nginx' },
+  { id: 'body-1mb', title: '1 MB bodies, 8 connections', kind: 'http', path: '/1mb', connections: 8, unit: 'MB/s', backend: 'nginx' },
+  { id: 'ws-echo', title: 'WebSocket echo, 16 connections, 32-byte messages', kind: 'ws', connections: 16, unit: 'msgs/s', backend: 'node' },
 ];
+// Targets measured in some cases only (every other target runs in every case):
+// the record-off build is there to price the traffic record per small request.
+const onlyIn = { 'switchyard-norecord': ['small-c1', 'small-c64'] };
+const runsIn = (name, testCase) => !onlyIn[name] || onlyIn[name].includes(testCase.id);
 const log = (line) => process.stdout.write(`${line}\n`);
 
 // Everything stops by itself: a hard limit on the whole run.
@@ -45,14 +52,17 @@ async function measure(peer, testCase, seconds) {
   const load = { port: peer.port, host: HOST, connections: testCase.connections, core: LOAD_CORE };
   const result =
     testCase.kind === 'ws'
-      ? await runWsEcho({ ...load, seconds: config.wsSeconds })
+      ? await runWsEcho({ ...load, seconds })
       : await runWrk({ ...load, path: testCase.path, seconds });
   sample();
   clearInterval(sampler);
   if (result.error) return result;
   result.throughput = testCase.kind === 'ws' ? result.msgps : testCase.unit === 'MB/s' ? result.mbps : result.rps;
   if (pids.length && result.requests > 0) {
-    result.cpuUsPerReq = (((cpuTicks(pids) - cpuBefore) / ticksPerSecond) * 1e6) / result.requests;
+    const cpuSeconds = (cpuTicks(pids) - cpuBefore) / ticksPerSecond;
+    result.cpuUsPerReq = (cpuSeconds * 1e6) / result.requests;
+    // How close the proxy ran to a whole core: CPU per request compares proxies at saturation only if this is near 100%.
+    result.corePercent = (cpuSeconds / result.seconds) * 100;
     result.rssMb = peakKb / 1024;
   }
   return result;
@@ -62,24 +72,85 @@ function describe(result, testCase) {
   if (result.error) return `FAILED: ${result.error}`;
   const parts = [`${result.throughput.toFixed(testCase.unit === 'MB/s' ? 1 : 0)} ${testCase.unit}`];
   if (result.p50Ms !== undefined) parts.push(`p50 ${result.p50Ms.toFixed(3)} ms`, `p99 ${result.p99Ms.toFixed(3)} ms`);
-  if (result.cpuUsPerReq !== undefined) parts.push(`cpu ${result.cpuUsPerReq.toFixed(1)} µs/${testCase.kind === 'ws' ? 'msg' : 'req'}`, `rss ${result.rssMb.toFixed(1)} MB`);
+  if (result.cpuUsPerReq !== undefined) {
+    parts.push(`cpu ${result.cpuUsPerReq.toFixed(1)} µs/${testCase.kind === 'ws' ? 'msg' : 'req'}`, `core ${result.corePercent.toFixed(0)}%`, `rss ${result.rssMb.toFixed(1)} MB`);
+  }
   if (result.non2xx) parts.push(`NON-2XX ${result.non2xx}`);
   if (result.socketErrors) parts.push(`SOCKET ERRORS ${result.socketErrors}`);
   return parts.join(', ');
 }
 
-function methodText(pinning) {
+function methodText(pinning, notes) {
+  const casesOf = (backend) => cases.filter((c) => c.backend === backend).map((c) => c.title).join('; ');
+  const configured = Object.entries(notes).map(([name, note]) => `${name}: ${note}`).join(', ');
   return [
-    `- Backend: bench/backend.mjs (node:http, keep-alive; \`/\` small body, \`/1mb\` 1 MiB body, \`/ws\` WebSocket echo with \`ws\`).`,
-    `- Targets: direct (no proxy), switchyard (\`bin/switchyard.js serve\`, one route for ${HOST}), nginx (1 worker, upstream keepalive 64,`,
-    `  proxy_http_version 1.1, empty Connection header), HAProxy (http mode, keep-alive, nbthread 1), http-proxy (node, keep-alive agent).`,
+    `- Backends (on core ${LOAD_CORE} with the load generator, so every target meets the same backend cost):`,
+    ...Object.keys(backendDescriptions).map((b) => `  - ${casesOf(b)}: ${backendDescriptions[b]}.`),
+    `  The nginx backend costs far less per request than any proxy (direct's CPU column), so it no longer caps the proxies the way the`,
+    `  Node backend did; "core %" says how close to a whole core each proxy ran, i.e. how near saturation its CPU per request was measured.`,
+    `- Targets: direct (the backend, no proxy), switchyard (\`bin/switchyard.js serve\`, one route for ${HOST}), switchyard-norecord (the same`,
+    `  build with \`switchyard settings --set trafficRecords=0\`: no traffic record; only in ${onlyIn['switchyard-norecord'].join(' and ')}), nginx (1 worker,`,
+    `  upstream keepalive 64, proxy_http_version 1.1, empty Connection header), HAProxy (http mode, keep-alive, nbthread 1), http-proxy (node, keep-alive agent).`,
+    ...(configured ? [`  Read back from each serve before the route was added: ${configured}.`] : []),
     `- Load: wrk -t1 (Lua done() hook for exact p50/p99 and counts), Host: ${HOST}; WebSocket: bench/ws-echo.mjs (one message in flight per connection).`,
     pinning
       ? `- Pinning: backend and load generator on core ${LOAD_CORE}, the proxy under test on core ${PROXY_CORE} (taskset).`
       : `- Pinning: OFF (fewer than 2 cores or no taskset): numbers are noisier.`,
     `- ${config.rounds} rounds, targets interleaved (order rotated each round), ${config.seconds} s per HTTP case and ${config.wsSeconds} s per WebSocket case per target and round,` +
-      ` after a ${config.warmupSeconds} s warm-up per target; medians reported.`,
+      ` after a ${config.warmupSeconds} s warm-up per target; medians reported. The HTTP cases' rounds run first (nginx backend), then the WebSocket case's (Node backend).`,
   ].join('\n');
+}
+
+/** Starts the targets for `groupCases` in front of `backend`; a target that cannot start is skipped with its reason. */
+async function startPeers(backend, groupCases, { missing, buildError, skip }) {
+  const peers = [];
+  for (const name of peerNames.filter((n) => groupCases.some((c) => runsIn(n, c)))) {
+    if (name.startsWith('switchyard') && buildError) {
+      skip(name, buildError);
+      continue;
+    }
+    if ((name === 'nginx' || name === 'haproxy') && missing.includes(name)) {
+      skip(name, `${name} is not installed and could not be installed (apt-get install ${name}).`);
+      continue;
+    }
+    try {
+      const peer = await startPeer(name, { backendPort: backend.port, backendChild: backend.child, core: PROXY_CORE });
+      peers.push(peer);
+      log(`${name} on 127.0.0.1:${peer.port}${peer.child ? ` (pid ${peer.child.pid})` : ''}${peer.note ? `, ${peer.note}` : ''}`);
+    } catch (error) {
+      skip(name, error.message);
+    }
+  }
+  return peers;
+}
+
+/** Warm-up, then the rounds of `groupCases` on `peers`; adds each result to runs[case id][target]. */
+async function runRounds(peers, groupCases, runs) {
+  const secondsFor = (testCase) => (testCase.kind === 'ws' ? config.wsSeconds : config.seconds);
+  if (config.warmupSeconds) {
+    log('warming up ...');
+    const warmCases = groupCases.filter((c) => c.connections > 1);
+    for (const peer of peers) {
+      for (const testCase of warmCases.filter((c) => runsIn(peer.name, c))) await measure(peer, testCase, config.warmupSeconds);
+    }
+  }
+  for (let round = 0; round < config.rounds; round++) {
+    log(`round ${round + 1}/${config.rounds}`);
+    const order = peers.map((_, i) => peers[(i + round) % peers.length]);
+    for (const testCase of groupCases) {
+      for (const peer of order.filter((p) => runsIn(p.name, testCase))) {
+        const list = ((runs[testCase.id] ??= {})[peer.name] ??= []);
+        if (testCase.kind === 'ws' && !peer.ws) {
+          if (round === 0) log(`  ${testCase.id} ${peer.name}: skipped, not configured for WebSocket`);
+          list.skipped = true;
+          continue;
+        }
+        const result = await measure(peer, testCase, secondsFor(testCase));
+        list.push(result);
+        log(`  ${testCase.id.padEnd(9)} ${peer.name.padEnd(19)} ${describe(result, testCase)}`);
+      }
+    }
+  }
 }
 
 async function main() {
@@ -88,13 +159,14 @@ async function main() {
   if (loadAtStart > 0.5) log(`note: the machine is busy (1-minute load average ${loadAtStart.toFixed(2)}): numbers will be noisy.`);
   const missing = ensureTools(log);
   if (missing.includes('wrk')) throw new Error('wrk is not installed and could not be installed (apt-get install wrk).');
+  if (missing.includes('nginx')) throw new Error('nginx is not installed and could not be installed (apt-get install nginx): the HTTP cases need it as their backend.');
   const pinning = !missing.includes('taskset') && os.availableParallelism() >= 2;
   setPinning(pinning);
   if (!pinning) log('no pinning: needs taskset and at least 2 cores.');
 
   const skipped = [];
   const skip = (name, reason) => {
-    skipped.push({ name, reason });
+    if (!skipped.some((s) => s.name === name)) skipped.push({ name, reason });
     log(`skip ${name}: ${reason}`);
   };
   let buildError;
@@ -105,53 +177,21 @@ async function main() {
     buildError = error.message;
   }
 
-  const backend = startChild('backend', [process.execPath, join(benchDir, 'backend.mjs'), '0'], { core: LOAD_CORE });
-  const backendPort = Number((await waitForOutput(backend, /ready (\d+)/))[1]);
-  log(`backend on 127.0.0.1:${backendPort}`);
-
-  const peers = [];
-  for (const name of peerNames) {
-    if (name === 'switchyard' && buildError) {
-      skip(name, buildError);
-      continue;
-    }
-    if ((name === 'nginx' || name === 'haproxy') && missing.includes(name)) {
-      skip(name, `${name} is not installed and could not be installed (apt-get install ${name}).`);
-      continue;
-    }
-    try {
-      const peer = await startPeer(name, { backendPort, core: PROXY_CORE });
-      peers.push(peer);
-      log(`${name} on 127.0.0.1:${peer.port}${peer.child ? ` (pid ${peer.child.pid})` : ''}`);
-    } catch (error) {
-      skip(name, error.message);
-    }
-  }
-
-  if (config.warmupSeconds) {
-    log('warming up ...');
-    for (const peer of peers) {
-      for (const testCase of cases.filter((c) => c.kind === 'http' && c.connections > 1)) await measure(peer, testCase, config.warmupSeconds);
-    }
-  }
-
   const runs = {}; // case id -> target -> [result per round]
-  for (let round = 0; round < config.rounds; round++) {
-    log(`round ${round + 1}/${config.rounds}`);
-    const order = peers.map((_, i) => peers[(i + round) % peers.length]);
-    for (const testCase of cases) {
-      for (const peer of order) {
-        const list = ((runs[testCase.id] ??= {})[peer.name] ??= []);
-        if (testCase.kind === 'ws' && !peer.ws) {
-          if (round === 0) log(`  ${testCase.id} ${peer.name}: skipped, not configured for WebSocket`);
-          list.skipped = true;
-          continue;
-        }
-        const result = await measure(peer, testCase, config.seconds);
-        list.push(result);
-        log(`  ${testCase.id.padEnd(9)} ${peer.name.padEnd(10)} ${describe(result, testCase)}`);
-      }
+  const started = new Set();
+  const notes = {};
+  for (const backendName of [...new Set(cases.map((c) => c.backend))]) {
+    const groupCases = cases.filter((c) => c.backend === backendName);
+    const backend = await startBackend(backendName, { core: LOAD_CORE });
+    log(`backend ${backendName} on 127.0.0.1:${backend.port}: ${groupCases.map((c) => c.id).join(', ')}`);
+    const peers = await startPeers(backend, groupCases, { missing, buildError, skip });
+    for (const peer of peers) {
+      started.add(peer.name);
+      if (peer.note) notes[peer.name] = peer.note;
     }
+    await runRounds(peers, groupCases, runs);
+    // One group's processes at a time, so an idle group never shares a core with the next one's measurements.
+    await Promise.all([...new Set([...peers.map((p) => p.child), backend.child])].map((child) => stopChild(child)));
   }
   await stopAll();
 
@@ -162,7 +202,7 @@ async function main() {
       results[testCase.id][name] = list.skipped ? { skipped: 'not configured for WebSocket', errors: [], perRound: [] } : summarize(list);
     }
   }
-  const targets = peerNames.filter((n) => peers.some((p) => p.name === n));
+  const targets = peerNames.filter((n) => started.has(n));
   const checks = checkTargets(results);
   const problemLines = problems(results, cases, skipped);
 
@@ -173,7 +213,7 @@ async function main() {
 
   if (smoke) return smokeVerdict(results, skipped);
   const path = join(benchDir, 'RESULTS.md');
-  writeFileSync(path, renderResults({ machine: machineInfo({ loadAtStart, switchyard }), method: methodText(pinning), cases, results, targets, checks, problemLines }));
+  writeFileSync(path, renderResults({ machine: machineInfo({ loadAtStart, switchyard }), method: methodText(pinning, notes), cases, results, targets, checks, problemLines }));
   log(`\nwrote ${path}`);
   return 0;
 }
@@ -186,7 +226,7 @@ async function main() {
 function smokeVerdict(results, skipped) {
   const failures = skipped.map((s) => `${s.name} did not run: ${s.reason}`);
   for (const testCase of cases) {
-    for (const name of peerNames) {
+    for (const name of peerNames.filter((n) => runsIn(n, testCase))) {
       const s = results[testCase.id]?.[name];
       if (!s || s.skipped) {
         if (!skipped.some((k) => k.name === name)) failures.push(`${testCase.id} ${name}: no measurement`);
