@@ -89,6 +89,17 @@ export interface TrafficSnapshot {
   routes: Record<string, RouteLive>;
 }
 
+/** What a `backends.changed` push carries. */
+export interface TrafficUpdate extends TrafficSnapshot {
+  /**
+   * true: every backend and route, to replace what the receiver holds;
+   * false: only the backends whose status changed since the last push, and
+   * their routes, to merge into it (issue 11: idle pushes cost what changed,
+   * not what exists).
+   */
+  complete: boolean;
+}
+
 /** A route's recent traffic second by second, oldest first (for its charts). */
 export interface RouteHistory {
   /** The last second the arrays cover (ISO time, whole seconds). */
@@ -127,8 +138,12 @@ export interface Events {
   /** The whole current list, at once on every change (empty: all is well). */
   'problems.changed': Problem[];
   'config.changed': { revision: number; routes: Route[] };
-  /** Health and counters: at once on a health change, else at most once a second while traffic flows. */
-  'backends.changed': TrafficSnapshot;
+  /**
+   * Health and counters: the backends whose status changed, at once after a
+   * quiet spell and then at most every 250 ms; everything after a config
+   * change, and once a second while traffic flows.
+   */
+  'backends.changed': TrafficUpdate;
   'timeline.added': TimelineEntry;
 }
 

@@ -92,7 +92,7 @@ describe('CLI against a running `switchyard serve`', () => {
     let status = await run('status');
     while (!status.stdout.includes('● healthy') && Date.now() < deadline) status = await run('status');
     expect(status.stdout).toMatch(new RegExp(`● healthy\\s+${beta.url.replace(/[.]/g, '\\.')}`));
-    expect(status.stdout).toMatch(/Check passed: connected in \d+ ms/);
+    expect(status.stdout).toMatch(/Check passed: connected$/m);
     const json = JSON.parse((await run('status', '--json')).stdout);
     expect(Object.values(json.backends).map((b) => (b as { status: string }).status)).toContain('healthy');
     // Route figures too, by route id, as the UI gets them.

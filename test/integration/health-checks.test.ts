@@ -54,7 +54,7 @@ describe('active health checks', () => {
       }),
     );
     const id = route.backends[0]!.id;
-    expect((await waitForBackend(core, id, (s) => s.status === 'healthy')).lastCheck?.detail).toMatch(/^200 with "ok" in \d+ ms$/);
+    expect((await waitForBackend(core, id, (s) => s.status === 'healthy')).lastCheck?.detail).toBe('200 with "ok"');
     status = 503;
     expect((await waitForBackend(core, id, (s) => s.status === 'unhealthy')).reason).toMatch(/status 503 \(expected 200\)/);
     status = 200;

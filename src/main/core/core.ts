@@ -192,34 +192,61 @@ export class Core {
 
   private pushTimer: NodeJS.Timeout | undefined;
   private lastPush = 0;
+  /** Backends whose status changed since the last push: the next push carries only these, unless a full one is due. */
+  private readonly changedBackends = new Set<number>();
+  private fullPushDue = false;
 
   /**
-   * A health change is pushed at once after a quiet spell, then at most every
-   * `minPushIntervalMs`: every check result may change a reason ("connected
-   * in 3 ms"), and 200 checked backends would otherwise push ~40 full
-   * snapshots a second. Nothing is built when no UI listens.
+   * A status change is pushed at once after a quiet spell, then at most every
+   * `minPushIntervalMs` with the changes in between coalesced: 200 backends
+   * failing their checks would otherwise push dozens of times a second. A
+   * push for backends' changes carries only those backends and their routes
+   * (issue 11: a full snapshot of 500 backends is ~250 KB of JSON); without
+   * a backend (config changed, a drain ended) everything is pushed. Nothing
+   * is built or kept when no UI listens: a UI that connects loads it all.
    */
-  private pushLive(): void {
+  private pushLive(changedBackend?: number): void {
+    if (this.events.listenerCount('event') === 0) return;
+    if (changedBackend === undefined) this.fullPushDue = true;
+    else this.changedBackends.add(changedBackend);
     if (this.pushTimer) return;
     this.pushTimer = setTimeout(
       () => {
         this.pushTimer = undefined;
-        if (this.stopped || this.events.listenerCount('event') === 0) return;
-        this.sendLive();
+        if (this.stopped || this.events.listenerCount('event') === 0) {
+          this.changedBackends.clear();
+          this.fullPushDue = false;
+        } else if (this.fullPushDue) this.sendLive();
+        else this.sendChanged();
       },
       Math.max(0, this.lastPush + minPushIntervalMs - Date.now()),
     );
     this.pushTimer.unref();
   }
 
-  /** Builds and sends the live status; both pushes (health, traffic) count towards the health push's spacing. */
+  /** Builds and sends the whole live status; both pushes (health, traffic) count towards the health push's spacing. */
   private sendLive(): void {
     this.lastPush = Date.now();
-    this.emit({ name: 'backends.changed', payload: this.live() });
+    this.changedBackends.clear();
+    this.fullPushDue = false;
+    this.emit({ name: 'backends.changed', payload: { ...this.live(), complete: true } });
+  }
+
+  /** Sends the status of the backends that changed since the last push, and of their routes (who receives traffic). */
+  private sendChanged(): void {
+    if (this.changedBackends.size === 0) return;
+    this.lastPush = Date.now();
+    const changed = new Set(this.changedBackends);
+    this.changedBackends.clear();
+    const routes = this.config.filter((route) => route.backends.some((b) => changed.has(b.id)));
+    this.emit({
+      name: 'backends.changed',
+      payload: { at: new Date().toISOString(), backends: this.engine.backendStats(routes, changed), routes: this.engine.routeStats(routes), complete: false },
+    });
   }
 
   private onHealth(backendId: number, routeId: number, before: HealthState, after: HealthState): void {
-    this.pushLive();
+    this.pushLive(backendId);
     // Only changes of state are news; a first passing check, or checks reset
     // by a new target (back to unknown), are not.
     if (before.name === after.name || after.name === 'unknown' || (before.name === 'unknown' && after.name === 'healthy')) return;

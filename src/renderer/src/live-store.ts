@@ -1,7 +1,7 @@
 import { useRef, useSyncExternalStore } from 'react';
 import type { Status } from '../../shared/commands';
 import type { ErrorPayload } from '../../shared/errors';
-import type { BackendStats, Problem, RouteLive, TimelineEntry, TrafficSnapshot } from '../../shared/events';
+import type { BackendStats, Problem, RouteLive, TimelineEntry, TrafficSnapshot, TrafficUpdate } from '../../shared/events';
 import type { Route } from '../../shared/model';
 import { useApi } from './api-context';
 import { keepUnchanged } from './keep-unchanged';
@@ -88,7 +88,12 @@ export class LiveStore {
     this.set({ status: keepUnchanged(this.state.status, status), problems: keepUnchanged(this.state.problems, status.problems) });
   }
 
-  setTraffic(snapshot: TrafficSnapshot): void {
+  /** A whole snapshot (`backends.live`, a complete push) replaces; a push of what changed is merged in. */
+  setTraffic(snapshot: TrafficSnapshot | TrafficUpdate): void {
+    if ('complete' in snapshot && !snapshot.complete) {
+      this.set({ backends: mergeChanged(this.state.backends, snapshot.backends), routeLive: mergeChanged(this.state.routeLive, snapshot.routes) });
+      return;
+    }
     this.set({
       backends: keepUnchanged(this.state.backends, snapshot.backends),
       routeLive: keepUnchanged(this.state.routeLive, snapshot.routes),
@@ -115,6 +120,19 @@ export class LiveStore {
     const back = connection === 'online' && this.state.connection === 'offline';
     this.set({ connection, ...(back ? { reconnects: this.state.reconnects + 1 } : {}) });
   }
+}
+
+/** `before` with the entries of `changed` put in (each kept by reference when equal); `before` itself when nothing differs. */
+function mergeChanged<T>(before: Record<string, T>, changed: Record<string, T>): Record<string, T> {
+  let out = before;
+  for (const [id, value] of Object.entries(changed)) {
+    const kept = keepUnchanged(before[id], value);
+    if (Object.hasOwn(before, id) && kept === before[id]) continue;
+    // Defined, not assigned, so an id of "__proto__" stays data.
+    if (out === before) out = { ...before };
+    Object.defineProperty(out, id, { value: kept, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }
 
 /**

@@ -152,12 +152,18 @@ export class Engine {
     return out;
   }
 
-  /** Every backend's status, why, its checks and its traffic, by backend id. */
-  backendStats(routes: readonly Route[]): Record<string, BackendStats> {
-    const counters = this.runtime.stats.snapshot(routes, this.runtime.active);
+  /**
+   * Every backend's status, why, its checks and its traffic, by backend id;
+   * with `only`, just those backends (a push of what changed), and counters
+   * only for their routes (a backend's share needs its route's total).
+   */
+  backendStats(routes: readonly Route[], only?: ReadonlySet<number>): Record<string, BackendStats> {
+    const wanted = only ? routes.filter((route) => route.backends.some((b) => only.has(b.id))) : routes;
+    const counters = this.runtime.stats.snapshot(wanted, this.runtime.active);
     const out: Record<string, BackendStats> = {};
-    for (const route of routes) {
+    for (const route of wanted) {
       for (const backend of route.backends) {
+        if (only && !only.has(backend.id)) continue;
         const traffic = counters.get(backend.id)!;
         const state = this.health.state(backend.id);
         const { checks, lastCheck } = this.health.history(backend.id);

@@ -9,9 +9,11 @@ import {
   type HealthPolicy,
   type HealthState,
 } from './health-state';
-import { probe, type ProbeSpec } from './probe';
+import { probe, type ProbeResult, type ProbeSpec } from './probe';
 
 const historyLength = 20;
+/** Each check interval is stretched or shrunk by up to this fraction, so probes do not run in lock-step. */
+const jitter = 0.1;
 
 interface Watched {
   backendId: number;
@@ -23,12 +25,28 @@ interface Watched {
   checked: boolean;
   spec: ProbeSpec;
   intervalMs: number;
+  /** The last results, oldest first; changed in place (history() hands out copies). */
   history: boolean[];
-  lastCheck: CheckResult | null;
-  timer: NodeJS.Timeout | undefined;
+  lastResult: ProbeResult | null;
+  lastAt: number;
+  /** The probe this backend's checks ride on, while it is checked. */
+  group: ProbeGroup | undefined;
   ejectionTimer: NodeJS.Timeout | undefined;
-  /** Bumped on every (re)configuration so a probe started before it is ignored. */
-  generation: number;
+}
+
+/**
+ * Backends checked at the same address with the same check and interval
+ * (several routes pointing at one dev server) share one probe per interval,
+ * and its result goes to each of them: the backend sees one connection, not
+ * one per route.
+ */
+interface ProbeGroup {
+  key: string;
+  spec: ProbeSpec;
+  intervalMs: number;
+  members: Set<Watched>;
+  timer: NodeJS.Timeout | undefined;
+  inFlight: boolean;
 }
 
 export type HealthChange = (backendId: number, routeId: number, before: HealthState, after: HealthState) => void;
@@ -54,14 +72,19 @@ function specOf(url: string, s: RouteSettings): ProbeSpec {
   };
 }
 
+/** Checks that are the same probe: one address, one kind of check, one timeout, one interval. */
+const groupKey = (spec: ProbeSpec, intervalMs: number) => JSON.stringify({ ...spec, intervalMs });
+
 /**
  * Active checks and passive outlier detection for every configured backend.
- * Each backend has its own timer, spread by jitter so backends are not
- * probed in lock-step; checks run on their own connections, off the data
- * plane. State is keyed by backend id and survives config changes.
+ * Backends that would send the same probe share it (ProbeGroup); each group
+ * has its own timer, spread by jitter so groups are not probed in lock-step;
+ * checks run on their own connections, off the data plane. State is keyed by
+ * backend id and survives config changes.
  */
 export class HealthMonitor {
   private readonly watched = new Map<number, Watched>();
+  private readonly groups = new Map<string, ProbeGroup>();
   private stopped = false;
 
   constructor(
@@ -94,31 +117,28 @@ export class HealthMonitor {
             spec,
             intervalMs: s.healthIntervalMs,
             history: [],
-            lastCheck: null,
-            timer: undefined,
+            lastResult: null,
+            lastAt: 0,
+            group: undefined,
             ejectionTimer: undefined,
-            generation: 0,
           };
           this.watched.set(backend.id, entry);
         }
         // The timeout is left out: a new one alone is the same check, so its history stays.
         const newTargetOrMethod = JSON.stringify({ ...entry.spec, timeoutMs: 0 }) !== JSON.stringify({ ...spec, timeoutMs: 0 });
-        const changed = newTargetOrMethod || entry.checked !== checked || entry.intervalMs !== s.healthIntervalMs || entry.spec.timeoutMs !== spec.timeoutMs;
         Object.assign(entry, { routeId: route.id, policy: policyOf(s), maxEjected: s.maxEjectedPercent / 100, checked, spec, intervalMs: s.healthIntervalMs });
-        if (changed) {
-          entry.generation += 1;
-          clearTimeout(entry.timer);
-          entry.timer = undefined;
-        }
         if (newTargetOrMethod && entry.history.length) {
           // Another address or kind of check: old results say nothing about it.
           entry.history = [];
-          entry.lastCheck = null;
+          entry.lastResult = null;
           this.set(entry, initialHealth(this.now()));
         }
-        // The first check runs at once, so new backends join within a few
-        // milliseconds; later ones are jittered.
-        if (checked && !entry.timer) this.schedule(entry, 0);
+        const key = checked ? groupKey(spec, entry.intervalMs) : undefined;
+        if (entry.group?.key === key) continue;
+        // Leaving the old group also means a probe it has in flight (another
+        // target, timeout or interval) no longer reports to this backend.
+        this.leave(entry);
+        if (key !== undefined) this.join(entry, key);
       }
     }
     for (const [id, entry] of this.watched) {
@@ -136,9 +156,11 @@ export class HealthMonitor {
     return this.watched.get(backendId)?.checked ?? false;
   }
 
+  /** Copies: the monitor changes its own history in place. */
   history(backendId: number): { checks: boolean[]; lastCheck: CheckResult | null } {
     const entry = this.watched.get(backendId);
-    return { checks: entry?.history ?? [], lastCheck: entry?.lastCheck ?? null };
+    const last = entry?.lastResult;
+    return { checks: entry ? entry.history.slice() : [], lastCheck: last ? { ...last, at: new Date(entry.lastAt).toISOString() } : null };
   }
 
   /** A request on real traffic to this backend succeeded or failed (connect error, reset, timeout). */
@@ -166,46 +188,92 @@ export class HealthMonitor {
   /** Number of live timers, for tests that check nothing leaks. */
   timerCount(): number {
     let count = 0;
-    for (const entry of this.watched.values()) count += (entry.timer ? 1 : 0) + (entry.ejectionTimer ? 1 : 0);
+    for (const group of this.groups.values()) count += group.timer ? 1 : 0;
+    for (const entry of this.watched.values()) count += entry.ejectionTimer ? 1 : 0;
     return count;
   }
 
+  /** Probes sent each interval: one per group of backends that share a probe. */
+  probeCount(): number {
+    return this.groups.size;
+  }
+
   private forget(entry: Watched): void {
-    entry.generation += 1;
-    clearTimeout(entry.timer);
+    this.leave(entry);
     clearTimeout(entry.ejectionTimer);
-    entry.timer = undefined;
     entry.ejectionTimer = undefined;
   }
 
-  private schedule(entry: Watched, delayMs: number): void {
-    const timer = setTimeout(() => {
-      this.check(entry).catch((error: unknown) => {
-        // The last line of defence: a check that throws is logged and checks
-        // go on (unless the check had already scheduled its successor); the
-        // proxy must not stop because one probe misbehaved.
-        this.onError(`health check of backend ${entry.backendId} failed unexpectedly`, error);
-        if (entry.timer === timer && this.watched.get(entry.backendId) === entry && entry.checked && !this.stopped) {
-          this.schedule(entry, entry.intervalMs);
-        }
-      });
-    }, delayMs);
-    timer.unref();
-    entry.timer = timer;
+  /**
+   * The first check of a backend that joins runs at once (unless its group's
+   * probe is already on its way), so new backends are up within a few
+   * milliseconds; later ones follow the group's jittered timer.
+   */
+  private join(entry: Watched, key: string): void {
+    let group = this.groups.get(key);
+    if (!group) {
+      group = { key, spec: entry.spec, intervalMs: entry.intervalMs, members: new Set(), timer: undefined, inFlight: false };
+      this.groups.set(key, group);
+    }
+    group.members.add(entry);
+    entry.group = group;
+    if (!group.inFlight) this.run(group);
   }
 
-  private async check(entry: Watched): Promise<void> {
-    const generation = entry.generation;
-    const result = await probe(entry.spec);
-    if (this.stopped || generation !== entry.generation || this.watched.get(entry.backendId) !== entry) return;
-    entry.lastCheck = { ...result, at: new Date().toISOString() };
-    entry.history = [...entry.history.slice(1 - historyLength), result.ok];
-    // Scheduled before the state change is reported: whatever a listener of
-    // the change does, the next check is already on its way.
-    // ±10% jitter keeps backends from being probed in lock-step.
-    if (entry.checked) this.schedule(entry, entry.intervalMs * (0.9 + Math.random() * 0.2));
-    else entry.timer = undefined;
-    this.set(entry, onCheck(entry.state, result.ok, result.detail, entry.policy, this.now()));
+  private leave(entry: Watched): void {
+    const group = entry.group;
+    if (!group) return;
+    entry.group = undefined;
+    group.members.delete(entry);
+    if (group.members.size > 0) return;
+    clearTimeout(group.timer);
+    group.timer = undefined;
+    this.groups.delete(group.key);
+  }
+
+  private schedule(group: ProbeGroup): void {
+    clearTimeout(group.timer);
+    const timer = setTimeout(() => this.run(group), group.intervalMs * (1 - jitter + Math.random() * 2 * jitter));
+    timer.unref();
+    group.timer = timer;
+  }
+
+  private run(group: ProbeGroup): void {
+    clearTimeout(group.timer);
+    group.timer = undefined;
+    group.inFlight = true;
+    probe(group.spec)
+      .then((result) => this.report(group, result))
+      .catch((error: unknown) => {
+        // The last line of defence: a check that throws is logged and checks
+        // go on; the proxy must not stop because one probe misbehaved.
+        this.onError(`health check of ${group.spec.hostport} failed unexpectedly`, error);
+        group.inFlight = false;
+        if (this.live(group) && !group.timer) this.schedule(group);
+      });
+  }
+
+  /** Whether the group still stands for some backends' checks (not left by all of them, nor stopped). */
+  private live(group: ProbeGroup): boolean {
+    return !this.stopped && this.groups.get(group.key) === group;
+  }
+
+  private report(group: ProbeGroup, result: ProbeResult): void {
+    group.inFlight = false;
+    if (!this.live(group)) return;
+    // Scheduled before the results are reported: whatever a listener of a
+    // change does, the next check is already on its way.
+    this.schedule(group);
+    const at = Date.now();
+    // A copy: a listener of a change may reconfigure, and so move members.
+    for (const entry of [...group.members]) {
+      if (entry.group !== group) continue;
+      entry.lastResult = result;
+      entry.lastAt = at;
+      entry.history.push(result.ok);
+      if (entry.history.length > historyLength) entry.history.shift();
+      this.set(entry, onCheck(entry.state, result.ok, result.detail, entry.policy, this.now()));
+    }
   }
 
   private set(entry: Watched, next: HealthState): void {
@@ -219,6 +287,8 @@ export class HealthMonitor {
       }, next.ejectedUntil - this.now());
       entry.ejectionTimer.unref();
     }
+    // Only a new state or a new reason is news: a check that saw what the
+    // last one saw reports nothing (issue 11).
     if (before.name === next.name && before.reason === next.reason) return;
     try {
       this.onChange(entry.backendId, entry.routeId, before, next);

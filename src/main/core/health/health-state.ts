@@ -30,6 +30,8 @@ export interface HealthState {
   ejectedUntil: number;
   /** What active checks say meanwhile, restored when an ejection ends. */
   underlying: Exclude<HealthStateName, 'ejected'>;
+  /** What the last active check saw, so that a repeat of it can keep the reason (see onCheck). */
+  detail: string;
 }
 
 export const initialHealth = (now: number): HealthState => ({
@@ -42,6 +44,7 @@ export const initialHealth = (now: number): HealthState => ({
   ejections: 0,
   ejectedUntil: 0,
   underlying: 'unknown',
+  detail: '',
 });
 
 const times = (n: number, what: string) => `${n} consecutive ${what}${n === 1 ? '' : 's'}`;
@@ -61,7 +64,7 @@ export function onCheck(state: HealthState, ok: boolean, detail: string, policy:
   const okStreak = ok ? state.okStreak + 1 : 0;
   const failStreak = ok ? 0 : state.failStreak + 1;
   const underlying = judge(state.underlying, okStreak, failStreak, policy);
-  const next = { ...state, okStreak, failStreak, underlying };
+  const next = { ...state, okStreak, failStreak, underlying, detail };
   if (state.name === 'ejected') {
     // Checks that saw it down and then up again end the ejection early, as
     // Envoy's successful_active_health_check_uneject_host does; checks that
@@ -78,6 +81,12 @@ export function onCheck(state: HealthState, ok: boolean, detail: string, policy:
   }
   if (underlying === 'healthy') return enter(next, 'healthy', now, ok ? `Check passed: ${detail}` : `${times(failStreak, 'check')} failed (${policy.fall} mark it down): ${detail}`);
   if (underlying === 'unhealthy') {
+    // Down and still failing the same way: the reason that marked it down
+    // stays (HAProxy's status line, too, keeps the check result that took a
+    // server down, not a count). A count that grows every check would change
+    // the reason, and push the backend's status, every check interval for as
+    // long as a dev server is off (issue 11).
+    if (!ok && state.name === 'unhealthy' && state.failStreak >= policy.fall && detail === state.detail) return next;
     return enter(next, 'unhealthy', now, ok ? `${times(okStreak, 'check')} passed (${policy.rise} bring it back): ${detail}` : `${times(failStreak, 'check')} failed: ${detail}`);
   }
   return enter(next, 'unknown', now, `${times(failStreak, 'check')} failed (${policy.fall} mark it down): ${detail}`);

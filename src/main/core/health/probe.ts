@@ -22,7 +22,11 @@ export interface ProbeSpec {
 
 export interface ProbeResult {
   ok: boolean;
-  /** What was seen, for the UI: "200 in 3 ms", "connect ECONNREFUSED 127.0.0.1:3001". */
+  /**
+   * What was seen, for the UI: "connected", "200", "connect ECONNREFUSED 127.0.0.1:3001".
+   * Never the latency (that is `latencyMs`): a detail that changes with every
+   * check would change the backend's reason, and so push its status, every check (issue 11).
+   */
   detail: string;
   latencyMs: number;
 }
@@ -63,7 +67,7 @@ export function probe(spec: ProbeSpec): Promise<ProbeResult> {
     if (spec.type === 'tcp') {
       const socket = net.connect({ host: spec.hostname, port: spec.port });
       cleanup = () => socket.destroy();
-      socket.once('connect', () => finish(true, `connected in ${elapsed()} ms`, cleanup));
+      socket.once('connect', () => finish(true, 'connected', cleanup));
       socket.once('error', (error) => finish(false, describe(error, spec, 'connect'), cleanup));
       return;
     }
@@ -90,18 +94,18 @@ export function probe(spec: ProbeSpec): Promise<ProbeResult> {
     req.once('response', (res) => {
       const status = res.statusCode ?? 0;
       if (!statusAccepted(status, spec.statuses)) {
-        finish(false, `status ${status} (expected ${spec.statuses}) in ${elapsed()} ms`, cleanup);
+        finish(false, `status ${status} (expected ${spec.statuses})`, cleanup);
         return;
       }
       if (!spec.bodyContains || spec.method === 'HEAD') {
-        finish(true, `${status} in ${elapsed()} ms`, cleanup);
+        finish(true, String(status), cleanup);
         return;
       }
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         if (body.length < maxBody) body += chunk;
-        if (body.includes(spec.bodyContains)) finish(true, `${status} with "${spec.bodyContains}" in ${elapsed()} ms`, cleanup);
+        if (body.includes(spec.bodyContains)) finish(true, `${status} with "${spec.bodyContains}"`, cleanup);
       });
       res.once('end', () => finish(false, `${status} but the body lacks "${spec.bodyContains}"`, cleanup));
       res.once('error', (error) => finish(false, describe(error, spec, 'response'), cleanup));
