@@ -14,6 +14,11 @@ import {
 } from './model';
 import type { Problem, RouteHistory, TimelineEntry, TrafficSnapshot } from './events';
 import { proxySettingsPatchSchema, type ProxySettings } from './proxy-settings';
+import type { TrafficRecord, TrafficTrace } from './traffic';
+
+/** The traffic record holds at most this many (proxy-settings.ts `trafficRecords`). */
+const maxTrafficList = 100_000;
+const trafficLimitMessage = `The limit is a whole number from 1 to ${maxTrafficList}.`;
 
 export interface ListenerStatus {
   kind: 'http';
@@ -66,6 +71,22 @@ export const commands = {
       routeId: idSchema,
       seconds: z.number({ error: 'Seconds is a whole number from 10 to 900.' }).int('Seconds is a whole number from 10 to 900.').min(10, 'Seconds is a whole number from 10 to 900.').max(900, 'Seconds is a whole number from 10 to 900.').default(900),
     }),
+  }),
+  'traffic.list': command<{ records: TrafficRecord[]; capacity: number }>()({
+    summary: 'Recent proxied exchanges, oldest first: for one route or all, only those after a record id, the newest `limit`.',
+    input: z.strictObject({
+      routeId: idSchema.optional(),
+      after: z.number({ error: 'After is a record id (a whole number, 0 for all).' }).int('After is a record id (a whole number, 0 for all).').min(0, 'After is a record id (a whole number, 0 for all).').default(0),
+      limit: z.number({ error: trafficLimitMessage }).int(trafficLimitMessage).min(1, trafficLimitMessage).max(maxTrafficList, trafficLimitMessage).default(1000),
+    }),
+  }),
+  'traffic.get': command<TrafficTrace>()({
+    summary: "One exchange's whole trace: decisions, attempts and both sides' headers.",
+    input: z.strictObject({ id: idSchema }),
+  }),
+  'traffic.clear': command<{ cleared: number }>()({
+    summary: 'Forget every exchange kept in memory (counters and charts stay).',
+    input: noInput,
   }),
   'timeline.list': command<TimelineEntry[]>()({
     summary: 'Recent health and config events, newest first (for one route, or all).',

@@ -6,6 +6,7 @@ export const errorCodes = [
   'ROUTE_NOT_FOUND',
   'BACKEND_EXISTS',
   'BACKEND_NOT_FOUND',
+  'RECORD_NOT_FOUND',
   'PROXY_LOOP',
   'UNKNOWN_COMMAND',
   'PORT_IN_USE',

@@ -1,4 +1,5 @@
 import type { Route } from './model';
+import type { TrafficBatch } from './traffic';
 
 /** One state the whole app agrees on (UI, CLI, notifications). */
 export type BackendStatus = 'unknown' | 'healthy' | 'unhealthy' | 'ejected' | 'draining' | 'drained' | 'disabled';
@@ -145,11 +146,13 @@ export interface Events {
    */
   'backends.changed': TrafficUpdate;
   'timeline.added': TimelineEntry;
+  /** New exchanges, batched a few times a second while anyone listens (a sample at high rates). */
+  'traffic.added': TrafficBatch;
 }
 
 export type EventName = keyof Events;
 
-export const eventNames: EventName[] = ['config.changed', 'backends.changed', 'timeline.added', 'problems.changed'];
+export const eventNames: EventName[] = ['config.changed', 'backends.changed', 'timeline.added', 'problems.changed', 'traffic.added'];
 
 export type SwitchyardEvent = {
   [N in EventName]: { name: N; payload: Events[N] };

@@ -129,6 +129,9 @@ export const validInputs: Record<CommandName, fc.Arbitrary<Record<string, unknow
   'routes.list': fc.constant({}),
   'routes.history': fc.record({ routeId: idOf(routeRef), seconds: fc.integer({ min: 10, max: 900 }) }, { requiredKeys: ['routeId'] }),
   'timeline.list': fc.record({ routeId: idOf(routeRef), limit: fc.integer({ min: 1, max: 1000 }) }, { requiredKeys: [] }),
+  'traffic.list': fc.record({ routeId: idOf(routeRef), after: fc.nat(), limit: fc.integer({ min: 1, max: 100_000 }) }, { requiredKeys: [] }),
+  'traffic.get': fc.record({ id: fc.integer({ min: 1, max: 2 ** 31 }) }),
+  'traffic.clear': fc.constant({}),
   'routes.create': fc.record(
     { host: validHost, path: validPath, algorithm: fc.constantFrom(...algorithms), settings: settingsPatch, backends: fc.array(newBackend, { maxLength: 3 }) },
     { requiredKeys: ['host', 'settings'] },

@@ -141,6 +141,9 @@ export function expectedRoutesAfter(name: CommandName, sent: Json, before: Route
     case 'status':
     case 'backends.live':
     case 'timeline.list':
+    case 'traffic.list':
+    case 'traffic.get':
+    case 'traffic.clear':
     case 'routes.list':
     case 'routes.history':
     case 'settings.get':

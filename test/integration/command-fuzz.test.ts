@@ -30,7 +30,18 @@ const maxBodyBytes = 1024 * 1024;
 const overlongNameUnits = 64 * 1024;
 
 /** Commands that never write the database (token.rotate changes the connection file only). */
-const readCommands = new Set<CommandName>(['status', 'backends.live', 'routes.history', 'timeline.list', 'routes.list', 'settings.get', 'token.rotate']);
+const readCommands = new Set<CommandName>([
+  'status',
+  'backends.live',
+  'routes.history',
+  'timeline.list',
+  'traffic.list',
+  'traffic.get',
+  'traffic.clear',
+  'routes.list',
+  'settings.get',
+  'token.rotate',
+]);
 
 /** fast-check's report carries the seed and shrink path; this says how to replay it here. */
 async function assertProperty<Ts extends unknown[]>(what: string, property: fc.IAsyncProperty<Ts>, examples: Ts[] = []): Promise<void> {

@@ -40,7 +40,8 @@ export const databaseFile = (dataDir: string) => join(dataDir, 'switchyard.db');
  * exactly this object and only translate their transport to `execute`.
  */
 export class Core {
-  readonly events = new EventEmitter<{ event: [SwitchyardEvent] }>();
+  /** `newListener` and `removeListener` are Node's own: the core starts and stops work that only listeners need. */
+  readonly events = new EventEmitter<{ event: [SwitchyardEvent]; newListener: [string | symbol]; removeListener: [string | symbol] }>();
   readonly engine: Engine;
   private readonly db: Database.Database;
   private readonly routes: RouteRepository;
@@ -52,6 +53,9 @@ export class Core {
   /** The routes the engine runs, as last read from the store: the 1 s timer and health events read these, not SQLite. */
   private config: Route[] = [];
   private trafficTimer: NodeJS.Timeout | undefined;
+
+  /** Stops the batches of new traffic records; set while anyone listens to events. */
+  private stopTrafficFeed: (() => void) | undefined;
 
   private constructor(private readonly options: CoreOptions) {
     this.db = openDatabase(databaseFile(options.dataDir), { nativeBinding: options.nativeBinding });
@@ -84,6 +88,7 @@ export class Core {
         this.engine.setLimits(settings);
         this.record('config', what, null, null);
       },
+      traffic: this.engine.records,
       rotateToken: () => {
         if (!options.rotateToken) {
           throw new SwitchyardError('NOT_AVAILABLE', 'This Switchyard serves no admin API, so it has no token to rotate: the desktop window talks to its core directly.');
@@ -105,6 +110,7 @@ export class Core {
         limits: core.settings.proxy(),
       });
       core.startTrafficEvents();
+      core.feedTrafficWhileListened();
       return core;
     } catch (error) {
       core.db.close();
@@ -149,6 +155,7 @@ export class Core {
     this.stopped = true;
     clearInterval(this.trafficTimer);
     clearTimeout(this.pushTimer);
+    this.stopTrafficFeed?.();
     await this.engine.close();
     this.events.removeAllListeners();
     try {
@@ -260,6 +267,19 @@ export class Core {
             ? ['down', 'is down']
             : ['up', 'is healthy again'];
     this.record(kind, `${url} ${verb}: ${after.reason}`, routeId, backendId);
+  }
+
+  /** New traffic records go out in batches only while a UI or `logs --follow` listens: nobody listening costs nothing. */
+  private feedTrafficWhileListened(): void {
+    this.events.on('newListener', (name) => {
+      if (name !== 'event' || this.stopTrafficFeed) return;
+      this.stopTrafficFeed = this.engine.records.subscribe((batch) => this.emit({ name: 'traffic.added', payload: batch }));
+    });
+    this.events.on('removeListener', (name) => {
+      if (name !== 'event' || this.events.listenerCount('event') > 0) return;
+      this.stopTrafficFeed?.();
+      this.stopTrafficFeed = undefined;
+    });
   }
 
   private readonly drainedReported = new Set<number>();

@@ -8,6 +8,8 @@ import { routeLabel } from '../../../shared/route-label';
 import { refuseProxyLoop } from '../engine/routing/proxy-loop';
 import type { SettingsRepository } from '../store/settings-repository';
 import type { ProxySettings } from '../../../shared/proxy-settings';
+import { SwitchyardError } from '../../../shared/errors';
+import type { RecordRing } from '../engine/traffic/record-ring';
 
 export type Handlers = {
   [N in CommandName]: (input: ParsedCommandInput<N>) => CommandResult<N>;
@@ -30,12 +32,14 @@ export interface HandlerDeps {
   settingsChanged: (settings: ProxySettings, what: string) => void;
   /** Replaces the admin token; the shell that serves the admin API provides it. */
   rotateToken: () => { uiUrl: string };
+  /** The engine's last exchanges. */
+  traffic: Pick<RecordRing, 'list' | 'get' | 'clear' | 'capacity'>;
 }
 
 const backendUrl = (route: Route, id: number) => route.backends.find((b) => b.id === id)?.url ?? `backend ${id}`;
 
 /** One handler per command; the type makes a missing one a compile error. */
-export function createHandlers({ routes, timeline, live, history, status, ownListeners, configChanged, settings, settingsChanged, rotateToken }: HandlerDeps): Handlers {
+export function createHandlers({ routes, timeline, live, history, status, ownListeners, configChanged, settings, settingsChanged, rotateToken, traffic }: HandlerDeps): Handlers {
   /** Runs a write and reports it; the message is built from the result. */
   const write = <T>(result: T, what: string, routeId: number | null, backendId: number | null = null): T => {
     configChanged(what, routeId, backendId);
@@ -61,6 +65,13 @@ export function createHandlers({ routes, timeline, live, history, status, ownLis
     },
     'token.rotate': () => rotateToken(),
     'timeline.list': ({ routeId, limit }) => timeline.list(routeId, limit),
+    'traffic.list': (query) => ({ records: traffic.list(query), capacity: traffic.capacity }),
+    'traffic.get': ({ id }) => {
+      const trace = traffic.get(id);
+      if (!trace) throw new SwitchyardError('RECORD_NOT_FOUND', `Exchange ${id} is no longer kept: only the last ${traffic.capacity} are (proxy setting trafficRecords). Pick a newer one.`, 'id');
+      return trace;
+    },
+    'traffic.clear': () => ({ cleared: traffic.clear() }),
     'routes.list': () => routes.list(),
     'routes.create': (input) => {
       input.backends.forEach((b, i) => refuseProxyLoop(b.url, ownListeners(), `backends.${i}.url`));

@@ -13,6 +13,8 @@ import { RuntimeState } from './runtime-state';
 import { HealthMonitor, type HealthChange } from '../health/health-monitor';
 import { receivesTraffic } from '../health/health-state';
 import { UpstreamPools } from './upstream/upstream-pools';
+import { RecordRing } from './traffic/record-ring';
+import { defaultProxySettings } from '../../../shared/proxy-settings';
 
 export interface EngineListenOptions {
   addresses: readonly string[];
@@ -40,6 +42,8 @@ export class Engine {
   /** One Via name for this engine's life: a request that comes back with it has looped. */
   private readonly via = viaPseudonym();
   readonly health: HealthMonitor;
+  /** The last exchanges, for the Traffic view, `switchyard logs` and the access log. */
+  readonly records = new RecordRing(defaultProxySettings.trafficRecords);
 
   /**
    * `onHealth` hears every health transition (and each change of its
@@ -112,6 +116,7 @@ export class Engine {
     this.connectionOptions.headerTimeoutMs = limits.requestHeaderTimeoutMs;
     this.connectionOptions.keepAliveTimeoutMs = limits.keepAliveTimeoutMs;
     this.connectionOptions.maxHeaderBytes = limits.maxHeaderBytes;
+    this.records.resize(limits.trafficRecords);
     for (const server of this.servers) {
       server.maxConnections = limits.maxConnections;
       server.limitsChanged();

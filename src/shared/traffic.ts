@@ -1,0 +1,115 @@
+// The traffic record: one entry per proxied exchange, kept in a bounded ring
+// in the engine and shown in the Traffic view, `switchyard logs` and the
+// access log. Vocabulary follows Envoy's access log: response flags say in
+// two or three letters what went wrong, on which side.
+
+/**
+ * Envoy's response flags (envoy/stream_info/stream_info.h), those this
+ * proxy can set, plus LD for a loop it detected (Envoy has none).
+ */
+export const responseFlags = {
+  /** No route for the host and path (404). */
+  NR: 'no route for this host and path',
+  /** No backend available: none configured, switched on or healthy (503). */
+  UH: 'no healthy backend',
+  /** Connecting to the backend failed: refused, unreachable, timed out, TLS refused. */
+  UF: 'backend connection failed',
+  /** The backend closed or reset the connection. */
+  UC: 'backend connection closed',
+  /** The backend sent no response head in time, or its body stalled. */
+  UT: 'backend timed out',
+  /** The backend's response was not valid HTTP. */
+  UPE: 'backend protocol error',
+  /** Attempts ran out: every retry failed too. */
+  URX: 'retries exhausted',
+  /** The route's rate limit refused it (429). */
+  RL: 'rate limited',
+  /** The request came back through this Switchyard (508). */
+  LD: 'loop detected',
+  /** The client went away before the response was complete. */
+  DC: 'client disconnected',
+} as const;
+
+export type ResponseFlag = keyof typeof responseFlags;
+
+/** What went wrong with an attempt: how, and how far the exchange had got. */
+export type FailureKind = 'refused' | 'reset' | 'timeout' | 'tls' | 'protocol' | 'unreachable';
+export type FailurePhase = 'connect' | 'head' | 'body';
+
+export interface UpstreamFailureInfo {
+  kind: FailureKind;
+  phase: FailurePhase;
+  flag: ResponseFlag;
+  /** The sentence the 502 page and passive health show: "nothing is listening there (connection refused)…". */
+  message: string;
+}
+
+/** One try of one backend within an exchange. */
+export interface TrafficAttempt {
+  backendId: number;
+  url: string;
+  /** Why this backend: "round-robin: next in turn", "retry 1 after 127.0.0.1:3001 failed (UF)". */
+  why: string;
+  /** Milliseconds from the exchange's start to this attempt's start. */
+  startMs: number;
+  /** Milliseconds to its response head, or to its failure. */
+  durationMs: number;
+  /** The backend's status, when it answered. */
+  status: number | null;
+  failure: UpstreamFailureInfo | null;
+}
+
+export interface TrafficRecord {
+  /** Increases by one per record for the engine's life: lets a client ask for what came after. */
+  id: number;
+  /** Epoch milliseconds when the request head was complete. */
+  at: number;
+  routeId: number | null;
+  /** Host and path prefix of the route, or null when none matched. */
+  route: string | null;
+  client: string;
+  method: string;
+  host: string;
+  /** The path with the query's values replaced by `…` (they may hold tokens). */
+  path: string;
+  protocol: string;
+  /** The Upgrade asked for ("websocket"), or null. */
+  upgrade: string | null;
+  /** What the client got; 0 when it got no response head (it left first). */
+  status: number;
+  /** Envoy-style response flags, empty when all went well. */
+  flags: ResponseFlag[];
+  /** The final backend, or null when none was tried. */
+  backendId: number | null;
+  backend: string | null;
+  attempts: TrafficAttempt[];
+  /** Milliseconds from the request to the response head sent to the client. */
+  ttfbMs: number | null;
+  /** Milliseconds from the request to the response's end (for upgrades: to the switch). */
+  totalMs: number;
+  /** Request body bytes sent to backends. */
+  bytesIn: number;
+  /** Response body bytes received from the backend. */
+  bytesOut: number;
+  /** How long an upgraded (WebSocket) connection stayed open, in ms; null for other requests. */
+  upgradeMs: number | null;
+}
+
+/** A record with its headers (flat [name, value, ...]; credentials redacted), for the trace view. */
+export interface TrafficTrace extends TrafficRecord {
+  requestHeaders: string[];
+  responseHeaders: string[];
+}
+
+/**
+ * A batch of new records pushed to subscribers. At high rates the batch is
+ * a sample: `skipped` says how many were left out (all are in the ring, and
+ * `traffic.list` returns them).
+ */
+export interface TrafficBatch {
+  records: TrafficRecord[];
+  skipped: number;
+}
+
+/** Header values never shown or logged (Caddy's access log redacts the same). */
+export const redactedHeaders: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
