@@ -48,7 +48,7 @@ export class RecordRing {
 
   /** Whether anyone keeps or hears records: when not, exchanges build none. */
   get wanted(): boolean {
-    return this.slots.length > 0 || this.listeners.size > 0;
+    return this.slots.length > 0 || this.listeners.size > 0 || this.complete.size > 0;
   }
 
   nextId(): number {
@@ -114,6 +114,8 @@ export class RecordRing {
       this.timer.unref();
     }
     return () => {
+      // A log that stops (Switchyard stopping, the access log switched off) still gets the records of its last 250 ms.
+      if (complete && this.complete.has(listener) && this.everything.length > 0) listener({ records: this.everything.slice(), skipped: 0 });
       (complete ? this.complete : this.listeners).delete(listener);
       if (this.listeners.size === 0) {
         this.pending = [];
