@@ -84,7 +84,7 @@ describe('the app shell in Chromium', { timeout: 90_000 }, () => {
     await settingsTitle.waitFor();
     await page.keyboard.press('Alt+1');
     await page.getByRole('heading', { name: 'Routes', level: 1 }).waitFor();
-    await page.keyboard.press('Alt+2');
+    await page.keyboard.press('Alt+3');
     await settingsTitle.waitFor();
 
     await page.keyboard.press('?');

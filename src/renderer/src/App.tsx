@@ -11,6 +11,7 @@ import { RouteList } from './components/RouteList';
 import { ShortcutsHelp } from './components/ShortcutsHelp';
 import { Sidebar, type Area } from './components/Sidebar';
 import { SummaryBar } from './components/SummaryBar';
+import { TrafficView } from './components/TrafficView';
 import { useConnection, useLive } from './live-store';
 import { createSession } from './session';
 import { useShortcuts } from './shortcuts';
@@ -26,7 +27,7 @@ function storedSelection(): number | undefined {
 export function App() {
   const [session] = useState(createSession);
   useEffect(() => session.start(), [session]);
-  const context = useMemo(() => ({ invoke: session.invoke, store: session.store }), [session]);
+  const context = useMemo(() => ({ invoke: session.invoke, store: session.store, traffic: session.traffic }), [session]);
 
   if (!session.api) {
     return (
@@ -93,6 +94,7 @@ function Shell() {
       }
     },
     routes: () => setArea('routes'),
+    traffic: () => setArea('traffic'),
     settings: () => setArea('settings'),
     help: () => setHelpOpen(true),
   });
@@ -131,6 +133,8 @@ function Shell() {
               </section>
             )}
           </main>
+        ) : area === 'traffic' ? (
+          <TrafficView />
         ) : (
           <main className="settings-area" aria-labelledby="area-title">
             <h1 id="area-title">Proxy settings</h1>

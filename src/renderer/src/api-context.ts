@@ -2,6 +2,7 @@ import { createContext, useContext } from 'react';
 import type { CommandInput, CommandName, CommandResult } from '../../shared/commands';
 import type { Envelope } from '../../shared/errors';
 import type { LiveStore } from './live-store';
+import type { TrafficStore } from './traffic-store';
 
 /** Never rejects (App turns a failed call into an error answer), so callers may `void` it. */
 export type Invoke = <N extends CommandName>(name: N, input: CommandInput<N>) => Promise<Envelope<CommandResult<N>>>;
@@ -14,6 +15,7 @@ export type Invoke = <N extends CommandName>(name: N, input: CommandInput<N>) =>
 export interface ApiContextValue {
   invoke: Invoke;
   store: LiveStore;
+  traffic: TrafficStore;
 }
 
 export const ApiContext = createContext<ApiContextValue | undefined>(undefined);

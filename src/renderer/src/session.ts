@@ -5,6 +5,7 @@ import type { Route } from '../../shared/model';
 import { resolveApi } from './api';
 import type { Invoke } from './api-context';
 import { LiveStore, timelineKept } from './live-store';
+import { TrafficStore } from './traffic-store';
 
 /** Commands that answer with the route they changed. */
 const routeAnswers = new Set<CommandName>([
@@ -27,6 +28,8 @@ export interface Session {
   /** Undefined when the page was opened without the token (the app says how to get it). */
   api: SwitchyardApi | undefined;
   store: LiveStore;
+  /** The Traffic view's records, fed by `traffic.added`. */
+  traffic: TrafficStore;
   invoke: Invoke;
   /** Subscribes to the core's events and loads everything; returns the unsubscribe. */
   start(): () => void;
@@ -57,6 +60,7 @@ export function createSession(): Session {
     onConnect: () => {
       store.setConnection('online');
       refreshShown();
+      traffic.connected();
     },
     onDisconnect: () => store.setConnection('offline'),
   });
@@ -83,6 +87,7 @@ export function createSession(): Session {
     else if (routeAnswers.has(name)) store.putRoute(answer.result as Route);
     return answer;
   };
+  const traffic = new TrafficStore(invoke);
 
   const start = () => {
     if (!api) return () => {};
@@ -97,9 +102,11 @@ export function createSession(): Session {
           return store.addTimeline(event.payload);
         case 'problems.changed':
           return store.setProblems(event.payload);
+        case 'traffic.added':
+          return traffic.add(event.payload);
       }
     });
   };
 
-  return { api, store, invoke, start };
+  return { api, store, traffic, invoke, start };
 }

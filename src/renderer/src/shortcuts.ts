@@ -5,6 +5,7 @@ export interface ShortcutActions {
   newRoute: () => void;
   search: () => void;
   routes: () => void;
+  traffic: () => void;
   settings: () => void;
   help: () => void;
 }
@@ -13,7 +14,8 @@ export const shortcutList: { keys: string[][]; action: string }[] = [
   { keys: [['N']], action: 'New route' },
   { keys: [['/']], action: 'Search routes' },
   { keys: [['G', 'R'], ['Alt', '1']], action: 'Go to Routes' },
-  { keys: [['G', 'S'], ['Alt', '2']], action: 'Go to Proxy settings' },
+  { keys: [['G', 'T'], ['Alt', '2']], action: 'Go to Traffic' },
+  { keys: [['G', 'S'], ['Alt', '3']], action: 'Go to Proxy settings' },
   { keys: [['↑'], ['↓']], action: 'Previous or next route (in the list)' },
   { keys: [['?']], action: 'Show these shortcuts' },
   { keys: [['Esc']], action: 'Close a dialog or form' },
@@ -46,7 +48,8 @@ export function useShortcuts(actions: ShortcutActions): void {
       const a = latest.current;
       if (event.altKey) {
         if (event.code === 'Digit1') run(a.routes);
-        else if (event.code === 'Digit2') run(a.settings);
+        else if (event.code === 'Digit2') run(a.traffic);
+        else if (event.code === 'Digit3') run(a.settings);
         return;
       }
       if (typingIn(event.target) || document.querySelector('dialog[open]')) return;
@@ -54,6 +57,7 @@ export function useShortcuts(actions: ShortcutActions): void {
       if (Date.now() - pendingG < sequenceMs) {
         pendingG = 0;
         if (key === 'r') return run(a.routes);
+        if (key === 't') return run(a.traffic);
         if (key === 's') return run(a.settings);
       }
       if (key === 'g') pendingG = Date.now();

@@ -2,6 +2,7 @@
 const paths = {
   routes: 'M4 6h16M4 12h16M4 18h10',
   settings: 'M4 7h9m4 0h3M4 17h3m4 0h9M13 5v4M7 15v4',
+  traffic: 'M3 12h4l3-7 4 14 3-7h4',
   keyboard: 'M3 7h18v10H3zM7 11h0m4 0h0m4 0h0M8 14h8',
 } as const;
 

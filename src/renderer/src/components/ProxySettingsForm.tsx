@@ -7,7 +7,7 @@ import { Field } from './Field';
 
 /** The numeric settings; the access log's switch is a checkbox of its own. */
 type Key = Exclude<keyof ProxySettings, 'accessLog'>;
-type Draft = Record<Key, string>;
+type Draft = Record<Key, string> & { accessLog: boolean };
 
 const fields: { key: Key; label: string; hint: string }[] = [
   {
@@ -50,6 +50,7 @@ function toDraft(settings: ProxySettings): Draft {
     maxConnections: String(settings.maxConnections),
     trafficRecords: String(settings.trafficRecords),
     accessLogMaxBytes: String(settings.accessLogMaxBytes),
+    accessLog: settings.accessLog,
   };
 }
 
@@ -77,10 +78,13 @@ export function ProxySettingsForm() {
   if (!saved || !draft) return <p className="muted">Loading the proxy settings…</p>;
 
   const changed = fields.filter((f) => draft[f.key].trim() !== String(saved[f.key]));
+  const accessLogChanged = draft.accessLog !== saved.accessLog;
+  const dirty = changed.length > 0 || accessLogChanged;
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     // Only what changed; a blank or non-number reaches the core as such, so its sentence says what is allowed.
-    const patch = Object.fromEntries(changed.map((f) => [f.key, draft[f.key].trim() === '' ? null : Number(draft[f.key])]));
+    const patch: Record<string, unknown> = Object.fromEntries(changed.map((f) => [f.key, draft[f.key].trim() === '' ? null : Number(draft[f.key])]));
+    if (accessLogChanged) patch.accessLog = draft.accessLog;
     const answer = await invoke('settings.update', patch as CommandInput<'settings.update'>);
     if (!answer.ok) {
       setNotice('');
@@ -121,15 +125,35 @@ export function ProxySettingsForm() {
             error={error?.field === f.key ? error.message : undefined}
           />
         ))}
+        <div className={`setting check ${error?.field === 'accessLog' ? 'has-error' : ''}`}>
+          <label>
+            <input
+              type="checkbox"
+              checked={draft.accessLog}
+              onChange={(e) => {
+                setDraft({ ...draft, accessLog: e.target.checked });
+                setNotice('');
+              }}
+            />{' '}
+            Access log
+          </label>
+          {error?.field === 'accessLog' ? (
+            <span className="field-error" role="alert">
+              {error.message}
+            </span>
+          ) : (
+            <span className="field-hint">Append every request as a JSON line to access.log in the data directory (like Caddy&apos;s access log). Default off.</span>
+          )}
+        </div>
       </div>
       <div className="actions">
         <span className="notice" role="status">
           {notice}
         </span>
-        <button type="button" className="ghost" disabled={changed.length === 0} onClick={revert} title="Undo unsaved changes (Esc)">
+        <button type="button" className="ghost" disabled={!dirty} onClick={revert} title="Undo unsaved changes (Esc)">
           Revert
         </button>
-        <button type="submit" className="primary" disabled={changed.length === 0}>
+        <button type="submit" className="primary" disabled={!dirty}>
           Save settings
         </button>
       </div>

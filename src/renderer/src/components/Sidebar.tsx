@@ -3,12 +3,13 @@ import { useLive } from '../live-store';
 import { Icon, type IconName } from './Icon';
 import { ThemeToggle } from './ThemeToggle';
 
-export type Area = 'routes' | 'settings';
+export type Area = 'routes' | 'traffic' | 'settings';
 
-/** The app's areas; Traffic, Certificates, TCP routes, Cache and Failure lab join when they exist. */
+/** The app's areas; Certificates, TCP routes, Cache and Failure lab join when they exist. */
 export const areas: { id: Area; label: string; icon: IconName; keys: string }[] = [
   { id: 'routes', label: 'Routes', icon: 'routes', keys: 'G R or Alt+1' },
-  { id: 'settings', label: 'Proxy settings', icon: 'settings', keys: 'G S or Alt+2' },
+  { id: 'traffic', label: 'Traffic', icon: 'traffic', keys: 'G T or Alt+2' },
+  { id: 'settings', label: 'Proxy settings', icon: 'settings', keys: 'G S or Alt+3' },
 ];
 
 function RouteCount() {

@@ -1,0 +1,163 @@
+import { useEffect, useState } from 'react';
+import { responseFlags, type TrafficAttempt, type TrafficTrace as Trace } from '../../../shared/traffic';
+import { useApi } from '../api-context';
+import { compactBytes, millis } from '../format';
+import { FlagBadges, StatusText, timeOf } from './TrafficList';
+
+/** A bar narrower than this (in % of the waterfall) would vanish: a 0.1 ms attempt still shows. */
+const minBarPercent = 0.5;
+const fullPercent = 100;
+
+function outcome(attempt: TrafficAttempt): string {
+  if (attempt.failure) return `${attempt.failure.flag}: ${attempt.failure.kind} in ${attempt.failure.phase} — ${attempt.failure.message}`;
+  return attempt.status === null ? 'no answer' : `answered ${attempt.status}`;
+}
+
+/** Each attempt as a bar on the exchange's own time axis (Chrome's network waterfall, HTTP Toolkit's timing view). */
+function Waterfall({ trace }: { trace: Trace }) {
+  const span = Math.max(trace.totalMs, ...trace.attempts.map((a) => a.startMs + a.durationMs), Number.MIN_VALUE);
+  if (trace.attempts.length === 0) return <p className="muted small">No backend was tried.</p>;
+  return (
+    <ol className="waterfall" aria-label="Attempts">
+      {trace.attempts.map((attempt, i) => (
+        <li key={i} className={attempt.failure ? 'attempt failed' : 'attempt'}>
+          <div className="attempt-head">
+            <span className="attempt-number">#{i + 1}</span>
+            <code>{attempt.url}</code>
+            {attempt.failure ? <abbr className="flag" title={responseFlags[attempt.failure.flag]}>{attempt.failure.flag}</abbr> : <StatusText status={attempt.status ?? 0} />}
+            <span className="muted small">
+              +{millis(attempt.startMs)}, {millis(attempt.durationMs)}
+            </span>
+          </div>
+          <div className="attempt-track" aria-hidden="true">
+            <span
+              className="attempt-bar"
+              style={{
+                left: `${(attempt.startMs / span) * fullPercent}%`,
+                width: `${Math.max(minBarPercent, (attempt.durationMs / span) * fullPercent)}%`,
+              }}
+            />
+          </div>
+          <p className="attempt-why small">{attempt.why}</p>
+          <p className={`small ${attempt.failure ? 'danger-text' : 'muted'}`}>{outcome(attempt)}</p>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function Headers({ title, headers }: { title: string; headers: string[] }) {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < headers.length; i += 2) pairs.push([headers[i]!, headers[i + 1]!]);
+  return (
+    <section className="trace-section">
+      <h3>{title}</h3>
+      {pairs.length === 0 ? (
+        <p className="muted small">None.</p>
+      ) : (
+        <dl className="headers">
+          {pairs.map(([name, value], i) => (
+            <div key={i}>
+              <dt>{name}</dt>
+              <dd>{value}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+    </section>
+  );
+}
+
+/** One exchange in full, fetched when selected (`traffic.get`): what happened, why that backend, each attempt, both sides' headers. */
+export function TrafficTrace({ id, onClose }: { id: number; onClose: () => void }) {
+  const { invoke } = useApi();
+  const [trace, setTrace] = useState<Trace | undefined>();
+  const [error, setError] = useState<string | undefined>();
+
+  useEffect(() => {
+    let current = true;
+    setTrace(undefined);
+    setError(undefined);
+    // invoke never rejects; RECORD_NOT_FOUND says the ring has moved past it.
+    void invoke('traffic.get', { id }).then((answer) => {
+      if (!current) return;
+      if (answer.ok) setTrace(answer.result);
+      else setError(answer.error.message);
+    });
+    return () => {
+      current = false;
+    };
+  }, [invoke, id]);
+
+  const title = trace ? `${trace.method} ${trace.host}${trace.path}` : `Exchange ${id}`;
+  return (
+    <aside className="traffic-trace" aria-label="Trace">
+      <div className="trace-title">
+        <h2>{title}</h2>
+        <button type="button" className="ghost" onClick={onClose} title="Close the trace (Esc)">
+          Close
+        </button>
+      </div>
+      {error && <p className="field-error">{error}</p>}
+      {!trace && !error && <p className="muted">Loading the trace…</p>}
+      {trace && (
+        <>
+          <dl className="trace-summary">
+            <div>
+              <dt>Status</dt>
+              <dd>
+                <StatusText status={trace.status} /> <FlagBadges flags={trace.flags} />
+              </dd>
+            </div>
+            <div>
+              <dt>At</dt>
+              <dd>{timeOf(trace.at)}</dd>
+            </div>
+            <div>
+              <dt>Client</dt>
+              <dd>
+                <code>{trace.client}</code> {trace.protocol}
+                {trace.upgrade && ` (upgrade: ${trace.upgrade})`}
+              </dd>
+            </div>
+            <div>
+              <dt>Timing</dt>
+              <dd>
+                first byte {millis(trace.ttfbMs)}, total {millis(trace.totalMs)}
+                {trace.upgradeMs !== null && `, open ${millis(trace.upgradeMs)}`}
+              </dd>
+            </div>
+            <div>
+              <dt>Bytes</dt>
+              <dd>
+                {compactBytes(trace.bytesIn)} sent, {compactBytes(trace.bytesOut)} received
+              </dd>
+            </div>
+          </dl>
+          {trace.flags.length > 0 && (
+            <ul className="flag-meanings small">
+              {trace.flags.map((flag) => (
+                <li key={flag}>
+                  <strong>{flag}</strong> {responseFlags[flag]}
+                </li>
+              ))}
+            </ul>
+          )}
+          <section className="trace-section">
+            <h3>Decision</h3>
+            <p className="small">
+              Route: {trace.route ? <code>{trace.route}</code> : <span className="danger-text">none matched this host and path</span>}
+            </p>
+            {trace.attempts[0] && <p className="small">Backend: {trace.attempts[0].why}</p>}
+          </section>
+          <section className="trace-section">
+            <h3>Attempts</h3>
+            <Waterfall trace={trace} />
+          </section>
+          <Headers title="Request headers" headers={trace.requestHeaders} />
+          <Headers title="Response headers" headers={trace.responseHeaders} />
+        </>
+      )}
+    </aside>
+  );
+}
