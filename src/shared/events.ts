@@ -130,7 +130,7 @@ export interface TimelineEntry {
  * should see until it is gone: the UI shows a banner, `status` a line.
  */
 export interface Problem {
-  code: 'HISTORY_NOT_SAVED';
+  code: 'HISTORY_NOT_SAVED' | 'ACCESS_LOG_FAILED';
   message: string;
 }
 

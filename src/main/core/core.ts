@@ -16,6 +16,7 @@ import { Engine } from './engine/engine';
 import { openDatabase } from './store/database';
 import { RouteRepository } from './store/route-repository';
 import { SettingsRepository } from './store/settings-repository';
+import { AccessLog } from './traffic/access-log';
 
 export const defaultHttpPort = 7800;
 export const loopbackAddresses = ['127.0.0.1', '::1'] as const;
@@ -47,6 +48,7 @@ export class Core {
   private readonly routes: RouteRepository;
   private readonly settings: SettingsRepository;
   private readonly timeline: Timeline;
+  private readonly accessLog: AccessLog;
   private readonly handlers: Handlers;
   private readonly startedAt = new Date().toISOString();
   private revision = 0;
@@ -66,6 +68,12 @@ export class Core {
       (backendId, routeId, before, after) => this.onHealth(backendId, routeId, before, after),
       (context, error) => this.logError(context, error),
     );
+    this.accessLog = new AccessLog({
+      dataDir: options.dataDir,
+      subscribe: (listener) => this.engine.records.subscribe(listener, { complete: true }),
+      onProblem: () => this.emit({ name: 'problems.changed', payload: this.problems() }),
+      log: options.log,
+    });
     this.handlers = createHandlers({
       routes: this.routes,
       timeline: this.timeline,
@@ -86,6 +94,7 @@ export class Core {
       settings: this.settings,
       settingsChanged: (settings, what) => {
         this.engine.setLimits(settings);
+        this.accessLog.configure(settings);
         this.record('config', what, null, null);
       },
       traffic: this.engine.records,
@@ -109,6 +118,7 @@ export class Core {
         port: options.httpPort ?? defaultHttpPort,
         limits: core.settings.proxy(),
       });
+      core.accessLog.configure(core.settings.proxy());
       core.startTrafficEvents();
       core.feedTrafficWhileListened();
       return core;
@@ -157,6 +167,7 @@ export class Core {
     clearTimeout(this.pushTimer);
     this.stopTrafficFeed?.();
     await this.engine.close();
+    await this.accessLog.close();
     this.events.removeAllListeners();
     try {
       this.timeline.stop();
@@ -168,7 +179,11 @@ export class Core {
 
   private problems(): Problem[] {
     const history = this.timeline.problem();
-    return history ? [{ code: 'HISTORY_NOT_SAVED', message: history }] : [];
+    const accessLog = this.accessLog.problem();
+    return [
+      ...(history ? [{ code: 'HISTORY_NOT_SAVED' as const, message: history }] : []),
+      ...(accessLog ? [{ code: 'ACCESS_LOG_FAILED' as const, message: accessLog }] : []),
+    ];
   }
 
   private logError(context: string, error: unknown): void {
