@@ -2,6 +2,7 @@ import type { Status } from '../../shared/commands';
 import type { BackendStats, BackendStatus, RouteLive, StatusClasses } from '../../shared/events';
 import type { Route } from '../../shared/model';
 import { routeLabel } from '../../shared/route-label';
+import type { TrafficRecord } from '../../shared/traffic';
 
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
@@ -101,4 +102,18 @@ export function formatHealth(routes: Route[], live: Record<string, BackendStats>
     else lines.push('  (no backends)');
   }
   return lines.join('\n');
+}
+
+/**
+ * One exchange on one line, like a combined log with Envoy's response flags
+ * ("-" when none, as Envoy prints them): time, client, method, host and
+ * path, status, duration, flags, then where it went and how many tries.
+ */
+export function formatRecord(record: TrafficRecord): string {
+  const flags = record.flags.length ? record.flags.join(',') : '-';
+  const parts = [new Date(record.at).toISOString(), record.client, record.method, `${record.host}${record.path}`, String(record.status), `${record.totalMs.toFixed(1)}ms`, flags];
+  if (record.backend) parts.push(`→ ${record.backend}`);
+  if (record.attempts.length > 1) parts.push(`(${record.attempts.length} attempts)`);
+  if (record.upgrade && record.upgradeMs !== null) parts.push(`(${record.upgrade} open ${(record.upgradeMs / 1000).toFixed(1)}s)`);
+  return parts.join(' ');
 }

@@ -5,18 +5,30 @@ import type { CommandInput, CommandName, CommandResult } from '../../shared/comm
 import { SwitchyardError } from '../../shared/errors';
 import { algorithms, backendUrlSchema, defaultRouteSettings, hostSchema, pathSchema, type Route } from '../../shared/model';
 import { defaultProxySettings } from '../../shared/proxy-settings';
-import { formatHealth, formatRoutes, formatStatus, table } from './cli-format';
+import { formatHealth, formatRecord, formatRoutes, formatStatus, table } from './cli-format';
 import type { SwitchyardEvent } from '../../shared/events';
 import { isProcessAlive, readConnection, rotateStoredToken } from './connection-file';
 import { resolveDataDir } from './data-dir';
 import { defaultAdminPort, serve } from './serve';
 import { routeLabel } from '../../shared/route-label';
 import { guardProcess } from '../process-guard';
+import { batchIntervalMs, maxBatchRecords } from '../core/engine/traffic/record-ring';
+import type { TrafficRecord } from '../../shared/traffic';
+
+/** Exchanges `switchyard logs` prints before following, like `kubectl logs --tail`. */
+const defaultLogLimit = 100;
+/** A batch of traffic.added carries at most this many records a second; past it the rest are counted, not sent. */
+const streamedPerSecond = maxBatchRecords * (1_000 / batchIntervalMs);
+/** WebSocket close code the admin server uses when the token changed (admin-server.ts). */
+const policyViolation = 1008;
 
 export const usage = `Usage: switchyard <command> [options]
 
   serve [--http-port N] [--admin-port N]   run the proxy and the web UI (default ports 7800, ${defaultAdminPort})
   status [--json] [--watch]                what is running, every backend's health and why
+  logs [--follow|-f] [--route HOST[/PATH]] [--json] [--limit N]
+                                           the last N proxied exchanges (default ${defaultLogLimit}), one a line; --follow
+                                           keeps streaming new ones until Ctrl+C; --json prints each record as JSON
   route list [--json]                      routes and their backends
   route add HOST --backend URL [--backend URL ...] [--path P] [--algorithm A] [--set KEY=VALUE ...]
   route set HOST [--path P] [--algorithm A] [--set KEY=VALUE ...]
@@ -50,6 +62,9 @@ const options = {
   weight: { type: 'string' },
   json: { type: 'boolean' },
   watch: { type: 'boolean' },
+  follow: { type: 'boolean', short: 'f' },
+  route: { type: 'string' },
+  limit: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -191,6 +206,10 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     });
     return 0;
   }
+  if (group === 'logs') {
+    if (action !== undefined) throw new UsageError('Usage: switchyard logs [--follow] [--route HOST[/PATH]] [--json] [--limit N]');
+    return logs(dataDir, client, values, io);
+  }
   if (group === 'settings' && action === undefined) {
     // KEY=default puts a limit back to its default.
     const patch = Object.fromEntries(
@@ -269,24 +288,114 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
   throw new UsageError(`Unknown command "${positionals.join(' ')}". Run \`switchyard help\`.`);
 }
 
-/** Follows the event stream until Ctrl+C (or the serve going away for good). */
-async function watch(dataDir: string, onEvent: (event: SwitchyardEvent) => Promise<void>): Promise<void> {
+type Client = ReturnType<typeof connect>;
+
+/** `--route HOST[/PATH]` (or `--route HOST --path P`) as a route id; ROUTE_NOT_FOUND when there is none. */
+async function routeIdOf(client: Client, arg: string, pathArg: string | undefined): Promise<number> {
+  const slash = arg.indexOf('/');
+  const host = slash < 0 ? arg : arg.slice(0, slash);
+  const path = slash < 0 ? pathArg : arg.slice(slash);
+  return findRoute(await client.call('routes.list', {}), host, path).id;
+}
+
+/**
+ * `switchyard logs`: the last exchanges from the record, then with --follow
+ * the new ones from the event stream until Ctrl+C, SIGTERM, or the serve
+ * going away (exit 1 with a sentence, as `kubectl logs -f` does when the pod goes).
+ */
+async function logs(dataDir: string, client: Client, values: { follow?: boolean; route?: string; path?: string; json?: boolean; limit?: string }, io: CliIo): Promise<number> {
+  if (values.limit !== undefined && !/^\d+$/.test(values.limit)) throw new UsageError(`--limit takes a whole number of exchanges, not "${values.limit}".`);
+  const limit = values.limit === undefined ? defaultLogLimit : Number(values.limit);
+  const routeId = values.route === undefined ? undefined : await routeIdOf(client, values.route, values.path);
+  let lastId = 0;
+  const show = (records: readonly TrafficRecord[]) => {
+    for (const record of records) {
+      // The stream carries every route's records and may repeat what the list already printed.
+      if (record.id <= lastId || (routeId !== undefined && record.routeId !== routeId)) continue;
+      lastId = record.id;
+      io.out(values.json ? JSON.stringify(record) : formatRecord(record));
+    }
+  };
+  if (!values.follow) {
+    show((await client.call('traffic.list', { routeId, limit })).records);
+    return 0;
+  }
+  // The list is read once the stream is open, so nothing falls between the two.
+  let listed = false;
+  const ended = await watch(
+    dataDir,
+    (event) => {
+      if (event.name !== 'traffic.added' || !listed) return;
+      show(event.payload.records);
+      if (event.payload.skipped > 0) {
+        io.err(`… ${event.payload.skipped} exchanges${routeId === undefined ? '' : ' (of all routes)'} not shown: more than ${streamedPerSecond}/s; all are in the access log if it is on`);
+      }
+    },
+    {
+      endOnClose: true,
+      onConnect: async () => {
+        show((await client.call('traffic.list', { routeId, limit })).records);
+        listed = true;
+      },
+    },
+  );
+  if (ended === 'signal') return 0;
+  throw new SwitchyardError(
+    'NOT_RUNNING',
+    ended === policyViolation
+      ? 'The admin token changed (`switchyard token rotate`), so the stream of exchanges ended. Run `switchyard logs --follow` again.'
+      : `The connection to Switchyard ended: it stopped, or its admin API closed the stream of exchanges. Start it with \`switchyard serve\`${dataDir === resolveDataDir(undefined) ? '' : ` --data-dir ${dataDir}`}, then run \`switchyard logs --follow\` again.`,
+  );
+}
+
+/**
+ * Follows the event stream until Ctrl+C or SIGTERM ('signal'). By default a
+ * serve that goes away is waited for (the client reconnects); with
+ * `endOnClose` the first close ends it and returns the WebSocket close code,
+ * and a failing step ends it with its error. `onConnect` runs in order with
+ * the events, so what it prints comes before what they print.
+ */
+async function watch(
+  dataDir: string,
+  onEvent: (event: SwitchyardEvent) => Promise<void> | void,
+  { onConnect, endOnClose = false }: { onConnect?: () => Promise<void>; endOnClose?: boolean } = {},
+): Promise<'signal' | number> {
   const connection = readConnection(dataDir)!;
   const { default: WebSocket } = await import('ws');
+  let end!: (how: 'signal' | number) => void;
+  let fail!: (error: unknown) => void;
+  const ended = new Promise<'signal' | number>((resolve, reject) => {
+    end = resolve;
+    fail = reject;
+  });
+  let queue = Promise.resolve();
+  const run = (step: () => Promise<void> | void) => {
+    queue = queue.then(step).catch(endOnClose ? fail : () => {});
+  };
   const api = createAdminClient({
     baseUrl: connection.adminUrl,
     token: connection.token,
-    createWebSocket: (url) => new WebSocket(url),
+    createWebSocket: (url) => {
+      const ws = new WebSocket(url);
+      if (endOnClose) ws.once('close', (code) => end(code));
+      return ws;
+    },
+    onConnect: onConnect && (() => run(onConnect)),
   });
-  let queue = Promise.resolve();
-  const unsubscribe = api.subscribe((event) => {
-    queue = queue.then(() => onEvent(event)).catch(() => {});
-  });
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  unsubscribe();
+  const unsubscribe = api.subscribe((event) => run(() => onEvent(event)));
+  const onSignal = () => end('signal');
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const how = await ended;
+    // What arrived before the end is printed before the last sentence.
+    await queue;
+    return how;
+  } finally {
+    unsubscribe();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 /** Runs the CLI; returns the exit code: 0 ok, 1 Switchyard refused or failed, 2 usage. */
