@@ -32,7 +32,7 @@ describe('upstream read buffers', () => {
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       pools.for(target, { connectTimeoutMs: 1_000, verifyTls: true }).request(
-        { method: 'GET', path: '/', headers: ['Host', target.hostport], body: undefined, headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000 },
+        { method: 'GET', path: '/', headers: ['Host', target.hostport], body: undefined, headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000, upgrade: false },
         {
           onHeaders: () => {},
           onData: (chunk) => {
@@ -41,7 +41,10 @@ describe('upstream read buffers', () => {
           },
           holdsChunks: () => holds,
           onComplete: () => resolve({ chunks, sha: createHash('sha256').update(Buffer.concat(chunks)).digest('hex') }),
-          onError: reject,
+          onError: (failure) => reject(new Error(failure.message)),
+          onUpgrade: () => {
+            throw new Error('A plain GET was upgraded.');
+          },
         },
       );
     });

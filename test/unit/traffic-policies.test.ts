@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { compressedHeaders, negotiateEncoding, shouldCompress } from '../../src/main/core/engine/http/content-encoding';
 import { cookieValue } from '../../src/main/core/engine/http/cookies';
 import { upstreamTarget } from '../../src/main/core/engine/routing/path-rewrite';
-import { classifyFailure, mayRetry } from '../../src/main/core/engine/upstream/retries';
+import { mayRetry } from '../../src/main/core/engine/upstream/retries';
+import { clientAborted, socketFailure, upstreamFailure } from '../../src/main/core/engine/upstream/failures';
 import { TokenBucket } from '../../src/main/core/engine/limits/token-bucket';
 
 describe('token bucket', () => {
@@ -81,17 +82,26 @@ describe('prefix stripping', () => {
 });
 
 describe('retry decisions (nginx proxy_next_upstream error timeout)', () => {
-  const q = { method: 'GET', failure: 'reset' as const, bodyConsumed: false, responseStarted: false, attempts: 1, retries: 2 };
+  const reset = upstreamFailure('reset', 'head', 'it closed the connection before answering.');
+  const q = { method: 'GET', failure: reset, bodyConsumed: false, responseStarted: false, attempts: 1, retries: 2 };
   it('retries idempotent requests that failed before answering', () => expect(mayRetry(q)).toBe(true));
-  it('retries any method when the connection was never made', () => expect(mayRetry({ ...q, method: 'POST', failure: 'connect' })).toBe(true));
+  it('retries any method when the connection was never made', () =>
+    expect(mayRetry({ ...q, method: 'POST', failure: upstreamFailure('refused', 'connect', 'refused.') })).toBe(true));
+  it('never retries for a client that broke off its own body', () => expect(mayRetry({ ...q, failure: clientAborted() })).toBe(false));
   it('does not retry POST once sent', () => expect(mayRetry({ ...q, method: 'POST' })).toBe(false));
   it('does not retry once a streamed body was consumed', () => expect(mayRetry({ ...q, method: 'PUT', bodyConsumed: true })).toBe(false));
   it('never retries after the response started', () => expect(mayRetry({ ...q, responseStarted: true })).toBe(false));
   it('stops after the configured retries', () => expect(mayRetry({ ...q, attempts: 3 })).toBe(false));
-  it('classifies errors', () => {
-    expect(classifyFailure(Object.assign(new Error(), { code: 'ECONNREFUSED' }))).toBe('connect');
-    expect(classifyFailure(Object.assign(new Error(), { code: 'HEADERS_TIMEOUT' }))).toBe('timeout');
-    expect(classifyFailure(Object.assign(new Error(), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }))).toBe('connect');
-    expect(classifyFailure(Object.assign(new Error(), { code: 'ECONNRESET' }))).toBe('reset');
+  it('types socket errors by what happened and how far the exchange got, with Envoy flags', () => {
+    const error = (code: string) => Object.assign(new Error(code), { code });
+    expect(socketFailure(error('ECONNREFUSED'), 'connect')).toMatchObject({ kind: 'refused', phase: 'connect', flag: 'UF' });
+    expect(socketFailure(error('EHOSTUNREACH'), 'connect')).toMatchObject({ kind: 'unreachable', phase: 'connect', flag: 'UF' });
+    expect(socketFailure(error('DEPTH_ZERO_SELF_SIGNED_CERT'), 'connect')).toMatchObject({ kind: 'tls', phase: 'connect', flag: 'UF' });
+    expect(socketFailure(error('ERR_SSL_WRONG_VERSION_NUMBER'), 'connect')).toMatchObject({ kind: 'tls', flag: 'UF' });
+    expect(socketFailure(error('ECONNRESET'), 'head')).toMatchObject({ kind: 'reset', phase: 'head', flag: 'UC' });
+    expect(socketFailure(error('ECONNRESET'), 'body')).toMatchObject({ kind: 'reset', phase: 'body', flag: 'UC' });
+    expect(upstreamFailure('timeout', 'head', 'slow.')).toMatchObject({ flag: 'UT' });
+    expect(upstreamFailure('timeout', 'connect', 'slow.')).toMatchObject({ flag: 'UF' });
+    expect(upstreamFailure('protocol', 'head', 'garbage.')).toMatchObject({ flag: 'UPE' });
   });
 });

@@ -64,10 +64,11 @@ export class Core {
     this.routes = new RouteRepository(this.db);
     this.settings = new SettingsRepository(this.db);
     this.timeline = new Timeline(this.db, new EventLog(this.db), () => this.emit({ name: 'problems.changed', payload: this.problems() }));
-    this.engine = new Engine(
-      (backendId, routeId, before, after) => this.onHealth(backendId, routeId, before, after),
-      (context, error) => this.logError(context, error),
-    );
+    this.engine = new Engine({
+      onHealth: (backendId, routeId, before, after) => this.onHealth(backendId, routeId, before, after),
+      onDrained: (backendId, routeId) => this.onDrained(backendId, routeId),
+      onError: (context, error) => this.logError(context, error),
+    });
     this.accessLog = new AccessLog({
       dataDir: options.dataDir,
       subscribe: (listener) => this.engine.records.subscribe(listener, { complete: true }),
@@ -297,14 +298,11 @@ export class Core {
     });
   }
 
-  private readonly drainedReported = new Set<number>();
-
-  /** Pushes live status once a second while traffic flows (silent when idle), and notes finished drains. */
+  /** Pushes live status once a second while traffic flows (silent when idle). */
   private startTrafficEvents(): void {
     let sent = this.engine.statsVersion();
     let busy = false;
     this.trafficTimer = setInterval(() => {
-      this.noteDrained();
       const version = this.engine.statsVersion();
       // While the last minute holds traffic its figures (rates, shares, error
       // rates) move without new traffic; one more push once it is empty shows
@@ -317,19 +315,11 @@ export class Core {
     this.trafficTimer.unref();
   }
 
-  private noteDrained(): void {
-    for (const route of this.config) {
-      for (const backend of route.backends) {
-        if (!backend.draining) {
-          this.drainedReported.delete(backend.id);
-          continue;
-        }
-        if (this.drainedReported.has(backend.id) || this.engine.activeRequests(backend.id) > 0) continue;
-        this.drainedReported.add(backend.id);
-        this.record('drained', `${backend.url} drained: no requests in flight.`, route.id, backend.id);
-        this.pushLive();
-      }
-    }
+  /** The engine saw a draining backend's last request end: noted at that moment, not at a poll. */
+  private onDrained(backendId: number, routeId: number): void {
+    const url = this.config.find((r) => r.id === routeId)?.backends.find((b) => b.id === backendId)?.url ?? `backend ${backendId}`;
+    this.record('drained', `${url} drained: no requests in flight.`, routeId, backendId);
+    this.pushLive(backendId);
   }
 
   private publishConfig(): void {

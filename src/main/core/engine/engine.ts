@@ -6,15 +6,20 @@ import type { ConnectionOptions } from './http/http1/client-connection';
 import { closeServer, listenAll } from '../listen';
 import { Http1Server } from './http/http1/server';
 import { viaPseudonym } from './http/forwarded-headers';
-import { createProxyHandler, type ProxyContext } from './http/proxy-handler';
-import { createUpgradeHandler } from './http/upgrade-proxy';
+import { createProxyHandler, createUpgradeHandler } from './http/proxy-handler';
+import type { ProxyContext } from './http/proxy-context';
 import { buildRoutingTable, type RoutingTable } from './routing/routing-table';
-import { RuntimeState } from './runtime-state';
 import { HealthMonitor, type HealthChange } from '../health/health-monitor';
 import { receivesTraffic } from '../health/health-state';
 import { UpstreamPools } from './upstream/upstream-pools';
 import { RecordRing } from './traffic/record-ring';
+import { TrafficStats } from './traffic/traffic-stats';
 import { defaultProxySettings } from '../../../shared/proxy-settings';
+import { SelectionStates } from './balancing/selection-states';
+import { RouteLimiters } from './limits/route-limiters';
+import { InFlight } from './upstream/in-flight';
+import { BackendSwitches } from './upstream/backend-switches';
+import type { Dialer } from './upstream/dialer';
 
 export interface EngineListenOptions {
   addresses: readonly string[];
@@ -23,15 +28,30 @@ export interface EngineListenOptions {
   limits: ProxySettings;
 }
 
+/** What the engine tells its host besides health: a drain finished, something was caught instead of thrown. */
+export interface EngineEvents {
+  /** `onHealth` hears every health transition (and each change of its reason). */
+  onHealth?: HealthChange;
+  /** A draining backend's last request in flight ended (or it had none). */
+  onDrained?: (backendId: number, routeId: number) => void;
+  onError?: (context: string, error: unknown) => void;
+}
+
 /**
  * The data plane. Config arrives as a whole new immutable routing table
  * (`apply`), swapped in with one assignment so the next request sees it and
- * in-flight ones keep the route they started with. Runtime state (balancer
- * cursors, pooled connections) is keyed by id and outlives swaps.
+ * in-flight ones keep the route they started with. State that outlives swaps
+ * is keyed by id and split by concern: balancer state (balancing/), rate
+ * limiters (limits/), in-flight counts, switches and pooled connections
+ * (upstream/), counters and records (traffic/).
  */
 export class Engine {
   private table: RoutingTable = buildRoutingTable([], 0);
-  private readonly runtime = new RuntimeState();
+  private readonly stats = new TrafficStats();
+  private readonly selection = new SelectionStates();
+  private readonly limiters = new RouteLimiters();
+  private readonly inFlight: InFlight;
+  private readonly switches: BackendSwitches;
   private readonly pools = new UpstreamPools();
   private routes: readonly Route[] = [];
   private revision = 0;
@@ -45,20 +65,26 @@ export class Engine {
   /** The last exchanges, for the Traffic view, `switchyard logs` and the access log. */
   readonly records = new RecordRing(defaultProxySettings.trafficRecords);
 
-  /**
-   * `onHealth` hears every health transition (and each change of its
-   * reason); `onError` gets what the engine caught instead of throwing.
-   */
-  constructor(onHealth: HealthChange = () => {}, onError: (context: string, error: unknown) => void = () => {}) {
+  constructor({ onHealth, onDrained, onError }: EngineEvents = {}) {
     this.health = new HealthMonitor(
       (backendId, routeId, before, after) => {
         // Only a change of state changes who gets traffic.
         if (before.name !== after.name) this.rebuild();
-        onHealth(backendId, routeId, before, after);
+        onHealth?.(backendId, routeId, before, after);
       },
       Date.now,
-      onError,
+      onError ?? (() => {}),
     );
+    this.inFlight = new InFlight(
+      () => (this.stats.version += 1),
+      (backendId) => this.switches.idle(backendId),
+    );
+    this.switches = new BackendSwitches(this.inFlight.count, (backendId, routeId) => onDrained?.(backendId, routeId));
+  }
+
+  /** The seam for fault injection: every new upstream connection is dialed through the decorated dialer (see UpstreamPools). */
+  decorateDialer(decorate: (dialer: Dialer) => Dialer): void {
+    this.pools.decorateDialer(decorate);
   }
 
   apply(routes: Route[], revision: number): void {
@@ -66,7 +92,11 @@ export class Engine {
     this.revision = revision;
     this.health.sync(routes);
     this.rebuild();
-    this.runtime.retain(routes);
+    const routeIds = new Set(routes.map((r) => r.id));
+    this.selection.retain(routeIds);
+    this.limiters.retain(routeIds);
+    this.stats.retain(routeIds, new Set(routes.flatMap((r) => r.backends.map((b) => b.id))));
+    this.switches.retain(routes);
     this.pools.retain(new Set(routes.flatMap((r) => r.backends.map((b) => b.url))));
   }
 
@@ -82,7 +112,11 @@ export class Engine {
   async listen(options: EngineListenOptions): Promise<ListenerStatus[]> {
     const context: ProxyContext = {
       table: () => this.table,
-      runtime: this.runtime,
+      selection: this.selection,
+      inFlight: this.inFlight,
+      limiters: this.limiters,
+      stats: this.stats,
+      records: this.records,
       pools: this.pools,
       health: this.health,
       listenPort: () => this.bound[0]?.port ?? options.port,
@@ -125,26 +159,22 @@ export class Engine {
 
   /** The route's traffic second by second, for its charts. */
   routeHistory(routeId: number, seconds: number): RouteHistory {
-    return this.runtime.stats.history(routeId, seconds);
+    return this.stats.history(routeId, seconds);
   }
 
   /** Passive failures seen for a backend since it was configured. */
   failureCount(backendId: number): number {
-    return this.runtime.stats.failures(backendId);
-  }
-
-  activeRequests(backendId: number): number {
-    return this.runtime.active(backendId);
+    return this.stats.failures(backendId);
   }
 
   /** Changes whenever traffic moved a counter. */
   statsVersion(): number {
-    return this.runtime.stats.version;
+    return this.stats.version;
   }
 
   /** Whether the last minute holds traffic: windowed figures (share, error rate, latency) still move while it does. */
   statsWindowBusy(): boolean {
-    return this.runtime.stats.windowHoldsData();
+    return this.stats.windowHoldsData();
   }
 
   /** How many backends each route sends new requests to, whether it is in panic mode, and what its clients got. */
@@ -152,7 +182,7 @@ export class Engine {
     const out: Record<string, RouteLive> = {};
     for (const route of routes) {
       const compiled = this.table.route(route.id);
-      if (compiled) out[route.id] = { receiving: compiled.candidates.length, panic: compiled.panic, ...this.runtime.stats.routeSnapshot(route.id) };
+      if (compiled) out[route.id] = { receiving: compiled.candidates.length, panic: compiled.panic, ...this.stats.routeSnapshot(route.id) };
     }
     return out;
   }
@@ -164,7 +194,7 @@ export class Engine {
    */
   backendStats(routes: readonly Route[], only?: ReadonlySet<number>): Record<string, BackendStats> {
     const wanted = only ? routes.filter((route) => route.backends.some((b) => only.has(b.id))) : routes;
-    const counters = this.runtime.stats.snapshot(wanted, this.runtime.active);
+    const counters = this.stats.snapshot(wanted, this.inFlight.count);
     const out: Record<string, BackendStats> = {};
     for (const route of wanted) {
       for (const backend of route.backends) {
@@ -174,7 +204,7 @@ export class Engine {
         const { checks, lastCheck } = this.health.history(backend.id);
         // Switched off, draining, drained: since the switch. Switched on: the
         // health state shown began no earlier than the switch either.
-        const switchedAt = this.runtime.switchedAt(backend.id) ?? Date.now();
+        const switchedAt = this.switches.switchedAt(backend.id) ?? Date.now();
         const since = !backend.enabled || backend.draining ? switchedAt : Math.max(switchedAt, state?.since ?? switchedAt);
         const base = {
           ...traffic,

@@ -1,5 +1,4 @@
-import type { ProxyRequest } from './http1/proxy-request';
-import type { ProxyResponse } from './http1/proxy-response';
+import type { RequestMessage, ResponseMessage } from './message';
 
 const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => escapes[c]!);
@@ -31,7 +30,7 @@ function renderText(page: ProxyErrorPage): string {
 }
 
 /** Browsers get HTML, curl and scripts get plain text. */
-export function sendErrorPage(req: ProxyRequest, res: ProxyResponse, page: ProxyErrorPage): void {
+export function sendErrorPage(req: RequestMessage, res: ResponseMessage, page: ProxyErrorPage): void {
   if (res.headersSent) {
     res.destroy();
     return;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ProxyRequest } from './http1/proxy-request';
+import type { RequestMessage } from './message';
 import { stripHopByHop } from './hop-headers';
 import type { UpstreamTarget } from '../routing/routing-table';
 
@@ -30,16 +30,10 @@ export function cameThrough(via: string | undefined, pseudonym: string): boolean
   return via.split(',').some((hop) => hop.trim().split(/[ \t]+/)[1] === pseudonym);
 }
 
-export function clientAddress(req: ProxyRequest): string {
-  const address = req.socket.remoteAddress ?? '';
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
-}
-
 const appended = (prior: string | string[] | undefined, value: string) =>
   prior === undefined ? value : `${Array.isArray(prior) ? prior.join(', ') : prior}, ${value}`;
 
 export interface UpstreamHeaderOptions {
-  proto: 'http' | 'https';
   /** Send the backend's own host:port as Host. */
   rewriteHost: boolean;
   /** This engine's Via pseudonym, see viaPseudonym. */
@@ -47,14 +41,15 @@ export interface UpstreamHeaderOptions {
 }
 
 /** The request headers sent upstream, as a flat raw-header list. */
-export function upstreamRequestHeaders(req: ProxyRequest, target: UpstreamTarget, options: UpstreamHeaderOptions): string[] {
+export function upstreamRequestHeaders(req: RequestMessage, target: UpstreamTarget, options: UpstreamHeaderOptions): string[] {
   const headers = stripHopByHop(req.rawHeaders, options.rewriteHost ? proxySetWithHost : proxySet);
   // HTTP/1.0 clients may omit Host; the backend speaks HTTP/1.1, which requires one.
   if (options.rewriteHost || req.headers.host === undefined) headers.push('Host', target.hostport);
-  headers.push('X-Forwarded-For', appended(req.headers['x-forwarded-for'], clientAddress(req)));
-  headers.push('X-Forwarded-Proto', options.proto);
+  headers.push('X-Forwarded-For', appended(req.headers['x-forwarded-for'], req.clientAddress));
+  // The scheme the client used to reach us, which the listener knows (RFC 7239's proto).
+  headers.push('X-Forwarded-Proto', req.listener.scheme);
   if (req.headers.host) headers.push('X-Forwarded-Host', req.headers.host);
-  headers.push('X-Forwarded-Port', String(req.socket.localPort ?? ''));
+  headers.push('X-Forwarded-Port', String(req.localPort));
   headers.push('Via', appended(req.headers.via, `1.1 ${options.via}`));
   return headers;
 }

@@ -1,38 +1,26 @@
-import type { Transform } from 'node:stream';
-import zlib from 'node:zlib';
-import { pickBackend, stickyCookieFor } from '../balancing/balancer';
-import { compressedHeaders, negotiateEncoding, shouldCompress, type Encoding, type ResponseFacts } from './content-encoding';
+import type { Socket } from 'node:net';
+import type { ResponseFlag } from '../../../../shared/traffic';
+import { pickBackend } from '../balancing/balancer';
+import type { CompiledRoute } from '../routing/routing-table';
+import { recordOf } from '../traffic/exchange-record';
 import { sendErrorPage } from './error-pages';
-import { cameThrough, clientAddress, clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
-import { isLoopbackName, pathFromTarget } from './host-header';
-import { upstreamTarget } from '../routing/path-rewrite';
-import { classifyFailure, mayRetry } from '../upstream/retries';
-import type { CompiledRoute, RoutingTable, UpstreamTarget } from '../routing/routing-table';
-import type { RuntimeState } from '../runtime-state';
-import type { UpstreamPools } from '../upstream/upstream-pools';
-import type { ResponseHead } from './http1/head-parser';
+import { Exchange, type ClientUpgrade } from './exchange';
+import { cameThrough } from './forwarded-headers';
+import { isLoopbackName } from './host-header';
+import type { ProxyContext } from './proxy-context';
+import type { RequestMessage, ResponseMessage } from './message';
 import type { ProxyRequest } from './http1/proxy-request';
-import type { ProxyResponse } from './http1/proxy-response';
-import type { UpstreamCall, UpstreamHandler } from './http1/upstream-connection';
-import { UpstreamErrors } from '../upstream/upstream-errors';
-import type { HealthMonitor } from '../../health/health-monitor';
-import { routeLabel } from '../../../../shared/route-label';
+import { UpgradeResponse } from './http1/upgrade-response';
 
-export interface ProxyContext {
-  table(): RoutingTable;
-  runtime: RuntimeState;
-  pools: UpstreamPools;
-  /** Passive health: every answer and every failure on real traffic is reported. */
-  health: HealthMonitor;
-  /** The listener's own port, for links on the unknown-host page. */
-  listenPort(): number;
-  /** This engine's name in Via, by which a request that comes back is recognised. */
-  via: string;
-}
+// HTTP proxying: a request (or an upgrade) is routed, admitted, balanced and
+// handed to an Exchange (exchange.ts) that makes the attempts. This file
+// holds the decisions before the first attempt and the answers Switchyard
+// gives itself; messages are protocol-neutral (message.ts), so the HTTP/1
+// server (http1/) is one listener among those to come.
 
-function notFound(req: ProxyRequest, res: ProxyResponse, ctx: ProxyContext): void {
+function notFound(req: RequestMessage, res: ResponseMessage, ctx: ProxyContext): void {
   const host = req.host;
-  const path = pathFromTarget(req.url);
+  const path = req.path ?? req.url;
   // A host with routes whose prefixes miss this path: say so, and which paths
   // it has (only to loopback names, like the host list below).
   const known = host && isLoopbackName(host) ? ctx.table().routesFor(host) : [];
@@ -62,18 +50,18 @@ function notFound(req: ProxyRequest, res: ProxyResponse, ctx: ProxyContext): voi
 }
 
 /** The request carries this engine's Via name: a backend of the route leads back here, so forwarding again would go round until sockets run out. */
-function loopDetected(req: ProxyRequest, res: ProxyResponse, route: CompiledRoute): void {
+function loopDetected(req: RequestMessage, res: ResponseMessage, route: CompiledRoute): void {
   sendErrorPage(req, res, {
     status: 508,
     title: 'Loop detected',
     lines: [
-      `The route ${routeLabel(route)} sent this request to a backend that leads back to Switchyard: it arrived here a second time.`,
+      `The route ${route.label} sent this request to a backend that leads back to Switchyard: it arrived here a second time.`,
       "Point the route's backends at the address and port the dev server itself listens on, not at Switchyard's listener or a proxy in front of it.",
     ],
   });
 }
 
-function noBackend(req: ProxyRequest, res: ProxyResponse, route: CompiledRoute): void {
+function noBackend(req: RequestMessage, res: ResponseMessage, route: CompiledRoute): void {
   const why =
     route.backendCount === 0
       ? 'It has no backends configured: add one.'
@@ -83,263 +71,86 @@ function noBackend(req: ProxyRequest, res: ProxyResponse, route: CompiledRoute):
   sendErrorPage(req, res, {
     status: 503,
     title: 'No backend available',
-    lines: [`The route ${routeLabel(route)} cannot serve this request.`, why],
+    lines: [`The route ${route.label} cannot serve this request.`, why],
   });
 }
 
-function tooManyRequests(req: ProxyRequest, res: ProxyResponse, route: CompiledRoute, waitMs: number): void {
+function tooManyRequests(req: RequestMessage, res: ResponseMessage, route: CompiledRoute, waitMs: number): void {
   const s = route.settings;
   sendErrorPage(req, res, {
     status: 429,
     headers: ['Retry-After', String(Math.max(1, Math.ceil(waitMs / 1000)))],
     title: 'Too many requests',
     lines: [
-      `The route ${routeLabel(route)} allows ${s.rateLimitRps} requests per second${s.rateLimitPer === 'ip' ? ' per client' : ''} (bursts of ${s.rateLimitBurst}).`,
+      `The route ${route.label} allows ${s.rateLimitRps} requests per second${s.rateLimitPer === 'ip' ? ' per client' : ''} (bursts of ${s.rateLimitBurst}).`,
       `Try again in ${Math.ceil(waitMs / 100) / 10} s.`,
     ],
   });
 }
 
-/** A compressor writing into the response; `resume` restarts the backend when it drains. */
-function compressor(encoding: Encoding, res: ProxyResponse, resume: () => void): Transform {
-  // Fast settings: on loopback the proxy's CPU, not the wire, is the cost.
-  const zip: Transform =
-    encoding === 'br'
-      ? zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } })
-      : zlib.createGzip({ level: 5 });
-  zip.on('data', (chunk: Buffer) => {
-    if (!res.write(chunk)) zip.pause();
-  });
-  res.on('drain', () => zip.resume());
-  zip.on('drain', resume);
-  zip.on('end', () => res.end());
-  zip.on('error', () => res.destroy());
-  return zip;
-}
-
-function describeError(error: NodeJS.ErrnoException, route: CompiledRoute): string {
-  switch (error.code) {
-    case 'ECONNREFUSED':
-      return 'nothing is listening there (connection refused). Is the dev server running?';
-    case UpstreamErrors.connectTimeout:
-      return `it did not accept a connection within ${route.settings.connectTimeoutMs} ms.`;
-    case UpstreamErrors.headersTimeout:
-      return `it sent no response headers within ${route.settings.responseHeaderTimeoutMs} ms.`;
-    case 'ECONNRESET':
-      return 'it closed the connection before answering (connection reset).';
-    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-    case 'SELF_SIGNED_CERT_IN_CHAIN':
-    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-    case 'ERR_TLS_CERT_ALTNAME_INVALID':
-    case 'CERT_HAS_EXPIRED':
-      return `its TLS certificate is not trusted (${error.message}). For a dev server's self-signed certificate, switch off "Verify https backends" in the route's settings (verifyBackendTls=off).`;
-    case UpstreamErrors.badResponse:
-      return `${error.message}.`;
-    case undefined:
-      return `${error.message}.`;
-    default:
-      return `${error.code}: ${error.message}.`;
-  }
-}
-
-/** A backend as the 502 page names it: a last-resort attempt on one that health had set aside says so. */
-function attemptLabel(target: UpstreamTarget, route: CompiledRoute, ctx: ProxyContext): string {
-  if (route.candidates.includes(target)) return target.url;
-  return `${target.url} (${ctx.health.state(target.id)?.name ?? 'out of rotation'}, tried as a last resort)`;
-}
-
-function responseFacts(method: string, status: number, headers: Record<string, string>): ResponseFacts {
-  return {
-    method,
+/** An answer Switchyard gave itself, recorded like any exchange (with no attempts). */
+function recordLocal(ctx: ProxyContext, req: RequestMessage, route: CompiledRoute | undefined, status: number, flag: ResponseFlag, startedAt: number): void {
+  if (!ctx.records.wanted) return;
+  const elapsed = ctx.stats.now() - startedAt;
+  const record = recordOf(ctx.records.nextId(), {
+    at: Date.now(),
+    route,
+    req,
     status,
-    contentType: headers['content-type'],
-    contentEncoding: headers['content-encoding'],
-    contentLength: headers['content-length'],
-    cacheControl: headers['cache-control'],
-  };
+    flags: [flag],
+    target: undefined,
+    attempts: [],
+    ttfbMs: elapsed,
+    totalMs: elapsed,
+    bytesIn: 0,
+    bytesOut: 0,
+    upgradeMs: null,
+  });
+  ctx.records.add({ record, requestHeaders: req.rawHeaders, responseHeaders: [] });
 }
 
-/**
- * One client request: attempts on successive backends until one answers or
- * retries run out. The response streams straight into the client's socket
- * with backpressure and no buffering; whichever side goes away first takes
- * the other down so neither leaks.
- */
-class Exchange implements UpstreamHandler {
-  private readonly tried = new Set<number>();
-  private readonly failures: string[] = [];
-  private target!: UpstreamTarget;
-  private call: UpstreamCall | undefined;
-  /** Ends the in-flight count of the current attempt. */
-  private endInFlight: (() => void) | undefined;
-  /** The current attempt was begun and not yet settled (counted once). */
-  private attemptOpen = false;
-  /** When the current attempt began, on the stats clock: its latency runs to the response head. */
-  private attemptStartedAt = 0;
-  /** Response body bytes the current attempt received (counted, not copied). */
-  private received = 0;
-  private zip: Transform | undefined;
-  private reconnected = false;
-  private finished = false;
-
-  constructor(
-    private readonly req: ProxyRequest,
-    private readonly res: ProxyResponse,
-    private readonly route: CompiledRoute,
-    private readonly ctx: ProxyContext,
-  ) {
-    res.once('close', () => {
-      // The client went away first: stop work on the backend too.
-      if (!this.finished) this.call?.abort();
-      this.settleAttempt();
-    });
-    res.on('drain', () => this.call?.resume());
+/** Routes, admits and balances one request (or upgrade), then hands it to an Exchange. */
+function proxy(req: RequestMessage, res: ResponseMessage, ctx: ProxyContext, upgrade: ClientUpgrade | undefined): void {
+  const startedAt = ctx.stats.now();
+  const route = ctx.table().match(req.host, req.path ?? req.url);
+  if (!route) {
+    recordLocal(ctx, req, undefined, 404, 'NR', startedAt);
+    return notFound(req, res, ctx);
   }
-
-  attempt(target: UpstreamTarget): void {
-    const { req, route, ctx } = this;
-    const settings = route.settings;
-    this.target = target;
-    this.tried.add(target.id);
-    this.endInFlight = ctx.runtime.begin(target.id);
-    this.attemptOpen = true;
-    this.attemptStartedAt = ctx.runtime.stats.now();
-    this.received = 0;
-    this.call = ctx.pools.for(target, { connectTimeoutMs: settings.connectTimeoutMs, verifyTls: settings.verifyBackendTls }).request(
-      {
-        method: req.method,
-        path: upstreamTarget(req.url, route.path, settings.stripPrefix),
-        headers: upstreamRequestHeaders(req, target, { proto: 'http', rewriteHost: settings.rewriteHost, via: ctx.via }),
-        body: req.hasBody ? req : undefined,
-        headersTimeoutMs: settings.responseHeaderTimeoutMs,
-        bodyTimeoutMs: settings.idleTimeoutMs,
-      },
-      this,
-    );
+  const stats = ctx.stats;
+  stats.recordRequest(route.id);
+  if (cameThrough(req.headers.via, ctx.via)) {
+    stats.recordLocal(route.id, 508);
+    recordLocal(ctx, req, route, 508, 'LD', startedAt);
+    return loopDetected(req, res, route);
   }
-
-  onHeaders(head: ResponseHead): void {
-    const { req, res, route, target } = this;
-    const settings = route.settings;
-    const status = head.status;
-    const stats = this.ctx.runtime.stats;
-    stats.recordAnswer(route.id, target.id, status, stats.now() - this.attemptStartedAt);
-    if (status >= 500 && settings.ejectOn5xx) this.ctx.health.recordTraffic(target.id, false, `it answered ${status}`);
-    else this.ctx.health.recordTraffic(target.id, true, '');
-    let headers = clientResponseHeaders(head.rawHeaders, settings.backendHeader ? target.url : undefined);
-    const cookie = stickyCookieFor(req, route, target);
-    if (cookie) headers.push('Set-Cookie', cookie);
-    if (settings.compression) {
-      const facts = responseFacts(req.method, status, head.headers);
-      if (shouldCompress(facts)) {
-        const encoding = negotiateEncoding(req.headers['accept-encoding']);
-        headers = compressedHeaders(headers, encoding);
-        if (encoding) this.zip = compressor(encoding, res, () => this.call?.resume());
-      }
-    }
-    res.writeHead(status, head.reason, headers);
+  const wait = ctx.limiters.for(route)?.take(req.clientAddress, Date.now()) ?? 0;
+  if (wait > 0) {
+    stats.recordLocal(route.id, 429);
+    recordLocal(ctx, req, route, 429, 'RL', startedAt);
+    return tooManyRequests(req, res, route, wait);
   }
-
-  onData(chunk: Buffer): boolean {
-    this.received += chunk.length;
-    // Returning false pauses the backend until the client (or compressor) drains.
-    return (this.zip ?? this.res).write(chunk);
+  const target = pickBackend(req, route, ctx.selection, ctx.inFlight.count);
+  if (!target) {
+    stats.recordLocal(route.id, 503);
+    recordLocal(ctx, req, route, 503, 'UH', startedAt);
+    return noBackend(req, res, route);
   }
-
-  holdsChunks(): boolean {
-    return this.zip !== undefined || this.res.holdsChunks();
-  }
-
-  onComplete(): void {
-    this.finished = true;
-    if (this.zip) this.zip.end();
-    else this.res.end();
-  }
-
-  onError(error: NodeJS.ErrnoException): void {
-    const { req, res, route, ctx, target } = this;
-    this.settleAttempt();
-    if (this.finished || res.destroyed) return;
-    if (res.headersSent) {
-      // Mid-body: abort the client's response so a truncated body is never
-      // presented as complete.
-      this.finished = true;
-      res.destroy();
-      return;
-    }
-    const question = {
-      method: req.method,
-      failure: classifyFailure(error),
-      bodyConsumed: req.bodyStarted,
-      responseStarted: false,
-      attempts: this.tried.size,
-      retries: route.settings.retries,
-    };
-    const next = mayRetry(question) ? pickBackend(req, route, ctx.runtime, this.tried) : undefined;
-    // A pooled connection the backend had just closed as idle says nothing
-    // about the backend: with no other backend left, go once more to the
-    // same one (the dead connection has left the pool, so this opens a
-    // fresh one).
-    if (!next && question.failure === 'reset' && !this.reconnected && mayRetry({ ...question, attempts: 0 })) {
-      this.reconnected = true;
-      this.attempt(target);
-      return;
-    }
-    ctx.runtime.stats.recordFailure(route.id, target.id, next !== undefined);
-    const description = describeError(error, route);
-    ctx.health.recordTraffic(target.id, false, description);
-    this.failures.push(`${attemptLabel(target, route, ctx)}: ${description}`);
-    if (next) this.attempt(next);
-    else {
-      this.finished = true;
-      this.badGateway();
-    }
-  }
-
-  /** Ends the current attempt's in-flight count and counts its body bytes, once. */
-  private settleAttempt(): void {
-    if (!this.attemptOpen) return;
-    this.attemptOpen = false;
-    this.endInFlight?.();
-    this.ctx.runtime.stats.recordBytes(this.target.id, this.call?.bodyBytes ?? 0, this.received);
-  }
-
-  private badGateway(): void {
-    this.ctx.runtime.stats.recordLocal(this.route.id, 502);
-    const label = routeLabel(this.route);
-    sendErrorPage(this.req, this.res, {
-      status: 502,
-      title: 'Backend unreachable',
-      lines: [
-        this.failures.length === 1
-          ? `The route ${label} sent this request to ${this.failures[0]!.replace(/: /, ', but ')}`
-          : `The route ${label} tried ${this.failures.length} backends and none answered:`,
-        ...(this.failures.length > 1 ? this.failures : []),
-      ],
-    });
-  }
+  new Exchange(req, res, route, ctx, upgrade).start(target);
 }
 
 export function createProxyHandler(ctx: ProxyContext) {
-  return (req: ProxyRequest, res: ProxyResponse): void => {
-    const route = ctx.table().match(req.host, pathFromTarget(req.url));
-    if (!route) return notFound(req, res, ctx);
-    const stats = ctx.runtime.stats;
-    stats.recordRequest(route.id);
-    if (cameThrough(req.headers.via, ctx.via)) {
-      stats.recordLocal(route.id, 508);
-      return loopDetected(req, res, route);
-    }
-    const wait = ctx.runtime.limiterFor(route)?.take(clientAddress(req), Date.now()) ?? 0;
-    if (wait > 0) {
-      stats.recordLocal(route.id, 429);
-      return tooManyRequests(req, res, route, wait);
-    }
-    const target = pickBackend(req, route, ctx.runtime);
-    if (!target) {
-      stats.recordLocal(route.id, 503);
-      return noBackend(req, res, route);
-    }
-    new Exchange(req, res, route, ctx).attempt(target);
+  return (req: RequestMessage, res: ResponseMessage): void => proxy(req, res, ctx, undefined);
+}
+
+/**
+ * WebSocket and any other `Upgrade` (Vite/webpack HMR): routed, balanced
+ * and retried like other requests; a 101 splices the two sockets, any other
+ * answer (an error page, the backend's 401) is sent and the connection closed.
+ */
+export function createUpgradeHandler(ctx: ProxyContext) {
+  return (req: ProxyRequest, client: Socket, head: Buffer): void => {
+    const res = new UpgradeResponse(client, req);
+    proxy(req, res, ctx, { res, head });
   };
 }

@@ -2,13 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Algorithm, Backend, Route, RouteSettings } from '../../../../shared/model';
 import { inPanic } from '../../health/health-state';
 import { HashRing } from '../balancing/hash-ring';
+import { originOf, type UpstreamOrigin } from '../upstream/dialer';
+import { routeLabel } from '../../../../shared/route-label';
 
-export interface UpstreamTarget {
+export interface UpstreamTarget extends UpstreamOrigin {
   id: number;
   url: string;
-  protocol: 'http:' | 'https:';
-  hostname: string;
-  port: number;
   /** For a rewritten Host header: IPv6 literals bracketed. */
   hostport: string;
   weight: number;
@@ -20,6 +19,8 @@ export interface CompiledRoute {
   id: number;
   host: string;
   path: string;
+  /** As pages, logs and records name it (routeLabel), built once per table. */
+  label: string;
   algorithm: Algorithm;
   settings: RouteSettings;
   /** Backends that may receive traffic (enabled), in configured order. */
@@ -56,16 +57,12 @@ interface HostGroup {
 }
 
 function compileTarget(routeId: number, id: number, url: string, weight: number): UpstreamTarget {
-  const parsed = new URL(url);
   return {
     stickyValue: createHash('sha256').update(`${routeId}\0${url}`).digest('base64url').slice(0, 16),
     id,
     url,
-    protocol: parsed.protocol as UpstreamTarget['protocol'],
-    // URL keeps IPv6 literals bracketed; sockets want them bare.
-    hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: Number(parsed.port),
-    hostport: parsed.host,
+    ...originOf(url),
+    hostport: new URL(url).host,
     weight,
   };
 }
@@ -114,6 +111,7 @@ function compileRoute(route: Route, isAvailable: Availability, previous: Compile
     id: route.id,
     host: route.host,
     path: route.path,
+    label: routeLabel(route),
     algorithm: route.algorithm,
     settings: route.settings,
     ...compileTargets(route, panic ? inService : available, previous),

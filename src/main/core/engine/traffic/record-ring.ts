@@ -1,3 +1,4 @@
+import { redactHeaders } from './exchange-record';
 import type { TrafficBatch, TrafficRecord, TrafficTrace } from '../../../../shared/traffic';
 
 /** Records sent to subscribers at most this often, so a busy proxy pushes a few batches a second, not a message per request. */
@@ -13,7 +14,11 @@ export interface RecordQuery {
   limit: number;
 }
 
-/** A record and its headers, apart: lists and batches share the record itself, only the trace view joins them. */
+/**
+ * A record and its headers, apart: lists and batches share the record
+ * itself; the headers are the exchange's own arrays (no copy on the request's
+ * path), redacted only when the trace view asks for them.
+ */
 export interface RingEntry {
   record: TrafficRecord;
   requestHeaders: string[];
@@ -91,7 +96,7 @@ export class RecordRing {
 
   get(id: number): TrafficTrace | undefined {
     for (const entry of this.slots) {
-      if (entry?.record.id === id) return { ...entry.record, requestHeaders: entry.requestHeaders, responseHeaders: entry.responseHeaders };
+      if (entry?.record.id === id) return { ...entry.record, requestHeaders: redactHeaders(entry.requestHeaders), responseHeaders: redactHeaders(entry.responseHeaders) };
     }
     return undefined;
   }

@@ -7,6 +7,12 @@ import {
   type UpstreamRequest,
 } from '../http/http1/upstream-connection';
 import type { UpstreamTarget } from '../routing/routing-table';
+import { dial, type Dialer } from './dialer';
+
+// Upstream: how attempts reach backends. One dialer opens every connection
+// (dialer.ts), pools keep them warm (this file), failures are typed values
+// (failures.ts) that retries (retries.ts), passive health and the traffic
+// record read; in-flight counts and switches say what each backend carries.
 
 // Idle pooled connections are closed after 4 s: Node dev servers close idle
 // keep-alive sockets after 5 s, and reusing one they are closing races into
@@ -22,13 +28,14 @@ class OriginPool implements ConnectionOwner {
   constructor(
     private readonly target: UpstreamTarget,
     private readonly options: UpstreamOptions,
+    private readonly dial: Dialer,
   ) {}
 
   request(request: UpstreamRequest, handler: UpstreamHandler): UpstreamCall {
     let connection = this.idle.pop();
     while (connection && !connection.open) connection = this.idle.pop();
     if (!connection) {
-      connection = new UpstreamConnection(this.target, this.options, this, keepAliveMs);
+      connection = new UpstreamConnection(this.target, this.options, this, keepAliveMs, this.dial);
       this.all.add(connection);
     }
     const call = new UpstreamCall(connection, request, handler);
@@ -65,12 +72,25 @@ class OriginPool implements ConnectionOwner {
  */
 export class UpstreamPools {
   private readonly pools = new Map<string, OriginPool>();
+  private dialer: Dialer = dial;
+  /** What pools dial with: reads the current dialer, so a decorator added later applies to every pool. */
+  private readonly dialCurrent: Dialer = (origin, options) => this.dialer(origin, options);
+
+  /**
+   * The seam between "backend picked" and "bytes sent": every new upstream
+   * connection is opened by `decorate(current dialer)`. Fault injection
+   * wraps the socket here, so retries, passive health and the traffic
+   * record see its faults as the real failures they imitate.
+   */
+  decorateDialer(decorate: (dialer: Dialer) => Dialer): void {
+    this.dialer = decorate(this.dialer);
+  }
 
   for(target: UpstreamTarget, options: UpstreamOptions): OriginPool {
     const key = `${target.url} ${options.connectTimeoutMs} ${options.verifyTls}`;
     let pool = this.pools.get(key);
     if (!pool) {
-      pool = new OriginPool(target, options);
+      pool = new OriginPool(target, options, this.dialCurrent);
       this.pools.set(key, pool);
     }
     return pool;

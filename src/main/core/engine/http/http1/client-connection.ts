@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { ChunkedDecoder, requestFraming, type Framing } from './body-framing';
 import { hasToken, parseRequestHead } from './head-parser';
 import { keepsConnection } from './keep-alive';
+import type { ListenerInfo } from '../message';
 import { ProxyRequest, type BodySource, type RequestBodySink } from './proxy-request';
 import { ProxyResponse, type ResponseSink } from './proxy-response';
 import { refuseConnection } from './refusal';
@@ -39,6 +40,8 @@ export interface ConnectionHandlers {
   released(connection: ClientConnection): void;
   /** Whether the server is shutting down (no more keep-alive). */
   closing(): boolean;
+  /** Which listener the connection came in on (X-Forwarded-Proto). */
+  listener: ListenerInfo;
 }
 
 const enum Phase {
@@ -205,7 +208,7 @@ export class ClientConnection implements ResponseSink, BodySource {
     const framing = requestFraming(head);
     if ('error' in framing) return this.refuse(framing.error);
     this.wantsKeepAlive = keepsConnection(head);
-    const req = new ProxyRequest(head, normal.host, this.socket, framing, this);
+    const req = new ProxyRequest(head, normal.host, this.socket, framing, this, this.handlers.listener);
     if (head.headers.upgrade !== undefined && hasToken(head.headers.connection, 'upgrade')) return this.handOver(req);
     this.startRequest(req, framing);
   }

@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
 import type { Framing } from './body-framing';
 import type { RequestHead } from './head-parser';
+import type { ListenerInfo, RequestMessage } from '../message';
+import { pathFromTarget } from '../host-header';
 
 /** Where a request body goes: `onData` returning false pauses the client until `resumeBody()`. */
 export interface RequestBodySink {
@@ -16,12 +18,14 @@ export interface BodySource {
   resumeBody(): void;
 }
 
+const protocols = ['HTTP/1.0', 'HTTP/1.1'] as const;
+
 /**
- * A client's request as the proxy sees it: the parsed head, the socket for
- * addresses, and its body, which flows only once something asks for it (so
- * a request that fails to connect upstream can still be retried elsewhere).
+ * A client's HTTP/1 request: the parsed head, the socket for addresses, and
+ * its body, which flows only once something asks for it (so a request that
+ * fails to connect upstream can still be retried elsewhere).
  */
-export class ProxyRequest {
+export class ProxyRequest implements RequestMessage {
   readonly method: string;
   /** Origin-form (`/x?y`), or `*` for OPTIONS: absolute-form targets were reduced on arrival. */
   readonly url: string;
@@ -38,6 +42,7 @@ export class ProxyRequest {
     readonly socket: Socket,
     readonly framing: Framing,
     private readonly source: BodySource,
+    readonly listener: ListenerInfo,
   ) {
     this.method = head.method;
     this.url = head.target;
@@ -46,8 +51,37 @@ export class ProxyRequest {
     this.headers = head.headers;
   }
 
+  get protocol(): string {
+    return protocols[this.minor];
+  }
+
+  get clientAddress(): string {
+    const address = this.socket.remoteAddress ?? '';
+    return address.startsWith('::ffff:') ? address.slice(7) : address;
+  }
+
+  get localPort(): number {
+    return this.socket.localPort ?? 0;
+  }
+
+  get path(): string {
+    return pathFromTarget(this.url);
+  }
+
+  header(name: string): string | undefined {
+    return this.headers[name];
+  }
+
+  get upgrade(): string | undefined {
+    return this.headers.upgrade;
+  }
+
   get hasBody(): boolean {
     return this.framing.kind !== 'none';
+  }
+
+  get bodyLength(): number | undefined {
+    return this.framing.kind === 'length' ? this.framing.length : this.framing.kind === 'none' ? 0 : undefined;
   }
 
   pipeBody(sink: RequestBodySink): void {

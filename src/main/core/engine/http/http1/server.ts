@@ -2,6 +2,7 @@ import net from 'node:net';
 import { ClientConnection, lingeringTimeoutMs, type ConnectionHandlers, type ConnectionOptions } from './client-connection';
 import type { ProxyRequest } from './proxy-request';
 import type { ProxyResponse } from './proxy-response';
+import type { ListenerInfo } from '../message';
 
 /** Deadlines are enforced within this much of their time, or faster for shorter timeouts. */
 const maxSweepMs = 1_000;
@@ -30,7 +31,12 @@ export class Http1Server extends net.Server {
    * `options` is shared with every connection and read at each deadline, so
    * changing it (`limitsChanged`) applies to the next request without a restart.
    */
-  constructor(private readonly options: ConnectionOptions, onRequest: RequestHandler, onUpgrade: UpgradeHandler) {
+  constructor(
+    private readonly options: ConnectionOptions,
+    onRequest: RequestHandler,
+    onUpgrade: UpgradeHandler,
+    listener: ListenerInfo = { scheme: 'http' },
+  ) {
     super({ noDelay: true });
     const handlers: ConnectionHandlers = {
       request: onRequest,
@@ -41,6 +47,7 @@ export class Http1Server extends net.Server {
       },
       released: (connection) => this.clients.delete(connection),
       closing: () => this.stopping,
+      listener,
     };
     this.on('connection', (socket: net.Socket) => {
       this.clients.add(new ClientConnection(socket, options, handlers));

@@ -1,10 +1,10 @@
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
 import { ChunkedDecoder, chunkHeader, lastChunk, responseFraming } from './body-framing';
 import { parseResponseHead, type ResponseHead } from './head-parser';
 import { idleTimeout, keepsConnection } from './keep-alive';
-import type { ProxyRequest } from './proxy-request';
-import { upstreamError, UpstreamErrors } from '../../upstream/upstream-errors';
+import type { RequestMessage } from '../message';
+import type { Dialer, UpstreamOrigin } from '../../upstream/dialer';
+import { clientAborted, socketFailure, upstreamFailure, type UpstreamFailure } from '../../upstream/failures';
 
 /** Receives one exchange's response. After onComplete or onError nothing more is called. */
 export interface UpstreamHandler {
@@ -18,7 +18,22 @@ export interface UpstreamHandler {
    */
   holdsChunks(): boolean;
   onComplete(): void;
-  onError(error: NodeJS.ErrnoException): void;
+  onError(failure: UpstreamFailure): void;
+  /**
+   * The backend switched protocols (101) for a request that asked to: from
+   * now on the connection carries opaque bytes both ways. The caller writes
+   * to `socket` and returns where the backend's bytes go.
+   */
+  onUpgrade(head: ResponseHead, socket: net.Socket): UpstreamTunnel;
+}
+
+/** The backend's side of an upgraded connection, read with the same reused memory and backpressure as bodies. */
+export interface UpstreamTunnel {
+  /** Returning false pauses the backend until the call's `resume()`. */
+  onData(chunk: Buffer): boolean;
+  holdsChunks(): boolean;
+  /** The backend ended, reset or closed: exactly once. */
+  onClose(): void;
 }
 
 export interface UpstreamRequest {
@@ -27,9 +42,11 @@ export interface UpstreamRequest {
   /** Flat [name, value, ...]; body framing headers are added here. */
   headers: readonly string[];
   /** The client request whose body (if any) is streamed up. */
-  body: ProxyRequest | undefined;
+  body: RequestMessage | undefined;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
+  /** The request asks to switch protocols (WebSocket): a 101 hands the socket over. */
+  upgrade: boolean;
 }
 
 export interface UpstreamOptions {
@@ -38,16 +55,12 @@ export interface UpstreamOptions {
   verifyTls: boolean;
 }
 
-export interface UpstreamOrigin {
-  protocol: 'http:' | 'https:';
-  hostname: string;
-  port: number;
-}
-
 /** A response head may carry large cookies and policies; undici and Node allow 16 KiB, nginx 4–8 KiB per line. */
 const maxResponseHead = 64 * 1024;
 
 const readBufferSize = 64 * 1024;
+/** TCP keep-alive probes on an idle upgraded connection start after this long (as before the upgrade code was merged). */
+const tunnelKeepAliveMs = 30_000;
 
 
 const enum Phase {
@@ -55,6 +68,8 @@ const enum Phase {
   Idle,
   Head,
   Body,
+  /** Switched protocols: bytes go to the tunnel unparsed. */
+  Upgraded,
   Closed,
 }
 
@@ -101,42 +116,35 @@ export class UpstreamConnection {
   private untilClose = false;
   private reusable = false;
   private requestSent = false;
-  private failure: NodeJS.ErrnoException | undefined;
+  /** The socket's error, kept until 'close' says how far the exchange had got. */
+  private socketError: NodeJS.ErrnoException | undefined;
   /** How long it may idle in the pool: ours, or less if the backend said so. */
   private idleMs: number;
   private readBuffer: Buffer | undefined;
   private readBufferHeld = false;
   /** The handler that last received body bytes from the current read. */
-  private lastReader: UpstreamHandler | undefined;
+  private lastReader: { holdsChunks(): boolean } | undefined;
+  private tunnel: UpstreamTunnel | undefined;
 
   constructor(
     origin: UpstreamOrigin,
-    { connectTimeoutMs, verifyTls }: UpstreamOptions,
+    private readonly options: UpstreamOptions,
     private readonly owner: ConnectionOwner,
     private readonly keepAliveMs: number,
+    dial: Dialer,
   ) {
     this.idleMs = keepAliveMs;
-    const options = { host: origin.hostname, port: origin.port, noDelay: true };
-    if (origin.protocol === 'https:') {
-      this.socket = tls.connect({
-        ...options,
-        servername: net.isIP(origin.hostname) ? undefined : origin.hostname,
-        ALPNProtocols: ['http/1.1'],
-        rejectUnauthorized: verifyTls,
-      });
-      this.socket.on('data', this.onData);
-    } else {
-      // Reads land in memory this connection reuses (see nextReadBuffer)
-      // rather than a new 64 KiB buffer per read that waits for the GC:
-      // at 1 MB bodies that garbage was a third of the process's memory.
-      this.socket = net.connect({ ...options, onread: { buffer: this.nextReadBuffer, callback: this.onRead } });
-    }
-    this.socket.setTimeout(connectTimeoutMs);
-    this.socket.once(origin.protocol === 'https:' ? 'secureConnect' : 'connect', this.onConnect);
+    // Reads land in memory this connection reuses (see nextReadBuffer)
+    // rather than a new 64 KiB buffer per read that waits for the GC: at
+    // 1 MB bodies that garbage was a third of the process's memory.
+    const dialed = dial(origin, { ...options, onread: { buffer: this.nextReadBuffer, callback: this.onRead } });
+    this.socket = dialed.socket;
+    if (!dialed.readsInPlace) this.socket.on('data', this.onData);
+    this.socket.once(dialed.ready, this.onConnect);
     this.socket.on('drain', this.onDrain);
     this.socket.on('timeout', this.onTimeout);
     this.socket.on('end', this.onEnd);
-    this.socket.on('error', (error: NodeJS.ErrnoException) => (this.failure ??= error));
+    this.socket.on('error', this.onError);
     this.socket.on('close', this.onClose);
   }
 
@@ -168,17 +176,17 @@ export class UpstreamConnection {
     let head = `${request.method} ${request.path} HTTP/1.1\r\n`;
     const headers = request.headers;
     for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
-    const framing = body?.framing;
-    if (framing?.kind === 'length') head += `Content-Length: ${framing.length}\r\n`;
-    else if (framing?.kind === 'chunked') head += 'Transfer-Encoding: chunked\r\n';
+    const length = body?.bodyLength;
+    const chunked = body !== undefined && length === undefined;
+    if (length !== undefined) head += `Content-Length: ${length}\r\n`;
+    else if (chunked) head += 'Transfer-Encoding: chunked\r\n';
     this.phase = Phase.Head;
     this.socket.setTimeout(request.headersTimeoutMs);
     this.socket.write(`${head}\r\n`, 'latin1');
-    if (!body || framing!.kind === 'none') {
+    if (!body || length === 0) {
       this.requestSent = true;
       return;
     }
-    const chunked = framing!.kind === 'chunked';
     const call = this.call!;
     body.pipeBody({
       onData: (chunk) => {
@@ -198,7 +206,7 @@ export class UpstreamConnection {
         this.requestSent = true;
       },
       onError: () => {
-        if (this.call === call) this.fail(upstreamError(UpstreamErrors.closed, 'The client broke off its request body.'));
+        if (this.call === call) this.fail(clientAborted());
       },
     });
   }
@@ -221,6 +229,11 @@ export class UpstreamConnection {
   };
 
   private readonly onData = (chunk: Buffer): void => {
+    if (this.tunnel) {
+      this.lastReader = this.tunnel;
+      if (!this.tunnel.onData(chunk)) this.socket.pause();
+      return;
+    }
     if (!this.call) {
       // Bytes on an idle connection: the backend is out of step; never reuse it.
       this.socket.destroy();
@@ -239,12 +252,15 @@ export class UpstreamConnection {
         this.buffer = Buffer.from(buffer);
         return;
       }
-      if ('error' in parsed) return this.fail(upstreamError(UpstreamErrors.badResponse, `it sent a malformed response (${parsed.error.message})`));
+      if ('error' in parsed) return this.fail(upstreamFailure('protocol', 'head', `it sent a malformed response (${parsed.error.message}).`));
       const { head, size } = parsed;
       buffer = buffer.subarray(size);
       // 1xx interim answers (100 Continue, 103 Early Hints) are dropped; the final one follows.
       if (head.status >= 100 && head.status < 200 && head.status !== 101) continue;
-      if (head.status === 101) return this.fail(upstreamError(UpstreamErrors.badResponse, 'it switched protocols without being asked'));
+      if (head.status === 101) {
+        if (!this.call!.request.upgrade) return this.fail(upstreamFailure('protocol', 'head', 'it switched protocols without being asked.'));
+        return this.handOver(head, buffer);
+      }
       this.buffer = undefined;
       return this.onHead(head, buffer);
     }
@@ -253,7 +269,7 @@ export class UpstreamConnection {
   private onHead(head: ResponseHead, rest: Buffer): void {
     const call = this.call!;
     const framing = responseFraming(call.request.method, head.status, head);
-    if ('error' in framing) return this.fail(upstreamError(UpstreamErrors.badResponse, framing.error.message));
+    if ('error' in framing) return this.fail(upstreamFailure('protocol', 'head', `${framing.error.message}.`));
     this.idleMs = idleTimeout(head.headers['keep-alive'], this.keepAliveMs);
     this.reusable = keepsConnection(head) && this.idleMs > 0;
     this.phase = Phase.Body;
@@ -285,7 +301,7 @@ export class UpstreamConnection {
           ok = call.handler.onData(data) && ok;
         });
       } catch (error) {
-        return this.fail(upstreamError(UpstreamErrors.badResponse, `it sent a malformed chunked body (${(error as Error).message})`));
+        return this.fail(upstreamFailure('protocol', 'body', `it sent a malformed chunked body (${(error as Error).message}).`));
       }
       if (this.call !== call) return;
       if (this.decoder.done) {
@@ -310,6 +326,10 @@ export class UpstreamConnection {
   }
 
   resume(): void {
+    if (this.phase === Phase.Upgraded) {
+      this.socket.resume();
+      return;
+    }
     if (this.phase !== Phase.Body) return;
     this.socket.setTimeout(this.call!.request.bodyTimeoutMs);
     this.socket.resume();
@@ -332,29 +352,57 @@ export class UpstreamConnection {
     this.owner.release(this);
   }
 
-  private fail(error: NodeJS.ErrnoException): void {
+  /** The connection leaves HTTP/1 and its pool for good: from now on it is one side of a tunnel. */
+  private handOver(head: ResponseHead, rest: Buffer): void {
+    const call = this.call!;
+    this.call = undefined;
+    this.phase = Phase.Upgraded;
+    this.buffer = undefined;
+    // An upgraded connection (WebSocket) may idle for hours; TCP keep-alive finds a dead peer.
+    this.socket.setTimeout(0);
+    this.socket.setKeepAlive(true, tunnelKeepAliveMs);
+    this.owner.forget(this);
+    this.tunnel = call.handler.onUpgrade(head, this.socket);
+    if (rest.length) this.onData(rest);
+  }
+
+  private closeTunnel(): void {
+    const tunnel = this.tunnel;
+    this.tunnel = undefined;
+    this.phase = Phase.Closed;
+    this.socket.destroy();
+    tunnel?.onClose();
+  }
+
+  private fail(failure: UpstreamFailure): void {
     const call = this.call;
     this.call = undefined;
     this.phase = Phase.Closed;
     this.socket.destroy();
-    call?.handler.onError(error);
+    call?.handler.onError(failure);
   }
+
+  private readonly onError = (error: NodeJS.ErrnoException): void => {
+    this.socketError ??= error;
+  };
 
   private readonly onTimeout = (): void => {
     switch (this.phase) {
       case Phase.Connecting:
-        return this.fail(upstreamError(UpstreamErrors.connectTimeout, 'connect timeout'));
+        return this.fail(upstreamFailure('timeout', 'connect', `it did not accept a connection within ${this.options.connectTimeoutMs} ms.`));
       case Phase.Head:
-        return this.fail(upstreamError(UpstreamErrors.headersTimeout, 'response headers timeout'));
+        return this.fail(upstreamFailure('timeout', 'head', `it sent no response headers within ${this.call!.request.headersTimeoutMs} ms.`));
       case Phase.Body:
-        return this.fail(upstreamError(UpstreamErrors.bodyTimeout, 'response body idle timeout'));
+        return this.fail(upstreamFailure('timeout', 'body', `its response body stalled for ${this.call!.request.bodyTimeoutMs} ms.`));
       case Phase.Idle:
+      case Phase.Upgraded:
       case Phase.Closed:
         this.socket.destroy();
     }
   };
 
   private readonly onEnd = (): void => {
+    if (this.phase === Phase.Upgraded) return this.closeTunnel();
     if (this.phase === Phase.Body && this.untilClose && this.call) {
       this.reusable = false;
       this.complete();
@@ -362,17 +410,13 @@ export class UpstreamConnection {
   };
 
   private readonly onClose = (): void => {
+    if (this.phase === Phase.Upgraded) return this.closeTunnel();
     const phase = this.phase;
     this.phase = Phase.Closed;
     this.owner.forget(this);
     if (!this.call) return;
-    let error = this.failure;
-    if (!error) {
-      if (phase === Phase.Connecting) error = upstreamError('ECONNREFUSED', 'the connection closed while connecting');
-      else if (phase === Phase.Body) error = upstreamError(UpstreamErrors.closed, 'the backend closed the connection mid-response');
-      // Before any response byte a close means the same as a reset: it went away.
-      else error = upstreamError('ECONNRESET', 'the backend closed the connection before answering');
-    }
-    this.fail(error);
+    // Before any response byte a close means the same as a reset: it went away.
+    const at = phase === Phase.Connecting ? 'connect' : phase === Phase.Body ? 'body' : 'head';
+    this.fail(socketFailure(this.socketError ?? Object.assign(new Error('the connection closed'), { code: 'ECONNRESET' }), at));
   };
 }
