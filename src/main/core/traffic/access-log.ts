@@ -140,9 +140,9 @@ export class AccessLog {
     this.schedule(() => this.drain());
   }
 
-  /** Runs `step` after every step before it; steps never reject (each handles its own errors). */
+  /** Runs `step` after every step before it. Steps handle the disk's errors themselves; anything else is a bug, logged, and must not stop the steps after it. */
   private schedule(step: () => Promise<void>): void {
-    this.work = this.work.then(step);
+    this.work = this.work.then(step).catch((error: unknown) => this.options.log?.(`The access log failed unexpectedly (the proxy keeps running): ${(error as Error)?.stack ?? String(error)}`));
   }
 
   /** Writes until the queue is empty, one write per batch (split only where the file is rolled). */
@@ -231,12 +231,15 @@ export class AccessLog {
   }
 
   private failed(error: unknown, notWritten: number): void {
-    this.lost += notWritten;
     this.retryDue = false;
     this.queue = [];
     this.queuedBytes = 0;
     const before = this.problem();
-    this.failure = describeFileFailure(error, this.file);
+    // Switched off (or stopping) while the write was under way: there is no log left to fix.
+    if (this.unsubscribe) {
+      this.lost += notWritten;
+      this.failure = describeFileFailure(error, this.file);
+    }
     // A write the disk refused part way leaves half a line: cut the file back to its last whole line
     // (through the handle, so only the file that was written is touched).
     const handle = this.handle;
@@ -250,6 +253,7 @@ export class AccessLog {
     }
     const after = this.problem();
     if (after !== before) this.options.onProblem(after);
+    if (!this.failure) return;
     clearTimeout(this.retry);
     this.retry = setTimeout(() => {
       this.retry = undefined;
