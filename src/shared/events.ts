@@ -112,6 +112,7 @@ export interface RouteHistory {
   /** Latency to the response head, in ms, estimated from a histogram; null in seconds without answers. */
   p50: (number | null)[];
   p95: (number | null)[];
+  p99: (number | null)[];
 }
 
 export type TimelineKind = 'up' | 'down' | 'ejected' | 'returned' | 'drained' | 'config';

@@ -29,15 +29,19 @@ describe("a route's 15-minute history", () => {
   it('estimates latency percentiles from the histogram, null for seconds without answers', () => {
     const ring = new RouteHistoryRing();
     const t = 50_000;
-    // 90 answers around 3 ms, 10 around 100 ms.
+    // 90 answers around 3 ms, 9 around 100 ms, 1 around 2 s.
     for (let i = 0; i < 90; i++) ring.latency(t, 3);
-    for (let i = 0; i < 10; i++) ring.latency(t, 100);
+    for (let i = 0; i < 9; i++) ring.latency(t, 100);
+    ring.latency(t, 2_000);
     const read = ring.read(t, wall, 10);
     expect(read.p50.at(-1)).toBeGreaterThanOrEqual(2);
     expect(read.p50.at(-1)).toBeLessThanOrEqual(4);
     expect(read.p95.at(-1)).toBeGreaterThanOrEqual(64);
     expect(read.p95.at(-1)).toBeLessThanOrEqual(128);
+    expect(read.p99.at(-1)).toBeGreaterThanOrEqual(64);
+    expect(read.p99.at(-1)).toBeLessThanOrEqual(128);
     expect(read.p50[0]).toBeNull();
+    expect(read.p99[0]).toBeNull();
   });
 
   it('percentile interpolates within a bucket and reports where the open last bucket starts', () => {

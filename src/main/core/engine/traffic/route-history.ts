@@ -49,7 +49,7 @@ export class RouteHistoryRing {
    */
   read(nowMs: number, wallNowMs: number, seconds: number): RouteHistory {
     const current = Math.floor(nowMs / msPerSecond);
-    const out: RouteHistory = { end: new Date(Math.floor(wallNowMs / msPerSecond) * msPerSecond).toISOString(), requests: [], errors: [], p50: [], p95: [] };
+    const out: RouteHistory = { end: new Date(Math.floor(wallNowMs / msPerSecond) * msPerSecond).toISOString(), requests: [], errors: [], p50: [], p95: [], p99: [] };
     const histogram = new Uint32Array(bucketCount);
     for (let second = current - seconds + 1; second <= current; second++) {
       const slot = ((second % historySeconds) + historySeconds) % historySeconds;
@@ -61,6 +61,7 @@ export class RouteHistoryRing {
       else histogram.fill(0);
       out.p50.push(percentile(histogram, 0.5));
       out.p95.push(percentile(histogram, 0.95));
+      out.p99.push(percentile(histogram, 0.99));
     }
     return out;
   }
