@@ -32,6 +32,24 @@ describe('active checks (HAProxy rise/fall)', () => {
     expect(down.reason).toBe('3 consecutive checks failed: connect ECONNREFUSED');
   });
 
+  it('a check that saw what the last one saw returns the same state: nothing new to report, nothing allocated', () => {
+    const healthy = checks(initialHealth(0), [true, true]);
+    expect(onCheck(healthy, true, '200 in 1 ms', policy, 5)).toBe(healthy);
+    // Another detail is news.
+    expect(onCheck(healthy, true, '204', policy, 5).reason).toBe('Check passed: 204');
+  });
+
+  it('down and failing the same way keeps the reason that marked it down; failing another way says so', () => {
+    const down = checks(initialHealth(0), [false, false, false]);
+    expect(down.reason).toBe('3 consecutive checks failed: connect ECONNREFUSED');
+    expect(checks(down, [false, false, false])).toBe(down);
+    const timedOut = onCheck(down, false, 'no answer within 200 ms', policy, 10);
+    expect(timedOut).toMatchObject({ name: 'unhealthy', since: down.since, reason: '4 consecutive checks failed: no answer within 200 ms' });
+    // Coming back still takes `rise` passing checks.
+    expect(checks(down, [true]).name).toBe('unhealthy');
+    expect(checks(down, [true, true]).name).toBe('healthy');
+  });
+
   it('a success in between resets the failure count', () => {
     expect(checks(initialHealth(0), [true, false, false, true, false, false]).name).toBe('healthy');
   });

@@ -59,8 +59,27 @@ function judge(current: HealthState['underlying'], okStreak: number, failStreak:
   return failStreak >= policy.fall ? 'unhealthy' : current;
 }
 
-/** An active check finished; `detail` says what it saw ("200 in 3 ms", "connect ECONNREFUSED ..."). */
+const checkPassed = 'Check passed: ';
+
+/**
+ * A check that saw what the last one saw, on a backend it leaves as it is:
+ * healthy and passing, or down and failing the same way. The same state
+ * comes back (no object, no reason string), so steady checks cost nothing
+ * and report nothing (issue 11). The streaks stop counting there, which
+ * changes no judgement: past `rise` and `fall` only "more than enough" counts.
+ * Down, the reason that marked it down stays: HAProxy's status line, too,
+ * keeps the check result that took a server down, not a count that would
+ * change every check for as long as a dev server is off.
+ */
+function isRepeat(state: HealthState, ok: boolean, detail: string, policy: HealthPolicy): boolean {
+  if (detail !== state.detail) return false;
+  if (ok) return state.name === 'healthy' && state.underlying === 'healthy' && state.failStreak === 0 && state.okStreak >= policy.rise && state.reason.startsWith(checkPassed);
+  return state.name === 'unhealthy' && state.okStreak === 0 && state.failStreak >= policy.fall;
+}
+
+/** An active check finished; `detail` says what it saw ("200", "connect ECONNREFUSED ..."), never how long it took. */
 export function onCheck(state: HealthState, ok: boolean, detail: string, policy: HealthPolicy, now: number): HealthState {
+  if (isRepeat(state, ok, detail, policy)) return state;
   const okStreak = ok ? state.okStreak + 1 : 0;
   const failStreak = ok ? 0 : state.failStreak + 1;
   const underlying = judge(state.underlying, okStreak, failStreak, policy);
@@ -79,14 +98,8 @@ export function onCheck(state: HealthState, ok: boolean, detail: string, policy:
     }
     return next;
   }
-  if (underlying === 'healthy') return enter(next, 'healthy', now, ok ? `Check passed: ${detail}` : `${times(failStreak, 'check')} failed (${policy.fall} mark it down): ${detail}`);
+  if (underlying === 'healthy') return enter(next, 'healthy', now, ok ? `${checkPassed}${detail}` : `${times(failStreak, 'check')} failed (${policy.fall} mark it down): ${detail}`);
   if (underlying === 'unhealthy') {
-    // Down and still failing the same way: the reason that marked it down
-    // stays (HAProxy's status line, too, keeps the check result that took a
-    // server down, not a count). A count that grows every check would change
-    // the reason, and push the backend's status, every check interval for as
-    // long as a dev server is off (issue 11).
-    if (!ok && state.name === 'unhealthy' && state.failStreak >= policy.fall && detail === state.detail) return next;
     return enter(next, 'unhealthy', now, ok ? `${times(okStreak, 'check')} passed (${policy.rise} bring it back): ${detail}` : `${times(failStreak, 'check')} failed: ${detail}`);
   }
   return enter(next, 'unknown', now, `${times(failStreak, 'check')} failed (${policy.fall} mark it down): ${detail}`);
