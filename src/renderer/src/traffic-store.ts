@@ -10,6 +10,11 @@ import { matcher, noFilters, type TrafficFilters } from './traffic-filter';
 const listLimit = 100_000;
 /** The sample notice covers the batches of the last second, as its sentence says. */
 const sampleWindowMs = 1_000;
+/**
+ * Batches come every 250 ms give or take the timers' lateness: a window of
+ * exactly a second would now and then hold five of them and overstate the rate.
+ */
+const batchLatenessMs = 100;
 
 export interface TrafficSample {
   /** Records the batches of the last second carried... */
@@ -220,7 +225,7 @@ export class TrafficStore {
 
   private updateSample(): void {
     const now = Date.now();
-    this.recentBatches = this.recentBatches.filter((b) => now - b.at < sampleWindowMs);
+    this.recentBatches = this.recentBatches.filter((b) => now - b.at < sampleWindowMs - batchLatenessMs);
     let shown = 0;
     let total = 0;
     for (const b of this.recentBatches) {

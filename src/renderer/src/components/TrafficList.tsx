@@ -17,6 +17,9 @@ const clock = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-dig
 /** hh:mm:ss.mmm, local time, as HTTP Toolkit and browser dev tools show a request's start. */
 export const timeOf = (at: number): string => clock.format(at);
 
+/** The column is narrow: "127.0.0.1:3001" says as much as "http://127.0.0.1:3001" (the title has it whole). */
+const withoutScheme = (url: string) => url.replace(/^[a-z]+:\/\//, '');
+
 export function FlagBadges({ flags }: { flags: TrafficRecord['flags'] }) {
   return (
     <>
@@ -62,7 +65,7 @@ const Row = memo(function Row({ record, index, selected }: { record: TrafficReco
         <FlagBadges flags={record.flags} />
       </span>
       <span role="gridcell" className="cell-backend" title={record.backend ?? undefined}>
-        {record.backend ?? '—'}
+        {record.backend ? withoutScheme(record.backend) : '—'}
       </span>
       <span role="gridcell" className="cell-duration">
         {millis(record.totalMs)}
