@@ -73,7 +73,16 @@ async function startSwitchyard({ backendPort, core, settings = [] }) {
   }
   switchyardCli(['route', 'add', HOST, '--backend', `http://127.0.0.1:${backendPort}`], dataDir);
   await waitForHttp('switchyard', port, child);
-  return { port, child, note: `trafficRecords ${applied.trafficRecords}` };
+  // After the run: does the record hold exchanges? Proves on and off measured different builds of the same thing.
+  const afterRun = () => {
+    try {
+      const held = switchyardCli(['logs', '--json', '--limit', '1'], dataDir).trim();
+      return held ? 'the record held exchanges after the run' : 'the record was empty after the run';
+    } catch (error) {
+      return `the record could not be read after the run (${error.message})`;
+    }
+  };
+  return { port, child, note: `trafficRecords ${applied.trafficRecords}`, afterRun };
 }
 
 async function startNginx({ backendPort, core }) {
@@ -168,13 +177,14 @@ const starters = {
 /**
  * Starts one target. `direct` is the backend itself (no proxy process), and
  * `backendChild` the process measured for it.
- * Returns { name, port, child, ws, note } where ws says whether the peer is
- * set up to carry WebSocket upgrades and note (if any) what the report should
- * say about its configuration.
+ * Returns { name, port, child, ws, note, afterRun } where ws says whether the
+ * peer is set up to carry WebSocket upgrades, note (if any) what the report
+ * should say about its configuration and afterRun (if any) what it should say
+ * about its state after the rounds.
  */
 export async function startPeer(name, { backendPort, backendChild, core }) {
   // Direct's CPU and RSS are the backend's own: what every target's requests also cost core 0.
   if (name === 'direct') return { name, port: backendPort, child: backendChild, ws: true };
-  const { port, child, note } = await starters[name]({ backendPort, core });
-  return { name, port, child, ws: true, note };
+  const { port, child, note, afterRun } = await starters[name]({ backendPort, core });
+  return { name, port, child, ws: true, note, afterRun };
 }

@@ -91,7 +91,7 @@ function methodText(pinning, notes) {
     `- Targets: direct (the backend, no proxy), switchyard (\`bin/switchyard.js serve\`, one route for ${HOST}), switchyard-norecord (the same`,
     `  build with \`switchyard settings --set trafficRecords=0\`: no traffic record; only in ${onlyIn['switchyard-norecord'].join(' and ')}), nginx (1 worker,`,
     `  upstream keepalive 64, proxy_http_version 1.1, empty Connection header), HAProxy (http mode, keep-alive, nbthread 1), http-proxy (node, keep-alive agent).`,
-    ...(configured ? [`  Read back from each serve before the route was added: ${configured}.`] : []),
+    ...(configured ? [`  Read back from each serve before the route was added, and its record after the HTTP rounds: ${configured}.`] : []),
     `- Load: wrk -t1 (Lua done() hook for exact p50/p99 and counts), Host: ${HOST}; WebSocket: bench/ws-echo.mjs (one message in flight per connection).`,
     pinning
       ? `- Pinning: backend and load generator on core ${LOAD_CORE}, the proxy under test on core ${PROXY_CORE} (taskset).`
@@ -185,11 +185,14 @@ async function main() {
     const backend = await startBackend(backendName, { core: LOAD_CORE });
     log(`backend ${backendName} on 127.0.0.1:${backend.port}: ${groupCases.map((c) => c.id).join(', ')}`);
     const peers = await startPeers(backend, groupCases, { missing, buildError, skip });
+    await runRounds(peers, groupCases, runs);
     for (const peer of peers) {
       started.add(peer.name);
-      if (peer.note) notes[peer.name] = peer.note;
+      const after = peer.afterRun?.();
+      if (after) log(`${peer.name}: ${after}`);
+      // The HTTP group comes first: its notes are the ones about the small cases and the record.
+      if (peer.note) notes[peer.name] ??= [peer.note, after].filter(Boolean).join(', ');
     }
-    await runRounds(peers, groupCases, runs);
     // One group's processes at a time, so an idle group never shares a core with the next one's measurements.
     await Promise.all([...new Set([...peers.map((p) => p.child), backend.child])].map((child) => stopChild(child)));
   }
