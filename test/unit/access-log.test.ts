@@ -66,7 +66,7 @@ describe('access log', () => {
     expect(ring.wanted).toBe(true);
     add(3);
     await log.close();
-    const entries = lines(accessLogFile(dir)).map((line) => JSON.parse(line));
+    const entries = lines(accessLogFile(dir)).map((line) => JSON.parse(line) as unknown);
     expect(entries).toHaveLength(3);
     expect(entries[0]).toEqual({
       ts: Date.UTC(2026, 11, 1, 9) / 1000,

@@ -344,7 +344,7 @@ async function logs(dataDir: string, client: Client, values: { follow?: boolean;
     'NOT_RUNNING',
     ended === policyViolation
       ? 'The admin token changed (`switchyard token rotate`), so the stream of exchanges ended. Run `switchyard logs --follow` again.'
-      : `The connection to Switchyard ended: it stopped, or its admin API closed the stream of exchanges. Start it with \`switchyard serve\`${dataDir === resolveDataDir(undefined) ? '' : ` --data-dir ${dataDir}`}, then run \`switchyard logs --follow\` again.`,
+      : `The connection to Switchyard ended: it stopped, or its admin API closed the stream of exchanges. Start it with \`switchyard serve${dataDir === resolveDataDir(undefined) ? '' : ` --data-dir ${dataDir}`}\`, then run \`switchyard logs --follow\` again.`,
   );
 }
 

@@ -1,0 +1,131 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { TrafficRecord } from '../../src/shared/traffic';
+import { startBackend, type TestBackend } from '../helpers/backends';
+import { cli, repoRoot, startServe, type ServeProcess } from '../helpers/cli';
+import { request, tempDir } from '../helpers/core';
+
+// `switchyard logs` against a real serve: requests through the proxy on real
+// sockets, the CLI as a real process.
+
+/** How long a record may take to show: the exchange is recorded as its response ends. */
+const SHOW_WITHIN_MS = 10_000;
+const POLL_MS = 50;
+/** "2026-12-01T09:00:00.123Z 127.0.0.1 GET demo.localhost/users 200 1.2ms - → http://127.0.0.1:3001" */
+const line = (host: string, path: string, status: number, backend: string) =>
+  new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z 127\\.0\\.0\\.1 GET ${host.replaceAll('.', '\\.')}${path.replaceAll('?', '\\?')} ${status} \\d+\\.\\dms - → ${backend.replaceAll('.', '\\.')}$`);
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const deadline = Date.now() + SHOW_WITHIN_MS;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+describe('switchyard logs', () => {
+  const dir = tempDir();
+  let serve: ServeProcess;
+  let alpha: TestBackend;
+  let beta: TestBackend;
+  const run = (...args: string[]) => cli([...args, '--data-dir', dir.path]);
+  const get = (host: string, path = '/') => request(serve.connection.httpPort, host, path);
+  /** `logs` once every exchange made so far is in the record. */
+  const logsOf = async (count: number, ...args: string[]) =>
+    until(`${count} lines of logs ${args.join(' ')}`, async () => {
+      const result = await run('logs', ...args);
+      const lines = result.stdout.split('\n').filter(Boolean);
+      return result.code === 0 && lines.length >= count ? lines : undefined;
+    });
+
+  const following: ChildProcess[] = [];
+  afterEach(() => {
+    // Each follower runs in a process group of its own: end the group, whatever the test did.
+    for (const child of following.splice(0)) if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+  });
+
+  beforeAll(async () => {
+    [alpha, beta] = await Promise.all([startBackend('alpha'), startBackend('beta')]);
+    serve = await startServe(dir.path);
+    expect((await run('route', 'add', 'demo.localhost', '--backend', alpha.url, '--set', 'healthCheck=off')).code).toBe(0);
+    expect((await run('route', 'add', 'other.localhost', '--backend', beta.url, '--set', 'healthCheck=off')).code).toBe(0);
+  });
+  afterAll(async () => {
+    await serve?.stop();
+    await Promise.all([alpha.close(), beta.close()]);
+    dir.remove();
+  });
+
+  it('prints one line per exchange, oldest first, with the query hidden', async () => {
+    for (let i = 0; i < 3; i++) expect((await get('demo.localhost', `/users?token=secret${i}`)).body).toBe('alpha');
+    const lines = await logsOf(3);
+    expect(lines).toHaveLength(3);
+    for (const text of lines) expect(text).toMatch(line('demo.localhost', '/users?…', 200, alpha.url));
+    expect(lines.join('\n')).not.toContain('secret');
+  });
+
+  it('--json prints each record as one JSON line; --limit keeps the newest', async () => {
+    const records = (await logsOf(3, '--json')).map((text) => JSON.parse(text) as TrafficRecord);
+    expect(records.map((r) => [r.host, r.path, r.status, r.backend])).toEqual(Array(3).fill(['demo.localhost', '/users?…', 200, alpha.url]));
+    expect(records.map((r) => r.id)).toEqual([...records.map((r) => r.id)].sort((a, b) => a - b));
+    const newest = (await run('logs', '--json', '--limit', '1')).stdout.trim().split('\n');
+    expect(newest.map((text) => (JSON.parse(text) as TrafficRecord).id)).toEqual([records.at(-1)!.id]);
+    const bad = await run('logs', '--limit', 'lots');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^switchyard: --limit takes a whole number of exchanges, not "lots"\./);
+  });
+
+  it('--route shows one route; an unknown one is a sentence and exit 1', async () => {
+    expect((await get('other.localhost', '/beta')).body).toBe('beta');
+    const other = await logsOf(1, '--route', 'other.localhost');
+    expect(other).toHaveLength(1);
+    expect(other[0]).toMatch(line('other.localhost', '/beta', 200, beta.url));
+    expect(await logsOf(3, '--route', 'demo.localhost/')).toHaveLength(3);
+    const unknown = await run('logs', '--route', 'nope.localhost');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim()).toBe('switchyard: There is no route for nope.localhost. See them with `switchyard route list`.');
+  });
+
+  it('--follow prints what is kept, then streams new exchanges until Ctrl+C', async () => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'switchyard.js'), 'logs', '--follow', '--route', 'other.localhost', '--data-dir', dir.path], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    following.push(child);
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // The kept exchange is listed once the stream is open: from then on nothing is missed.
+    await until('the kept exchange', () => (output.includes('other.localhost/beta ') ? true : undefined));
+    expect((await get('other.localhost', '/after')).body).toBe('beta');
+    expect((await get('demo.localhost', '/not-this-route')).body).toBe('alpha');
+    await until('the new exchange', () => (output.includes('other.localhost/after ') ? true : undefined));
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exited).toBe(0);
+    const lines = output.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(line('other.localhost', '/after', 200, beta.url));
+  });
+
+  it('--follow ends with a sentence and exit 1 when serve stops', async () => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'switchyard.js'), 'logs', '-f', '--json', '--data-dir', dir.path], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    following.push(child);
+    let output = '';
+    let errors = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (errors += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await until('the kept exchanges', () => (output.includes('"/after"') ? true : undefined));
+    expect(await serve.stop()).toBe(0);
+    expect(await exited).toBe(1);
+    expect(errors.trim()).toBe(
+      `switchyard: The connection to Switchyard ended: it stopped, or its admin API closed the stream of exchanges. Start it with \`switchyard serve --data-dir ${dir.path}\`, then run \`switchyard logs --follow\` again.`,
+    );
+  });
+});
