@@ -1,12 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
+import { dial, type UpstreamOrigin } from '../engine/upstream/dialer';
 
-export interface ProbeSpec {
+export interface ProbeSpec extends UpstreamOrigin {
   type: 'tcp' | 'http';
-  protocol: 'http:' | 'https:';
-  hostname: string;
-  port: number;
   /** Host header for HTTP checks. */
   hostport: string;
   method: string;
@@ -65,7 +62,8 @@ export function probe(spec: ProbeSpec): Promise<ProbeResult> {
     const timer = setTimeout(() => finish(false, describe(Object.assign(new Error(), { code: 'PROBE_TIMEOUT' }), spec, ''), cleanup), spec.timeoutMs);
 
     if (spec.type === 'tcp') {
-      const socket = net.connect({ host: spec.hostname, port: spec.port });
+      // A TCP check only connects: no TLS handshake, even for an https backend.
+      const { socket } = dial({ ...spec, protocol: 'http:' }, { connectTimeoutMs: spec.timeoutMs, verifyTls: spec.verifyTls });
       cleanup = () => socket.destroy();
       socket.once('connect', () => finish(true, 'connected', cleanup));
       socket.once('error', (error) => finish(false, describe(error, spec, 'connect'), cleanup));
@@ -75,13 +73,11 @@ export function probe(spec: ProbeSpec): Promise<ProbeResult> {
     let req: http.ClientRequest;
     try {
       req = (spec.protocol === 'https:' ? https : http).request({
-        host: spec.hostname,
-        port: spec.port,
         method: spec.method,
         path: spec.path,
         headers: { host: spec.hostport, 'user-agent': 'Switchyard-Health-Check', connection: 'close' },
-        agent: false,
-        rejectUnauthorized: spec.verifyTls,
+        // The engine's dialer opens the connection (SNI, verification) as it does for traffic.
+        createConnection: () => dial(spec, { connectTimeoutMs: spec.timeoutMs, verifyTls: spec.verifyTls }).socket,
       });
     } catch (error) {
       // A path or header Node refuses to send (ERR_UNESCAPED_CHARACTERS) is a
