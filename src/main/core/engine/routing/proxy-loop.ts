@@ -1,12 +1,13 @@
 import type { ListenerStatus } from '../../../../shared/commands';
 import { SwitchyardError } from '../../../../shared/errors';
 import { isLoopbackName } from '../http/host-header';
+import { originOf } from '../upstream/dialer';
 
 /** Connecting to the unspecified address reaches this machine (Linux and macOS both treat it as a local address). */
-const unspecified = new Set(['0.0.0.0', '[::]']);
-const defaultPorts: Record<string, number> = { 'http:': 80, 'https:': 443 };
+const unspecified = new Set(['0.0.0.0', '::']);
 
 const bracketed = (address: string) => (address.includes(':') ? `[${address}]` : address);
+
 
 /**
  * The listener a backend URL would send requests straight back to, if any:
@@ -15,10 +16,10 @@ const bracketed = (address: string) => (address.includes(':') ? `[${address}]` :
  * not caught here; the Via check in the data plane stops that loop.
  */
 export function loopingListener(url: string, listeners: readonly ListenerStatus[]): ListenerStatus | undefined {
-  const { protocol, hostname, port } = new URL(url);
-  const backendPort = port === '' ? defaultPorts[protocol] : Number(port);
-  const local = isLoopbackName(hostname) || unspecified.has(hostname);
-  return listeners.find((l) => l.port === backendPort && (local || hostname === bracketed(l.address)));
+  const { hostname, port } = originOf(url);
+  // Host names as a Host header writes them: IPv6 literals bracketed.
+  const local = isLoopbackName(bracketed(hostname)) || unspecified.has(hostname);
+  return listeners.find((l) => l.port === port && (local || hostname === l.address));
 }
 
 /** Refuses a backend URL that is one of Switchyard's own listeners: every request would come back and go round again. */

@@ -1,3 +1,8 @@
+// Routing: config compiled into an immutable table that answers "which
+// route takes this host and path" (exact host, then wildcard, then default;
+// longest path prefix) and holds each route's candidates as health allows.
+// A new table is built per config or health change and swapped in whole.
+
 import { createHash } from 'node:crypto';
 import type { Algorithm, Backend, Route, RouteSettings } from '../../../../shared/model';
 import { inPanic } from '../../health/health-state';

@@ -1,3 +1,9 @@
+// Traffic: what the engine saw, kept two ways. Counters (this file, with
+// per-second rings for rates and the charts' 15-minute history) feed the
+// live status at a fixed cost per request; records (record-ring.ts) keep
+// the last exchanges whole for the Traffic view, `switchyard logs` and the
+// access log. Neither is read on a request's path.
+
 import type { BackendStats, LocalAnswers, RouteHistory, RouteLive, StatusClasses } from '../../../../shared/events';
 import { LatencyRing } from './latency-ring';
 import { RouteHistoryRing } from './route-history';
