@@ -1,48 +1,9 @@
-import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
 import type { Core } from '../../src/main/core/core';
 import { must, proxyPort, startCore, tempDir } from '../helpers/core';
-import { messageText } from '../helpers/ws-text';
-
-interface WsBackend {
-  url: string;
-  wss: WebSocketServer;
-  server: http.Server;
-  connections: Set<WebSocket>;
-  close(): Promise<void>;
-}
-
-async function wsBackend(name: string): Promise<WsBackend> {
-  const server = http.createServer((req, res) => res.end(`${name} http`));
-  const wss = new WebSocketServer({ noServer: true });
-  const connections = new Set<WebSocket>();
-  server.on('upgrade', (req, socket, head) => {
-    if (req.url === '/refuse') {
-      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nnot for you\r\n');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      connections.add(ws);
-      ws.on('close', () => connections.delete(ws));
-      ws.on('message', (data) => ws.send(`${name}: ${messageText(data)}`));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    wss,
-    server,
-    connections,
-    close: () =>
-      new Promise((resolve) => {
-        for (const ws of wss.clients) ws.terminate();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+import { nextMessage, openWebSocket, wsBackend, type WsBackend } from '../helpers/ws-backend';
 
 const until = async (condition: () => boolean) => {
   const deadline = Date.now() + 5000;
@@ -52,15 +13,7 @@ const until = async (condition: () => boolean) => {
   }
 };
 
-function open(port: number, path = '/'): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers: { host: 'ws.localhost' } });
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-}
-
-const next = (ws: WebSocket) => new Promise<string>((resolve) => ws.once('message', (data) => resolve(messageText(data))));
+const open = (port: number, path = '/') => openWebSocket(port, 'ws.localhost', path);
 
 describe('WebSocket through the proxy', () => {
   const dir = tempDir();
@@ -82,12 +35,12 @@ describe('WebSocket through the proxy', () => {
   it('echoes messages both ways and balances connections like requests', async () => {
     const first = await open(proxyPort(core));
     const second = await open(proxyPort(core));
-    const replies = [next(first), next(second)];
+    const replies = [nextMessage(first), nextMessage(second)];
     first.send('hello');
     second.send('hello');
     expect((await Promise.all(replies)).sort()).toEqual(['a: hello', 'b: hello']);
     for (let i = 0; i < 20; i++) {
-      const reply = next(first);
+      const reply = nextMessage(first);
       first.send(`m${i}`);
       expect(await reply).toMatch(new RegExp(`^[ab]: m${i}$`));
     }
@@ -155,7 +108,7 @@ describe('upgrade retries', () => {
       await must(core.run('routes.create', { host: 'ws.localhost', settings: { healthCheck: 'off', ejectAfter: 0 }, backends: [{ url: resettingUrl }, { url: good.url }] }));
       for (let i = 0; i < 4; i++) {
         const ws = await open(proxyPort(core));
-        const reply = next(ws);
+        const reply = nextMessage(ws);
         ws.send('hi');
         expect(await reply).toBe('good: hi');
         ws.close();
