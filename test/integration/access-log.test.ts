@@ -103,7 +103,7 @@ describe('access log', () => {
     });
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({
-      request: { remote_ip: '127.0.0.1', method: 'GET', host: 'logged.localhost', uri: '/users?…' },
+      request: { remote_ip: '127.0.0.1', proto: 'HTTP/1.1', method: 'GET', host: 'logged.localhost', uri: '/users?…' },
       status: 200,
       size: 'alpha'.length,
       route: 'logged.localhost',

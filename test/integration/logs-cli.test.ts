@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TrafficRecord } from '../../src/shared/traffic';
 import { startBackend, type TestBackend } from '../helpers/backends';
 import { cli, repoRoot, startServe, type ServeProcess } from '../helpers/cli';
-import { request, tempDir } from '../helpers/core';
+import { freePort, request, tempDir } from '../helpers/core';
 
 // `switchyard logs` against a real serve: requests through the proxy on real
 // sockets, the CLI as a real process.
@@ -12,6 +13,8 @@ import { request, tempDir } from '../helpers/core';
 /** How long a record may take to show: the exchange is recorded as its response ends. */
 const SHOW_WITHIN_MS = 10_000;
 const POLL_MS = 50;
+/** Exchanges that end at once in the sampling test: more than a batch carries (200). */
+const BURST = 500;
 /** "2026-12-01T09:00:00.123Z 127.0.0.1 GET demo.localhost/users 200 1.2ms - → http://127.0.0.1:3001" */
 const line = (host: string, path: string, status: number, backend: string) =>
   new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z 127\\.0\\.0\\.1 GET ${host.replaceAll('.', '\\.')}${path.replaceAll('?', '\\?')} ${status} \\d+\\.\\dms - → ${backend.replaceAll('.', '\\.')}$`);
@@ -33,6 +36,7 @@ describe('switchyard logs', () => {
   let beta: TestBackend;
   const run = (...args: string[]) => cli([...args, '--data-dir', dir.path]);
   const get = (host: string, path = '/') => request(serve.connection.httpPort, host, path);
+
   /** `logs` once every exchange made so far is in the record. */
   const logsOf = async (count: number, ...args: string[]) =>
     until(`${count} lines of logs ${args.join(' ')}`, async () => {
@@ -89,6 +93,15 @@ describe('switchyard logs', () => {
     expect(unknown.stderr.trim()).toBe('switchyard: There is no route for nope.localhost. See them with `switchyard route list`.');
   });
 
+  it('shows Envoy flags, the backend and the attempts of a failed exchange', async () => {
+    const [first, second] = [await freePort(), await freePort()];
+    const dead = [`http://127.0.0.1:${first}`, `http://127.0.0.1:${second}`];
+    expect((await run('route', 'add', 'dead.localhost', '--backend', dead[0]!, '--backend', dead[1]!, '--set', 'healthCheck=off')).code).toBe(0);
+    expect((await get('dead.localhost', '/x')).status).toBe(502);
+    const [text] = await logsOf(1, '--route', 'dead.localhost');
+    expect(text).toMatch(/ GET dead\.localhost\/x 502 \d+\.\dms UF,URX → http:\/\/127\.0\.0\.1:\d+ \(2 attempts\)$/);
+  });
+
   it('--follow prints what is kept, then streams new exchanges until Ctrl+C', async () => {
     const child = spawn(process.execPath, [join(repoRoot, 'bin', 'switchyard.js'), 'logs', '--follow', '--route', 'other.localhost', '--data-dir', dir.path], {
       detached: true,
@@ -110,6 +123,43 @@ describe('switchyard logs', () => {
     expect(lines[1]).toMatch(line('other.localhost', '/after', 200, beta.url));
   });
 
+  it('--follow says on stderr how many exchanges a sampled batch left out; shown and left out add up to all', async () => {
+    // The backend holds every request until all have arrived, then answers them at once: far more than
+    // 200 exchanges end within one 250 ms batch, so the stream must sample.
+    const held: ServerResponse[] = [];
+    const burst = await startBackend('burst', (req, res) => {
+      req.resume();
+      held.push(res);
+      if (held.length === BURST) for (const waiting of held) waiting.end('ok');
+    });
+    try {
+      expect((await run('route', 'add', 'burst.localhost', '--backend', burst.url, '--set', 'healthCheck=off')).code).toBe(0);
+      // A kept exchange to list first: once it is printed, the stream is open.
+      await get('demo.localhost', '/warm');
+      expect((await logsOf(1, '--limit', '1'))[0]).toContain(' GET demo.localhost/warm ');
+      const child = spawn(process.execPath, [join(repoRoot, 'bin', 'switchyard.js'), 'logs', '-f', '--limit', '1', '--data-dir', dir.path], {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      following.push(child);
+      let output = '';
+      let errors = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (errors += d));
+      await until('the kept exchange', () => (output.includes(' GET demo.localhost/warm ') ? true : undefined));
+      const answers = await Promise.all(Array.from({ length: BURST }, () => get('burst.localhost', '/b')));
+      expect(answers.every((answer) => answer.status === 200)).toBe(true);
+      const skipped = () => [...errors.matchAll(/^… (\d+) exchanges not shown: more than 800\/s; all are in the access log if it is on$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+      const shown = () => output.split('\n').filter((text) => text.includes(' GET burst.localhost/b ')).length;
+      await until('every exchange shown or counted', () => (shown() + skipped() === BURST ? true : undefined));
+      expect(skipped()).toBeGreaterThan(0);
+      expect(errors.split('\n').filter(Boolean).every((text) => text.startsWith('… '))).toBe(true);
+      process.kill(-child.pid!, 'SIGINT');
+    } finally {
+      await burst.close();
+    }
+  });
+
   it('--follow ends with a sentence and exit 1 when serve stops', async () => {
     const child = spawn(process.execPath, [join(repoRoot, 'bin', 'switchyard.js'), 'logs', '-f', '--json', '--data-dir', dir.path], {
       detached: true,
@@ -121,7 +171,7 @@ describe('switchyard logs', () => {
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (errors += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await until('the kept exchanges', () => (output.includes('"/after"') ? true : undefined));
+    await until('the kept exchanges', () => (output.includes('\n') ? true : undefined));
     expect(await serve.stop()).toBe(0);
     expect(await exited).toBe(1);
     expect(errors.trim()).toBe(
