@@ -13,6 +13,7 @@ import { version } from '../../../package.json';
 import { createHandlers, type Handlers } from './api/handlers';
 import { validate } from './api/validate';
 import { Engine } from './engine/engine';
+import { drained, healthEntry } from './timeline-wording';
 import { openDatabase } from './store/database';
 import { RouteRepository } from './store/route-repository';
 import { SettingsRepository } from './store/settings-repository';
@@ -268,21 +269,14 @@ export class Core {
     });
   }
 
+  private backendUrl(routeId: number, backendId: number): string {
+    return this.config.find((r) => r.id === routeId)?.backends.find((b) => b.id === backendId)?.url ?? `backend ${backendId}`;
+  }
+
   private onHealth(backendId: number, routeId: number, before: HealthState, after: HealthState): void {
     this.pushLive(backendId);
-    // Only changes of state are news; a first passing check, or checks reset
-    // by a new target (back to unknown), are not.
-    if (before.name === after.name || after.name === 'unknown' || (before.name === 'unknown' && after.name === 'healthy')) return;
-    const url = this.config.find((r) => r.id === routeId)?.backends.find((b) => b.id === backendId)?.url ?? `backend ${backendId}`;
-    const [kind, verb]: [TimelineKind, string] =
-      after.name === 'ejected'
-        ? ['ejected', 'ejected']
-        : before.name === 'ejected'
-          ? ['returned', 'is back']
-          : after.name === 'unhealthy'
-            ? ['down', 'is down']
-            : ['up', 'is healthy again'];
-    this.record(kind, `${url} ${verb}: ${after.reason}`, routeId, backendId);
+    const entry = healthEntry(this.backendUrl(routeId, backendId), before, after);
+    if (entry) this.record(entry.kind, entry.message, routeId, backendId);
   }
 
   /** New traffic records go out in batches only while a UI or `logs --follow` listens: nobody listening costs nothing. */
@@ -317,8 +311,7 @@ export class Core {
 
   /** The engine saw a draining backend's last request end: noted at that moment, not at a poll. */
   private onDrained(backendId: number, routeId: number): void {
-    const url = this.config.find((r) => r.id === routeId)?.backends.find((b) => b.id === backendId)?.url ?? `backend ${backendId}`;
-    this.record('drained', `${url} drained: no requests in flight.`, routeId, backendId);
+    this.record('drained', drained(this.backendUrl(routeId, backendId)), routeId, backendId);
     this.pushLive(backendId);
   }
 

@@ -4,7 +4,7 @@ import type { ListenerStatus, Status } from '../../../shared/commands';
 import type { RouteHistory, TrafficSnapshot } from '../../../shared/events';
 import type { Route } from '../../../shared/model';
 import type { Timeline } from '../store/timeline';
-import { routeLabel } from '../../../shared/route-label';
+import * as wording from '../timeline-wording';
 import { refuseProxyLoop } from '../engine/routing/proxy-loop';
 import type { SettingsRepository } from '../store/settings-repository';
 import type { ProxySettings } from '../../../shared/proxy-settings';
@@ -59,8 +59,7 @@ export function createHandlers({ routes, timeline, live, history, status, ownLis
     'settings.get': () => settings.proxy(),
     'settings.update': (patch) => {
       const updated = settings.updateProxy(patch);
-      const changed = Object.keys(patch).map((key) => `${key} ${updated[key as keyof ProxySettings]}`);
-      settingsChanged(updated, `Proxy settings changed: ${changed.join(', ') || 'nothing'}.`);
+      settingsChanged(updated, wording.proxySettingsChanged(patch, updated));
       return updated;
     },
     'token.rotate': () => rotateToken(),
@@ -76,43 +75,41 @@ export function createHandlers({ routes, timeline, live, history, status, ownLis
     'routes.create': (input) => {
       input.backends.forEach((b, i) => refuseProxyLoop(b.url, ownListeners(), `backends.${i}.url`));
       const route = routes.create(input);
-      return write(route, `Route ${routeLabel(route)} created (${route.algorithm}, ${route.backends.length} backend${route.backends.length === 1 ? '' : 's'}).`, route.id);
+      return write(route, wording.routeCreated(route), route.id);
     },
     'routes.update': (input) => {
       const route = routes.update(input);
-      const changed = [input.host && 'host', input.path && 'path', input.algorithm && `algorithm ${route.algorithm}`, input.settings && `settings (${Object.keys(input.settings).join(', ')})`];
-      return write(route, `Route ${routeLabel(route)} changed: ${changed.filter(Boolean).join(', ') || 'nothing'}.`, route.id);
+      return write(route, wording.routeChanged(route, input), route.id);
     },
     'routes.delete': ({ id }) => {
       const route = routes.get(id);
       routes.delete(id);
-      return write({ id }, `Route ${routeLabel(route)} deleted.`, id);
+      return write({ id }, wording.routeDeleted(route), id);
     },
     'backends.add': (input) => {
       refuseProxyLoop(input.url, ownListeners(), 'url');
       const route = routes.addBackend(input);
       const added = route.backends.find((b) => b.url === input.url)!;
-      return write(route, `Backend ${added.url} added.`, route.id, added.id);
+      return write(route, wording.backendAdded(added.url), route.id, added.id);
     },
     'backends.update': ({ id, ...change }) => {
       if (change.url !== undefined) refuseProxyLoop(change.url, ownListeners(), 'url');
       const route = routes.updateBackend(id, change);
-      const what = [change.url && `URL ${change.url}`, change.weight !== undefined && `weight ${change.weight}`, change.health && `health-check overrides (${Object.keys(change.health).join(', ')})`];
-      return write(route, `Backend ${backendUrl(route, id)} changed: ${what.filter(Boolean).join(', ') || 'nothing'}.`, route.id, id);
+      return write(route, wording.backendChanged(backendUrl(route, id), change), route.id, id);
     },
     'backends.setEnabled': ({ id, enabled }) => {
       const route = routes.updateBackend(id, { enabled });
-      return write(route, `Backend ${backendUrl(route, id)} switched ${enabled ? 'on' : 'off'}.`, route.id, id);
+      return write(route, wording.backendSwitched(backendUrl(route, id), enabled), route.id, id);
     },
     'backends.drain': ({ id }) => {
       const route = routes.updateBackend(id, { draining: true });
-      return write(route, `Backend ${backendUrl(route, id)} draining: no new requests.`, route.id, id);
+      return write(route, wording.backendDraining(backendUrl(route, id)), route.id, id);
     },
     'backends.remove': ({ id }) => {
       const owner = routeOfBackend(id);
       const url = owner ? backendUrl(owner, id) : `backend ${id}`;
       const route = routes.removeBackend(id);
-      return write(route, `Backend ${url} removed.`, route.id, id);
+      return write(route, wording.backendRemoved(url), route.id, id);
     },
   };
 }
