@@ -177,6 +177,15 @@ describe('access log', () => {
     });
     expect(heard.at(-1)).toEqual([problem]);
     expect(await get('/still-answered')).toBe('alpha');
+    // Switched off, there is nothing left to fix; on again, the folder is still in the way.
+    await must(core.run('settings.update', { accessLog: false }));
+    expect(await problems(core)).toEqual([]);
+    expect(heard.at(-1)).toEqual([]);
+    await must(core.run('settings.update', { accessLog: true }));
+    await until('the problem again', async () => {
+      await get('/refused-again');
+      return (await problems(core)).length ? true : undefined;
+    });
 
     rmdirSync(file);
     // The next exchange after the retry is due is written, and the problem goes.
