@@ -202,9 +202,10 @@ describe('backends, charts and route forms in Chromium', { timeout: 90_000 }, ()
     page.on('request', onRequest);
     await pane.getByRole('tab', { name: 'Charts' }).click();
     const canvases = pane.locator('.charts canvas');
-    await expect.poll(() => canvases.count()).toBe(2);
-    await pane.getByRole('img', { name: 'Requests and errors per second, last 5 minutes' }).waitFor();
-    await pane.getByRole('img', { name: 'Latency to the response head, last 5 minutes' }).waitFor();
+    await expect.poll(() => canvases.count()).toBe(3);
+    await pane.getByRole('img', { name: 'Requests and errors per second, last 15 minutes' }).waitFor();
+    await pane.getByRole('img', { name: 'Error rate, last 15 minutes' }).waitFor();
+    await pane.getByRole('img', { name: 'Latency to the response head, last 15 minutes' }).waitFor();
     const afterOpen = fetched.length;
     expect(afterOpen).toBeGreaterThanOrEqual(1);
     await traffic(trafficRequests);
@@ -223,7 +224,7 @@ describe('backends, charts and route forms in Chromium', { timeout: 90_000 }, ()
     await page.getByRole('radio', { name: 'Dark' }).check();
     await shoot(page, 'charts-dark');
     await page.setViewportSize({ width: 1024, height: 640 });
-    await expect.poll(() => canvases.count()).toBe(2);
+    await expect.poll(() => canvases.count()).toBe(3);
     expect(await page.locator('.route-detail').evaluate((el) => el.scrollWidth - el.clientWidth)).toBe(0);
     await shoot(page, 'charts-dark-1024x640');
     await page.setViewportSize({ width: 1280, height: 800 });

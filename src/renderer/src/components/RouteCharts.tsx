@@ -5,8 +5,9 @@ import './RouteCharts.css';
 import type { RouteHistory } from '../../../shared/events';
 import { useApi } from '../api-context';
 
-/** What the charts show: the last 5 minutes; the engine keeps 15. */
-const chartSeconds = 300;
+/** What the charts show: the whole 15 minutes the engine keeps. */
+const chartSeconds = 900;
+const percentScale = 100;
 const chartHeight = 140;
 
 /** A theme colour from the stylesheet, so the charts follow light and dark. */
@@ -35,9 +36,20 @@ function timesOf(history: RouteHistory): number[] {
   return history.requests.map((_, i) => end - history.requests.length + 1 + i);
 }
 
+/**
+ * Errors per request each second, in %; a gap where there were no requests.
+ * `errors` counts failed attempts as well as 5xx, so a retried request can
+ * count twice: capped at 100%.
+ */
+function errorRate(history: RouteHistory): (number | null)[] {
+  return history.requests.map((requests, i) => (requests === 0 ? null : Math.min(percentScale, (history.errors[i]! / requests) * percentScale)));
+}
+
+const unitSuffix = { ms: ' ms', '%': '%', '/s': '' } as const;
+
 interface ChartSpec {
   title: string;
-  unit: string;
+  unit: keyof typeof unitSuffix;
   series: { label: string; colour: [string, string]; values: (h: RouteHistory) => (number | null)[] }[];
 }
 
@@ -51,11 +63,17 @@ const charts: ChartSpec[] = [
     ],
   },
   {
+    title: 'Error rate',
+    unit: '%',
+    series: [{ label: 'errors per request', colour: ['--danger', '#c9372c'], values: errorRate }],
+  },
+  {
     title: 'Latency to the response head',
     unit: 'ms',
     series: [
       { label: 'p50', colour: ['--ok', '#1f9d55'], values: (h) => h.p50 },
       { label: 'p95', colour: ['--warn', '#8a5a00'], values: (h) => h.p95 },
+      { label: 'p99', colour: ['--danger', '#c9372c'], values: (h) => h.p99 },
     ],
   },
 ];
@@ -83,7 +101,7 @@ function Chart({ spec, history }: { spec: ChartSpec; history: RouteHistory }) {
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
         axes: [
           { stroke: cssColour('--muted', '#667085'), grid: { stroke: cssColour('--line', '#e3e6ec') } },
-          { stroke: cssColour('--muted', '#667085'), grid: { stroke: cssColour('--line', '#e3e6ec') }, values: (_u, ticks) => ticks.map((t) => `${t}${spec.unit === 'ms' ? ' ms' : ''}`) },
+          { stroke: cssColour('--muted', '#667085'), grid: { stroke: cssColour('--line', '#e3e6ec') }, values: (_u, ticks) => ticks.map((t) => `${t}${unitSuffix[spec.unit]}`) },
         ],
         series: [{}, ...spec.series.map((s) => ({ label: s.label, stroke: cssColour(s.colour[0], s.colour[1]), width: 1.5, spanGaps: false }))],
       },
