@@ -121,13 +121,15 @@ describe('the Traffic view store', () => {
     expect(store.get().newWhilePaused).toBe(0);
   });
 
-  it('drops the sample notice once a second passes without skipped records', async () => {
+  it('once a second passes without skipped records, drops the sample notice and fills in what the sample left out', async () => {
     const { ring, store } = await setUp(1_000);
     for (let i = 0; i < maxBatchRecords + 1; i++) record(ring);
     await wait(batchMs);
     expect(store.get().sample).toBeDefined();
+    expect(store.get().records).toHaveLength(maxBatchRecords);
     await wait(1_100);
     expect(store.get().sample).toBeUndefined();
+    expect(store.get().records.map((r) => r.id)).toEqual(ring.list({ after: 0, limit: 10_000 }).map((r) => r.id));
   });
 
   it('clear empties the view and the ring; later records still arrive', async () => {

@@ -81,6 +81,8 @@ export class TrafficStore {
   /** The records held may be from an earlier run of the core (ids restart): the next load replaces them. */
   private stale = true;
   private recentBatches: { at: number; shown: number; total: number }[] = [];
+  /** The last record before the first one a sampled batch left out: once the burst is over, the rest is fetched from there. */
+  private gapAfter: number | undefined;
   private sampleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly invoke: Invoke) {}
@@ -100,7 +102,7 @@ export class TrafficStore {
   /** The view opened: load what the ring holds (or gained since it was last open); returns the function that closes it. */
   activate(): () => void {
     this.active += 1;
-    if (this.active === 1 && !this.state.paused) this.load();
+    if (this.active === 1 && !this.state.paused) this.load(this.takeGap());
     return () => {
       this.active -= 1;
       if (this.active > 0) return;
@@ -123,6 +125,7 @@ export class TrafficStore {
       this.set({ newWhilePaused: this.state.newWhilePaused + batch.records.length + batch.skipped });
       return;
     }
+    if (batch.skipped > 0 && this.gapAfter === undefined && batch.records.length > 0) this.gapAfter = batch.records[batch.records.length - 1]!.id;
     this.noteSample(batch);
     if (this.held) {
       this.held.push(...batch.records);
@@ -150,7 +153,7 @@ export class TrafficStore {
   resume(): void {
     if (!this.state.paused) return;
     this.set({ paused: false, newWhilePaused: 0 });
-    this.load();
+    this.load(this.takeGap());
   }
 
   /** Forgets every record, here and in the engine's ring (as HTTP Toolkit's clear does for its view). */
@@ -158,20 +161,34 @@ export class TrafficStore {
     const answer = await this.invoke('traffic.clear', {});
     if (!answer.ok) return false;
     this.generation += 1;
+    this.gapAfter = undefined;
     this.incoming = [];
     if (this.held) this.held = [];
     this.set({ records: [], shown: [], newWhilePaused: 0, loading: false });
     return true;
   }
 
-  private load(): void {
+  /** Where a fill must start: before the first record a sample left out, if any; consumed. */
+  private takeGap(): number | undefined {
+    const gap = this.gapAfter;
+    this.gapAfter = undefined;
+    return gap;
+  }
+
+  /**
+   * Fetches from the ring what came after `from` (default: the newest held)
+   * and puts it in place of what is held after it: a fill after a sample
+   * replaces the sampled stretch with every record.
+   */
+  private load(from = this.lastId): void {
     const generation = ++this.generation;
     const replace = this.stale;
+    const after = replace ? 0 : Math.min(from, this.lastId);
     this.held = [...this.incoming];
     this.incoming = [];
     this.set({ loading: true });
     // invoke never rejects: a failure is an answer (shown in the banner).
-    void this.invoke('traffic.list', { after: replace ? 0 : this.lastId, limit: listLimit }).then((answer) => {
+    void this.invoke('traffic.list', { after, limit: listLimit }).then((answer) => {
       if (generation !== this.generation) return;
       const held = this.held ?? [];
       this.held = undefined;
@@ -180,9 +197,9 @@ export class TrafficStore {
         return;
       }
       this.stale = false;
-      if (replace) {
-        this.lastId = 0;
-        this.state = { ...this.state, records: [], shown: [] };
+      if (after < this.lastId || replace) {
+        this.lastId = after;
+        this.state = { ...this.state, records: this.state.records.filter((r) => r.id <= after), shown: this.state.shown.filter((r) => r.id <= after) };
       }
       this.set({ capacity: answer.result.capacity, loading: false });
       this.incoming = [...answer.result.records, ...held];
@@ -201,10 +218,15 @@ export class TrafficStore {
 
   /** Applies the records received since the last frame: new ones appended, the oldest dropped past the capacity. */
   private flush(): void {
-    const fresh = this.incoming.filter((r) => r.id > this.lastId);
+    // Ids only grow: one seen already (a batch that overlaps a load's answer) is dropped.
+    const fresh: TrafficRecord[] = [];
+    for (const record of this.incoming) {
+      if (record.id <= this.lastId) continue;
+      fresh.push(record);
+      this.lastId = record.id;
+    }
     this.incoming = [];
     if (fresh.length === 0) return;
-    this.lastId = fresh[fresh.length - 1]!.id;
     const capacity = this.state.capacity ?? Infinity;
     let records = this.state.records.concat(fresh);
     let shown = this.state.shown.concat(fresh.filter(this.test));
@@ -232,7 +254,10 @@ export class TrafficStore {
       shown += b.shown;
       total += b.total;
     }
-    this.setSample(shown < total ? { shown, total } : undefined);
+    const sample = shown < total ? { shown, total } : undefined;
+    this.setSample(sample);
+    // The burst is over: fetch every record the sample left out.
+    if (!sample && this.gapAfter !== undefined && this.active > 0 && !this.state.paused) this.load(this.takeGap());
   }
 
   private setSample(sample: TrafficSample | undefined): void {
