@@ -160,7 +160,23 @@ describe('switchyard logs', () => {
     }
   });
 
+  it('says why it lists nothing when no exchanges are kept', async () => {
+    expect((await run('settings', '--set', 'trafficRecords=0')).code).toBe(0);
+    try {
+      const empty = await run('logs');
+      expect(empty).toEqual({
+        code: 0,
+        stdout: '',
+        stderr: 'No exchanges are kept in memory (proxy setting trafficRecords is 0). Keep some with `switchyard settings --set trafficRecords=10000`, or use --follow or the access log.\n',
+      });
+    } finally {
+      expect((await run('settings', '--set', 'trafficRecords=default')).code).toBe(0);
+    }
+  });
+
   it('--follow ends with a sentence and exit 1 when serve stops', async () => {
+    await get('demo.localhost', '/last');
+    await logsOf(1);
     const child = spawn(process.execPath, [join(repoRoot, 'bin', 'switchyard.js'), 'logs', '-f', '--json', '--data-dir', dir.path], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -317,7 +317,10 @@ async function logs(dataDir: string, client: Client, values: { follow?: boolean;
     }
   };
   if (!values.follow) {
-    show((await client.call('traffic.list', { routeId, limit })).records);
+    const { records, capacity } = await client.call('traffic.list', { routeId, limit });
+    show(records);
+    // Nothing kept is not the same as no traffic: say why the list is empty.
+    if (capacity === 0) io.err('No exchanges are kept in memory (proxy setting trafficRecords is 0). Keep some with `switchyard settings --set trafficRecords=10000`, or use --follow or the access log.');
     return 0;
   }
   // The list is read once the stream is open, so nothing falls between the two.
