@@ -51,6 +51,20 @@ describe('backends checked the same way at the same address share one probe', ()
     expect(core.engine.health.timerCount()).toBe(0);
   });
 
+  it('a route added on a dev server checked less than an interval ago takes that result instead of sending a probe', async () => {
+    const server = await countingServer();
+    const slow = { ...fastChecks, healthIntervalMs: 10_000 };
+    const first = await must(core.run('routes.create', { host: 'first.localhost', settings: slow, backends: [{ url: server.url }] }));
+    await waitForBackend(core, first.backends[0]!.id, (s) => s.status === 'healthy');
+    expect(server.connections()).toBe(1);
+    const more = [];
+    for (let i = 0; i < 5; i++) more.push(await must(core.run('routes.create', { host: `more-${i}.localhost`, settings: slow, backends: [{ url: server.url }] })));
+    for (const route of more) expect((await waitForBackend(core, route.backends[0]!.id, () => true)).status).toBe('healthy');
+    expect(server.connections()).toBe(1);
+    for (const route of [first, ...more]) await must(core.run('routes.delete', { id: route.id }));
+    server.close();
+  });
+
   it('checks that differ (another path, another interval) are not shared, and a removed route leaves the shared probe running', async () => {
     const backend = await startBackend('app', (req, res) => res.writeHead(req.url === '/ready' || req.url === '/health' ? 200 : 404).end());
     const http = { ...fastChecks, healthCheck: 'http' as const };

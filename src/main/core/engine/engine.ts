@@ -66,14 +66,23 @@ export class Engine {
   readonly records = new RecordRing(defaultProxySettings.trafficRecords);
 
   constructor({ onHealth, onDrained, onError }: EngineEvents = {}) {
+    let availabilityChanged = false;
     this.health = new HealthMonitor(
       (backendId, routeId, before, after) => {
         // Only a change of state changes who gets traffic.
-        if (before.name !== after.name) this.rebuild();
+        if (before.name !== after.name) availabilityChanged = true;
         onHealth?.(backendId, routeId, before, after);
       },
       Date.now,
       onError ?? (() => {}),
+      // Once per batch (one probe's result for every backend that shares it),
+      // synchronously, so no request sees the old table: a dev server behind
+      // 50 routes going down rebuilt the table 50 times (issue 11).
+      () => {
+        if (!availabilityChanged) return;
+        availabilityChanged = false;
+        this.rebuild();
+      },
     );
     this.inFlight = new InFlight(
       () => (this.stats.version += 1),

@@ -26,13 +26,21 @@ interface Watched {
   url: string;
   spec: ProbeSpec;
   intervalMs: number;
-  /** The last results, oldest first; changed in place (history() hands out copies). */
-  history: boolean[];
-  lastResult: ProbeResult | null;
-  lastAt: number;
+  /** The last results (1 passed, 0 failed), a ring written in place: a check allocates nothing here. */
+  history: Uint8Array;
+  /** Results in the ring so far, up to its length; the next is written at `historyCount % historyLength`. */
+  historyCount: number;
+  /** The last probe's result, shared by the backends that share the probe. */
+  last: Outcome | null;
   /** The probe this backend's checks ride on, while it is checked. */
   group: ProbeGroup | undefined;
   ejectionTimer: NodeJS.Timeout | undefined;
+}
+
+/** A probe's result and when it came. */
+interface Outcome {
+  result: ProbeResult;
+  at: number;
 }
 
 /**
@@ -48,6 +56,8 @@ interface ProbeGroup {
   members: Set<Watched>;
   timer: NodeJS.Timeout | undefined;
   inFlight: boolean;
+  /** Its last result, which a backend that joins gets at once while it is less than an interval old. */
+  last: Outcome | undefined;
 }
 
 export type HealthChange = (backendId: number, routeId: number, before: HealthState, after: HealthState) => void;
@@ -130,7 +140,12 @@ export class HealthMonitor {
     private readonly now: () => number = Date.now,
     /** Unexpected errors, with what was being done: logged, never thrown. */
     private readonly onError: (context: string, error: unknown) => void = () => {},
+    /** After changes were reported: once for a probe's result however many backends share it, else after each change. */
+    private readonly afterChanges: () => void = () => {},
   ) {}
+
+  /** While a probe's result goes to its backends: changes are reported, afterChanges waits for the end. */
+  private batching = false;
 
   /**
    * Starts, reconfigures and stops checks to match the routes. Runs on every
@@ -140,6 +155,10 @@ export class HealthMonitor {
    * generation, and the process's RSS, by ~30 MB (issue 11).
    */
   sync(routes: readonly Route[]): void {
+    this.batch(() => this.syncAll(routes));
+  }
+
+  private syncAll(routes: readonly Route[]): void {
     const seen = new Set<number>();
     for (const route of routes) {
       const s = route.settings;
@@ -160,9 +179,9 @@ export class HealthMonitor {
             url: backend.url,
             spec,
             intervalMs: s.healthIntervalMs,
-            history: [],
-            lastResult: null,
-            lastAt: 0,
+            history: new Uint8Array(historyLength),
+            historyCount: 0,
+            last: null,
             group: undefined,
             ejectionTimer: undefined,
           };
@@ -176,10 +195,10 @@ export class HealthMonitor {
         const moved = newTarget || entry.spec.timeoutMs !== spec.timeoutMs || entry.intervalMs !== s.healthIntervalMs || entry.checked !== checked;
         if (!moved && (entry.group !== undefined) === checked) continue;
         Object.assign(entry, { checked, url: backend.url, spec, intervalMs: s.healthIntervalMs });
-        if (newTarget && entry.history.length) {
+        if (newTarget && entry.historyCount > 0) {
           // Another address or kind of check: old results say nothing about it.
-          entry.history = [];
-          entry.lastResult = null;
+          entry.historyCount = 0;
+          entry.last = null;
           this.set(entry, initialHealth(this.now()));
         }
         // Leaving the old group also means a probe it has in flight (another
@@ -203,11 +222,14 @@ export class HealthMonitor {
     return this.watched.get(backendId)?.checked ?? false;
   }
 
-  /** Copies: the monitor changes its own history in place. */
+  /** The last results, oldest first, and the last one in full; built when asked (a push, a command), not per check. */
   history(backendId: number): { checks: boolean[]; lastCheck: CheckResult | null } {
     const entry = this.watched.get(backendId);
-    const last = entry?.lastResult;
-    return { checks: entry ? entry.history.slice() : [], lastCheck: last ? { ...last, at: new Date(entry.lastAt).toISOString() } : null };
+    if (!entry) return { checks: [], lastCheck: null };
+    const { history, historyCount, last } = entry;
+    const kept = Math.min(historyCount, historyLength);
+    const checks = Array.from({ length: kept }, (_, i) => history[(historyCount - kept + i) % historyLength] === 1);
+    return { checks, lastCheck: last ? { ...last.result, at: new Date(last.at).toISOString() } : null };
   }
 
   /** A request on real traffic to this backend succeeded or failed (connect error, reset, timeout). */
@@ -253,18 +275,23 @@ export class HealthMonitor {
 
   /**
    * The first check of a backend that joins runs at once (unless its group's
-   * probe is already on its way), so new backends are up within a few
-   * milliseconds; later ones follow the group's jittered timer.
+   * probe is already on its way, or has a fresh result), so new backends are
+   * up within a few milliseconds; later ones follow the group's jittered timer.
    */
   private join(entry: Watched, key: string): void {
     let group = this.groups.get(key);
     if (!group) {
-      group = { key, spec: entry.spec, intervalMs: entry.intervalMs, members: new Set(), timer: undefined, inFlight: false };
+      group = { key, spec: entry.spec, intervalMs: entry.intervalMs, members: new Set(), timer: undefined, inFlight: false, last: undefined };
       this.groups.set(key, group);
     }
     group.members.add(entry);
     entry.group = group;
-    if (!group.inFlight) this.run(group);
+    // A result of this very check, younger than the interval, is as fresh as
+    // any member's: the newcomer takes it rather than send one more probe
+    // (50 routes created on one dev server sent 50 probes in a burst).
+    const last = group.last;
+    if (last && Date.now() - last.at < group.intervalMs) this.deliver(entry, last, this.now());
+    else if (!group.inFlight) this.run(group);
   }
 
   private leave(entry: Watched): void {
@@ -311,15 +338,45 @@ export class HealthMonitor {
     // Scheduled before the results are reported: whatever a listener of a
     // change does, the next check is already on its way.
     this.schedule(group);
-    const at = Date.now();
-    // A copy: a listener of a change may reconfigure, and so move members.
-    for (const entry of [...group.members]) {
-      if (entry.group !== group) continue;
-      entry.lastResult = result;
-      entry.lastAt = at;
-      entry.history.push(result.ok);
-      if (entry.history.length > historyLength) entry.history.shift();
-      this.set(entry, onCheck(entry.state, result.ok, result.detail, entry.policy, this.now()));
+    const outcome: Outcome = { result, at: Date.now() };
+    group.last = outcome;
+    const now = this.now();
+    this.batch(() => {
+      // A listener of a change may reconfigure and so move members: a Set's
+      // iterator skips those deleted and the group check those that moved.
+      for (const entry of group.members) if (entry.group === group) this.deliver(entry, outcome, now);
+    });
+  }
+
+  private deliver(entry: Watched, outcome: Outcome, now: number): void {
+    entry.last = outcome;
+    entry.history[entry.historyCount % historyLength] = outcome.result.ok ? 1 : 0;
+    // Counting on past the ring's length keeps the write position (and
+    // stays a small integer for 2^30 checks: 68 years at one a second).
+    entry.historyCount += 1;
+    this.set(entry, onCheck(entry.state, outcome.result.ok, outcome.result.detail, entry.policy, now));
+  }
+
+  /** Runs `work`, reporting its changes as they come but afterChanges once, at the end. */
+  private batch(work: () => void): void {
+    if (this.batching) {
+      work();
+      return;
+    }
+    this.batching = true;
+    try {
+      work();
+    } finally {
+      this.batching = false;
+      this.settle();
+    }
+  }
+
+  private settle(): void {
+    try {
+      this.afterChanges();
+    } catch (error) {
+      this.onError('applying health changes', error);
     }
   }
 
@@ -344,5 +401,6 @@ export class HealthMonitor {
       // plane that reported the traffic: the state change itself stands.
       this.onError(`reporting backend ${entry.backendId} ${before.name} → ${next.name}`, error);
     }
+    if (!this.batching) this.settle();
   }
 }
