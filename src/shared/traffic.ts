@@ -70,7 +70,7 @@ export interface TrafficRecord {
   client: string;
   method: string;
   host: string;
-  /** The path with the query's values replaced by `…` (they may hold tokens). */
+  /** The path, its query replaced by `?…` (query values may hold tokens). */
   path: string;
   protocol: string;
   /** The Upgrade asked for ("websocket"), or null. */

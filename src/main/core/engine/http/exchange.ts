@@ -12,7 +12,7 @@ import { compressedHeaders, negotiateEncoding, shouldCompress, type Encoding, ty
 import { sendErrorPage } from './error-pages';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
 import type { ProxyContext } from './proxy-context';
-import type { RequestMessage, ResponseMessage, UpgradableResponse } from './message';
+import type { KeptHeaders, RequestMessage, ResponseMessage, UpgradableResponse } from './message';
 import type { ResponseHead } from './http1/head-parser';
 import type { UpstreamCall, UpstreamHandler, UpstreamTunnel } from './http1/upstream-connection';
 
@@ -87,7 +87,7 @@ export class Exchange implements UpstreamHandler {
   private status = 0;
   private flags: ResponseFlag[] = [];
   private ttfb: number | null = null;
-  private responseHeaders: string[] = [];
+  private responseHeaders: KeptHeaders = [];
   private tunnelOpenedAt = 0;
 
   constructor(
@@ -169,7 +169,7 @@ export class Exchange implements UpstreamHandler {
     }
     this.status = head.status;
     this.ttfb = ctx.stats.now() - this.startedAt;
-    this.responseHeaders = head.rawHeaders;
+    this.responseHeaders = head.text;
   }
 
   onHeaders(head: ResponseHead): void {
@@ -360,6 +360,6 @@ export class Exchange implements UpstreamHandler {
       bytesOut: this.received,
       upgradeMs,
     };
-    this.ctx.records.add({ record: recordOf(this.ctx.records.nextId(), facts), requestHeaders: this.req.rawHeaders, responseHeaders: this.responseHeaders });
+    this.ctx.records.add({ record: recordOf(this.ctx.records.nextId(), facts), requestHeaders: this.req.keptHeaders, responseHeaders: this.responseHeaders });
   }
 }

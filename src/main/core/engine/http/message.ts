@@ -20,6 +20,13 @@ export interface ListenerInfo {
   scheme: 'http' | 'https';
 }
 
+/**
+ * Headers as a record keeps them: a [name, value, ...] list, or an HTTP/1
+ * head's text, which the exchange has anyway and which is parsed only when
+ * a trace is read (see headersOfHead).
+ */
+export type KeptHeaders = readonly string[] | string;
+
 export interface RequestMessage extends SelectionKey {
   readonly method: string;
   /** Origin-form (`/x?y`), or `*` for OPTIONS. */
@@ -30,6 +37,8 @@ export interface RequestMessage extends SelectionKey {
   readonly protocol: string;
   readonly rawHeaders: string[];
   readonly headers: Record<string, string>;
+  /** The headers in the form that costs least to keep for the traffic record. */
+  readonly keptHeaders: KeptHeaders;
   readonly listener: ListenerInfo;
   /** The port the client connected to (X-Forwarded-Port). */
   readonly localPort: number;

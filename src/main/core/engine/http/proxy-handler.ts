@@ -106,7 +106,7 @@ function recordLocal(ctx: ProxyContext, req: RequestMessage, route: CompiledRout
     bytesOut: 0,
     upgradeMs: null,
   });
-  ctx.records.add({ record, requestHeaders: req.rawHeaders, responseHeaders: [] });
+  ctx.records.add({ record, requestHeaders: req.keptHeaders, responseHeaders: [] });
 }
 
 /** Routes, admits and balances one request (or upgrade), then hands it to an Exchange. */

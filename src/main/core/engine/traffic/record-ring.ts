@@ -1,4 +1,6 @@
 import { redactHeaders } from './exchange-record';
+import { headersOfHead } from '../http/http1/head-parser';
+import type { KeptHeaders } from '../http/message';
 import type { TrafficBatch, TrafficRecord, TrafficTrace } from '../../../../shared/traffic';
 
 /** Records sent to subscribers at most this often, so a busy proxy pushes a few batches a second, not a message per request. */
@@ -21,9 +23,11 @@ export interface RecordQuery {
  */
 export interface RingEntry {
   record: TrafficRecord;
-  requestHeaders: string[];
-  responseHeaders: string[];
+  requestHeaders: KeptHeaders;
+  responseHeaders: KeptHeaders;
 }
+
+const headerList = (kept: KeptHeaders): readonly string[] => (typeof kept === 'string' ? headersOfHead(kept) : kept);
 
 /**
  * The last N exchanges (HAProxy's "show events" ring, Envoy's tap in
@@ -96,7 +100,7 @@ export class RecordRing {
 
   get(id: number): TrafficTrace | undefined {
     for (const entry of this.slots) {
-      if (entry?.record.id === id) return { ...entry.record, requestHeaders: redactHeaders(entry.requestHeaders), responseHeaders: redactHeaders(entry.responseHeaders) };
+      if (entry?.record.id === id) return { ...entry.record, requestHeaders: redactHeaders(headerList(entry.requestHeaders)), responseHeaders: redactHeaders(headerList(entry.responseHeaders)) };
     }
     return undefined;
   }

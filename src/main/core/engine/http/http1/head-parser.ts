@@ -12,6 +12,12 @@ export interface MessageHead {
   rawHeaders: string[];
   /** Lower-cased names; repeats joined with ", " (Cookie with "; "). */
   headers: Record<string, string>;
+  /**
+   * The head as received (start line and header lines, latin1). Every
+   * string above is a slice of it, so keeping this one string for a trace
+   * costs nothing more; headersOfHead reads it back.
+   */
+  text: string;
 }
 
 export interface RequestHead extends MessageHead {
@@ -87,7 +93,7 @@ export function parseRequestHead(buf: Buffer, limit: number): Parsed<RequestHead
   const first = requestLine.exec(lines[0]!);
   if (!first) return fail(400, 'Malformed request line.');
   if (first[3] !== '1' || (first[4] !== '0' && first[4] !== '1')) return fail(505, `HTTP/${first[3]}.${first[4]} is not supported; use HTTP/1.1.`);
-  const head: RequestHead = { method: first[1]!, target: first[2]!, minor: first[4] === '1' ? 1 : 0, rawHeaders: [], headers: {} };
+  const head: RequestHead = { method: first[1]!, target: first[2]!, minor: first[4] === '1' ? 1 : 0, rawHeaders: [], headers: {}, text: located.text };
   const error = parseHeaderLines(lines, head);
   if (error) return { error };
   if (head.minor === 1 && head.headers.host === undefined) return fail(400, 'An HTTP/1.1 request needs a Host header.');
@@ -101,10 +107,20 @@ export function parseResponseHead(buf: Buffer, limit: number): Parsed<ResponseHe
   const lines = located.text.split('\r\n');
   const first = statusLine.exec(lines[0]!);
   if (!first) return fail(400, 'Malformed status line.');
-  const head: ResponseHead = { status: Number(first[2]), reason: first[3] ?? '', minor: first[1] === '1' ? 1 : 0, rawHeaders: [], headers: {} };
+  const head: ResponseHead = { status: Number(first[2]), reason: first[3] ?? '', minor: first[1] === '1' ? 1 : 0, rawHeaders: [], headers: {}, text: located.text };
   const error = parseHeaderLines(lines, head);
   if (error) return { error };
   return { head, size: located.size };
+}
+
+/** A head's header lines as [name, value, ...]; the head was parsed strictly when it arrived. */
+export function headersOfHead(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split('\r\n').slice(1)) {
+    const colon = line.indexOf(':');
+    out.push(line.slice(0, colon), line.slice(colon + 1).trim());
+  }
+  return out;
 }
 
 /** Whether a comma-separated header (Connection) lists `token`, case-insensitively. */

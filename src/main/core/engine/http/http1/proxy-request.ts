@@ -32,6 +32,7 @@ export class ProxyRequest implements RequestMessage {
   readonly minor: 0 | 1;
   readonly rawHeaders: string[];
   readonly headers: Record<string, string>;
+  readonly keptHeaders: string;
   /** Whether any body byte was handed over yet. */
   bodyStarted = false;
 
@@ -49,6 +50,7 @@ export class ProxyRequest implements RequestMessage {
     this.minor = head.minor;
     this.rawHeaders = head.rawHeaders;
     this.headers = head.headers;
+    this.keptHeaders = head.text;
   }
 
   get protocol(): string {
