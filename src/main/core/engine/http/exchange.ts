@@ -230,7 +230,7 @@ export class Exchange implements UpstreamHandler {
       if (!upstream.write(chunk)) client.pause();
     });
     upstream.on('drain', () => client.resume());
-    client.on('drain', () => this.call?.resume());
+    client.on('drain', () => upstream.resume());
     client.on('end', close);
     client.on('close', close);
     client.on('error', close);

@@ -29,7 +29,7 @@ export interface UpstreamHandler {
 
 /** The backend's side of an upgraded connection, read with the same reused memory and backpressure as bodies. */
 export interface UpstreamTunnel {
-  /** Returning false pauses the backend until the call's `resume()`. */
+  /** Returning false pauses the backend until its socket is resumed (the caller holds it). */
   onData(chunk: Buffer): boolean;
   holdsChunks(): boolean;
   /** The backend ended, reset or closed: exactly once. */
@@ -326,10 +326,6 @@ export class UpstreamConnection {
   }
 
   resume(): void {
-    if (this.phase === Phase.Upgraded) {
-      this.socket.resume();
-      return;
-    }
     if (this.phase !== Phase.Body) return;
     this.socket.setTimeout(this.call!.request.bodyTimeoutMs);
     this.socket.resume();
