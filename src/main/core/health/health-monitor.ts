@@ -35,6 +35,8 @@ interface Watched {
   /** The probe this backend's checks ride on, while it is checked. */
   group: ProbeGroup | undefined;
   ejectionTimer: NodeJS.Timeout | undefined;
+  /** The last sync that found this backend configured. */
+  syncedIn: number;
 }
 
 /** A probe's result and when it came. */
@@ -144,6 +146,7 @@ export class HealthMonitor {
     private readonly afterChanges: () => void = () => {},
   ) {}
 
+  private syncRound = 0;
   /** While a probe's result goes to its backends: changes are reported, afterChanges waits for the end. */
   private batching = false;
 
@@ -159,11 +162,11 @@ export class HealthMonitor {
   }
 
   private syncAll(routes: readonly Route[]): void {
-    const seen = new Set<number>();
+    // Entries this sync does not reach are gone; a round number marks them without a set of ids per sync.
+    const round = ++this.syncRound;
     for (const route of routes) {
       const s = route.settings;
       for (const backend of route.backends) {
-        seen.add(backend.id);
         const checked = own(backend, s, 'healthCheck') !== 'off' && backend.enabled;
         let entry = this.watched.get(backend.id);
         const address = entry?.url === backend.url ? entry.spec : addressOf(backend.url);
@@ -184,9 +187,11 @@ export class HealthMonitor {
             last: null,
             group: undefined,
             ejectionTimer: undefined,
+            syncedIn: round,
           };
           this.watched.set(backend.id, entry);
         }
+        entry.syncedIn = round;
         entry.routeId = route.id;
         entry.policy = policyOf(s, entry.policy);
         entry.maxEjected = s.maxEjectedPercent / 100;
@@ -207,10 +212,11 @@ export class HealthMonitor {
         if (checked) this.join(entry, groupKey(spec, entry.intervalMs));
       }
     }
-    for (const [id, entry] of this.watched) {
-      if (seen.has(id)) continue;
+    for (const entry of this.watched.values()) {
+      if (entry.syncedIn === round) continue;
       this.forget(entry);
-      this.watched.delete(id);
+      // Deleting the current entry is safe while iterating a Map.
+      this.watched.delete(entry.backendId);
     }
   }
 
