@@ -98,16 +98,16 @@ export function TrafficList({
   const followingRef = useRef(true);
   const frame = useRef(0);
 
-  // Scroll events come many per frame: measure once per frame.
+  // Whether to follow is known at once, so a batch applied before the next frame cannot undo a scroll up;
+  // the rows to render are worked out once per frame (scroll events come many per frame).
   const onScroll = useCallback(() => {
+    const element = scroller.current;
+    if (!element) return;
+    followingRef.current = element.scrollTop + element.clientHeight >= element.scrollHeight - bottomSlackPx;
     if (frame.current) return;
     frame.current = requestAnimationFrame(() => {
       frame.current = 0;
-      const element = scroller.current;
-      if (!element) return;
-      const atBottom = element.scrollTop + element.clientHeight >= element.scrollHeight - bottomSlackPx;
-      followingRef.current = atBottom;
-      setFollowing(atBottom);
+      setFollowing(followingRef.current);
       setView({ top: element.scrollTop, height: element.clientHeight });
     });
   }, []);
