@@ -160,7 +160,6 @@ export function BackendRow({ backend, showWeight, columns }: { backend: Backend;
           {stats?.reason && (
             <div className="reason" aria-label={`${backend.url} reason`}>
               {stats.reason}
-              {stats.lastCheck && <span className="muted"> · last check {new Date(stats.lastCheck.at).toLocaleTimeString()}</span>}
             </div>
           )}
         </td>
