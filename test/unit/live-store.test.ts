@@ -103,6 +103,28 @@ describe('LiveStore', () => {
     expect(notified).toBe(2);
   });
 
+  it('merges a push of what changed into what it holds, and lets a complete push replace it', () => {
+    const store = new LiveStore();
+    let notified = 0;
+    store.subscribe(() => (notified += 1));
+    store.setTraffic(snapshot({ 1: stats('healthy', 5), 2: stats('healthy', 7) }, { 9: live(2), 10: live(1) }));
+    const first = store.get();
+    store.setTraffic({ ...snapshot({ 2: stats('unhealthy', 7) }, { 9: live(1) }), complete: false });
+    const merged = store.get();
+    expect(merged.backends[1]).toBe(first.backends[1]);
+    expect(merged.backends[2]).toEqual(stats('unhealthy', 7));
+    expect(merged.routeLive[10]).toBe(first.routeLive[10]);
+    expect(merged.routeLive[9]).toEqual(live(1));
+    // The same change again is no change.
+    store.setTraffic({ ...snapshot({ 2: stats('unhealthy', 7) }, { 9: live(1) }), complete: false });
+    expect(store.get()).toBe(merged);
+    expect(notified).toBe(2);
+    // A complete push drops what it lacks (a removed backend).
+    store.setTraffic({ ...snapshot({ 1: stats('healthy', 5) }, { 9: live(1) }), complete: true });
+    expect(Object.keys(store.get().backends)).toEqual(['1']);
+    expect(store.get().backends[1]).toBe(first.backends[1]);
+  });
+
   it('counts reconnections, so views that fetched on their own fetch again', () => {
     const store = new LiveStore();
     store.setConnection('online');
