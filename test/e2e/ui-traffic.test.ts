@@ -28,9 +28,21 @@ const stressConcurrency = 16;
 /** A virtualised list renders the rows in view plus an overscan: far fewer than this. */
 const maxDomRows = 200;
 
-/** One request through the proxy with curl; resolves with the status curl saw. */
-async function curl(port: number, host: string, path: string): Promise<number> {
-  const { stdout } = await execFileAsync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', '-H', `Host: ${host}`, `http://127.0.0.1:${port}${path}`]);
+/** One request through the proxy with curl (and any extra headers); resolves with the status curl saw. */
+async function curl(port: number, host: string, path: string, headers: string[] = []): Promise<number> {
+  const { stdout } = await execFileAsync('curl', [
+    '-s',
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code}',
+    '--max-time',
+    '5',
+    '-H',
+    `Host: ${host}`,
+    ...headers.flatMap((h) => ['-H', h]),
+    `http://127.0.0.1:${port}${path}`,
+  ]);
   return Number(stdout);
 }
 
@@ -150,8 +162,9 @@ describe('the Traffic area, served by `switchyard serve`, in Chromium', { timeou
     await expect.poll(() => rows().count()).toBe(7);
 
     // -- Failover: round-robin takes each backend in turn, so of two requests one starts on the closed port.
-    expect(await curl(port, 'failover.localhost', '/retry/1')).toBe(200);
-    expect(await curl(port, 'failover.localhost', '/retry/2')).toBe(200);
+    const secrets = ['Authorization: Bearer s3cret-token', 'Cookie: session=s3cret-cookie'];
+    expect(await curl(port, 'failover.localhost', '/retry/1', secrets)).toBe(200);
+    expect(await curl(port, 'failover.localhost', '/retry/2', secrets)).toBe(200);
     await rowFor('/retry/2').waitFor();
     const trace = page.getByRole('complementary', { name: 'Trace' });
     const attempts = trace.getByRole('list', { name: 'Attempts' }).getByRole('listitem');
@@ -179,7 +192,12 @@ describe('the Traffic area, served by `switchyard serve`, in Chromium', { timeou
     expect(await flag.getAttribute('title')).toBe('UF: backend connection failed');
     await rowFor(retried).click();
     await trace.getByRole('heading', { name: 'Request headers' }).waitFor();
-    expect(await trace.locator('.headers').first().textContent()).toContain('failover.localhost');
+    const requestHeaders = (await trace.locator('.headers').first().textContent()) ?? '';
+    expect(requestHeaders).toContain('failover.localhost');
+    // Credentials never reach the page.
+    expect(requestHeaders).toMatch(/Authorization\s*REDACTED/);
+    expect(requestHeaders).toMatch(/Cookie\s*REDACTED/);
+    expect(await page.content()).not.toContain('s3cret');
 
     const shot = process.env.UPDATE_SCREENSHOT === '1' ? join(root, 'docs', 'traffic.png') : join(shotDir.path, 'traffic.png');
     mkdirSync(dirname(shot), { recursive: true });
@@ -189,6 +207,20 @@ describe('the Traffic area, served by `switchyard serve`, in Chromium', { timeou
     await page.keyboard.press('Escape');
     await trace.waitFor({ state: 'detached' });
     expect(browser!.problems).toEqual([]);
+  });
+
+  it('moves the selection with the arrow keys', async () => {
+    const { page } = browser!;
+    await rowFor('/checkout').click();
+    const trace = page.getByRole('complementary', { name: 'Trace' });
+    await trace.getByRole('heading', { name: 'GET shop.localhost/checkout' }).waitFor();
+    await page.keyboard.press('ArrowUp');
+    await trace.getByRole('heading', { name: /^GET shop\.localhost\/cart\/items/ }).waitFor();
+    expect(await rowFor('/cart/items').getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('ArrowDown');
+    await trace.getByRole('heading', { name: 'GET shop.localhost/checkout' }).waitFor();
+    await page.keyboard.press('Escape');
+    await trace.waitFor({ state: 'detached' });
   });
 
   it('pause freezes the list and counts what comes; resume appends it', async () => {
@@ -236,5 +268,21 @@ describe('the Traffic area, served by `switchyard serve`, in Chromium', { timeou
     await rowFor(`/bulk/${stressRequests - 1}`).waitFor();
     await jump.waitFor({ state: 'detached' });
     expect(browser!.problems).toEqual([]);
+  });
+
+  it('switches the access log on from Proxy settings', async () => {
+    const { page } = browser!;
+    await page.keyboard.press('Alt+3');
+    const form = page.getByRole('form', { name: 'Proxy settings' });
+    const accessLog = form.getByLabel('Access log', { exact: true });
+    expect(await accessLog.isChecked()).toBe(false);
+    await accessLog.check();
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    await form.getByRole('status').getByText('Saved', { exact: false }).waitFor();
+    expect(JSON.parse(await cli('settings', '--json'))).toMatchObject({ accessLog: true });
+    await accessLog.uncheck();
+    await form.getByRole('button', { name: 'Revert' }).click();
+    expect(await accessLog.isChecked()).toBe(true);
+    await page.keyboard.press('Alt+2');
   });
 });

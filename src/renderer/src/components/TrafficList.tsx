@@ -74,7 +74,16 @@ const Row = memo(function Row({ record, index, selected }: { record: TrafficReco
   );
 });
 
-const columns = ['Time', 'Method', 'Host and path', 'Status', 'Flags', 'Backend', 'Duration'];
+/** Header text and the class its cells share (styles.css sizes and hides columns by it). */
+const columns = [
+  ['Time', 'cell-time'],
+  ['Method', 'cell-method'],
+  ['Host and path', 'cell-url'],
+  ['Status', 'cell-status'],
+  ['Flags', 'cell-flags'],
+  ['Backend', 'cell-backend'],
+  ['Duration', 'cell-duration'],
+] as const;
 
 /**
  * The exchanges, newest at the bottom, virtualised: a spacer as tall as all
@@ -197,9 +206,9 @@ export function TrafficList({
       >
         {/* Sticky inside the scroller, so its columns line up with the rows whatever the scroll bar's width. */}
         <div role="row" className="traffic-row traffic-head" aria-rowindex={1}>
-          {columns.map((c) => (
-            <span key={c} role="columnheader">
-              {c}
+          {columns.map(([label, className]) => (
+            <span key={label} role="columnheader" className={className}>
+              {label}
             </span>
           ))}
         </div>
