@@ -285,4 +285,22 @@ describe('the Traffic area, served by `switchyard serve`, in Chromium', { timeou
     expect(await accessLog.isChecked()).toBe(true);
     await page.keyboard.press('Alt+2');
   });
+
+  it('after serve restarts (a new record, ids from 1 again) shows the new record, not the old one', async () => {
+    const { page } = browser!;
+    await page.getByRole('heading', { name: 'Traffic', level: 1 }).waitFor();
+    await rowFor(`/bulk/${stressRequests - 1}`).waitFor();
+    const { httpPort: http, adminUrl } = serve!.connection;
+    const exit = await serve!.stop();
+    expect(exit).toMatchObject({ code: 0 });
+    const disconnected = page.getByText('Disconnected from Switchyard', { exact: false }).first();
+    await disconnected.waitFor();
+    serve = await startServe(dataDir.path, { http, admin: Number(new URL(adminUrl).port) });
+    await disconnected.waitFor({ state: 'detached', timeout: 15_000 });
+    // The old serve's records are gone with it; the new one's first record (id 1) is shown.
+    await page.getByText('No requests yet.').waitFor();
+    expect(await curl(http, 'shop.localhost', '/after-restart')).toBe(200);
+    await rowFor('/after-restart').waitFor({ timeout: appearMs });
+    expect(await rows().count()).toBe(1);
+  });
 });

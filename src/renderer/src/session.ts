@@ -77,7 +77,9 @@ export function createSession(): Session {
     }
     // Field errors are shown by the form that owns the field; the rest in the banner.
     if (!answer.ok) {
-      if (!answer.error.field) store.setCommandError(answer.error);
+      // A trace asked for after the ring moved past it is said in the trace pane, not as a page error.
+      const shownInPlace = Boolean(answer.error.field) || answer.error.code === 'RECORD_NOT_FOUND';
+      if (!shownInPlace) store.setCommandError(answer.error);
       return answer;
     }
     store.setCommandError(undefined);

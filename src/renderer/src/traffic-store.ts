@@ -132,6 +132,9 @@ export class TrafficStore {
       return;
     }
     this.incoming.push(...batch.records);
+    // A hidden page gets no animation frames: keep no more than the list could hold once one comes.
+    const capacity = this.state.capacity ?? listLimit;
+    if (this.incoming.length > capacity) this.incoming = this.incoming.slice(-capacity);
     this.scheduleFrame();
   }
 

@@ -71,7 +71,7 @@ function Filters() {
 }
 
 /** Counts, the sample notice, pause/resume and clear. */
-function Controls() {
+function Controls({ onCleared }: { onCleared: () => void }) {
   const { traffic } = useApi();
   const paused = useTraffic(traffic, (s) => s.paused);
   const newWhilePaused = useTraffic(traffic, (s) => s.newWhilePaused);
@@ -100,7 +100,7 @@ function Controls() {
       <button type="button" className={paused ? 'primary' : undefined} onClick={() => (paused ? traffic.resume() : traffic.pause())} title={paused ? 'Show the requests that came while paused, and follow again' : 'Freeze the list; new requests are counted'}>
         {paused ? 'Resume' : 'Pause'}
       </button>
-      <button type="button" className="ghost" onClick={() => void traffic.clear()} title="Forget every recorded request (charts and counters stay)">
+      <button type="button" className="ghost" onClick={() => void traffic.clear().then((cleared) => cleared && onCleared())} title="Forget every recorded request (charts and counters stay)">
         Clear
       </button>
     </div>
@@ -122,7 +122,7 @@ export function TrafficView() {
       <div className="traffic-main">
         <div className="traffic-toolbar">
           <h1 id="area-title">Traffic</h1>
-          <Controls />
+          <Controls onCleared={() => setSelectedId(undefined)} />
         </div>
         <Filters />
         {capacity === 0 ? (
