@@ -206,6 +206,17 @@ describe('the Traffic area, served by `switchyard serve`, in Chromium', { timeou
 
     await page.keyboard.press('Escape');
     await trace.waitFor({ state: 'detached' });
+
+    // -- Route and backend: the route's requests; then those the closed port answered (none did, but the 502 was its).
+    const filters = page.getByRole('group', { name: 'Filters' });
+    await filters.getByLabel('Route', { exact: true }).selectOption({ label: 'failover.localhost' });
+    await expect.poll(() => rows().count()).toBe(2);
+    await filters.getByLabel('Route', { exact: true }).selectOption({ label: 'down.localhost' });
+    await filters.getByLabel('Backend', { exact: true }).selectOption({ label: `${closedUrl} (down.localhost)` });
+    await expect.poll(() => rows().count()).toBe(1);
+    expect(await rows().first().textContent()).toContain('/gone');
+    await filters.getByLabel('Route', { exact: true }).selectOption({ label: 'All routes' });
+    await expect.poll(() => rows().count()).toBe(10);
     expect(browser!.problems).toEqual([]);
   });
 

@@ -16,9 +16,9 @@ export const shortcutList: { keys: string[][]; action: string }[] = [
   { keys: [['G', 'R'], ['Alt', '1']], action: 'Go to Routes' },
   { keys: [['G', 'T'], ['Alt', '2']], action: 'Go to Traffic' },
   { keys: [['G', 'S'], ['Alt', '3']], action: 'Go to Proxy settings' },
-  { keys: [['↑'], ['↓']], action: 'Previous or next route (in the list)' },
+  { keys: [['↑'], ['↓']], action: 'Previous or next route, or request in Traffic (in the list)' },
   { keys: [['?']], action: 'Show these shortcuts' },
-  { keys: [['Esc']], action: 'Close a dialog or form' },
+  { keys: [['Esc']], action: 'Close a dialog, a form or a trace' },
 ];
 
 /** How long `g` waits for its second key, as in GitHub's and Gmail's `g` shortcuts. */
