@@ -6,6 +6,8 @@
 //   node bench/idle.mjs                       the full run (a few minutes)
 //   options: --sizes 50,200 | --seconds N (measuring window) | --no-build | --no-write
 //            --cpu-prof DIR (serve runs under node --cpu-prof; profiles land in DIR when it stops)
+//            --listeners N (backends spread over N harness listeners; 500: no two share an address)
+//            --no-unshared (skip the extra run at the largest size with every backend at its own address)
 import net from 'node:net';
 import os from 'node:os';
 import { resolve } from 'node:path';
@@ -18,7 +20,9 @@ import { ensureBuild, switchyardVersion } from './tools.mjs';
 const DEFAULT_SIZES = [50, 200, 500];
 const BACKENDS_PER_ROUTE = 10;
 // Each route's backends are these listeners (one URL each), so every check is a real TCP connect.
-const LISTENERS = BACKENDS_PER_ROUTE;
+// Routes share them, as several routes pointing at one dev server do; --listeners N
+// (up to the largest size) gives backends addresses of their own, so no probe is shared.
+const DEFAULT_LISTENERS = BACKENDS_PER_ROUTE;
 const DEFAULT_MEASURE_SECONDS = 20;
 // The default check interval is 2 s and rise is 2: every backend is up after
 // two rounds; a third round and a margin let the start-up work (route
@@ -35,7 +39,7 @@ const log = (line) => process.stdout.write(`${line}\n`);
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
 function parseArgs(argv) {
-  const options = { sizes: DEFAULT_SIZES, seconds: DEFAULT_MEASURE_SECONDS, build: true, write: true, cpuProf: undefined };
+  const options = { sizes: DEFAULT_SIZES, seconds: DEFAULT_MEASURE_SECONDS, build: true, write: true, cpuProf: undefined, listeners: DEFAULT_LISTENERS, unshared: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -53,8 +57,13 @@ function parseArgs(argv) {
       if (!(options.seconds > 0)) throw new Error('--seconds takes a positive number.');
     } else if (arg === '--no-build') options.build = false;
     else if (arg === '--no-write') options.write = false;
+    else if (arg === '--no-unshared') options.unshared = false;
     else if (arg === '--cpu-prof') options.cpuProf = resolve(value());
-    else throw new Error(`unknown option ${arg}. Usage: node bench/idle.mjs [--sizes 50,200,500] [--seconds N] [--no-build] [--no-write] [--cpu-prof DIR]`);
+    else if (arg === '--listeners') {
+      options.listeners = Number(value());
+      if (!(Number.isInteger(options.listeners) && options.listeners >= BACKENDS_PER_ROUTE)) throw new Error(`--listeners takes a whole number from ${BACKENDS_PER_ROUTE}.`);
+    }
+    else throw new Error(`unknown option ${arg}. Usage: node bench/idle.mjs [--sizes 50,200,500] [--seconds N] [--no-build] [--no-write] [--cpu-prof DIR] [--listeners N] [--no-unshared]`);
   }
   return options;
 }
@@ -112,7 +121,8 @@ async function runSize(backends, urls, options) {
   try {
     const routes = backends / BACKENDS_PER_ROUTE;
     for (let r = 0; r < routes; r++) {
-      await command(serve.connection, 'routes.create', { host: `idle-${r}.test`, backends: urls.map((url) => ({ url })) });
+      const own = Array.from({ length: BACKENDS_PER_ROUTE }, (_, i) => urls[(r * BACKENDS_PER_ROUTE + i) % urls.length]);
+      await command(serve.connection, 'routes.create', { host: `idle-${r}.test`, backends: own.map((url) => ({ url })) });
     }
     log(`idle: ${backends} checked backends (${routes} routes) on serve pid ${pid}; settling ${SETTLE_MS / 1000} s ...`);
     await sleep(SETTLE_MS);
@@ -139,7 +149,7 @@ async function runSize(backends, urls, options) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   if (options.build) ensureBuild(log, { onlyIfStale: true });
-  const listeners = await startListeners(LISTENERS);
+  const listeners = await startListeners(options.listeners);
   const urls = listeners.map((server) => `http://127.0.0.1:${server.address().port}`);
   const loadAtStart = os.loadavg()[0];
   const runs = [];
@@ -148,13 +158,27 @@ async function main() {
   } finally {
     for (const server of listeners) server.close();
   }
+  // Shared addresses let backends share probes; this run shows what checks
+  // cost when no two backends share an address (each its own dev server).
+  const largest = Math.max(...options.sizes);
+  let unshared;
+  if (options.unshared && options.listeners < largest) {
+    log(`idle: again with each of the ${largest} backends at its own address (${largest} listeners) ...`);
+    const own = await startListeners(largest);
+    try {
+      unshared = await runSize(largest, own.map((server) => `http://127.0.0.1:${server.address().port}`), options);
+    } finally {
+      for (const server of own) server.close();
+    }
+  }
   const result = {
     switchyard: switchyardVersion(),
     date: new Date().toISOString(),
     nproc: os.availableParallelism(),
     load: `${loadAtStart.toFixed(2)} at start, ${os.loadavg()[0].toFixed(2)} at end (1-minute average)`,
-    config: { ...TARGET, perRoute: BACKENDS_PER_ROUTE, listeners: LISTENERS, intervalMs: HEALTH_INTERVAL_MS, settleSeconds: SETTLE_MS / 1000, measureSeconds: options.seconds },
+    config: { ...TARGET, perRoute: BACKENDS_PER_ROUTE, listeners: options.listeners, intervalMs: HEALTH_INTERVAL_MS, settleSeconds: SETTLE_MS / 1000, measureSeconds: options.seconds },
     runs,
+    unshared,
   };
   result.verdict = verdict(result, TARGET);
   printReport(result, log);
