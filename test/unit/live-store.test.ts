@@ -145,6 +145,10 @@ describe('routeState and summarize', () => {
     expect(routeState(route(9, 'off.localhost', [1], false), {}, live(0))).toBe('down');
     expect(routeState(route(9, 'empty.localhost', []), {}, live(0))).toBe('empty');
     expect(routeState(demo, {}, undefined)).toBe('checking');
+    // Checks off: nothing will ever be checked, so not "checking" forever.
+    const unchecked = { ...demo, settings: { ...demo.settings, healthCheck: 'off' as const } };
+    expect(routeState(unchecked, { 1: stats('unknown'), 2: stats('unknown') }, live(2))).toBe('unchecked');
+    expect(summarize([unchecked], { 1: stats('unknown'), 2: stats('unknown') }, { 9: live(2) }).backends).toMatchObject({ checking: 0, unchecked: 2 });
     // Switched off by the user is intent, not trouble, while another takes the traffic.
     expect(routeState(demo, { 1: stats('healthy'), 2: stats('disabled') }, live(1))).toBe('healthy');
   });
@@ -159,7 +163,7 @@ describe('routeState and summarize', () => {
       routes: 2,
       down: 1,
       degraded: 1,
-      backends: { healthy: 1, down: 1, ejected: 0, draining: 0, off: 1, checking: 0 },
+      backends: { healthy: 1, down: 1, ejected: 0, draining: 0, off: 1, checking: 0, unchecked: 0 },
       errorsLastMinute: 5,
     });
   });

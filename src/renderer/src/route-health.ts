@@ -2,11 +2,12 @@ import type { BackendStats, BackendStatus, RouteLive } from '../../shared/events
 import type { Backend, Route } from '../../shared/model';
 
 /** A route's worst state, as the list's marker shows it. */
-export type RouteState = 'healthy' | 'checking' | 'degraded' | 'down' | 'empty';
+export type RouteState = 'healthy' | 'checking' | 'unchecked' | 'degraded' | 'down' | 'empty';
 
 export const routeStateLabels: Record<RouteState, string> = {
   healthy: 'All healthy',
   checking: 'Checking',
+  unchecked: 'Health checks off',
   degraded: 'Degraded',
   down: 'Down',
   empty: 'No backends',
@@ -31,11 +32,13 @@ export function routeState(route: Route, backends: Record<string, BackendStats>,
   if (receivingCount(route, live) === 0) return 'down';
   const statuses = route.backends.map((b) => backendStatus(b, backends[b.id]));
   if (live?.panic || statuses.some((s) => s === 'unhealthy' || s === 'ejected')) return 'degraded';
-  return statuses.includes('healthy') ? 'healthy' : 'checking';
+  if (statuses.includes('healthy')) return 'healthy';
+  // With checks off nothing will ever be checked: say so rather than "checking" forever.
+  return route.settings.healthCheck === 'off' ? 'unchecked' : 'checking';
 }
 
 /** How the summary groups backend statuses. */
-export type StatusGroup = 'healthy' | 'down' | 'ejected' | 'draining' | 'off' | 'checking';
+export type StatusGroup = 'healthy' | 'down' | 'ejected' | 'draining' | 'off' | 'checking' | 'unchecked';
 
 const groupOf: Record<BackendStatus, StatusGroup> = {
   healthy: 'healthy',
@@ -47,7 +50,7 @@ const groupOf: Record<BackendStatus, StatusGroup> = {
   unknown: 'checking',
 };
 
-export const statusGroups: StatusGroup[] = ['healthy', 'down', 'ejected', 'draining', 'off', 'checking'];
+export const statusGroups: StatusGroup[] = ['healthy', 'down', 'ejected', 'draining', 'off', 'checking', 'unchecked'];
 
 export interface Summary {
   routes: number;
@@ -60,7 +63,7 @@ export interface Summary {
 }
 
 export function summarize(routes: Route[], backends: Record<string, BackendStats>, routeLive: Record<string, RouteLive>): Summary {
-  const counts: Record<StatusGroup, number> = { healthy: 0, down: 0, ejected: 0, draining: 0, off: 0, checking: 0 };
+  const counts: Record<StatusGroup, number> = { healthy: 0, down: 0, ejected: 0, draining: 0, off: 0, checking: 0, unchecked: 0 };
   let down = 0;
   let degraded = 0;
   let errors: number | undefined;
@@ -70,7 +73,10 @@ export function summarize(routes: Route[], backends: Record<string, BackendStats
     if (state === 'down') down += 1;
     if (state === 'degraded') degraded += 1;
     if (live?.errorsLastMinute !== undefined) errors = (errors ?? 0) + live.errorsLastMinute;
-    for (const backend of route.backends) counts[groupOf[backendStatus(backend, backends[backend.id])]] += 1;
+    for (const backend of route.backends) {
+      const group = groupOf[backendStatus(backend, backends[backend.id])];
+      counts[group === 'checking' && route.settings.healthCheck === 'off' ? 'unchecked' : group] += 1;
+    }
   }
   return { routes: routes.length, down, degraded, backends: counts, errorsLastMinute: errors };
 }

@@ -8,6 +8,7 @@ const groupLabels: Record<StatusGroup, string> = {
   draining: 'draining',
   off: 'off',
   checking: 'checking',
+  unchecked: 'unchecked',
 };
 
 /** Colour of each group's count: trouble stands out, the user's own choices do not. */
@@ -18,6 +19,7 @@ const groupTone: Record<StatusGroup, string> = {
   draining: 'info',
   off: 'neutral',
   checking: 'neutral',
+  unchecked: 'neutral',
 };
 
 const sameOrBothMissing = (a: Summary | undefined, b: Summary | undefined) => (a && b ? sameSummary(a, b) : a === b);
