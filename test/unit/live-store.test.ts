@@ -125,6 +125,21 @@ describe('LiveStore', () => {
     expect(store.get().backends[1]).toBe(first.backends[1]);
   });
 
+  it('a snapshot taken before a push of what changed does not undo that push', () => {
+    const store = new LiveStore();
+    const at = (second: number) => `2026-12-01T00:00:0${second}.000Z`;
+    store.setTraffic({ at: at(2), backends: { 2: stats('unhealthy', 7) }, routes: { 9: live(1) }, complete: false });
+    // The answer to backends.live, built at second 1, arrives after the push of second 2.
+    store.setTraffic({ at: at(1), backends: { 1: stats('healthy', 5), 2: stats('healthy', 7) }, routes: { 9: live(2) } });
+    expect(store.get().backends[1]).toEqual(stats('healthy', 5));
+    expect(store.get().backends[2]).toEqual(stats('unhealthy', 7));
+    expect(store.get().routeLive[9]).toEqual(live(1));
+    // A later snapshot is newer than the push: it wins.
+    store.setTraffic({ at: at(3), backends: { 1: stats('healthy', 5), 2: stats('healthy', 7) }, routes: { 9: live(2) }, complete: true });
+    expect(store.get().backends[2]).toEqual(stats('healthy', 7));
+    expect(store.get().routeLive[9]).toEqual(live(2));
+  });
+
   it('counts reconnections, so views that fetched on their own fetch again', () => {
     const store = new LiveStore();
     store.setConnection('online');

@@ -88,15 +88,25 @@ export class LiveStore {
     this.set({ status: keepUnchanged(this.state.status, status), problems: keepUnchanged(this.state.problems, status.problems) });
   }
 
-  /** A whole snapshot (`backends.live`, a complete push) replaces; a push of what changed is merged in. */
+  /** When each backend and route was last set by a push of what changed (the core's clock, ISO). */
+  private readonly changedAt = { backends: new Map<string, string>(), routes: new Map<string, string>() };
+
+  /**
+   * A whole snapshot (`backends.live`, a complete push) replaces; a push of
+   * what changed is merged in. A snapshot older than such a push (a command's
+   * answer can arrive after a push that was sent later) keeps what the push
+   * said: nothing else would correct it until that backend changes again.
+   */
   setTraffic(snapshot: TrafficSnapshot | TrafficUpdate): void {
     if ('complete' in snapshot && !snapshot.complete) {
+      for (const id of Object.keys(snapshot.backends)) this.changedAt.backends.set(id, snapshot.at);
+      for (const id of Object.keys(snapshot.routes)) this.changedAt.routes.set(id, snapshot.at);
       this.set({ backends: mergeChanged(this.state.backends, snapshot.backends), routeLive: mergeChanged(this.state.routeLive, snapshot.routes) });
       return;
     }
     this.set({
-      backends: keepUnchanged(this.state.backends, snapshot.backends),
-      routeLive: keepUnchanged(this.state.routeLive, snapshot.routes),
+      backends: keepUnchanged(this.state.backends, keepNewer(snapshot.backends, this.state.backends, this.changedAt.backends, snapshot.at)),
+      routeLive: keepUnchanged(this.state.routeLive, keepNewer(snapshot.routes, this.state.routeLive, this.changedAt.routes, snapshot.at)),
     });
   }
 
@@ -120,6 +130,21 @@ export class LiveStore {
     const back = connection === 'online' && this.state.connection === 'offline';
     this.set({ connection, ...(back ? { reconnects: this.state.reconnects + 1 } : {}) });
   }
+}
+
+/** `snapshot`, except for entries a push of what changed set after it was taken: those stay as `held` has them. Forgets pushes the snapshot covers. */
+function keepNewer<T>(snapshot: Record<string, T>, held: Record<string, T>, changedAt: Map<string, string>, at: string): Record<string, T> {
+  let out = snapshot;
+  for (const [id, when] of changedAt) {
+    if (when < at) {
+      changedAt.delete(id);
+      continue;
+    }
+    if (!Object.hasOwn(snapshot, id) || !Object.hasOwn(held, id)) continue;
+    if (out === snapshot) out = { ...snapshot };
+    Object.defineProperty(out, id, { value: held[id], enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }
 
 /** `before` with the entries of `changed` put in (each kept by reference when equal); `before` itself when nothing differs. */
