@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordRing } from '../../src/main/core/engine/traffic/record-ring';
+import { exchangeNote } from '../helpers/exchange-notes';
 import { AccessLog, accessLogFile, keptFiles, maxQueuedBytes } from '../../src/main/core/traffic/access-log';
-import type { TrafficRecord } from '../../src/shared/traffic';
 
 // The access log on real files, fed by the engine's real record ring.
 
@@ -14,30 +14,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function record(ring: RecordRing, path = '/users'): TrafficRecord {
-  return {
-    id: ring.nextId(),
-    at: Date.UTC(2026, 11, 1, 9),
-    routeId: 1,
-    route: 'api.localhost',
-    client: '127.0.0.1',
-    method: 'GET',
-    host: 'api.localhost',
-    path,
-    protocol: 'HTTP/1.1',
-    upgrade: null,
-    status: 200,
-    flags: [],
-    backendId: 1,
-    backend: 'http://127.0.0.1:3001',
-    attempts: [],
-    ttfbMs: 1.5,
-    totalMs: 12.5,
-    bytesIn: 0,
-    bytesOut: 2,
-    upgradeMs: null,
-  };
-}
 
 function started(maxBytes = 10 * 1024 * 1024) {
   const dir = { path: mkdtempSync(join(tmpdir(), 'switchyard-access-log-')), remove: () => rmSync(dir.path, { recursive: true, force: true }) };
@@ -53,7 +29,7 @@ function started(maxBytes = 10 * 1024 * 1024) {
   log.configure({ accessLog: true, accessLogMaxBytes: maxBytes });
   cleanups.push(() => dir.remove(), () => log.close());
   const add = (count: number, path?: string) => {
-    for (let i = 0; i < count; i++) ring.add({ record: record(ring, path), requestHeaders: [], responseHeaders: [] });
+    for (let i = 0; i < count; i++) ring.add(exchangeNote({ path: path ?? '/users', at: Date.UTC(2026, 11, 1, 9), ttfbMs: 1.5, totalMs: 12.5 }));
   };
   return { dir: dir.path, ring, log, add, problems, logged };
 }
@@ -78,7 +54,7 @@ describe('access log', () => {
       size: 2,
       route: 'api.localhost',
       backend: 'http://127.0.0.1:3001',
-      attempts: 0,
+      attempts: 1,
       flags: [],
     });
     expect(statSync(accessLogFile(dir)).mode & 0o777).toBe(0o600);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordRing, maxBatchRecords } from '../../src/main/core/engine/traffic/record-ring';
+import { exchangeNote, type NoteFields } from '../helpers/exchange-notes';
 import type { Invoke } from '../../src/renderer/src/api-context';
 import { TrafficStore } from '../../src/renderer/src/traffic-store';
 import type { TrafficRecord } from '../../src/shared/traffic';
@@ -13,32 +14,9 @@ import type { TrafficRecord } from '../../src/shared/traffic';
 const frameMs = 40;
 const batchMs = 300;
 
-function record(ring: RecordRing, status = 200, patch: Partial<TrafficRecord> = {}): TrafficRecord {
-  const r: TrafficRecord = {
-    id: ring.nextId(),
-    at: Date.now(),
-    routeId: 1,
-    route: 'api.localhost',
-    client: '127.0.0.1',
-    method: 'GET',
-    host: 'api.localhost',
-    path: '/',
-    protocol: 'HTTP/1.1',
-    upgrade: null,
-    status,
-    flags: status >= 500 ? ['UF'] : [],
-    backendId: 7,
-    backend: 'http://127.0.0.1:3001',
-    attempts: [],
-    ttfbMs: 1,
-    totalMs: 1,
-    bytesIn: 0,
-    bytesOut: 2,
-    upgradeMs: null,
-    ...patch,
-  };
-  ring.add({ record: r, requestHeaders: [], responseHeaders: [] });
-  return r;
+function record(ring: RecordRing, status = 200, fields: NoteFields = {}): TrafficRecord {
+  ring.add(exchangeNote({ status, ...fields }));
+  return ring.list({ after: 0, limit: 1 })[0]!;
 }
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,13 +1,13 @@
 import type { Duplex, Transform } from 'node:stream';
 import zlib from 'node:zlib';
-import type { ResponseFlag, TrafficAttempt } from '../../../../shared/traffic';
+import type { ResponseFlag } from '../../../../shared/traffic';
 import { pickBackend, stickyCookieFor } from '../balancing/balancer';
-import { explainChoice } from '../balancing/explain-choice';
+import { Choice, noteChoice } from '../balancing/explain-choice';
 import type { CompiledRoute, UpstreamTarget } from '../routing/routing-table';
 import { upstreamTarget } from '../routing/path-rewrite';
 import type { UpstreamFailure } from '../upstream/failures';
 import { mayRetry } from '../upstream/retries';
-import { recordOf, type ExchangeFacts } from '../traffic/exchange-record';
+import { flagBit, type AttemptNote, type ExchangeNote } from '../traffic/exchange-note';
 import { compressedHeaders, negotiateEncoding, shouldCompress, type Encoding, type ResponseFacts } from './content-encoding';
 import { sendErrorPage } from './error-pages';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
@@ -58,14 +58,15 @@ export interface ClientUpgrade {
  * takes the other down so neither leaks. What happened is kept in plain
  * fields and turned into a traffic record once, at the end.
  */
-export class Exchange implements UpstreamHandler {
+export class Exchange implements UpstreamHandler, ExchangeNote {
   private readonly tried = new Set<number>();
   /** For the 502 page: each failed attempt's backend and why, in words. */
   private failures: string[] | undefined;
-  /** Each attempt, when records are kept. */
-  private readonly attempts: TrafficAttempt[] | undefined;
+  /** Each attempt, when records are kept: one note, or a list once a retry made more. */
+  attempts: AttemptNote | AttemptNote[] | undefined;
+  private readonly noting: boolean;
   private readonly startedAt: number;
-  private readonly startedAtEpoch = Date.now();
+  readonly startedAtEpoch = Date.now();
   private target!: UpstreamTarget;
   private call: UpstreamCall | undefined;
   /** Ends the in-flight count of the current attempt. */
@@ -75,30 +76,33 @@ export class Exchange implements UpstreamHandler {
   /** When the current attempt began, on the stats clock: its latency runs to the response head. */
   private attemptStartedAt = 0;
   /** Response body bytes the current attempt received (counted, not copied). */
-  private received = 0;
+  bytesOut = 0;
   /** Request body bytes sent over settled attempts. */
-  private sent = 0;
+  bytesIn = 0;
   /** Bytes the client sent up an upgraded connection. */
   private tunnelSent = 0;
   private zip: Transform | undefined;
   private reconnected = false;
   private finished = false;
   private recorded = false;
-  private status = 0;
-  private flags: ResponseFlag[] = [];
-  private ttfb: number | null = null;
-  private responseHeaders: KeptHeaders = [];
+  /** What the client got; 0 until a response head is sent. */
+  status = 0;
+  flagBits = 0;
+  ttfbMs = Number.NaN;
+  totalMs = 0;
+  upgradeMs = Number.NaN;
+  responseHeaders: KeptHeaders = [];
   private tunnelOpenedAt = 0;
 
   constructor(
-    private readonly req: RequestMessage,
+    readonly req: RequestMessage,
     private readonly res: ResponseMessage,
-    private readonly route: CompiledRoute,
+    readonly route: CompiledRoute,
     private readonly ctx: ProxyContext,
     private readonly upgrade: ClientUpgrade | undefined,
   ) {
     this.startedAt = ctx.stats.now();
-    this.attempts = ctx.records.wanted ? [] : undefined;
+    this.noting = ctx.records.wanted;
     res.once('close', () => {
       // The client went away first: stop work on the backend too.
       if (!this.finished) {
@@ -111,29 +115,21 @@ export class Exchange implements UpstreamHandler {
     res.on('drain', () => this.call?.resume());
   }
 
-  /** Starts the first attempt; `why` is the balancer's decision, when records are kept. */
   start(target: UpstreamTarget): void {
-    this.attempt(target, this.attempts ? explainChoice(this.req, this.route, target, this.ctx.inFlight.count) : '');
+    this.attempt(target, undefined);
   }
 
-  private attempt(target: UpstreamTarget, why: string): void {
+  private attempt(target: UpstreamTarget, after: AttemptNote['after']): void {
     const { req, route, ctx } = this;
     const settings = route.settings;
     this.target = target;
     this.tried.add(target.id);
+    this.attemptStartedAt = ctx.stats.now();
+    // Before this attempt counts itself in flight: the note quotes the counts the balancer chose on.
+    if (this.noting) this.noteAttempt(target, after);
     this.endInFlight = ctx.inFlight.begin(target.id);
     this.attemptOpen = true;
-    this.attemptStartedAt = ctx.stats.now();
-    this.received = 0;
-    this.attempts?.push({
-      backendId: target.id,
-      url: target.url,
-      why,
-      startMs: this.attemptStartedAt - this.startedAt,
-      durationMs: 0,
-      status: null,
-      failure: null,
-    });
+    this.bytesOut = 0;
     const headers = upstreamRequestHeaders(req, target, { rewriteHost: settings.rewriteHost, via: ctx.via });
     // Hop-by-hop, so stripped above: asked for again for this hop.
     if (this.upgrade) headers.push('Connection', 'Upgrade', 'Upgrade', req.upgrade!);
@@ -151,8 +147,30 @@ export class Exchange implements UpstreamHandler {
     );
   }
 
-  private get lastAttempt(): TrafficAttempt | undefined {
-    return this.attempts?.[this.attempts.length - 1];
+  /** Notes the attempt just begun and why its backend was chosen (the balancer's counts are still the ones it chose on). */
+  private noteAttempt(target: UpstreamTarget, after: AttemptNote['after']): void {
+    const note: AttemptNote = {
+      backendId: target.id,
+      url: target.url,
+      hostport: target.hostport,
+      startMs: this.attemptStartedAt - this.startedAt,
+      durationMs: 0,
+      status: 0,
+      failure: null,
+      after,
+      choice: Choice.roundRobin,
+      count: 0,
+      other: -1,
+      otherLabel: undefined,
+    };
+    if (after !== 'reconnect') noteChoice(note, this.req, this.route, target, this.ctx.inFlight.count);
+    const attempts = this.attempts;
+    this.attempts = attempts === undefined ? note : Array.isArray(attempts) ? [...attempts, note] : [attempts, note];
+  }
+
+  private get lastAttempt(): AttemptNote | undefined {
+    const attempts = this.attempts;
+    return Array.isArray(attempts) ? attempts.at(-1) : attempts;
   }
 
   /** The backend answered (any status but 101): passive health, counters, then the head to the client. */
@@ -168,7 +186,7 @@ export class Exchange implements UpstreamHandler {
       attempt.durationMs = latency;
     }
     this.status = head.status;
-    this.ttfb = ctx.stats.now() - this.startedAt;
+    this.ttfbMs = ctx.stats.now() - this.startedAt;
     this.responseHeaders = head.text;
   }
 
@@ -191,7 +209,7 @@ export class Exchange implements UpstreamHandler {
   }
 
   onData(chunk: Buffer): boolean {
-    this.received += chunk.length;
+    this.bytesOut += chunk.length;
     // Returning false pauses the backend until the client (or compressor) drains.
     return (this.zip ?? this.res).write(chunk);
   }
@@ -237,7 +255,7 @@ export class Exchange implements UpstreamHandler {
     client.resume();
     return {
       onData: (chunk) => {
-        this.received += chunk.length;
+        this.bytesOut += chunk.length;
         return client.write(chunk);
       },
       holdsChunks: () => client.writableLength > 0,
@@ -286,15 +304,14 @@ export class Exchange implements UpstreamHandler {
     // fresh one).
     if (!next && failure.kind === 'reset' && failure.phase === 'head' && !this.reconnected && mayRetry({ ...question, attempts: 0 })) {
       this.reconnected = true;
-      this.attempt(target, this.attempts ? `reconnect: ${target.hostport} closed a kept-alive connection, tried once more on a new one` : '');
+      this.attempt(target, 'reconnect');
       return;
     }
     ctx.stats.recordFailure(route.id, target.id, next !== undefined);
     ctx.health.recordTraffic(target.id, false, failure.message);
     (this.failures ??= []).push(`${this.attemptLabel(target)}: ${failure.message}`);
     if (next) {
-      const why = this.attempts ? `retry ${this.tried.size} after ${target.hostport} failed (${failure.flag}); ${explainChoice(req, route, next, ctx.inFlight.count)}` : '';
-      this.attempt(next, why);
+      this.attempt(next, 'retry');
       return;
     }
     this.finished = true;
@@ -315,12 +332,12 @@ export class Exchange implements UpstreamHandler {
     this.attemptOpen = false;
     this.endInFlight?.();
     const sent = (this.call?.bodyBytes ?? 0) + this.tunnelSent;
-    this.sent += sent;
-    this.ctx.stats.recordBytes(this.target.id, sent, this.received);
+    this.bytesIn += sent;
+    this.ctx.stats.recordBytes(this.target.id, sent, this.bytesOut);
   }
 
   private flag(flag: ResponseFlag): void {
-    if (!this.flags.includes(flag)) this.flags.push(flag);
+    this.flagBits |= flagBit[flag];
   }
 
   private badGateway(): void {
@@ -340,26 +357,14 @@ export class Exchange implements UpstreamHandler {
     });
   }
 
-  /** Turns what the exchange noted into its traffic record, once. */
+  /** Hands what the exchange noted to the ring, once: the ring copies the fields, nothing is built. */
   private finishRecord(): void {
-    if (this.recorded || !this.attempts) return;
+    if (this.recorded || !this.noting) return;
     this.recorded = true;
     const now = this.ctx.stats.now();
-    const upgradeMs = this.tunnelOpenedAt ? now - this.tunnelOpenedAt : null;
-    const facts: ExchangeFacts = {
-      at: this.startedAtEpoch,
-      route: this.route,
-      req: this.req,
-      status: this.status,
-      flags: this.flags,
-      target: this.target,
-      attempts: this.attempts,
-      ttfbMs: this.ttfb,
-      totalMs: (this.tunnelOpenedAt || now) - this.startedAt,
-      bytesIn: this.sent,
-      bytesOut: this.received,
-      upgradeMs,
-    };
-    this.ctx.records.add({ record: recordOf(this.ctx.records.nextId(), facts), requestHeaders: this.req.keptHeaders, responseHeaders: this.responseHeaders });
+    if (this.tunnelOpenedAt) this.upgradeMs = now - this.tunnelOpenedAt;
+    this.totalMs = (this.tunnelOpenedAt || now) - this.startedAt;
+    this.ctx.records.add(this);
   }
+
 }

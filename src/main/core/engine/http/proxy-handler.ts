@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { ResponseFlag } from '../../../../shared/traffic';
 import { pickBackend } from '../balancing/balancer';
 import type { CompiledRoute } from '../routing/routing-table';
-import { recordOf } from '../traffic/exchange-record';
+import { flagBit } from '../traffic/exchange-note';
 import { sendErrorPage } from './error-pages';
 import { Exchange, type ClientUpgrade } from './exchange';
 import { cameThrough } from './forwarded-headers';
@@ -92,21 +92,20 @@ function tooManyRequests(req: RequestMessage, res: ResponseMessage, route: Compi
 function recordLocal(ctx: ProxyContext, req: RequestMessage, route: CompiledRoute | undefined, status: number, flag: ResponseFlag, startedAt: number): void {
   if (!ctx.records.wanted) return;
   const elapsed = ctx.stats.now() - startedAt;
-  const record = recordOf(ctx.records.nextId(), {
-    at: Date.now(),
+  ctx.records.add({
+    startedAtEpoch: Date.now(),
     route,
     req,
     status,
-    flags: [flag],
-    target: undefined,
-    attempts: [],
+    flagBits: flagBit[flag],
     ttfbMs: elapsed,
     totalMs: elapsed,
     bytesIn: 0,
     bytesOut: 0,
-    upgradeMs: null,
+    upgradeMs: Number.NaN,
+    responseHeaders: [],
+    attempts: undefined,
   });
-  ctx.records.add({ record, requestHeaders: req.keptHeaders, responseHeaders: [] });
 }
 
 /** Routes, admits and balances one request (or upgrade), then hands it to an Exchange. */
