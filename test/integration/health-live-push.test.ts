@@ -21,7 +21,8 @@ describe('live pushes carry what changed', () => {
   it('steady checks push nothing; a backend going down pushes only itself and its route, and nothing more while it stays down', async () => {
     const slow = () => startBackend('app', (_req, res) => setTimeout(() => res.end('ok'), Math.random() * maxDelayMs));
     const [a, b, c] = [await slow(), await slow(), await slow()];
-    const settings = { ...fastChecks, healthCheck: 'http' as const };
+    // A generous timeout: a check timed out by a busy machine would be a real change, and a push.
+    const settings = { ...fastChecks, healthCheck: 'http' as const, healthTimeoutMs: 2_000 };
     const first = await must(core.run('routes.create', { host: 'first.localhost', settings, backends: [{ url: a.url }, { url: b.url }] }));
     const second = await must(core.run('routes.create', { host: 'second.localhost', settings, backends: [{ url: c.url }] }));
     const [aId, bId] = first.backends.map((x) => x.id) as [number, number];
