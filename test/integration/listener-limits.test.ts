@@ -25,8 +25,16 @@ describe('listener limits are settings, applied without a restart', () => {
   let core: Core;
   withCore((c) => (core = c));
 
-  it('defaults: a 10 s request-head deadline (HAProxy timeout http-request), 16 KiB heads, 5 s keep-alive, 4096 connections', async () => {
-    expect(await must(core.run('settings.get', {}))).toEqual({ requestHeaderTimeoutMs: 10_000, maxHeaderBytes: 16_384, keepAliveTimeoutMs: 5_000, maxConnections: 4_096 });
+  it('defaults: a 10 s request-head deadline (HAProxy timeout http-request), 16 KiB heads, 5 s keep-alive, 4096 connections, 10,000 traffic records, no access log', async () => {
+    expect(await must(core.run('settings.get', {}))).toEqual({
+      requestHeaderTimeoutMs: 10_000,
+      maxHeaderBytes: 16_384,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 4_096,
+      trafficRecords: 10_000,
+      accessLog: false,
+      accessLogMaxBytes: 10 * 1024 * 1024,
+    });
     expect(defaultProxySettings.requestHeaderTimeoutMs).toBe(10_000);
   });
 
