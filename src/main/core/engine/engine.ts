@@ -3,8 +3,9 @@ import type { BackendStats, RouteHistory, RouteLive } from '../../../shared/even
 import type { Route } from '../../../shared/model';
 import type { ProxySettings } from '../../../shared/proxy-settings';
 import type { ConnectionOptions } from './http/http1/client-connection';
-import { closeServer, listenAll } from '../listen';
-import { Http1Server } from './http/http1/server';
+import { closeServer } from '../listen';
+import { startHttpListener } from './listeners/http-listener';
+import type { Http1Server } from './http/http1/server';
 import { viaPseudonym } from './http/forwarded-headers';
 import { createProxyHandler, createUpgradeHandler } from './http/proxy-handler';
 import type { ProxyContext } from './http/proxy-context';
@@ -134,18 +135,14 @@ export class Engine {
     const handler = createProxyHandler(context);
     const upgrade = createUpgradeHandler(context);
     this.setLimits(options.limits);
-    const { servers, bound } = await listenAll(
-      () => {
-        const server = new Http1Server(this.connectionOptions, handler, upgrade);
-        server.maxConnections = options.limits.maxConnections;
-        return server;
-      },
-      options.addresses,
-      options.port,
-      '--http-port',
+    const started = await startHttpListener(
+      { addresses: options.addresses, port: options.port, portFlag: '--http-port', maxConnections: options.limits.maxConnections },
+      this.connectionOptions,
+      handler,
+      upgrade,
     );
-    this.servers = servers;
-    this.bound = bound.map((b) => ({ kind: 'http', ...b }));
+    this.servers = started.servers;
+    this.bound = started.bound;
     return this.bound;
   }
 
