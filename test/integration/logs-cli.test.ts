@@ -46,6 +46,20 @@ describe('switchyard logs', () => {
     });
 
   const following: ChildProcess[] = [];
+  /** `logs` with `args` running in its own process group; what it prints collects in `out()` and `err()`. */
+  function follow(...args: string[]) {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'switchyard.js'), 'logs', ...args, '--data-dir', dir.path], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    following.push(child);
+    let output = '';
+    let errors = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (errors += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    return { child, out: () => output, err: () => errors, exited };
+  }
   afterEach(() => {
     // Each follower runs in a process group of its own: end the group, whatever the test did.
     for (const child of following.splice(0)) if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
@@ -103,22 +117,15 @@ describe('switchyard logs', () => {
   });
 
   it('--follow prints what is kept, then streams new exchanges until Ctrl+C', async () => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'switchyard.js'), 'logs', '--follow', '--route', 'other.localhost', '--data-dir', dir.path], {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    following.push(child);
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { child, out, exited } = follow('--follow', '--route', 'other.localhost');
     // The kept exchange is listed once the stream is open: from then on nothing is missed.
-    await until('the kept exchange', () => (output.includes('other.localhost/beta ') ? true : undefined));
+    await until('the kept exchange', () => (out().includes('other.localhost/beta ') ? true : undefined));
     expect((await get('other.localhost', '/after')).body).toBe('beta');
     expect((await get('demo.localhost', '/not-this-route')).body).toBe('alpha');
-    await until('the new exchange', () => (output.includes('other.localhost/after ') ? true : undefined));
+    await until('the new exchange', () => (out().includes('other.localhost/after ') ? true : undefined));
     process.kill(-child.pid!, 'SIGINT');
     expect(await exited).toBe(0);
-    const lines = output.trim().split('\n');
+    const lines = out().trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatch(line('other.localhost', '/after', 200, beta.url));
   });
@@ -137,23 +144,15 @@ describe('switchyard logs', () => {
       // A kept exchange to list first: once it is printed, the stream is open.
       await get('demo.localhost', '/warm');
       expect((await logsOf(1, '--limit', '1'))[0]).toContain(' GET demo.localhost/warm ');
-      const child = spawn(process.execPath, [join(repoRoot, 'bin', 'switchyard.js'), 'logs', '-f', '--limit', '1', '--data-dir', dir.path], {
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      following.push(child);
-      let output = '';
-      let errors = '';
-      child.stdout.on('data', (d) => (output += d));
-      child.stderr.on('data', (d) => (errors += d));
-      await until('the kept exchange', () => (output.includes(' GET demo.localhost/warm ') ? true : undefined));
+      const { child, out, err } = follow('-f', '--limit', '1');
+      await until('the kept exchange', () => (out().includes(' GET demo.localhost/warm ') ? true : undefined));
       const answers = await Promise.all(Array.from({ length: BURST }, () => get('burst.localhost', '/b')));
       expect(answers.every((answer) => answer.status === 200)).toBe(true);
-      const skipped = () => [...errors.matchAll(/^… (\d+) exchanges not shown: more than 800\/s; all are in the access log if it is on$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
-      const shown = () => output.split('\n').filter((text) => text.includes(' GET burst.localhost/b ')).length;
+      const skipped = () => [...err().matchAll(/^… (\d+) exchanges not shown: more than 800\/s; all are in the access log if it is on$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+      const shown = () => out().split('\n').filter((text) => text.includes(' GET burst.localhost/b ')).length;
       await until('every exchange shown or counted', () => (shown() + skipped() === BURST ? true : undefined));
       expect(skipped()).toBeGreaterThan(0);
-      expect(errors.split('\n').filter(Boolean).every((text) => text.startsWith('… '))).toBe(true);
+      expect(err().split('\n').filter(Boolean).every((text) => text.startsWith('… '))).toBe(true);
       process.kill(-child.pid!, 'SIGINT');
     } finally {
       await burst.close();
@@ -177,20 +176,11 @@ describe('switchyard logs', () => {
   it('--follow ends with a sentence and exit 1 when serve stops', async () => {
     await get('demo.localhost', '/last');
     await logsOf(1);
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'switchyard.js'), 'logs', '-f', '--json', '--data-dir', dir.path], {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    following.push(child);
-    let output = '';
-    let errors = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (errors += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await until('the kept exchanges', () => (output.includes('\n') ? true : undefined));
+    const { out, err, exited } = follow('-f', '--json');
+    await until('the kept exchanges', () => (out().includes('\n') ? true : undefined));
     expect(await serve.stop()).toBe(0);
     expect(await exited).toBe(1);
-    expect(errors.trim()).toBe(
+    expect(err().trim()).toBe(
       `switchyard: The connection to Switchyard ended: it stopped, or its admin API closed the stream of exchanges. Start it with \`switchyard serve --data-dir ${dir.path}\`, then run \`switchyard logs --follow\` again.`,
     );
   });
