@@ -40,6 +40,15 @@ export async function startBackend(
   };
 }
 
+/** `startBackend` for a suite whose clean-ups (withCleanCore's list) close each backend after its test. */
+export function backendsClosedBy(cleanups: (() => Promise<unknown>)[]) {
+  return async (name: string, handler?: Parameters<typeof startBackend>[1]): Promise<TestBackend> => {
+    const backend = await startBackend(name, handler);
+    cleanups.push(() => backend.close());
+    return backend;
+  };
+}
+
 /** A backend that accepts, reads the request head, then resets the connection without answering. */
 export async function resettingBackend(): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
   let hits = 0;

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
-import { resettingBackend, startBackend, type TestBackend } from '../helpers/backends';
+import { resettingBackend, backendsClosedBy } from '../helpers/backends';
 import { freePort, must, proxyPort, request, settled, withCleanCore } from '../helpers/core';
 
 async function closedPortUrl(): Promise<string> {
@@ -13,11 +13,7 @@ describe('retries on another backend', () => {
   const cleanups = withCleanCore((c) => (core = c));
 
 
-  async function backend(name: string, handler?: Parameters<typeof startBackend>[1]): Promise<TestBackend> {
-    const b = await startBackend(name, handler);
-    cleanups.push(() => b.close());
-    return b;
-  }
+  const backend = backendsClosedBy(cleanups);
 
   it('a refused connection is retried on another backend: with one of two dead the client sees no error', async () => {
     const alive = await backend('alive');

@@ -4,7 +4,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import type { Core } from '../../src/main/core/core';
 import { dial } from '../../src/main/core/engine/upstream/dialer';
 import type { TrafficRecord } from '../../src/shared/traffic';
-import { startBackend, type TestBackend } from '../helpers/backends';
+import { backendsClosedBy } from '../helpers/backends';
 import { freePort, must, proxyPort, request, withCleanCore } from '../helpers/core';
 import { messageText } from '../helpers/ws-text';
 
@@ -18,11 +18,7 @@ describe('traffic record', () => {
   let core: Core;
   const cleanups = withCleanCore((c) => (core = c));
 
-  async function backend(name: string, handler?: Parameters<typeof startBackend>[1]): Promise<TestBackend> {
-    const b = await startBackend(name, handler);
-    cleanups.push(() => b.close());
-    return b;
-  }
+  const backend = backendsClosedBy(cleanups);
 
   /** The records after `after`, once `count` of them are there (records land as the response closes). */
   async function records(after: number, count: number): Promise<TrafficRecord[]> {
