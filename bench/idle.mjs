@@ -8,6 +8,7 @@
 //            --cpu-prof DIR (serve runs under node --cpu-prof; profiles land in DIR when it stops)
 //            --listeners N (backends spread over N harness listeners; 500: no two share an address)
 //            --no-unshared (skip the extra run at the largest size with every backend at its own address)
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { resolve } from 'node:path';
@@ -115,8 +116,16 @@ function subscribe(connection) {
   return { socket, counts, opened };
 }
 
+/** The V8 flags on the bin's shebang line (`#!/usr/bin/env -S node FLAGS`): what users run it with. */
+function binNodeFlags() {
+  const shebang = readFileSync(new URL('../bin/switchyard.js', import.meta.url), 'utf8').split('\n', 1)[0];
+  return shebang.split(/\s+/).slice(shebang.split(/\s+/).indexOf('node') + 1);
+}
+
 async function runSize(backends, urls, options) {
-  const serve = await startServe('switchyard-idle-', [process.execPath, ...(options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProf] : [])]);
+  // Without a profiler the bin starts itself (its shebang's flags); with one, node gets the same flags by hand.
+  const launcher = options.cpuProf ? [process.execPath, ...binNodeFlags(), '--cpu-prof', '--cpu-prof-dir', options.cpuProf] : [];
+  const serve = await startServe('switchyard-idle-', launcher);
   const { pid } = serve.child;
   try {
     const routes = backends / BACKENDS_PER_ROUTE;
