@@ -13,7 +13,7 @@ import { version } from '../../../package.json';
 import { createHandlers, type Handlers } from './api/handlers';
 import { validate } from './api/validate';
 import { Engine } from './engine/engine';
-import { drained, healthEntry } from './timeline-wording';
+import { drained, healthEntry } from './wording';
 import { openDatabase } from './store/database';
 import { RouteRepository } from './store/route-repository';
 import { SettingsRepository } from './store/settings-repository';

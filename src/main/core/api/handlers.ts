@@ -4,7 +4,7 @@ import type { ListenerStatus, Status } from '../../../shared/commands';
 import type { RouteHistory, TrafficSnapshot } from '../../../shared/events';
 import type { Route } from '../../../shared/model';
 import type { Timeline } from '../store/timeline';
-import * as wording from '../timeline-wording';
+import * as wording from '../wording';
 import { refuseProxyLoop } from '../engine/routing/proxy-loop';
 import type { SettingsRepository } from '../store/settings-repository';
 import type { ProxySettings } from '../../../shared/proxy-settings';

@@ -4,6 +4,7 @@ import type { Route } from '../../../shared/model';
 import type { ProxySettings } from '../../../shared/proxy-settings';
 import type { ConnectionOptions } from './http/http1/client-connection';
 import { closeServer } from '../listen';
+import * as wording from '../wording';
 import { startHttpListener } from './listeners/http-listener';
 import type { Http1Server } from './http/http1/server';
 import { viaPseudonym } from './http/forwarded-headers';
@@ -217,17 +218,17 @@ export class Engine {
           checks,
           lastCheck,
           status: state?.name ?? 'unknown',
-          reason: state?.reason ?? 'No check has run yet.',
+          reason: state?.reason ?? wording.noCheckYet,
           since: new Date(since).toISOString(),
         } satisfies BackendStats;
-        if (!backend.enabled) out[backend.id] = { ...base, status: 'disabled', reason: 'Switched off.' };
+        if (!backend.enabled) out[backend.id] = { ...base, status: 'disabled', reason: wording.switchedOff };
         else if (backend.draining) {
           out[backend.id] =
             traffic.active === 0
-              ? { ...base, status: 'drained', reason: 'Drained: no requests in flight; it takes no new ones until resumed (Resume, or `switchyard backend enable`).' }
-              : { ...base, status: 'draining', reason: `Draining: ${traffic.active} request${traffic.active === 1 ? '' : 's'} still in flight, no new ones.` };
+              ? { ...base, status: 'drained', reason: wording.drainedReason }
+              : { ...base, status: 'draining', reason: wording.drainingReason(traffic.active) };
         } else if (state?.name === 'unknown' && !this.health.isChecked(backend.id)) {
-          out[backend.id] = { ...base, reason: 'Health checks are off for this route; it receives traffic.' };
+          out[backend.id] = { ...base, reason: wording.checksOffReason };
         } else out[backend.id] = base;
       }
     }

@@ -4,9 +4,10 @@ import type { ProxySettings } from '../../shared/proxy-settings';
 import { routeLabel } from '../../shared/route-label';
 import type { HealthState } from './health/health-state';
 
-// Every sentence the timeline shows, in one place: the engine and the core
-// report what happened as values; this file says it in words, so wording
-// is reviewed (and one day translated) without reading the data plane.
+// The sentences the UI and CLI show about backends and config, in one
+// place: the timeline's entries and the status reasons the engine reports.
+// The engine and the core pass values; this file says them in words, so
+// wording is reviewed (and one day translated) without reading the data plane.
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const listed = (items: (string | false | undefined)[]) => items.filter(Boolean).join(', ') || 'nothing';
@@ -60,3 +61,11 @@ export const backendRemoved = (url: string) => `Backend ${url} removed.`;
 
 export const proxySettingsChanged = (patch: object, updated: ProxySettings) =>
   `Proxy settings changed: ${listed(Object.keys(patch).map((key) => `${key} ${String(updated[key as keyof ProxySettings])}`))}.`;
+
+// Backend status reasons (what `backends.live` says beside a status).
+
+export const noCheckYet = 'No check has run yet.';
+export const switchedOff = 'Switched off.';
+export const drainedReason = 'Drained: no requests in flight; it takes no new ones until resumed (Resume, or `switchyard backend enable`).';
+export const drainingReason = (inFlight: number) => `Draining: ${plural(inFlight, 'request')} still in flight, no new ones.`;
+export const checksOffReason = 'Health checks are off for this route; it receives traffic.';
