@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import { checksOffReason } from '../../src/main/core/wording';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,7 +64,7 @@ export async function settled(core: Core, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const live = await must(core.run('backends.live', {}));
-    if (!Object.values(live.backends).some((b) => b.status === 'unknown' && b.reason !== 'Health checks are off for this route; it receives traffic.')) return;
+    if (!Object.values(live.backends).some((b) => b.status === 'unknown' && b.reason !== checksOffReason)) return;
     if (Date.now() > deadline) throw new Error(`backends still unknown: ${JSON.stringify(live.backends)}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
