@@ -12,11 +12,11 @@ import { compressedHeaders, negotiateEncoding, shouldCompress, type Encoding, ty
 import { sendErrorPage } from './error-pages';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forwarded-headers';
 import type { ProxyContext } from './proxy-context';
-import type { KeptHeaders, RequestMessage, ResponseMessage, UpgradableResponse } from './message';
+import type { KeptHeaders, RequestMessage, ResponseListener, ResponseMessage, UpgradableResponse } from './message';
 import type { ResponseHead } from './http1/head-parser';
 import type { UpstreamCall, UpstreamHandler, UpstreamTunnel } from './http1/upstream-connection';
 
-/** A compressor writing into the response; `resume` restarts the backend when it drains. */
+/** A compressor writing into the response (resumed by the exchange when the client drains); `resume` restarts the backend when it drains. */
 function compressor(encoding: Encoding, res: ResponseMessage, resume: () => void): Transform {
   // Fast settings: on loopback the proxy's CPU, not the wire, is the cost.
   const zip: Transform =
@@ -26,7 +26,6 @@ function compressor(encoding: Encoding, res: ResponseMessage, resume: () => void
   zip.on('data', (chunk: Buffer) => {
     if (!res.write(chunk)) zip.pause();
   });
-  res.on('drain', () => zip.resume());
   zip.on('drain', resume);
   zip.on('end', () => res.end());
   zip.on('error', () => res.destroy());
@@ -58,8 +57,9 @@ export interface ClientUpgrade {
  * takes the other down so neither leaks. What happened is kept in plain
  * fields and turned into a traffic record once, at the end.
  */
-export class Exchange implements UpstreamHandler, ExchangeNote {
-  private readonly tried = new Set<number>();
+export class Exchange implements UpstreamHandler, ResponseListener, ExchangeNote {
+  /** Backends that failed this request, so a retry goes elsewhere; made at the first failure (most requests never need it). */
+  private tried: Set<number> | undefined;
   /** For the 502 page: each failed attempt's backend and why, in words. */
   private failures: string[] | undefined;
   /** Each attempt, when records are kept: one note, or a list once a retry made more. */
@@ -103,16 +103,22 @@ export class Exchange implements UpstreamHandler, ExchangeNote {
   ) {
     this.startedAt = ctx.stats.now();
     this.noting = ctx.records.wanted;
-    res.once('close', () => {
-      // The client went away first: stop work on the backend too.
-      if (!this.finished) {
-        this.call?.abort();
-        this.flag('DC');
-      }
-      this.settleAttempt();
-      if (!this.tunnelOpenedAt) this.finishRecord();
-    });
-    res.on('drain', () => this.call?.resume());
+    res.listen(this);
+  }
+
+  responseClosed(): void {
+    // The client went away first: stop work on the backend too.
+    if (!this.finished) {
+      this.call?.abort();
+      this.flag('DC');
+    }
+    this.settleAttempt();
+    if (!this.tunnelOpenedAt) this.finishRecord();
+  }
+
+  responseDrained(): void {
+    this.zip?.resume();
+    this.call?.resume();
   }
 
   start(target: UpstreamTarget): void {
@@ -123,7 +129,7 @@ export class Exchange implements UpstreamHandler, ExchangeNote {
     const { req, route, ctx } = this;
     const settings = route.settings;
     this.target = target;
-    this.tried.add(target.id);
+    this.tried?.add(target.id);
     this.attemptStartedAt = ctx.stats.now();
     // Before this attempt counts itself in flight: the note quotes the counts the balancer chose on.
     if (this.noting) this.noteAttempt(target, after);
@@ -289,15 +295,16 @@ export class Exchange implements UpstreamHandler, ExchangeNote {
       res.destroy();
       return;
     }
+    const tried = (this.tried ??= new Set([target.id]));
     const question = {
       method: req.method,
       failure,
       bodyConsumed: req.bodyStarted,
       responseStarted: false,
-      attempts: this.tried.size,
+      attempts: tried.size,
       retries: route.settings.retries,
     };
-    const next = mayRetry(question) ? pickBackend(req, route, ctx.selection, ctx.inFlight.count, this.tried) : undefined;
+    const next = mayRetry(question) ? pickBackend(req, route, ctx.selection, ctx.inFlight.count, tried) : undefined;
     // A pooled connection the backend had just closed as idle says nothing
     // about the backend: with no other backend left, go once more to the
     // same one (the dead connection has left the pool, so this opens a
@@ -316,7 +323,7 @@ export class Exchange implements UpstreamHandler, ExchangeNote {
     }
     this.finished = true;
     this.flag(failure.flag);
-    if (this.tried.size > 1) this.flag('URX');
+    if (tried.size > 1) this.flag('URX');
     this.badGateway();
   }
 

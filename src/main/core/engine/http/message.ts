@@ -53,6 +53,14 @@ export interface RequestMessage extends SelectionKey {
   resumeBody(): void;
 }
 
+/** What a response tells the one exchange writing it; a field, not an emitter: no listener objects per request. */
+export interface ResponseListener {
+  /** A write that returned false may continue. */
+  responseDrained(): void;
+  /** The response finished, or the client went away first: exactly once. */
+  responseClosed(): void;
+}
+
 export interface ResponseMessage {
   readonly headersSent: boolean;
   readonly destroyed: boolean;
@@ -65,8 +73,7 @@ export interface ResponseMessage {
   destroy(): void;
   /** Whether chunks written so far may still be queued (their memory must not be reused yet). */
   holdsChunks(): boolean;
-  on(event: 'drain' | 'close', listener: () => void): this;
-  once(event: 'drain' | 'close', listener: () => void): this;
+  listen(listener: ResponseListener): void;
 }
 
 /** The response to a request that asked to switch protocols: it may answer normally, or switch and hand over the client's stream. */

@@ -168,7 +168,7 @@ export class ClientConnection implements ResponseSink, BodySource {
   }
 
   private readonly onDrain = (): void => {
-    this.res?.emit('drain');
+    this.res?.drained();
   };
 
   private readonly onError = (): void => {
@@ -182,7 +182,7 @@ export class ClientConnection implements ResponseSink, BodySource {
     this.deadlineKind = Deadline.None;
     this.handlers.released(this);
     if (bodyIncomplete && sink) sink.onError(new Error('The client closed the connection while sending its request body.'));
-    if (res && !res.finished) res.emit('close');
+    if (res && !res.finished) res.closed();
   };
 
   private setDeadline(kind: Deadline, ms: number): void {

@@ -1,5 +1,5 @@
-import { EventEmitter } from 'node:events';
 import { STATUS_CODES } from 'node:http';
+import type { ResponseListener, ResponseMessage } from '../message';
 import { chunkHeader, lastChunk } from './body-framing';
 
 /** The connection a response writes to. */
@@ -9,6 +9,9 @@ export interface ResponseSink {
   keepAlive(): boolean;
   responseDone(res: ProxyResponse): void;
 }
+
+/** For process.nextTick without a closure per response. */
+const closeLater = (res: ProxyResponse) => res.closed();
 
 const enum Body {
   None,
@@ -21,21 +24,37 @@ const enum Body {
  * A response to the client, written straight to its socket: the head is
  * held until the first body bytes (or the end) so that both leave in one
  * write, the body is framed by Content-Length when the backend gave one and
- * chunked otherwise. Emits 'drain' when a write that returned false may
- * continue, and 'close' once finished or when the client went away first.
+ * chunked otherwise. Its listener hears when a write that returned false may
+ * continue, and once when it finished or the client went away first.
  */
-export class ProxyResponse extends EventEmitter {
+export class ProxyResponse implements ResponseMessage {
   headersSent = false;
   finished = false;
   private body = Body.None;
   private pendingHead: string | undefined;
+  private listener: ResponseListener | undefined;
+  private closeSent = false;
 
   constructor(
     private readonly sink: ResponseSink,
     private readonly method: string,
     private readonly minor: 0 | 1,
-  ) {
-    super();
+  ) {}
+
+  listen(listener: ResponseListener): void {
+    this.listener = listener;
+  }
+
+  /** The client's socket drained: a write that returned false may continue. */
+  drained(): void {
+    this.listener?.responseDrained();
+  }
+
+  /** Finished, or the client went away first; the listener hears it once. */
+  closed(): void {
+    if (this.closeSent) return;
+    this.closeSent = true;
+    this.listener?.responseClosed();
   }
 
   get destroyed(): boolean {
@@ -110,7 +129,7 @@ export class ProxyResponse extends EventEmitter {
     this.pendingHead = undefined;
     this.finished = true;
     this.sink.responseDone(this);
-    process.nextTick(() => this.emit('close'));
+    process.nextTick(closeLater, this);
   }
 
   /** Aborts the response visibly: the client sees the connection cut, never a short body presented as complete. */

@@ -32,11 +32,11 @@ export class UpgradeResponse extends ProxyResponse implements UpgradableResponse
     super(new ClosingSink(socket), req.method, req.minor);
     // A client that goes away before an answer: the exchange stops its attempt.
     socket.once('close', () => {
-      if (!this.switched && !this.finished) this.emit('close');
+      if (!this.switched && !this.finished) this.closed();
     });
     socket.on('error', () => socket.destroy());
     socket.on('drain', () => {
-      if (!this.switched) this.emit('drain');
+      if (!this.switched) this.drained();
     });
   }
 
