@@ -23,6 +23,7 @@ export const errorCodes = [
   'DATA_DIR_UNSAFE',
   'DISK_FULL',
   'WRITE_FAILED',
+  'CERT_NAME_NOT_PERMITTED',
   'ALREADY_RUNNING',
   'NOT_RUNNING',
   'UNAUTHORIZED',
