@@ -1,0 +1,178 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { connect, createServer, type Server } from 'node:tls';
+import {
+  AuthorityKeyIdentifierExtension,
+  BasicConstraintsExtension,
+  ExtendedKeyUsage,
+  ExtendedKeyUsageExtension,
+  KeyUsageFlags,
+  KeyUsagesExtension,
+  PemConverter,
+  SubjectAlternativeNameExtension,
+  X509Certificate,
+  X509CertificateGenerator,
+} from '@peculiar/x509';
+import { afterEach, describe, expect, it } from 'vitest';
+import { secureContextCredentials } from '../../src/main/core/tls/engine-credentials';
+import { openLocalCa, type LocalCa } from '../../src/main/core/tls';
+import { tempDir } from '../helpers/core';
+
+// The local CA as clients see it: a Node TLS client that trusts only the root
+// (what a user gets after "trust the CA") and the openssl binary as a second,
+// independent validator.
+
+const HANDSHAKE_TIMEOUT_MS = 5_000;
+const crypto = globalThis.crypto;
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function dataDir(): string {
+  const dir = tempDir('switchyard-local-ca-tls-');
+  cleanups.push(() => dir.remove());
+  return join(dir.path, 'data');
+}
+
+/** A TLS server on loopback that answers every connection with "ok" and closes it. */
+async function serve(credentials: { key: string; cert: string }): Promise<number> {
+  const server: Server = createServer(credentials, (socket) => socket.end('ok'));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return (server.address() as AddressInfo).port;
+}
+
+type Outcome = { ok: true; body: string } | { ok: false; code: string; message: string };
+
+/** Connects trusting only `rootPem` and verifying the name; the server's answer, or the client's reason to refuse. */
+function handshake(port: number, rootPem: string, servername?: string): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port, ca: rootPem, ...(servername === undefined ? {} : { servername }), timeout: HANDSHAKE_TIMEOUT_MS });
+    let body = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (body += chunk));
+    socket.on('end', () => resolve({ ok: true, body }));
+    socket.on('timeout', () => socket.destroy(new Error('handshake timed out')));
+    socket.on('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, code: error.code ?? '', message: error.message }));
+  });
+}
+
+/** `openssl verify` of a leaf against the root, the intermediate given as untrusted: exit status and output. */
+function opensslVerify(dir: string, leafPem: string): { status: number | null; output: string } {
+  const leafFile = join(dir, 'verify-leaf.crt');
+  writeFileSync(leafFile, leafPem);
+  const tls = join(dir, 'tls');
+  const result = spawnSync('openssl', ['verify', '-CAfile', join(tls, 'root.crt'), '-untrusted', join(tls, 'intermediate.crt'), leafFile], {
+    encoding: 'utf8',
+  });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+/**
+ * A leaf for `name` signed with the intermediate's key read from disk, as a
+ * thief who copied the key would make it: every field our issuer writes, none
+ * of its refusal.
+ */
+async function forgeLeaf(dir: string, ca: LocalCa, name: string): Promise<{ key: string; cert: string }> {
+  const intermediateKey = await crypto.subtle.importKey(
+    'pkcs8',
+    PemConverter.decodeFirst(readFileSync(join(dir, 'tls', 'intermediate.key'), 'utf8')),
+    { name: 'ECDSA', namedCurve: 'P-256' },
+    false,
+    ['sign'],
+  );
+  const intermediate = new X509Certificate(ca.intermediateCertificatePem);
+  const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const cert = await X509CertificateGenerator.create(
+    {
+      subject: [{ O: ['Forged'] }],
+      issuer: intermediate.subject,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 24 * 60 * 60 * 1000),
+      publicKey: keys.publicKey,
+      signingKey: intermediateKey,
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+      extensions: [
+        new BasicConstraintsExtension(false, undefined, true),
+        new KeyUsagesExtension(KeyUsageFlags.digitalSignature, true),
+        new ExtendedKeyUsageExtension([ExtendedKeyUsage.serverAuth]),
+        new SubjectAlternativeNameExtension([{ type: 'dns', value: name }]),
+        await AuthorityKeyIdentifierExtension.create(intermediate.publicKey, false, crypto),
+      ],
+    },
+    crypto,
+  );
+  const key = PemConverter.encode(await crypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
+  return { key, cert: `${cert.toString('pem')}\n${ca.intermediateCertificatePem}` };
+}
+
+describe('local CA over real TLS', () => {
+  it('a client that trusts only the root verifies api.test.localhost (chain: leaf + intermediate)', async () => {
+    const dir = dataDir();
+    const ca = await openLocalCa({ dataDir: dir });
+    const credentials = await secureContextCredentials(ca, ['api.test.localhost']);
+    expect(credentials.cert.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    const port = await serve(credentials);
+    expect(await handshake(port, ca.rootCertificatePem, 'api.test.localhost')).toEqual({ ok: true, body: 'ok' });
+    // The name is checked too: the same certificate for another name is refused.
+    const other = await handshake(port, ca.rootCertificatePem, 'web.test.localhost');
+    expect(other).toMatchObject({ ok: false, code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+    expect(opensslVerify(dir, (await ca.leaf(['api.test.localhost'])).certificatePem)).toMatchObject({ status: 0 });
+  });
+
+  it('bare localhost and a two-level subdomain verify under the one `localhost` constraint (no leading dot)', async () => {
+    const dir = dataDir();
+    const ca = await openLocalCa({ dataDir: dir });
+    const port = await serve(await secureContextCredentials(ca, ['localhost', 'x.y.localhost']));
+    expect(await handshake(port, ca.rootCertificatePem, 'localhost')).toEqual({ ok: true, body: 'ok' });
+    expect(await handshake(port, ca.rootCertificatePem, 'x.y.localhost')).toEqual({ ok: true, body: 'ok' });
+    expect(opensslVerify(dir, (await ca.leaf(['localhost', 'x.y.localhost'])).certificatePem)).toMatchObject({ status: 0 });
+  });
+
+  it('a wildcard leaf serves a.demo.localhost, an IP leaf 127.0.0.1, an RSA leaf too', async () => {
+    const ca = await openLocalCa({ dataDir: dataDir() });
+    const wildcard = await serve(await secureContextCredentials(ca, ['*.demo.localhost']));
+    expect(await handshake(wildcard, ca.rootCertificatePem, 'a.demo.localhost')).toEqual({ ok: true, body: 'ok' });
+    const ip = await serve(await secureContextCredentials(ca, ['127.0.0.1']));
+    expect(await handshake(ip, ca.rootCertificatePem)).toEqual({ ok: true, body: 'ok' });
+    const rsa = await serve(await secureContextCredentials(ca, ['old.test'], { keyType: 'rsa-2048' }));
+    expect(await handshake(rsa, ca.rootCertificatePem, 'old.test')).toEqual({ ok: true, body: 'ok' });
+  });
+
+  it('a leaf for example.com forged with the intermediate key is refused by Node and by openssl verify', async () => {
+    const dir = dataDir();
+    const ca = await openLocalCa({ dataDir: dir });
+    const forged = await forgeLeaf(dir, ca, 'example.com');
+    const port = await serve(forged);
+    const outcome = await handshake(port, ca.rootCertificatePem, 'example.com');
+    // OpenSSL's X509_V_ERR_PERMITTED_VIOLATION: Node has no code name for it (UNSPECIFIED), the message is OpenSSL's.
+    expect(outcome).toEqual({ ok: false, code: 'UNSPECIFIED', message: 'permitted subtree violation' });
+
+    const verdict = opensslVerify(dir, forged.cert.split(/(?<=-----END CERTIFICATE-----)/)[0] ?? '');
+    expect(verdict.status).not.toBe(0);
+    expect(verdict.output).toMatch(/permitted subtree violation/);
+
+    // The same forgery inside the constraints verifies: what refused example.com is the constraint, not the forging.
+    const inside = await forgeLeaf(dir, ca, 'forged.localhost');
+    expect(await handshake(await serve(inside), ca.rootCertificatePem, 'forged.localhost')).toEqual({ ok: true, body: 'ok' });
+  });
+
+  it('a leaf issued before the user adds a domain still verifies under the re-issued intermediate, and the new domain works', async () => {
+    const dir = dataDir();
+    const before = await openLocalCa({ dataDir: dir });
+    const leaf = await before.leaf(['api.test.localhost']);
+    const after = await openLocalCa({ dataDir: dir, domains: ['dev.example.com'] });
+    const credentials = await secureContextCredentials(after, ['api.test.localhost']);
+    expect((await after.leaf(['api.test.localhost'])).fingerprint256).toBe(leaf.fingerprint256);
+    expect(credentials.cert).toContain(after.intermediateCertificatePem.trim());
+    expect(await handshake(await serve(credentials), after.rootCertificatePem, 'api.test.localhost')).toEqual({ ok: true, body: 'ok' });
+    const port = await serve(await secureContextCredentials(after, ['api.dev.example.com']));
+    expect(await handshake(port, after.rootCertificatePem, 'api.dev.example.com')).toEqual({ ok: true, body: 'ok' });
+  });
+});
