@@ -1,7 +1,8 @@
 import type { TrafficBatch, TrafficRecord, TrafficTrace } from '../../../../shared/traffic';
 import { headersOfHead } from '../http/http1/head-parser';
 import type { KeptHeaders } from '../http/message';
-import { recordOf, redactHeaders, type AttemptNote, type ExchangeNote, type NotedRequest } from './exchange-note';
+import { recordOf, redactHeaders, type ExchangeNote } from './exchange-note';
+import { RecordColumns } from './record-columns';
 
 /** Records sent to subscribers at most this often, so a busy proxy pushes a few batches a second, not a message per request. */
 export const batchIntervalMs = 250;
@@ -19,163 +20,13 @@ export interface RecordQuery {
 const headerList = (kept: KeptHeaders): readonly string[] => (typeof kept === 'string' ? headersOfHead(kept) : kept);
 
 /**
- * The ring's memory, one typed array or reference array per field, sized
- * once: noting an exchange stores numbers and references into slots and
- * allocates nothing, so records neither cost the request garbage nor fill
- * the old generation with objects (10,000 record objects did both: +14 %
- * CPU per request). Read back into records only when asked.
- */
-class Columns implements ExchangeNote, NotedRequest {
-  readonly id: Float64Array;
-  readonly at: Float64Array;
-  readonly statuses: Uint16Array;
-  readonly flags: Uint16Array;
-  readonly ttfb: Float64Array;
-  readonly total: Float64Array;
-  readonly sent: Float64Array;
-  readonly received: Float64Array;
-  readonly upgraded: Float64Array;
-  readonly routes: (ExchangeNote['route'] | undefined)[];
-  // The request's strings, not the request: it holds its socket and parser state.
-  readonly clients: string[];
-  readonly methods: string[];
-  readonly hosts: string[];
-  readonly urls: string[];
-  readonly protocols: string[];
-  readonly upgrades: (string | undefined)[];
-  readonly requestHeaders: KeptHeaders[];
-  readonly responses: KeptHeaders[];
-  readonly tries: (ExchangeNote['attempts'] | undefined)[];
-  /** The slot `read` points the ExchangeNote view at. */
-  private slot = 0;
-
-  constructor(readonly capacity: number) {
-    this.id = new Float64Array(capacity);
-    this.at = new Float64Array(capacity);
-    this.statuses = new Uint16Array(capacity);
-    this.flags = new Uint16Array(capacity);
-    this.ttfb = new Float64Array(capacity);
-    this.total = new Float64Array(capacity);
-    this.sent = new Float64Array(capacity);
-    this.received = new Float64Array(capacity);
-    this.upgraded = new Float64Array(capacity);
-    this.routes = new Array<ExchangeNote['route']>(capacity);
-    this.clients = new Array<string>(capacity);
-    this.methods = new Array<string>(capacity);
-    this.hosts = new Array<string>(capacity);
-    this.urls = new Array<string>(capacity);
-    this.protocols = new Array<string>(capacity);
-    this.upgrades = new Array<string | undefined>(capacity);
-    this.requestHeaders = new Array<KeptHeaders>(capacity);
-    this.responses = new Array<KeptHeaders>(capacity);
-    this.tries = new Array<ExchangeNote['attempts']>(capacity);
-  }
-
-  write(slot: number, id: number, note: ExchangeNote): void {
-    this.id[slot] = id;
-    this.at[slot] = note.startedAtEpoch;
-    this.statuses[slot] = note.status;
-    this.flags[slot] = note.flagBits;
-    this.ttfb[slot] = note.ttfbMs;
-    this.total[slot] = note.totalMs;
-    this.sent[slot] = note.bytesIn;
-    this.received[slot] = note.bytesOut;
-    this.upgraded[slot] = note.upgradeMs;
-    this.routes[slot] = note.route;
-    const req = note.req;
-    this.clients[slot] = req.clientAddress;
-    this.methods[slot] = req.method;
-    this.hosts[slot] = req.host;
-    this.urls[slot] = req.url;
-    this.protocols[slot] = req.protocol;
-    this.upgrades[slot] = req.upgrade;
-    this.requestHeaders[slot] = req.keptHeaders;
-    this.responses[slot] = note.responseHeaders;
-    this.tries[slot] = note.attempts;
-  }
-
-  /** This object, reading `slot`, as an ExchangeNote (for recordOf). */
-  read(slot: number): ExchangeNote {
-    this.slot = slot;
-    return this;
-  }
-
-  get startedAtEpoch(): number {
-    return this.at[this.slot]!;
-  }
-  get route(): ExchangeNote['route'] {
-    return this.routes[this.slot];
-  }
-  get req(): NotedRequest {
-    return this;
-  }
-  get clientAddress(): string {
-    return this.clients[this.slot]!;
-  }
-  get method(): string {
-    return this.methods[this.slot]!;
-  }
-  get host(): string {
-    return this.hosts[this.slot]!;
-  }
-  get url(): string {
-    return this.urls[this.slot]!;
-  }
-  get protocol(): string {
-    return this.protocols[this.slot]!;
-  }
-  get upgrade(): string | undefined {
-    return this.upgrades[this.slot];
-  }
-  get keptHeaders(): KeptHeaders {
-    return this.requestHeaders[this.slot]!;
-  }
-  get status(): number {
-    return this.statuses[this.slot]!;
-  }
-  get flagBits(): number {
-    return this.flags[this.slot]!;
-  }
-  get ttfbMs(): number {
-    return this.ttfb[this.slot]!;
-  }
-  get totalMs(): number {
-    return this.total[this.slot]!;
-  }
-  get bytesIn(): number {
-    return this.sent[this.slot]!;
-  }
-  get bytesOut(): number {
-    return this.received[this.slot]!;
-  }
-  get upgradeMs(): number {
-    return this.upgraded[this.slot]!;
-  }
-  get responseHeaders(): KeptHeaders {
-    return this.responses[this.slot]!;
-  }
-  get attempts(): AttemptNote | AttemptNote[] | undefined {
-    return this.tries[this.slot];
-  }
-
-  /** Drops references so what a slot held can be collected. */
-  forget(slot: number): void {
-    this.id[slot] = 0;
-    this.routes[slot] = undefined;
-    this.requestHeaders[slot] = [];
-    this.responses[slot] = [];
-    this.tries[slot] = undefined;
-  }
-}
-
-/**
  * The last N exchanges (HAProxy's "show events" ring, Envoy's tap in
  * memory): written round and round, so memory never grows past the
  * capacity. Subscribers get batches on a timer that runs only while someone
  * listens: a UI a sample, built from the ring when sent; a log every record.
  */
 export class RecordRing {
-  private columns: Columns;
+  private columns: RecordColumns;
   /** The next slot to write. */
   private next = 0;
   /** Slots holding a record (up to the capacity). */
@@ -193,7 +44,7 @@ export class RecordRing {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(capacity: number) {
-    this.columns = new Columns(capacity);
+    this.columns = new RecordColumns(capacity);
   }
 
   get capacity(): number {
@@ -227,7 +78,7 @@ export class RecordRing {
     if (capacity === this.capacity) return;
     const old = this.columns;
     const kept = this.slotsOldestFirst().slice(-capacity || old.capacity);
-    this.columns = new Columns(capacity);
+    this.columns = new RecordColumns(capacity);
     this.next = 0;
     this.held = 0;
     if (capacity === 0) return;
