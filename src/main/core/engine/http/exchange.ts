@@ -69,8 +69,6 @@ export class Exchange implements UpstreamHandler, ResponseListener, ExchangeNote
   readonly startedAtEpoch = Date.now();
   private target!: UpstreamTarget;
   private call: UpstreamCall | undefined;
-  /** Ends the in-flight count of the current attempt. */
-  private endInFlight: (() => void) | undefined;
   /** The current attempt was begun and not yet settled (counted once). */
   private attemptOpen = false;
   /** When the current attempt began, on the stats clock: its latency runs to the response head. */
@@ -133,7 +131,7 @@ export class Exchange implements UpstreamHandler, ResponseListener, ExchangeNote
     this.attemptStartedAt = ctx.stats.now();
     // Before this attempt counts itself in flight: the note quotes the counts the balancer chose on.
     if (this.noting) this.noteAttempt(target, after);
-    this.endInFlight = ctx.inFlight.begin(target.id);
+    ctx.inFlight.begin(target.id);
     this.attemptOpen = true;
     this.bytesOut = 0;
     const headers = upstreamRequestHeaders(req, target, { rewriteHost: settings.rewriteHost, via: ctx.via });
@@ -337,7 +335,7 @@ export class Exchange implements UpstreamHandler, ResponseListener, ExchangeNote
   private settleAttempt(): void {
     if (!this.attemptOpen) return;
     this.attemptOpen = false;
-    this.endInFlight?.();
+    this.ctx.inFlight.end(this.target.id);
     const sent = (this.call?.bodyBytes ?? 0) + this.tunnelSent;
     this.bytesIn += sent;
     this.ctx.stats.recordBytes(this.target.id, sent, this.bytesOut);

@@ -14,19 +14,17 @@ export class InFlight {
 
   readonly count = (backendId: number): number => this.counts.get(backendId) ?? 0;
 
-  /** Counts a request in flight to `backendId`; call the returned function exactly once when it ends. */
-  begin(backendId: number): () => void {
+  /** Counts a request in flight to `backendId`; its owner calls `end` exactly once (no closure per request to guard it). */
+  begin(backendId: number): void {
     this.counts.set(backendId, this.count(backendId) + 1);
     this.changed();
-    let ended = false;
-    return () => {
-      if (ended) return;
-      ended = true;
-      const left = this.count(backendId) - 1;
-      if (left > 0) this.counts.set(backendId, left);
-      else this.counts.delete(backendId);
-      this.changed();
-      if (left <= 0) this.idle(backendId);
-    };
+  }
+
+  end(backendId: number): void {
+    const left = this.count(backendId) - 1;
+    if (left > 0) this.counts.set(backendId, left);
+    else this.counts.delete(backendId);
+    this.changed();
+    if (left <= 0) this.idle(backendId);
   }
 }
