@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LEAF_VALIDITY_DAYS, needsRenewal, openLocalCa, type LocalCa } from '../../src/main/core/tls';
@@ -159,6 +159,39 @@ describe('local CA', () => {
     // Other names or another key type under the same first name: a new certificate.
     expect((await ca.leaf(['api.test.localhost', 'www.test.localhost'])).names).toEqual(['api.test.localhost', 'www.test.localhost']);
     expect((await ca.leaf(['api.test.localhost'], { keyType: 'rsa-2048' })).keyType).toBe('rsa-2048');
+  });
+
+  it('issues one certificate for concurrent requests of a new name, and finds an IPv6 leaf again however it is written', async () => {
+    const ca = await openLocalCa({ dataDir: dataDir() });
+    const leaves = await Promise.all(Array.from({ length: 5 }, () => ca.leaf(['burst.test.localhost'])));
+    expect(new Set(leaves.map((leaf) => leaf.fingerprint256)).size).toBe(1);
+    expect((await ca.leaf(['burst.test.localhost'])).fingerprint256).toBe(leaves[0]?.fingerprint256);
+
+    const ipv6 = await ca.leaf(['0:0:0:0:0:0:0:1']);
+    expect(ipv6.names).toEqual(['::1']);
+    expect((await ca.leaf(['::1'])).fingerprint256).toBe(ipv6.fingerprint256);
+  });
+
+  it('two starts at the same moment on a new data folder end with one CA', async () => {
+    const dir = dataDir();
+    const [a, b] = await Promise.all([openLocalCa({ dataDir: dir }), openLocalCa({ dataDir: dir })]);
+    expect(a.rootFingerprint256).toBe(b.rootFingerprint256);
+    expect(a.intermediateCertificatePem).toBe(b.intermediateCertificatePem);
+    expect(readdirSync(dir)).toEqual(['tls']);
+  });
+
+  it('refuses a damaged CA with what to do, instead of replacing a root the user trusts', async () => {
+    const dir = dataDir();
+    await openLocalCa({ dataDir: dir });
+    const tls = join(dir, 'tls');
+    rmSync(join(tls, 'intermediate.key'));
+    const missing = await rejection(openLocalCa({ dataDir: dir }));
+    expect(missing.code).toBe('STORE_FAILED');
+    expect(missing.message).toContain(`${join(tls, 'intermediate.key')} is missing`);
+    expect(missing.message).toContain('move it away so Switchyard creates a new CA');
+
+    writeFileSync(join(tls, 'root.crt'), 'not a certificate');
+    expect((await rejection(openLocalCa({ dataDir: dir }))).message).toContain(`${join(tls, 'root.crt')} is not a certificate`);
   });
 
   it('needsRenewal: false at expiry - 31 days, true at expiry - 29 days and after', () => {

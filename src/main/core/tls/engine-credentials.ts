@@ -1,4 +1,5 @@
-import { leafKeyPair, type LeafOptions, type LocalCa } from './local-ca';
+import type { LeafOptions } from './leaves';
+import { leafKeyPair, type LocalCa } from './local-ca';
 
 // The one way out of this folder for a private key: the engine's TLS
 // listener, which hands it to tls.createSecureContext in the same process.

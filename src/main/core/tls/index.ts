@@ -20,7 +20,9 @@
 // extKeyUsage and subjectAltName, so no name constraints and no key
 // identifiers to chain an intermediate by. Not node-forge, under most older
 // Node CA tools: it signs with RSA only, no ECDSA.
-export { LEAF_VALIDITY_DAYS, LocalCa, openLocalCa, type LeafCertificate, type LeafOptions, type LocalCaOptions } from './local-ca';
+export { LEAF_VALIDITY_DAYS } from './certificate-profiles';
+export { type LeafCertificate, type LeafOptions } from './leaves';
+export { LocalCa, openLocalCa, type LocalCaOptions } from './local-ca';
 export { keyTypes, type KeyType } from './keys';
 export { DEFAULT_PERMITTED_DOMAINS, PERMITTED_IP_RANGES } from './name-constraints';
 export { RENEW_BEFORE_EXPIRY_DAYS, needsRenewal } from './renewal';

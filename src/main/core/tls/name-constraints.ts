@@ -1,4 +1,4 @@
-import { BlockList, isIP } from 'node:net';
+import { BlockList, SocketAddress, isIP } from 'node:net';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { GeneralName, GeneralSubtree, GeneralSubtrees, NameConstraints, id_ce_nameConstraints } from '@peculiar/asn1-x509';
 import { Extension } from '@peculiar/x509';
@@ -74,8 +74,10 @@ export function checkSubjectName(raw: string, domains: readonly string[], field:
   const name = normalize(raw);
   const ipVersion = isIP(name);
   if (ipVersion !== 0) {
-    if (!loopback.check(name, ipVersion === 4 ? 'ipv4' : 'ipv6')) throw notPermitted(raw, domains, field);
-    return { kind: 'ip', address: name };
+    const family = ipVersion === 4 ? 'ipv4' : 'ipv6';
+    if (!loopback.check(name, family)) throw notPermitted(raw, domains, field);
+    // The canonical text (0:0::1 is ::1), as a certificate's SAN reads back, so a stored leaf is found again.
+    return { kind: 'ip', address: new SocketAddress({ address: name, family }).address };
   }
   const wildcard = name.startsWith(WILDCARD_PREFIX);
   const base = wildcard ? name.slice(WILDCARD_PREFIX.length) : name;

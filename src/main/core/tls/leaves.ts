@@ -1,0 +1,100 @@
+import { X509Certificate } from '@peculiar/x509';
+import { SwitchyardError } from '../../../shared/errors';
+import type { CaState, StoredLeaf } from './ca-state';
+import { fingerprint256, keyTypeOf, signLeaf, subjectAltNames } from './certificate-profiles';
+import { crypto, generateKeys, keyMatches, privateKeyPem, type KeyType } from './keys';
+import { checkSubjectName, type SubjectName } from './name-constraints';
+import { needsRenewal } from './renewal';
+import { CERT_FILE_MODE, KEY_FILE_MODE, leafFiles, readIfExists, writeFileAtomic } from './tls-files';
+
+// Leaf certificates: checked against the constraints before signing, stored
+// under leaves/<first name>.{key,crt}, reused until renewal is due.
+
+export interface LeafOptions {
+  keyType?: KeyType;
+}
+
+/** A leaf as the UI and commands see it: its certificate, never its key. */
+export interface LeafCertificate {
+  names: string[];
+  keyType: KeyType;
+  certificatePem: string;
+  notBefore: Date;
+  notAfter: Date;
+  fingerprint256: string;
+}
+
+type LeafPaths = ReturnType<typeof leafFiles>;
+
+/** The leaf for `rawNames`: the stored one when `reuse` and it still fits, else a newly issued one. */
+export async function obtainLeaf(state: CaState, rawNames: readonly string[], options: LeafOptions, { reuse }: { reuse: boolean }): Promise<StoredLeaf> {
+  if (rawNames.length === 0) {
+    throw new SwitchyardError('VALIDATION_FAILED', 'A certificate needs at least one name: give a host name such as api.test.localhost.', 'names');
+  }
+  const names = rawNames.map((name, index) => checkSubjectName(name, state.domains, `names.${index}`));
+  const keyType = options.keyType ?? 'ecdsa-p256';
+  const files = leafFiles(state.dir, nameText(names[0] as SubjectName));
+  const pending = state.pending.get(files.cert);
+  if (pending) return pending;
+
+  const work = (async () => (reuse ? await storedLeaf(state, files, names, keyType) : undefined) ?? issue(state, files, names, keyType))();
+  state.pending.set(files.cert, work);
+  try {
+    return await work;
+  } finally {
+    state.pending.delete(files.cert);
+  }
+}
+
+/** The stored leaf if it has these names and key type, matches its key, chains to the intermediate and is not due for renewal. */
+async function storedLeaf(state: CaState, files: LeafPaths, names: SubjectName[], keyType: KeyType): Promise<StoredLeaf | undefined> {
+  const certPem = readIfExists(files.cert);
+  const keyPem = readIfExists(files.key);
+  if (certPem === undefined || keyPem === undefined) return undefined;
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certPem);
+    if (!keyMatches(keyPem, cert.publicKey.rawData)) return undefined;
+  } catch {
+    return undefined; // An unreadable leaf is replaced, like a missing one.
+  }
+  const fits =
+    sameList(subjectAltNames(cert), names.map(nameText).sort()) &&
+    keyTypeOf(cert) === keyType &&
+    !needsRenewal(cert, state.now()) &&
+    (await cert.verify({ publicKey: state.intermediate.publicKey, signatureOnly: true }, crypto));
+  return fits ? { cert, certPem, keyPem } : undefined;
+}
+
+async function issue(state: CaState, files: LeafPaths, names: SubjectName[], keyType: KeyType): Promise<StoredLeaf> {
+  const keys = await generateKeys(keyType);
+  const cert = await signLeaf({
+    issuer: state.intermediate,
+    issuerKey: state.intermediateKey,
+    publicKey: keys.publicKey,
+    keyType,
+    names,
+    now: state.now(),
+  });
+  const keyPem = await privateKeyPem(keys.privateKey);
+  const certPem = cert.toString('pem');
+  // The key first: a crash between the two leaves a pair that does not match, which storedLeaf replaces.
+  writeFileAtomic(files.key, keyPem, KEY_FILE_MODE);
+  writeFileAtomic(files.cert, certPem, CERT_FILE_MODE);
+  return { cert, certPem, keyPem };
+}
+
+export function describeLeaf({ cert, certPem }: StoredLeaf): LeafCertificate {
+  return {
+    names: subjectAltNames(cert),
+    keyType: keyTypeOf(cert),
+    certificatePem: certPem,
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+    fingerprint256: fingerprint256(certPem),
+  };
+}
+
+const nameText = (name: SubjectName) => (name.kind === 'dns' ? name.name : name.address);
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((item, index) => item === b[index]);
