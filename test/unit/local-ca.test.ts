@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LEAF_VALIDITY_DAYS, needsRenewal, openLocalCa, type LocalCa } from '../../src/main/core/tls';
 import { SwitchyardError } from '../../src/shared/errors';
@@ -215,7 +215,7 @@ describe('local CA', () => {
 const root = join(__dirname, '..', '..');
 const TLS_DIR = 'src/main/core/tls';
 const ENGINE_DIR = 'src/main/core/engine';
-const tlsImport = /(?:from\s+|import\(\s*)['"]([^'"]*\/tls(?:\/[^'"]*)?)['"]/g;
+const relativeImport = /(?:from\s+|import\(\s*)['"](\.{1,2}\/[^'"]*)['"]/g;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -229,10 +229,10 @@ function sourceFiles(dir: string): string[] {
 function forbiddenTlsImports(file: string, text: string): string[] {
   const from = relative(root, file);
   if (from.startsWith(`${TLS_DIR}/`)) return [];
-  return [...text.matchAll(tlsImport)]
-    .map((match) => match[1] ?? '')
-    .filter((target) => !/\/tls(?:\/index)?$/.test(target))
-    .filter((target) => !(from.startsWith(`${ENGINE_DIR}/`) && target.endsWith('/tls/engine-credentials')))
+  return [...text.matchAll(relativeImport)]
+    .map((match) => relative(root, resolve(dirname(file), match[1] ?? '')))
+    .filter((target) => target.startsWith(`${TLS_DIR}/`) && target !== `${TLS_DIR}/index`)
+    .filter((target) => !(from.startsWith(`${ENGINE_DIR}/`) && target === `${TLS_DIR}/engine-credentials`))
     .map((target) => `${from} imports ${target}`);
 }
 
@@ -244,7 +244,9 @@ describe('who may import key material', () => {
 
   it('the detector catches a renderer or API file importing keys', () => {
     const api = join(root, 'src/main/core/api/certs.ts');
-    expect(forbiddenTlsImports(api, "import { leafKeyPair } from '../tls/local-ca';")).toEqual(['src/main/core/api/certs.ts imports ../tls/local-ca']);
+    expect(forbiddenTlsImports(api, "import { leafKeyPair } from '../tls/local-ca';")).toEqual(['src/main/core/api/certs.ts imports src/main/core/tls/local-ca']);
+    expect(forbiddenTlsImports(api, "import { x } from '../engine/listeners/tls/sni';")).toEqual([]);
+    expect(forbiddenTlsImports(api, "import { openLocalCa } from '../tls/index';")).toEqual([]);
     expect(forbiddenTlsImports(api, "import { secureContextCredentials } from '../tls/engine-credentials';")).toHaveLength(1);
     expect(forbiddenTlsImports(api, "import { openLocalCa } from '../tls';")).toEqual([]);
     const engine = join(root, 'src/main/core/engine/listeners/https-listener.ts');
