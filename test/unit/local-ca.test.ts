@@ -180,6 +180,15 @@ describe('local CA', () => {
     expect(readdirSync(dir)).toEqual(['tls']);
   });
 
+  it('writes past a temp file a killed process of the same pid left behind (a container restarts with the same pid)', async () => {
+    const dir = dataDir();
+    const ca = await openLocalCa({ dataDir: dir });
+    const stale = join(dir, 'tls', 'leaves', `api.test.localhost.key.${process.pid}.tmp`);
+    writeFileSync(stale, 'half a key');
+    expect((await ca.issueLeaf(['api.test.localhost'])).names).toEqual(['api.test.localhost']);
+    expect(readFileSync(join(dir, 'tls', 'leaves', 'api.test.localhost.key'), 'utf8')).toContain('BEGIN PRIVATE KEY');
+  });
+
   it('refuses a damaged CA with what to do, instead of replacing a root the user trusts', async () => {
     const dir = dataDir();
     await openLocalCa({ dataDir: dir });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SwitchyardError } from '../../../shared/errors';
@@ -29,8 +30,11 @@ export function leafFiles(dir: string, firstName: string) {
   return { key: join(leavesDir(dir), `${stem}.key`), cert: join(leavesDir(dir), `${stem}.crt`) };
 }
 
+const TEMP_SUFFIX_BYTES = 4;
+
 export function writeFileAtomic(file: string, text: string, mode: number): void {
-  const temp = `${file}.${process.pid}.tmp`;
+  // A random part besides the pid: a container restarts with the same pid, and a temp file left by a kill -9 would block O_EXCL forever.
+  const temp = `${file}.${process.pid}.${randomBytes(TEMP_SUFFIX_BYTES).toString('hex')}.tmp`;
   try {
     const fd = openSync(temp, 'wx', mode);
     try {
