@@ -1,31 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { connect, createServer, type Server } from 'node:tls';
-import {
-  AuthorityKeyIdentifierExtension,
-  BasicConstraintsExtension,
-  ExtendedKeyUsage,
-  ExtendedKeyUsageExtension,
-  KeyUsageFlags,
-  KeyUsagesExtension,
-  PemConverter,
-  SubjectAlternativeNameExtension,
-  X509Certificate,
-  X509CertificateGenerator,
-} from '@peculiar/x509';
 import { afterEach, describe, expect, it } from 'vitest';
 import { secureContextCredentials } from '../../src/main/core/tls/engine-credentials';
-import { openLocalCa, type LocalCa } from '../../src/main/core/tls';
+import { openLocalCa } from '../../src/main/core/tls';
 import { tempDir } from '../helpers/core';
+import { forgeLeaf } from '../helpers/local-ca';
 
 // The local CA as clients see it: a Node TLS client that trusts only the root
 // (what a user gets after "trust the CA") and the openssl binary as a second,
 // independent validator.
 
 const HANDSHAKE_TIMEOUT_MS = 5_000;
-const crypto = globalThis.crypto;
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -72,44 +60,6 @@ function opensslVerify(dir: string, leafPem: string): { status: number | null; o
     encoding: 'utf8',
   });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
-
-/**
- * A leaf for `name` signed with the intermediate's key read from disk, as a
- * thief who copied the key would make it: every field our issuer writes, none
- * of its refusal.
- */
-async function forgeLeaf(dir: string, ca: LocalCa, name: string): Promise<{ key: string; cert: string }> {
-  const intermediateKey = await crypto.subtle.importKey(
-    'pkcs8',
-    PemConverter.decodeFirst(readFileSync(join(dir, 'tls', 'intermediate.key'), 'utf8')),
-    { name: 'ECDSA', namedCurve: 'P-256' },
-    false,
-    ['sign'],
-  );
-  const intermediate = new X509Certificate(ca.intermediateCertificatePem);
-  const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
-  const cert = await X509CertificateGenerator.create(
-    {
-      subject: [{ O: ['Forged'] }],
-      issuer: intermediate.subject,
-      notBefore: new Date(Date.now() - 60_000),
-      notAfter: new Date(Date.now() + 24 * 60 * 60 * 1000),
-      publicKey: keys.publicKey,
-      signingKey: intermediateKey,
-      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-      extensions: [
-        new BasicConstraintsExtension(false, undefined, true),
-        new KeyUsagesExtension(KeyUsageFlags.digitalSignature, true),
-        new ExtendedKeyUsageExtension([ExtendedKeyUsage.serverAuth]),
-        new SubjectAlternativeNameExtension([{ type: 'dns', value: name }]),
-        await AuthorityKeyIdentifierExtension.create(intermediate.publicKey, false, crypto),
-      ],
-    },
-    crypto,
-  );
-  const key = PemConverter.encode(await crypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
-  return { key, cert: `${cert.toString('pem')}\n${ca.intermediateCertificatePem}` };
 }
 
 describe('local CA over real TLS', () => {
