@@ -10,14 +10,15 @@ import { SwitchyardError } from '../../../shared/errors';
 //
 // dNSName bases are written WITHOUT a leading dot. RFC 5280 defines a DNS
 // constraint as the name plus "zero or more labels added to the left", so
-// `localhost` permits localhost, a.localhost and x.y.localhost, in OpenSSL
+// `localhost` permits localhost, a.localhost and x.y.localhost in OpenSSL
 // (nc_dns in crypto/x509/v3_ncons.c: a longer name must have '.' before the
-// matched suffix), BoringSSL/Chrome, NSS and Go alike. A leading dot
-// (`.localhost`) is an OpenSSL/Chrome/Go extension meaning "subdomains only":
-// it would refuse bare `localhost` and is not in the RFC, so one `localhost`
-// base covers the issue's `localhost` and `.localhost`. The apexes `test`,
-// `internal` and `home.arpa` come along: reserved names (RFC 6761, RFC 8375,
-// ICANN's .internal) nobody can register, so permitting them gives nothing away.
+// matched suffix) and Chromium, both tested here, and in NSS and Go. A leading
+// dot (`.localhost`) is an OpenSSL/Chrome/Go extension meaning "subdomains
+// only": it refuses bare `localhost` (tested too) and is not in the RFC, so
+// one `localhost` base covers the issue's `localhost` and `.localhost`. The
+// apexes `test`, `internal` and `home.arpa` come along: reserved names (RFC
+// 6761, RFC 8375, ICANN's .internal) nobody can register, so permitting them
+// gives nothing away.
 
 export const DEFAULT_PERMITTED_DOMAINS: readonly string[] = ['localhost', 'test', 'internal', 'home.arpa'];
 
