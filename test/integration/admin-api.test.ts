@@ -65,6 +65,12 @@ describe('headless admin API', () => {
     expect((await post('status', auth())).status).toBe(200);
   });
 
+  it('an exchange no longer kept is a 404 with RECORD_NOT_FOUND and a sentence', async () => {
+    const res = await post('traffic.get', auth(), JSON.stringify({ id: 999_999 }));
+    expect(res.status).toBe(404);
+    expect(JSON.parse(res.body)).toMatchObject({ ok: false, error: { code: 'RECORD_NOT_FOUND', field: 'id' } });
+  });
+
   it('runs commands with the token', async () => {
     const res = await post('routes.list', auth());
     expect(res.status).toBe(200);

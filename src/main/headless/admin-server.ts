@@ -39,6 +39,7 @@ const httpStatus: Partial<Record<ErrorCode, number>> = {
   FORBIDDEN: 403,
   ROUTE_NOT_FOUND: 404,
   BACKEND_NOT_FOUND: 404,
+  RECORD_NOT_FOUND: 404,
   UNKNOWN_COMMAND: 404,
   ROUTE_EXISTS: 409,
   BACKEND_EXISTS: 409,
