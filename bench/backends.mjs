@@ -7,8 +7,8 @@
 // nginx cannot do by itself, keeps the Node backend.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir, waitForHttp } from './peers.mjs';
-import { freePort, startChild, waitForOutput } from './procs.mjs';
+import { startOwnNginx } from './peers.mjs';
+import { startChild, waitForOutput } from './procs.mjs';
 
 const benchDir = new URL('.', import.meta.url).pathname;
 const ONE_MIB = 1024 * 1024;
@@ -25,21 +25,10 @@ export const backendDescriptions = {
 };
 
 /** The cheap backend: nginx with its own prefix and config in a temp dir, 1 worker on `core`. */
-async function startNginxBackend({ core }) {
-  const dir = tempDir('backend-nginx');
-  const port = await freePort();
-  const temp = (name) => `${name}_temp_path ${dir}/${name.replace('_', '-')};`;
-  writeFileSync(join(dir, '1mb'), Buffer.alloc(ONE_MIB, 'x'));
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join('\n  ')}
-  default_type text/plain;
+function startNginxBackend({ core }) {
+  return startOwnNginx('backend-nginx', { core }, (dir, port) => {
+    writeFileSync(join(dir, '1mb'), Buffer.alloc(ONE_MIB, 'x'));
+    return `  default_type text/plain;
   sendfile on;
   keepalive_requests ${KEEPALIVE_REQUESTS};
   keepalive_timeout ${KEEPALIVE_TIMEOUT_S}s;
@@ -47,13 +36,8 @@ http {
     listen 127.0.0.1:${port};
     location / { return 200 "ok"; }
     location = /1mb { root ${dir}; }
-  }
-}
-`,
-  );
-  const child = startChild('backend-nginx', ['nginx', '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log'), '-g', 'daemon off;'], { core });
-  await waitForHttp('backend nginx', port, child);
-  return { port, child };
+  }`;
+  });
 }
 
 /** The Node backend (bench/backend.mjs) on `core`, for what nginx cannot answer itself. */

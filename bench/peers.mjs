@@ -85,10 +85,16 @@ async function startSwitchyard({ backendPort, core, settings = [] }) {
   return { port, child, note: `trafficRecords ${applied.trafficRecords}`, afterRun };
 }
 
-async function startNginx({ backendPort, core }) {
-  const dir = tempDir('nginx');
+/**
+ * An nginx of its own (1 worker, its prefix and temp paths in a fresh temp
+ * dir, access log off) on a free loopback port, pinned to `core`; `http(dir,
+ * port)` gives the rest of its http block. Used for the nginx peer and the
+ * cheap nginx backend alike.
+ */
+export async function startOwnNginx(name, { core }, http) {
+  const dir = tempDir(name);
   const port = await freePort();
-  const temp = (name) => `${name}_temp_path ${dir}/${name.replace('_', '-')};`;
+  const temp = (path) => `${path}_temp_path ${dir}/${path.replace('_', '-')};`;
   writeFileSync(
     join(dir, 'nginx.conf'),
     `worker_processes 1;
@@ -98,7 +104,17 @@ events { worker_connections 4096; }
 http {
   access_log off;
   ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join('\n  ')}
-  upstream backend {
+${http(dir, port)}
+}
+`,
+  );
+  const child = startChild(name, ['nginx', '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log'), '-g', 'daemon off;'], { core });
+  await waitForHttp(name, port, child);
+  return { port, child };
+}
+
+function startNginx({ backendPort, core }) {
+  return startOwnNginx('nginx', { core }, (_dir, port) => `  upstream backend {
     server 127.0.0.1:${backendPort};
     keepalive 64;
     keepalive_requests 1000000;
@@ -116,13 +132,7 @@ http {
       proxy_set_header Connection $connection_upgrade;
       proxy_set_header Upgrade $http_upgrade;
     }
-  }
-}
-`,
-  );
-  const child = startChild('nginx', ['nginx', '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log'), '-g', 'daemon off;'], { core });
-  await waitForHttp('nginx', port, child);
-  return { port, child };
+  }`);
 }
 
 async function startHaproxy({ backendPort, core }) {
