@@ -7,6 +7,7 @@ import {
   type UpstreamRequest,
 } from '../http/http1/upstream-connection';
 import type { UpstreamTarget } from '../routing/routing-table';
+import { DeadlineSweep } from './deadline-sweep';
 import { dial, type Dialer } from './dialer';
 
 // Upstream: how attempts reach backends. One dialer opens every connection
@@ -29,6 +30,7 @@ class OriginPool implements ConnectionOwner {
     private readonly target: UpstreamTarget,
     private readonly options: UpstreamOptions,
     private readonly dial: Dialer,
+    readonly sweep: DeadlineSweep,
   ) {}
 
   request(request: UpstreamRequest, handler: UpstreamHandler): UpstreamCall {
@@ -50,6 +52,7 @@ class OriginPool implements ConnectionOwner {
 
   forget(connection: UpstreamConnection): void {
     this.all.delete(connection);
+    this.sweep.delete(connection);
     const at = this.idle.indexOf(connection);
     if (at >= 0) this.idle.splice(at, 1);
   }
@@ -73,6 +76,8 @@ class OriginPool implements ConnectionOwner {
 export class UpstreamPools {
   private readonly pools = new Map<string, OriginPool>();
   private dialer: Dialer = dial;
+  /** Every pooled connection's timeouts, checked by one interval. */
+  private readonly sweep = new DeadlineSweep();
   /** What pools dial with: reads the current dialer, so a decorator added later applies to every pool. */
   private readonly dialCurrent: Dialer = (origin, options) => this.dialer(origin, options);
 
@@ -90,7 +95,7 @@ export class UpstreamPools {
     const key = `${target.url} ${options.connectTimeoutMs} ${options.verifyTls}`;
     let pool = this.pools.get(key);
     if (!pool) {
-      pool = new OriginPool(target, options, this.dialCurrent);
+      pool = new OriginPool(target, options, this.dialCurrent, this.sweep);
       this.pools.set(key, pool);
     }
     return pool;

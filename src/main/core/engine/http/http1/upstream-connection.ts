@@ -5,6 +5,7 @@ import { idleTimeout, keepsConnection } from './keep-alive';
 import type { RequestMessage } from '../message';
 import type { Dialer, UpstreamOrigin } from '../../upstream/dialer';
 import { clientAborted, socketFailure, upstreamFailure, type UpstreamFailure } from '../../upstream/failures';
+import type { DeadlineSweep, Watched } from '../../upstream/deadline-sweep';
 
 /** Receives one exchange's response. After onComplete or onError nothing more is called. */
 export interface UpstreamHandler {
@@ -77,6 +78,8 @@ const enum Phase {
 export interface ConnectionOwner {
   release(connection: UpstreamConnection): void;
   forget(connection: UpstreamConnection): void;
+  /** Where its deadlines are checked. */
+  readonly sweep: DeadlineSweep;
 }
 
 /** The handle an exchange keeps: abort it when the client leaves, resume it after backpressure. */
@@ -103,10 +106,11 @@ export class UpstreamCall {
  * One keep-alive connection to a backend, carrying one exchange at a time:
  * writes the request head, streams the client's body once connected (so a
  * refused connection leaves it unread and retryable), parses the response
- * and hands its body over with backpressure. Timeouts use the socket's
- * inactivity timer with a per-phase length.
+ * and hands its body over with backpressure. Connecting is timed by the
+ * dialer; after that each phase has a deadline (inactivity: every byte read
+ * or written moves it on) that the pools' sweep checks.
  */
-export class UpstreamConnection {
+export class UpstreamConnection implements Watched {
   readonly socket: net.Socket;
   call: UpstreamCall | undefined;
   private phase = Phase.Connecting;
@@ -125,6 +129,9 @@ export class UpstreamConnection {
   /** The handler that last received body bytes from the current read. */
   private lastReader: { holdsChunks(): boolean } | undefined;
   private tunnel: UpstreamTunnel | undefined;
+  deadline = Number.POSITIVE_INFINITY;
+  /** The current phase's inactivity timeout; 0 for none. */
+  private timeoutMs = 0;
 
   constructor(
     origin: UpstreamOrigin,
@@ -146,6 +153,23 @@ export class UpstreamConnection {
     this.socket.on('end', this.onEnd);
     this.socket.on('error', this.onError);
     this.socket.on('close', this.onClose);
+    owner.sweep.add(this);
+  }
+
+  /** Times the current phase: no activity for `ms` fails it (0: no deadline). */
+  private arm(ms: number): void {
+    this.timeoutMs = ms;
+    this.deadline = ms > 0 ? Date.now() + ms : Number.POSITIVE_INFINITY;
+    if (ms > 0) this.owner.sweep.needs(ms);
+  }
+
+  /** Activity: the phase's inactivity deadline moves on. */
+  private touch(): void {
+    if (this.timeoutMs > 0) this.deadline = Date.now() + this.timeoutMs;
+  }
+
+  timedOut(): void {
+    this.onTimeout();
   }
 
   get open(): boolean {
@@ -167,6 +191,8 @@ export class UpstreamConnection {
   }
 
   private readonly onConnect = (): void => {
+    // The dialer's connect timer is done; the phases' deadlines take over.
+    this.socket.setTimeout(0);
     if (this.call) this.send();
   };
 
@@ -181,7 +207,7 @@ export class UpstreamConnection {
     if (length !== undefined) head += `Content-Length: ${length}\r\n`;
     else if (chunked) head += 'Transfer-Encoding: chunked\r\n';
     this.phase = Phase.Head;
-    this.socket.setTimeout(request.headersTimeoutMs);
+    this.arm(request.headersTimeoutMs);
     this.socket.write(`${head}\r\n`, 'latin1');
     if (!body || length === 0) {
       this.requestSent = true;
@@ -192,6 +218,7 @@ export class UpstreamConnection {
       onData: (chunk) => {
         if (this.call !== call) return true;
         call.bodyBytes += chunk.length;
+        this.touch();
         if (!chunked) return this.socket.write(chunk);
         this.socket.cork();
         this.socket.write(chunkHeader(chunk.length), 'latin1');
@@ -229,6 +256,7 @@ export class UpstreamConnection {
   };
 
   private readonly onData = (chunk: Buffer): void => {
+    this.touch();
     if (this.tunnel) {
       this.lastReader = this.tunnel;
       if (!this.tunnel.onData(chunk)) this.socket.pause();
@@ -273,7 +301,7 @@ export class UpstreamConnection {
     this.idleMs = idleTimeout(head.headers['keep-alive'], this.keepAliveMs);
     this.reusable = keepsConnection(head) && this.idleMs > 0;
     this.phase = Phase.Body;
-    this.socket.setTimeout(call.request.bodyTimeoutMs);
+    this.arm(call.request.bodyTimeoutMs);
     if (framing.kind === 'length') this.remaining = framing.length;
     else if (framing.kind === 'chunked') this.decoder = new ChunkedDecoder();
     else if (framing.kind === 'close') {
@@ -321,13 +349,13 @@ export class UpstreamConnection {
     if (!ok && this.call === call) {
       // The client is the slow one: the idle timer waits until it catches up.
       this.socket.pause();
-      this.socket.setTimeout(0);
+      this.arm(0);
     }
   }
 
   resume(): void {
     if (this.phase !== Phase.Body) return;
-    this.socket.setTimeout(this.call!.request.bodyTimeoutMs);
+    this.arm(this.call!.request.bodyTimeoutMs);
     this.socket.resume();
   }
 
@@ -344,7 +372,7 @@ export class UpstreamConnection {
 
   private becomeIdle(): void {
     this.phase = Phase.Idle;
-    this.socket.setTimeout(this.idleMs);
+    this.arm(this.idleMs);
     this.owner.release(this);
   }
 
@@ -355,7 +383,7 @@ export class UpstreamConnection {
     this.phase = Phase.Upgraded;
     this.buffer = undefined;
     // An upgraded connection (WebSocket) may idle for hours; TCP keep-alive finds a dead peer.
-    this.socket.setTimeout(0);
+    this.arm(0);
     this.socket.setKeepAlive(true, tunnelKeepAliveMs);
     this.owner.forget(this);
     this.tunnel = call.handler.onUpgrade(head, this.socket);
