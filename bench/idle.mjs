@@ -14,7 +14,7 @@ import os from 'node:os';
 import { resolve } from 'node:path';
 import WebSocket from 'ws';
 import { printReport, verdict, writeResultsSection } from './idle-report.mjs';
-import { cpuTicks, rssKb, stopAll, stopChild, ticksPerSecond } from './procs.mjs';
+import { cpuTicks, rssKb, runMain, stopChild, ticksPerSecond } from './procs.mjs';
 import { command, startServe } from './soak-faults.mjs';
 import { ensureBuild, switchyardVersion } from './tools.mjs';
 
@@ -195,13 +195,4 @@ async function main() {
   return result.verdict.ok ? 0 : 1;
 }
 
-main()
-  .then(async (code) => {
-    await stopAll();
-    process.exit(code);
-  })
-  .catch(async (error) => {
-    log(`idle: ${error.stack ?? error}`);
-    await stopAll();
-    process.exit(1);
-  });
+runMain('idle', main);

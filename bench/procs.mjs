@@ -103,6 +103,26 @@ export async function stopAll() {
   tempDirs.clear();
 }
 
+/**
+ * Runs a bench script's `main` (resolving to its exit code): every child it
+ * started is stopped whichever way it ends, and a throw is printed as `name: stack`.
+ * `onEnd` runs first either way (run.mjs clears its watchdog there).
+ */
+export function runMain(name, main, onEnd = () => {}) {
+  main()
+    .then(async (code) => {
+      onEnd();
+      await stopAll();
+      process.exit(code);
+    })
+    .catch(async (error) => {
+      onEnd();
+      process.stdout.write(`${name}: ${error.stack ?? error}\n`);
+      await stopAll();
+      process.exit(1);
+    });
+}
+
 export function trackTempDir(dir) {
   tempDirs.add(dir);
   return dir;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { backendDescriptions, startBackend } from './backends.mjs';
 import { runWrk, runWsEcho } from './load.mjs';
 import { HOST, peerNames, startPeer } from './peers.mjs';
-import { cpuTicks, processTree, rssKb, setPinning, stopAll, stopChild, ticksPerSecond } from './procs.mjs';
+import { cpuTicks, processTree, rssKb, runMain, setPinning, stopAll, stopChild, ticksPerSecond } from './procs.mjs';
 import { caseTable, checkTargets, problems, renderResults, summarize, targetsTable } from './report.mjs';
 import { ensureBuild, ensureTools, machineInfo, switchyardVersion } from './tools.mjs';
 
@@ -244,14 +244,4 @@ function smokeVerdict(results, skipped) {
   return failures.length ? 1 : 0;
 }
 
-main()
-  .then(async (code) => {
-    clearTimeout(watchdog);
-    await stopAll();
-    process.exit(code);
-  })
-  .catch(async (error) => {
-    log(`bench: ${error.stack ?? error}`);
-    await stopAll();
-    process.exit(1);
-  });
+runMain('bench', main, () => clearTimeout(watchdog));

@@ -12,7 +12,7 @@
 // the run when shorter).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpuTicks, freePort, rssKb, startChild, stopChild, stopAll, ticksPerSecond, waitForOutput } from './procs.mjs';
+import { cpuTicks, freePort, rssKb, runMain, startChild, stopChild, ticksPerSecond, waitForOutput } from './procs.mjs';
 import { describeFds, fdCount } from './soak-fds.mjs';
 import { changeConfig, command, faultTiming, killBackends, routeSettings, startServe } from './soak-faults.mjs';
 import { printReport, writeResultsSection } from './soak-report.mjs';
@@ -204,13 +204,4 @@ function verdict(result, { diedDuringRun }) {
   return { ok: failures.length === 0, failures, fdSlack: FD_SLACK, rssGrowthLimit: RSS_GROWTH_LIMIT };
 }
 
-main()
-  .then(async (code) => {
-    await stopAll();
-    process.exit(code);
-  })
-  .catch(async (error) => {
-    log(`soak: ${error.stack ?? error}`);
-    await stopAll();
-    process.exit(1);
-  });
+runMain('soak', main);
