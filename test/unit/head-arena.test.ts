@@ -37,4 +37,15 @@ describe('record ring heads', () => {
     expect(ring.get(kept[0]!.id)!.requestHeaders).toEqual([]);
     expect(ring.get(kept.at(-1)!.id)!.requestHeaders.slice(0, 2)).toEqual(['Host', 'api.localhost']);
   });
+
+  it('a smaller ring keeps the newest records that fit, in order; a larger one keeps them all and grows', () => {
+    const ring = new RecordRing(8);
+    for (let n = 0; n < 11; n++) ring.add(exchangeNote({ path: `/${n}` }));
+    ring.resize(3);
+    expect(ring.list({ after: 0, limit: 10 }).map((r) => r.path)).toEqual(['/8', '/9', '/10']);
+    ring.resize(5);
+    ring.add(exchangeNote({ path: '/11' }));
+    expect(ring.list({ after: 0, limit: 10 }).map((r) => r.path)).toEqual(['/8', '/9', '/10', '/11']);
+    expect(ring.list({ after: 0, limit: 2 }).map((r) => r.path)).toEqual(['/10', '/11']);
+  });
 });

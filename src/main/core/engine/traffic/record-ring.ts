@@ -77,12 +77,13 @@ export class RecordRing {
   resize(capacity: number): void {
     if (capacity === this.capacity) return;
     const old = this.columns;
-    const kept = this.slotsOldestFirst().slice(-capacity || old.capacity);
+    // The newest that fit, oldest of them first; read before the new columns replace the old.
+    const kept = Math.min(this.held, capacity);
+    const slots = Array.from({ length: kept }, (_, i) => this.slotAt(this.held - kept + i));
     this.columns = new RecordColumns(capacity);
     this.next = 0;
     this.held = 0;
-    if (capacity === 0) return;
-    for (const slot of kept) {
+    for (const slot of slots) {
       this.columns.write(this.next, old.id[slot]!, old.read(slot));
       this.next = (this.next + 1) % capacity;
       this.held += 1;
@@ -91,10 +92,10 @@ export class RecordRing {
 
   list({ routeId, after, limit }: RecordQuery): TrafficRecord[] {
     const out: TrafficRecord[] = [];
-    const slots = this.slotsOldestFirst();
     const columns = this.columns;
-    for (let i = slots.length - 1; i >= 0 && out.length < limit; i--) {
-      const slot = slots[i]!;
+    // Newest first, stopping at `after`: no list of every slot per call.
+    for (let i = this.held - 1; i >= 0 && out.length < limit; i--) {
+      const slot = this.slotAt(i);
       const id = columns.id[slot]!;
       if (id <= after) break;
       if (routeId === undefined || columns.routes[slot]?.id === routeId) out.push(recordOf(id, columns.read(slot)));
@@ -181,11 +182,9 @@ export class RecordRing {
     return this.columns.id[slot] === id ? slot : undefined;
   }
 
-  /** Slots holding records, oldest first. */
-  private slotsOldestFirst(): number[] {
-    const out: number[] = [];
+  /** The slot of the `i`-th oldest record held (0: the oldest). */
+  private slotAt(i: number): number {
     const capacity = this.capacity;
-    for (let i = 0; i < this.held; i++) out.push((this.next - this.held + i + capacity) % capacity);
-    return out;
+    return (this.next - this.held + i + capacity) % capacity;
   }
 }
