@@ -48,11 +48,11 @@ function runnerUp(route: CompiledRoute, target: UpstreamTarget, inFlight: InFlig
   return best;
 }
 
-/** Notes why `target` was chosen, right after pickBackend in the same tick: the counts are the ones it chose on. */
+/**
+ * Notes why `target` was chosen into a fresh note (count 0, other -1, no
+ * label), right after pickBackend in the same tick: the counts are the ones it chose on.
+ */
 export function noteChoice(note: ChoiceNote, key: SelectionKey, route: CompiledRoute, target: UpstreamTarget, inFlight: InFlight): void {
-  note.count = 0;
-  note.other = -1;
-  note.otherLabel = undefined;
   const settings = route.settings;
   if (!route.candidates.includes(target)) note.choice = Choice.lastResort;
   else if (settings.sticky === 'cookie' && cookieValue(key.header('cookie'), settings.stickyCookie) === target.stickyValue) note.choice = Choice.stickyCookie;
