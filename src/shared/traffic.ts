@@ -73,6 +73,8 @@ export interface TrafficRecord {
   /** The path, its query replaced by `?…` (query values may hold tokens). */
   path: string;
   protocol: string;
+  /** The TLS version the client connected with (`TLSv1.3`), or null for plain HTTP. */
+  tls: string | null;
   /** The Upgrade asked for ("websocket"), or null. */
   upgrade: string | null;
   /** What the client got; 0 when it got no response head (it left first). */

@@ -16,7 +16,7 @@ export function exchangeNote({ status = 200, path = '/', flags = status >= 500 ?
   return {
     startedAtEpoch: at,
     route: { id: 1, label: 'api.localhost' },
-    req: { clientAddress: '127.0.0.1', method: 'GET', host: 'api.localhost', url: path, protocol: 'HTTP/1.1', upgrade: undefined, keptHeaders: [] },
+    req: { clientAddress: '127.0.0.1', method: 'GET', host: 'api.localhost', url: path, protocol: 'HTTP/1.1', upgrade: undefined, tlsVersion: undefined, keptHeaders: [] },
     status,
     flagBits: flags.reduce((bits, flag) => bits | flagBit[flag], 0),
     ttfbMs,

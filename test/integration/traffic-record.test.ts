@@ -43,7 +43,7 @@ describe('traffic record', () => {
     const start = await lastId();
     for (let i = 0; i < 2; i++) expect(await request(proxyPort(core), 'rec.localhost', '/x')).toMatchObject({ status: 200, body: 'alive' });
     const retried = (await records(start, 2)).find((r) => r.attempts.length === 2)!;
-    expect(retried).toMatchObject({ route: 'rec.localhost', method: 'GET', path: '/x', status: 200, flags: [], backend: alive.url, protocol: 'HTTP/1.1' });
+    expect(retried).toMatchObject({ route: 'rec.localhost', method: 'GET', path: '/x', status: 200, flags: [], backend: alive.url, protocol: 'HTTP/1.1', tls: null });
     expect(retried.attempts[0]).toMatchObject({ url: dead, status: null, failure: { kind: 'refused', phase: 'connect', flag: 'UF' } });
     expect(retried.attempts[0]!.why).toMatch(/^round-robin: /);
     expect(retried.attempts[1]).toMatchObject({ url: alive.url, status: 200, failure: null });

@@ -31,7 +31,15 @@ export function accessLogEntry(record: TrafficRecord) {
   return {
     ts: record.at / msPerSecond,
     id: record.id,
-    request: { remote_ip: record.client, proto: record.protocol, method: record.method, host: record.host, uri: record.path },
+    // Caddy logs request.tls only for TLS connections, with the version among its fields.
+    request: {
+      remote_ip: record.client,
+      proto: record.protocol,
+      method: record.method,
+      host: record.host,
+      uri: record.path,
+      ...(record.tls === null ? {} : { tls: { version: record.tls } }),
+    },
     bytes_read: record.bytesIn,
     status: record.status,
     duration: record.totalMs / msPerSecond,

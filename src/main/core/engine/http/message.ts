@@ -35,6 +35,8 @@ export interface RequestMessage extends SelectionKey {
   readonly host: string;
   /** As the access log shows it: `HTTP/1.1`, `HTTP/2`. */
   readonly protocol: string;
+  /** The TLS version of the client's connection (`TLSv1.3`), undefined over plain TCP. */
+  readonly tlsVersion: string | undefined;
   readonly rawHeaders: string[];
   readonly headers: Record<string, string>;
   /** The headers in the form that costs least to keep for the traffic record. */

@@ -32,6 +32,8 @@ export interface NotedRequest {
   readonly url: string;
   readonly protocol: string;
   readonly upgrade: string | undefined;
+  /** `TLSv1.3` when the client came over TLS. */
+  readonly tlsVersion: string | undefined;
   readonly keptHeaders: KeptHeaders;
 }
 
@@ -118,6 +120,7 @@ export function recordOf(id: number, note: ExchangeNote): TrafficRecord {
     host: req.host,
     path: redactQuery(req.url),
     protocol: req.protocol,
+    tls: req.tlsVersion ?? null,
     upgrade: req.upgrade ?? null,
     status: note.status,
     flags: flagsOf(note.flagBits),

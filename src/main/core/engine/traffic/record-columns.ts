@@ -36,6 +36,7 @@ export class RecordColumns implements ExchangeNote, NotedRequest {
   readonly urls: string[];
   readonly protocols: string[];
   readonly upgrades: (string | undefined)[];
+  readonly tlsVersions: (string | undefined)[];
   /** Heads: where in the arena (absolute) and how long; or a reference when a protocol keeps a header list. */
   private readonly requestAt: Float64Array;
   private readonly requestLength: Uint32Array;
@@ -78,6 +79,7 @@ export class RecordColumns implements ExchangeNote, NotedRequest {
     this.urls = refs();
     this.protocols = refs();
     this.upgrades = refs();
+    this.tlsVersions = refs();
     this.requestAt = float();
     this.requestLength = new Uint32Array(capacity);
     this.requestLists = refs();
@@ -117,6 +119,7 @@ export class RecordColumns implements ExchangeNote, NotedRequest {
     this.urls[slot] = req.url;
     this.protocols[slot] = req.protocol;
     this.upgrades[slot] = req.upgrade;
+    this.tlsVersions[slot] = req.tlsVersion;
     this.keepHead(slot, req.keptHeaders, this.requestAt, this.requestLength, this.requestLists);
     this.keepHead(slot, note.responseHeaders, this.responseAt, this.responseLength, this.responseLists);
     this.keepAttempts(slot, note.attempts);
@@ -197,6 +200,9 @@ export class RecordColumns implements ExchangeNote, NotedRequest {
   }
   get upgrade(): string | undefined {
     return this.upgrades[this.slot];
+  }
+  get tlsVersion(): string | undefined {
+    return this.tlsVersions[this.slot];
   }
   get status(): number {
     return this.statuses[this.slot]!;

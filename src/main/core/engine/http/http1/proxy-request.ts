@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Framing } from './body-framing';
 import type { RequestHead } from './head-parser';
 import type { ListenerInfo, RequestMessage } from '../message';
@@ -55,6 +56,10 @@ export class ProxyRequest implements RequestMessage {
 
   get protocol(): string {
     return protocols[this.minor];
+  }
+
+  get tlsVersion(): string | undefined {
+    return this.listener.scheme === 'https' ? ((this.socket as TLSSocket).getProtocol() ?? undefined) : undefined;
   }
 
   get clientAddress(): string {
