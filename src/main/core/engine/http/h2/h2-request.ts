@@ -1,0 +1,109 @@
+import type { ServerHttp2Stream } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import type { ListenerInfo, RequestMessage } from '../message';
+import type { RequestBodySink } from '../http1/proxy-request';
+import { pathFromTarget } from '../host-header';
+import type { H2RequestHead } from './h2-headers';
+
+/**
+ * A client's HTTP/2 request: the translated head, and its body as the
+ * stream's DATA frames, which flow only once something asks for them (so a
+ * request that fails to connect upstream can still be retried elsewhere).
+ * Pausing the stream stops node:http2 from acknowledging the data it holds,
+ * so the client's flow-control window closes: backpressure reaches the client.
+ */
+export class H2Request implements RequestMessage {
+  readonly protocol = 'HTTP/2';
+  readonly upgrade = undefined;
+  bodyStarted = false;
+  private sink: RequestBodySink | undefined;
+  private bodyEnded = false;
+
+  constructor(
+    private readonly stream: ServerHttp2Stream,
+    private readonly head: H2RequestHead,
+    /** The client's header list as received: the cheapest form to keep for the traffic record. */
+    readonly keptHeaders: readonly string[],
+    /** END_STREAM came with the headers: no body. */
+    private readonly endStream: boolean,
+    private readonly socket: TLSSocket,
+    readonly listener: ListenerInfo,
+  ) {}
+
+  get method(): string {
+    return this.head.method;
+  }
+
+  get url(): string {
+    return this.head.path;
+  }
+
+  get host(): string {
+    return this.head.host;
+  }
+
+  get rawHeaders(): string[] {
+    return this.head.rawHeaders;
+  }
+
+  get headers(): Record<string, string> {
+    return this.head.headers;
+  }
+
+  get tlsVersion(): string | undefined {
+    return this.socket.getProtocol() ?? undefined;
+  }
+
+  get clientAddress(): string {
+    const address = this.socket.remoteAddress ?? '';
+    return address.startsWith('::ffff:') ? address.slice(7) : address;
+  }
+
+  get localPort(): number {
+    return this.socket.localPort ?? 0;
+  }
+
+  get path(): string {
+    return pathFromTarget(this.head.path);
+  }
+
+  header(name: string): string | undefined {
+    return this.head.headers[name];
+  }
+
+  get hasBody(): boolean {
+    return !this.endStream;
+  }
+
+  /** Without a Content-Length the body's end is END_STREAM, so it goes upstream chunked. */
+  get bodyLength(): number | undefined {
+    return this.endStream ? 0 : this.head.contentLength;
+  }
+
+  pipeBody(sink: RequestBodySink): void {
+    this.bodyStarted = true;
+    this.sink = sink;
+    const { stream } = this;
+    stream.on('data', this.onData);
+    stream.once('end', this.onEnd);
+    stream.once('close', this.onClose);
+  }
+
+  resumeBody(): void {
+    this.stream.resume();
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (!this.sink!.onData(chunk)) this.stream.pause();
+  };
+
+  private readonly onEnd = (): void => {
+    this.bodyEnded = true;
+    this.sink!.onEnd();
+  };
+
+  private readonly onClose = (): void => {
+    // Reset by the client (or the session died) before END_STREAM.
+    if (!this.bodyEnded) this.sink!.onError(new Error('The client reset the stream while sending its request body.'));
+  };
+}
