@@ -144,6 +144,12 @@ const settingsShape = {
   verifyBackendTls: z.boolean(),
   /** Add X-Switchyard-Backend to responses, naming the backend that served them. */
   backendHeader: z.boolean(),
+  /**
+   * Answer plain-HTTP requests with a 308 to the same URL on the HTTPS
+   * listener (nginx's `return 308 https://$host$request_uri`). Never with
+   * HSTS, which would stick in the browser for every port of the name.
+   */
+  redirectHttps: z.boolean(),
   /** Further attempts on other backends when one fails before answering (nginx proxy_next_upstream_tries − 1). */
   retries: z.number({ error: 'Retries is a whole number from 0 to 10.' }).int().min(0).max(10),
   connectTimeoutMs: milliseconds('The connect timeout', 600_000),
@@ -207,6 +213,7 @@ const settingsDefaults = {
   rewriteHost: false,
   verifyBackendTls: true,
   backendHeader: true,
+  redirectHttps: false,
   retries: 2,
   connectTimeoutMs: 5_000,
   responseHeaderTimeoutMs: 60_000,

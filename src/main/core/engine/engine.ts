@@ -22,12 +22,25 @@ import { RouteLimiters } from './limits/route-limiters';
 import { InFlight } from './upstream/in-flight';
 import { BackendSwitches } from './upstream/backend-switches';
 import type { Dialer } from './upstream/dialer';
+import type { LocalCa } from '../tls';
+import { startHttpsListener, type StartedHttpsListener } from './listeners/https-listener';
+import { SniCertificates } from './listeners/sni-certificates';
 
 export interface EngineListenOptions {
   addresses: readonly string[];
   port: number;
   /** What a client may cost: head deadline and size, idle keep-alive, connections (see proxy-settings.ts). */
   limits: ProxySettings;
+  /** The HTTPS listener, on the same addresses, with certificates from the local CA. */
+  https?: HttpsListenOptions;
+}
+
+export interface HttpsListenOptions {
+  port: number;
+  /** Read at each certificate the listener makes, so a new CA (new domains) applies without a restart. */
+  ca: () => LocalCa;
+  /** The clock renewal is judged by; tests move it. */
+  now?: () => Date;
 }
 
 /** What the engine tells its host besides health: a drain finished, something was caught instead of thrown. */
@@ -58,6 +71,9 @@ export class Engine {
   private routes: readonly Route[] = [];
   private revision = 0;
   private servers: Http1Server[] = [];
+  private https: StartedHttpsListener | undefined;
+  private certificates: SniCertificates | undefined;
+  private readonly onError: (context: string, error: unknown) => void;
   /** Shared by every client connection of every listener; `setLimits` changes it in place. */
   private readonly connectionOptions: ConnectionOptions = { headerTimeoutMs: 0, keepAliveTimeoutMs: 0, maxHeaderBytes: 0 };
   private bound: ListenerStatus[] = [];
@@ -68,6 +84,7 @@ export class Engine {
   readonly records = new RecordRing(defaultProxySettings.trafficRecords);
 
   constructor({ onHealth, onDrained, onError }: EngineEvents = {}) {
+    this.onError = onError ?? (() => {});
     let availabilityChanged = false;
     this.health = new HealthMonitor(
       (backendId, routeId, before, after) => {
@@ -76,7 +93,7 @@ export class Engine {
         onHealth?.(backendId, routeId, before, after);
       },
       Date.now,
-      onError ?? (() => {}),
+      this.onError,
       // Once per batch (one probe's result for every backend that shares it),
       // synchronously, so no request sees the old table: a dev server behind
       // 50 routes going down rebuilt the table 50 times (issue 11).
@@ -103,6 +120,7 @@ export class Engine {
     this.revision = revision;
     this.health.sync(routes);
     this.rebuild();
+    this.certificates?.warm(this.table);
     const routeIds = new Set(routes.map((r) => r.id));
     this.selection.retain(routeIds);
     this.limiters.retain(routeIds);
@@ -131,6 +149,7 @@ export class Engine {
       pools: this.pools,
       health: this.health,
       listenPort: () => this.bound[0]?.port ?? options.port,
+      httpsPort: () => this.bound.find((listener) => listener.kind === 'https')?.port,
       via: this.via,
     };
     const handler = createProxyHandler(context);
@@ -144,7 +163,42 @@ export class Engine {
     );
     this.servers = started.servers;
     this.bound = started.bound;
+    if (options.https) {
+      try {
+        await this.listenHttps(options, options.https, handler, upgrade);
+      } catch (error) {
+        await this.close(0);
+        throw error;
+      }
+    }
     return this.bound;
+  }
+
+  private async listenHttps(
+    options: EngineListenOptions,
+    https: HttpsListenOptions,
+    handler: ReturnType<typeof createProxyHandler>,
+    upgrade: ReturnType<typeof createUpgradeHandler>,
+  ): Promise<void> {
+    this.certificates = new SniCertificates({ ca: https.ca, now: https.now ?? (() => new Date()), onError: this.onError });
+    this.https = await startHttpsListener(
+      {
+        addresses: options.addresses,
+        port: https.port,
+        portFlag: '--https-port',
+        maxConnections: options.limits.maxConnections,
+        handshakeTimeoutMs: options.limits.requestHeaderTimeoutMs,
+        certificates: this.certificates,
+        table: () => this.table,
+        onError: this.onError,
+      },
+      this.connectionOptions,
+      handler,
+      upgrade,
+      undefined,
+    );
+    this.bound = [...this.bound, ...this.https.bound];
+    this.certificates.warm(this.table);
   }
 
   /**
@@ -162,6 +216,8 @@ export class Engine {
       server.maxConnections = limits.maxConnections;
       server.limitsChanged();
     }
+    for (const server of this.https?.servers ?? []) server.maxConnections = limits.maxConnections;
+    this.https?.http1.limitsChanged();
   }
 
   /** The route's traffic second by second, for its charts. */
@@ -240,8 +296,10 @@ export class Engine {
   }
 
   async close(graceMs = 2_000): Promise<void> {
-    await Promise.all(this.servers.map((server) => closeServer(server, graceMs)));
+    this.https?.stop();
+    await Promise.all([...this.servers, ...(this.https?.servers ?? [])].map((server) => closeServer(server, graceMs)));
     this.servers = [];
+    this.https = undefined;
     this.bound = [];
     this.health.stop();
     this.pools.destroy();

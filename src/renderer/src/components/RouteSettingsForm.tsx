@@ -35,6 +35,7 @@ const fields: FieldSpec[] = [
   { key: 'rateLimitBurst', group: 'limits', label: 'Burst', kind: 'number', hint: 'Requests allowed at once before the rate applies.', when: (d) => Number(d.rateLimitRps) > 0 },
   { key: 'rateLimitPer', group: 'limits', label: 'Limit applies', kind: 'choice', choices: ['ip', 'global'], hint: 'Per client address, or shared by all clients.', when: (d) => Number(d.rateLimitRps) > 0 },
   { key: 'compression', group: 'limits', label: 'Compress responses (gzip/br)', kind: 'boolean', hint: 'Text and JSON the backend sent uncompressed; never event streams.' },
+  { key: 'redirectHttps', group: 'routing', label: 'Redirect HTTP to HTTPS', kind: 'boolean', hint: 'Plain-HTTP requests get a 308 to the same URL on the HTTPS port. No HSTS is sent.' },
   { key: 'stripPrefix', group: 'routing', label: 'Strip the path prefix', kind: 'boolean', hint: '/api/users reaches the backend as /users.', when: (_, r) => r.path !== '/' },
   { key: 'rewriteHost', group: 'routing', label: "Send the backend's host as Host", kind: 'boolean', hint: 'Many dev servers (Vite, webpack) reject unknown Host headers.' },
   { key: 'verifyBackendTls', group: 'routing', label: 'Verify https backends', kind: 'boolean', hint: "Off accepts a dev server's self-signed certificate." },

@@ -20,6 +20,8 @@ export interface ProxyContext {
   records: RecordRing;
   /** The listener's own port, for links on the unknown-host page. */
   listenPort(): number;
+  /** The HTTPS listener's port, for redirects to it; undefined when there is none. */
+  httpsPort(): number | undefined;
   /** This engine's name in Via, by which a request that comes back is recognised. */
   via: string;
 }

@@ -18,6 +18,9 @@ import { UpgradeResponse } from './http1/upgrade-response';
 // gives itself; messages are protocol-neutral (message.ts), so the HTTP/1
 // server (http1/) is one listener among those to come.
 
+const DEFAULT_HTTPS_PORT = 443;
+const REDIRECT_STATUS = 308;
+
 function notFound(req: RequestMessage, res: ResponseMessage, ctx: ProxyContext): void {
   const host = req.host;
   const path = req.path ?? req.url;
@@ -61,6 +64,19 @@ function loopDetected(req: RequestMessage, res: ResponseMessage, route: Compiled
   });
 }
 
+/** The route wants HTTPS: the same URL on the HTTPS listener, 308 so the method and body are kept (RFC 9110 §15.4.9). */
+function redirectToHttps(req: RequestMessage, res: ResponseMessage, route: CompiledRoute, httpsPort: number): void {
+  const location = `https://${req.host}${httpsPort === DEFAULT_HTTPS_PORT ? '' : `:${httpsPort}`}${req.url}`;
+  sendErrorPage(req, res, {
+    status: REDIRECT_STATUS,
+    // no-store (sendErrorPage's) keeps browsers from caching a permanent redirect for a route the user may change back.
+    headers: ['Location', location],
+    title: 'Permanent Redirect',
+    lines: [`The route ${route.label} is served over HTTPS.`],
+    links: [{ href: location, text: location }],
+  });
+}
+
 function noBackend(req: RequestMessage, res: ResponseMessage, route: CompiledRoute): void {
   const why =
     route.backendCount === 0
@@ -89,7 +105,14 @@ function tooManyRequests(req: RequestMessage, res: ResponseMessage, route: Compi
 }
 
 /** An answer Switchyard gave itself, recorded like any exchange (with no attempts). */
-function recordLocal(ctx: ProxyContext, req: RequestMessage, route: CompiledRoute | undefined, status: number, flag: ResponseFlag, startedAt: number): void {
+function recordLocal(
+  ctx: ProxyContext,
+  req: RequestMessage,
+  route: CompiledRoute | undefined,
+  status: number,
+  flag: ResponseFlag | undefined,
+  startedAt: number,
+): void {
   if (!ctx.records.wanted) return;
   const elapsed = ctx.stats.now() - startedAt;
   ctx.records.add({
@@ -97,7 +120,7 @@ function recordLocal(ctx: ProxyContext, req: RequestMessage, route: CompiledRout
     route,
     req,
     status,
-    flagBits: flagBit[flag],
+    flagBits: flag === undefined ? 0 : flagBit[flag],
     ttfbMs: elapsed,
     totalMs: elapsed,
     bytesIn: 0,
@@ -118,6 +141,12 @@ function proxy(req: RequestMessage, res: ResponseMessage, ctx: ProxyContext, upg
   }
   const stats = ctx.stats;
   stats.recordRequest(route.id);
+  const httpsPort = req.listener.scheme === 'http' && route.settings.redirectHttps ? ctx.httpsPort() : undefined;
+  if (httpsPort !== undefined) {
+    stats.recordRedirect(route.id, REDIRECT_STATUS);
+    recordLocal(ctx, req, route, REDIRECT_STATUS, undefined, startedAt);
+    return redirectToHttps(req, res, route, httpsPort);
+  }
   if (cameThrough(req.headers.via, ctx.via)) {
     stats.recordLocal(route.id, 508);
     recordLocal(ctx, req, route, 508, 'LD', startedAt);

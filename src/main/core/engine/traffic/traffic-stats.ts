@@ -100,6 +100,12 @@ export class TrafficStats {
     this.version += 1;
   }
 
+  /** Switchyard redirected the route's request (to HTTPS): one of the route's 3xx answers, none of its local failures. */
+  recordRedirect(routeId: number, status: number): void {
+    this.countClientAnswer(this.route(routeId), status, this.now());
+    this.version += 1;
+  }
+
   /** The backend sent a response head `latencyMs` after the attempt began. */
   recordAnswer(routeId: number, backendId: number, status: number, latencyMs: number): void {
     const now = this.now();

@@ -26,6 +26,7 @@ export class Http1Server extends net.Server {
   private readonly upgraded = new Set<net.Socket>();
   private stopping = false;
   private sweep: NodeJS.Timeout | undefined;
+  private readonly handlers: ConnectionHandlers;
 
   /**
    * `options` is shared with every connection and read at each deadline, so
@@ -49,18 +50,37 @@ export class Http1Server extends net.Server {
       closing: () => this.stopping,
       listener,
     };
-    this.on('connection', (socket: net.Socket) => {
-      this.clients.add(new ClientConnection(socket, options, handlers));
-    });
-    this.on('listening', () => this.startSweep());
-    this.on('close', () => clearInterval(this.sweep));
+    this.handlers = handlers;
+    this.on('connection', (socket: net.Socket) => this.accept(socket));
+    this.on('close', () => this.stopSweep());
+  }
+
+  /**
+   * Serves a connection: one this server accepted, or one another listener
+   * handed over (the HTTPS listener's TLS sockets that chose HTTP/1.1).
+   */
+  accept(socket: net.Socket): void {
+    if (this.sweep === undefined) this.startSweep();
+    this.clients.add(new ClientConnection(socket, this.options, this.handlers));
+  }
+
+  /** For a server that only serves handed-over sockets: no keep-alive from now on, idle ones closed. */
+  stopServing(): void {
+    this.stopping = true;
+    this.closeIdleConnections();
+    this.stopSweep();
   }
 
   /** The shared options changed: sweep at the pace the new timeouts need. */
   limitsChanged(): void {
-    if (!this.listening) return;
-    clearInterval(this.sweep);
+    if (this.sweep === undefined) return;
+    this.stopSweep();
     this.startSweep();
+  }
+
+  private stopSweep(): void {
+    clearInterval(this.sweep);
+    this.sweep = undefined;
   }
 
   private startSweep(): void {
