@@ -143,7 +143,6 @@ export class Http2Front {
     if (cancelled) this.countReset(entry);
     else entry.completed += 1;
     if (entry.open === 0 && !entry.closing) entry.deadline = Date.now() + this.options.keepAliveTimeoutMs;
-    if (this.stopping && entry.open === 0) this.goAway(entry);
   }
 
   private countReset(entry: Session): void {
@@ -177,7 +176,8 @@ export class Http2Front {
 
   private checkDeadlines(now: number): void {
     for (const entry of this.sessions) {
-      if (now < entry.deadline) continue;
+      // A closing session's streams in flight have until the listener's grace ends (closeAllConnections).
+      if (now < entry.deadline || (entry.closing && entry.open > 0)) continue;
       if (entry.closing) entry.session.destroy();
       else this.goAway(entry);
     }
@@ -191,10 +191,13 @@ export class Http2Front {
     entry.session.close();
   }
 
-  /** Graceful stop: every session gets GOAWAY now; idle ones close at once, busy ones when their streams end. */
+  /**
+   * Graceful stop (the listener is closing): every session gets GOAWAY now,
+   * so streams in flight finish and no new ones start; idle sessions close at once.
+   */
   closeIdleConnections(): void {
     this.stopping = true;
-    for (const entry of this.sessions) if (entry.open === 0) this.goAway(entry);
+    for (const entry of this.sessions) this.goAway(entry);
   }
 
   /** Cuts every session: streams still open are reset (INTERNAL_ERROR), so no client takes a cut response for a whole one. */
