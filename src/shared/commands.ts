@@ -15,13 +15,26 @@ import {
 import type { Problem, RouteHistory, TimelineEntry, TrafficSnapshot } from './events';
 import { proxySettingsPatchSchema, type ProxySettings } from './proxy-settings';
 import type { TrafficRecord, TrafficTrace } from './traffic';
+import {
+  certificateDomainsSchema,
+  issueCertificateSchema,
+  pickCertificateSchema,
+  regenerateCertificateSchema,
+  type CertificateAuthorityInfo,
+  type CertificatesOverview,
+  type ExportedRoot,
+  type IssuedCertificate,
+  type LeafCertificateInfo,
+  type TrustInstallResult,
+  type TrustInstructions,
+} from './certificates';
 
 /** The traffic record holds at most this many (proxy-settings.ts `trafficRecords`). */
 const maxTrafficList = 100_000;
 const trafficLimitMessage = `The limit is a whole number from 1 to ${maxTrafficList}.`;
 
 export interface ListenerStatus {
-  kind: 'http';
+  kind: 'http' | 'https';
   address: string;
   port: number;
 }
@@ -158,6 +171,38 @@ export const commands = {
   'settings.update': command<ProxySettings>()({
     summary: "Change the proxy's listener limits (only those given); they apply to the next connection and request, without a restart.",
     input: proxySettingsPatchSchema,
+  }),
+  'certificates.get': command<CertificatesOverview>()({
+    summary: 'The local CA (names it may certify, fingerprint, expiry, whether this system trusts it) and every certificate it issued, with file paths.',
+    input: noInput,
+  }),
+  'certificates.issue': command<IssuedCertificate>()({
+    summary: 'Issue a certificate for host names, *.wildcards or loopback IPs under the CA\'s domains; the result has the certificate and chain, and the key\'s file path (never the key).',
+    input: issueCertificateSchema,
+  }),
+  'certificates.regenerate': command<IssuedCertificate>()({
+    summary: 'Re-issue a certificate with a new key (same names; optionally another key type).',
+    input: regenerateCertificateSchema,
+  }),
+  'certificates.remove': command<{ removed: LeafCertificateInfo }>()({
+    summary: 'Delete a certificate and its key file; a route that needs it gets a new one at its next HTTPS connection.',
+    input: pickCertificateSchema,
+  }),
+  'certificates.exportCa': command<ExportedRoot>()({
+    summary: 'The root certificate as PEM, for a trust store or a client (never a key).',
+    input: noInput,
+  }),
+  'certificates.setDomains': command<CertificateAuthorityInfo>()({
+    summary: 'Set your own domains the CA may certify besides localhost, .test, .internal and .home.arpa; this re-issues the intermediate (the root stays trusted).',
+    input: certificateDomainsSchema,
+  }),
+  'certificates.trust': command<TrustInstructions>()({
+    summary: 'How to make this system and each client trust the root: exact commands per OS, the current one marked.',
+    input: noInput,
+  }),
+  'certificates.installTrust': command<TrustInstallResult>()({
+    summary: "Add the root to this system's trust store with the OS's own password prompt, where this shell can show one; otherwise NOT_AVAILABLE with the command to run.",
+    input: noInput,
   }),
   'token.rotate': command<{ uiUrl: string }>()({
     summary: 'Replace the admin token (it is in the UI address, so in browser history and screenshots); the old one stops working at once.',

@@ -24,6 +24,7 @@ export const errorCodes = [
   'DISK_FULL',
   'WRITE_FAILED',
   'CERT_NAME_NOT_PERMITTED',
+  'CERT_NOT_FOUND',
   'ALREADY_RUNNING',
   'NOT_RUNNING',
   'UNAUTHORIZED',

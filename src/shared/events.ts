@@ -149,11 +149,13 @@ export interface Events {
   'timeline.added': TimelineEntry;
   /** New exchanges, batched a few times a second while anyone listens (a sample at high rates). */
   'traffic.added': TrafficBatch;
+  /** The CA or its certificates changed (issued, regenerated, removed, domains set): views refetch `certificates.get`. Never carries a key. */
+  'certificates.changed': { what: string };
 }
 
 export type EventName = keyof Events;
 
-export const eventNames: EventName[] = ['config.changed', 'backends.changed', 'timeline.added', 'problems.changed', 'traffic.added'];
+export const eventNames: EventName[] = ['config.changed', 'backends.changed', 'timeline.added', 'problems.changed', 'traffic.added', 'certificates.changed'];
 
 export type SwitchyardEvent = {
   [N in EventName]: { name: N; payload: Events[N] };

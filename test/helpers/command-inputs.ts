@@ -122,6 +122,22 @@ const backendRef = fc.constantFrom(new Ref('backendA0'), new Ref('backendA1'), n
 /** Existing ids mostly; sometimes one that was never created. */
 const idOf = (existing: fc.Arbitrary<Ref>) => fc.oneof({ weight: 4, arbitrary: existing }, fc.integer({ min: 1_000_000, max: 2 ** 31 }));
 
+// Certificate names under the CA's default domains (mixed case and a trailing dot are normalised),
+// loopback IPs; RSA now and then (a key takes ~100 ms to make).
+const certificateName = fc.oneof(
+  fc
+    .tuple(fc.constantFrom('', '*.'), fc.array(label, { minLength: 1, maxLength: 3 }), fc.constantFrom('localhost', 'test', 'internal', 'home.arpa'))
+    .map(([wildcard, labels, domain]) => `${wildcard}${labels.join('.')}.${domain}`),
+  fc.constantFrom('localhost', 'API.Test.localhost.', ' x.test ', '127.0.0.1', '127.8.9.10', '::1', '0:0::1', fixtureHosts.routeA),
+);
+const certificateNames = fc.array(certificateName, { minLength: 1, maxLength: 3 });
+const keyType = fc.oneof({ weight: 4, arbitrary: fc.constant('ecdsa-p256') }, { weight: 1, arbitrary: fc.constant('rsa-2048') });
+/** Ids the fixture may hold (a route's certificate, when an HTTPS listener issued it) and one it never does. */
+const certificateId = fc.constantFrom(fixtureHosts.routeA, fixtureHosts.routeB, 'never-issued.localhost');
+const ownDomain = fc
+  .tuple(fc.array(label, { minLength: 2, maxLength: 3 }), fc.constantFrom('', '.'))
+  .chain(([labels, dot]) => fc.mixedCase(fc.constant(`${labels.join('.')}${dot}`)));
+
 /** Valid input for every command, derived by name so the test can tell when one is missing. */
 export const validInputs: Record<CommandName, fc.Arbitrary<Record<string, unknown>>> = {
   status: fc.constant({}),
@@ -159,6 +175,15 @@ export const validInputs: Record<CommandName, fc.Arbitrary<Record<string, unknow
     accessLogMaxBytes: fc.integer({ min: 65_536, max: 1_073_741_824 }),
   }),
   'token.rotate': fc.constant({}),
+  'certificates.get': fc.constant({}),
+  'certificates.issue': fc.record({ names: certificateNames, keyType }, { requiredKeys: ['names'] }),
+  'certificates.regenerate': fc.record({ id: certificateId, keyType }, { requiredKeys: ['id'] }),
+  'certificates.remove': fc.oneof(fc.record({ id: certificateId }), fc.record({ names: certificateNames })),
+  'certificates.exportCa': fc.constant({}),
+  'certificates.setDomains': fc.record({ domains: fc.array(ownDomain, { maxLength: 3 }) }),
+  'certificates.trust': fc.constant({}),
+  // Only the NOT_AVAILABLE path runs here: serve cannot show a password prompt.
+  'certificates.installTrust': fc.constant({}),
 };
 
 // ---- mutations of valid input ----------------------------------------------

@@ -135,8 +135,12 @@ export function expectedRoutesAfter(name: CommandName, sent: Json, before: Route
       return withBackend(before, id, (backend) => ({ ...backend, draining: true }));
     case 'backends.remove':
       return withBackend(before, id, () => undefined);
-    // Proxy settings are not routes: the list stays as it was.
+    // Proxy settings and certificates are not routes: the list stays as it was.
     case 'settings.update':
+    case 'certificates.issue':
+    case 'certificates.regenerate':
+    case 'certificates.remove':
+    case 'certificates.setDomains':
       return before;
     case 'status':
     case 'backends.live':
@@ -148,6 +152,10 @@ export function expectedRoutesAfter(name: CommandName, sent: Json, before: Route
     case 'routes.history':
     case 'settings.get':
     case 'token.rotate':
+    case 'certificates.get':
+    case 'certificates.exportCa':
+    case 'certificates.trust':
+    case 'certificates.installTrust':
       return undefined;
   }
 }

@@ -41,6 +41,10 @@ const readCommands = new Set<CommandName>([
   'routes.list',
   'settings.get',
   'token.rotate',
+  'certificates.get',
+  'certificates.exportCa',
+  'certificates.trust',
+  'certificates.installTrust',
 ]);
 
 /** fast-check's report carries the seed and shrink path; this says how to replay it here. */
@@ -103,6 +107,12 @@ describe('command fuzzer over the admin API', () => {
       // The fixture starts from the defaults; the answer and a fresh read are the patch applied to them.
       expect(result).toEqual({ ...defaultProxySettings, ...sent });
       expect(envelopeOf(await send({ path: adminPath.command('settings.get'), body: '{}' }))).toEqual({ ok: true, result });
+      return;
+    }
+    if (name.startsWith('certificates.')) {
+      // Files in the data directory and a timeline entry, not routes: the routes stay as they were.
+      const listed = envelopeOf(await send({ path: adminPath.command('routes.list'), body: '{}' }));
+      expect(byId((listed as { result: Route[] }).result)).toEqual(byId(expectedRoutesAfter(name, sent, before, 0)!));
       return;
     }
     const createdId = (result as { id: number }).id;

@@ -18,6 +18,7 @@ import { openDatabase } from './store/database';
 import { RouteRepository } from './store/route-repository';
 import { SettingsRepository } from './store/settings-repository';
 import { AccessLog } from './traffic/access-log';
+import { Certificates } from './tls';
 
 export const defaultHttpPort = 7800;
 export const loopbackAddresses = ['127.0.0.1', '::1'] as const;
@@ -33,6 +34,8 @@ export interface CoreOptions {
   log?: (line: string) => void;
   /** The shell that serves the admin API replaces its token (`token.rotate`); without one the command is refused. */
   rotateToken?: () => { uiUrl: string };
+  /** The shell can show the OS's password prompt (the desktop app), so `certificates.installTrust` may run the system's command. */
+  canPromptForTrust?: boolean;
 }
 
 export const databaseFile = (dataDir: string) => join(dataDir, 'switchyard.db');
@@ -51,6 +54,8 @@ export class Core {
   private readonly timeline: Timeline;
   private readonly accessLog: AccessLog;
   private readonly handlers: Handlers;
+  /** The local CA, opened in `start`. */
+  private certificates: Certificates | undefined;
   private readonly startedAt = new Date().toISOString();
   private revision = 0;
   /** The routes the engine runs, as last read from the store: the 1 s timer and health events read these, not SQLite. */
@@ -100,6 +105,19 @@ export class Core {
         this.record('config', what, null, null);
       },
       traffic: this.engine.records,
+      certificates: {
+        certificates: () => {
+          if (!this.certificates) throw new SwitchyardError('NOT_AVAILABLE', 'The local CA is still opening: try again in a moment.');
+          return this.certificates;
+        },
+        domains: { get: () => this.settings.certificateDomains(), set: (domains) => this.settings.setCertificateDomains(domains) },
+        changed: (what) => {
+          this.emit({ name: 'certificates.changed', payload: { what } });
+          this.record('config', what, null, null);
+        },
+        canPromptForTrust: options.canPromptForTrust ?? false,
+        now: () => new Date(),
+      },
       rotateToken: () => {
         if (!options.rotateToken) {
           throw new SwitchyardError('NOT_AVAILABLE', 'This Switchyard serves no admin API, so it has no token to rotate: the desktop window talks to its core directly.');
@@ -113,6 +131,7 @@ export class Core {
   static async start(options: CoreOptions): Promise<Core> {
     const core = new Core(options);
     try {
+      core.certificates = await Certificates.open({ dataDir: options.dataDir, domains: core.settings.certificateDomains() });
       core.config = core.routes.list();
       core.engine.apply(core.config, core.revision);
       await core.engine.listen({
@@ -131,22 +150,22 @@ export class Core {
   }
 
   /**
-   * Validates and runs one command; never rejects. Commands run synchronously
-   * (SQLite is synchronous); the promise is the contract the shells' IPC and
-   * admin API are written against.
+   * Validates and runs one command; never rejects. Store commands run
+   * synchronously (SQLite is synchronous) before the first await; certificate
+   * commands sign and read files, so the answer is a promise.
    */
   execute(name: string, input: unknown): Promise<Envelope<unknown>> {
-    return Promise.resolve(this.dispatch(name, input));
+    return this.dispatch(name, input);
   }
 
-  private dispatch(name: string, input: unknown): Envelope<unknown> {
+  private async dispatch(name: string, input: unknown): Promise<Envelope<unknown>> {
     try {
       if (!isCommandName(name)) {
         throw new SwitchyardError('UNKNOWN_COMMAND', `There is no command named "${name}".`);
       }
       const parsed = validate(commands[name].input, input);
       const handler = this.handlers[name] as (input: unknown) => unknown;
-      return { ok: true, result: handler(parsed) };
+      return { ok: true, result: await handler(parsed) };
     } catch (error) {
       if (error instanceof SwitchyardError) return { ok: false, error: error.toPayload() };
       // The write was rolled back: say why the disk or another program refused it.

@@ -40,6 +40,7 @@ const httpStatus: Partial<Record<ErrorCode, number>> = {
   ROUTE_NOT_FOUND: 404,
   BACKEND_NOT_FOUND: 404,
   RECORD_NOT_FOUND: 404,
+  CERT_NOT_FOUND: 404,
   UNKNOWN_COMMAND: 404,
   ROUTE_EXISTS: 409,
   BACKEND_EXISTS: 409,

@@ -10,9 +10,11 @@ import type { SettingsRepository } from '../store/settings-repository';
 import type { ProxySettings } from '../../../shared/proxy-settings';
 import { SwitchyardError } from '../../../shared/errors';
 import type { RecordRing } from '../engine/traffic/record-ring';
+import { createCertificateHandlers, type CertificateDeps } from './certificate-handlers';
 
+/** Most commands answer at once (SQLite is synchronous); certificate commands sign and check files, so may answer later. */
 export type Handlers = {
-  [N in CommandName]: (input: ParsedCommandInput<N>) => CommandResult<N>;
+  [N in CommandName]: (input: ParsedCommandInput<N>) => CommandResult<N> | Promise<CommandResult<N>>;
 };
 
 export interface HandlerDeps {
@@ -34,12 +36,14 @@ export interface HandlerDeps {
   rotateToken: () => { uiUrl: string };
   /** The engine's last exchanges. */
   traffic: Pick<RecordRing, 'list' | 'get' | 'clear' | 'capacity'>;
+  /** The local CA and what the certificate commands need around it. */
+  certificates: Omit<CertificateDeps, 'routes'>;
 }
 
 const backendUrl = (route: Route, id: number) => route.backends.find((b) => b.id === id)?.url ?? `backend ${id}`;
 
 /** One handler per command; the type makes a missing one a compile error. */
-export function createHandlers({ routes, timeline, live, history, status, ownListeners, configChanged, settings, settingsChanged, rotateToken, traffic }: HandlerDeps): Handlers {
+export function createHandlers({ routes, timeline, live, history, status, ownListeners, configChanged, settings, settingsChanged, rotateToken, traffic, certificates }: HandlerDeps): Handlers {
   /** Runs a write and reports it; the message is built from the result. */
   const write = <T>(result: T, what: string, routeId: number | null, backendId: number | null = null): T => {
     configChanged(what, routeId, backendId);
@@ -47,6 +51,7 @@ export function createHandlers({ routes, timeline, live, history, status, ownLis
   };
   const routeOfBackend = (id: number) => routes.list().find((r) => r.backends.some((b) => b.id === id));
   return {
+    ...createCertificateHandlers({ ...certificates, routes: () => routes.list() }),
     status: () => {
       const all = routes.list();
       return { ...status(), routeCount: all.length, backendCount: all.reduce((n, r) => n + r.backends.length, 0) };

@@ -13,6 +13,9 @@ function parse(json: string): ProxySettings {
   return proxySettingsSchema.parse(valid);
 }
 
+/** Beside the proxy settings in the same JSON document; not a proxy setting, so `proxy()` drops it. */
+const certificateDomainsKey = 'certificateDomains';
+
 /** The app-wide settings row (migration 4). */
 export class SettingsRepository {
   private readonly read;
@@ -24,12 +27,36 @@ export class SettingsRepository {
   }
 
   proxy(): ProxySettings {
-    return parse(this.read.get()?.settings ?? '{}');
+    return parse(this.stored());
   }
 
   updateProxy(patch: ProxySettingsPatch): ProxySettings {
     const next = proxySettingsSchema.parse({ ...this.proxy(), ...patch });
-    this.write.run(JSON.stringify(next));
+    this.write.run(JSON.stringify({ ...this.document(), ...next }));
     return next;
+  }
+
+  /** The user's own domains the local CA permits (`certificates.setDomains`); [] when none or unreadable. */
+  certificateDomains(): string[] {
+    const domains = this.document()[certificateDomainsKey];
+    return Array.isArray(domains) ? domains.filter((domain): domain is string => typeof domain === 'string') : [];
+  }
+
+  setCertificateDomains(domains: readonly string[]): void {
+    this.write.run(JSON.stringify({ ...this.document(), [certificateDomainsKey]: domains }));
+  }
+
+  private stored(): string {
+    return this.read.get()?.settings ?? '{}';
+  }
+
+  /** The whole stored document: proxy settings and the CA's domains side by side, so writing one keeps the other. */
+  private document(): Record<string, unknown> {
+    try {
+      const value: unknown = JSON.parse(this.stored());
+      return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
   }
 }

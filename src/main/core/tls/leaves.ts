@@ -5,7 +5,7 @@ import { fingerprint256, keyTypeOf, signLeaf, subjectAltNames } from './certific
 import { crypto, generateKeys, keyMatches, privateKeyPem, type KeyType } from './keys';
 import { checkSubjectName, type SubjectName } from './name-constraints';
 import { needsRenewal } from './renewal';
-import { CERT_FILE_MODE, KEY_FILE_MODE, leafFiles, readIfExists, writeFileAtomic } from './tls-files';
+import { CERT_FILE_MODE, KEY_FILE_MODE, leafFiles, leafFilesOf, leafStem, readIfExists, writeFileAtomic } from './tls-files';
 
 // Leaf certificates: checked against the constraints before signing, stored
 // under leaves/<first name>.{key,crt}, reused until renewal is due.
@@ -14,8 +14,13 @@ export interface LeafOptions {
   keyType?: KeyType;
 }
 
-/** A leaf as the UI and commands see it: its certificate, never its key. */
+/** A leaf as the UI and commands see it: its certificate and where its files are, never its key. */
 export interface LeafCertificate {
+  /** The file name without extension: one per set of names and key type (leafStem). */
+  id: string;
+  certificatePath: string;
+  /** The key's file (0600), for the user's own dev server to read; the key itself never leaves this folder. */
+  keyPath: string;
   names: string[];
   keyType: KeyType;
   certificatePem: string;
@@ -31,9 +36,11 @@ export async function obtainLeaf(state: CaState, rawNames: readonly string[], op
   if (rawNames.length === 0) {
     throw new SwitchyardError('VALIDATION_FAILED', 'A certificate needs at least one name: give a host name such as api.test.localhost.', 'names');
   }
-  const names = rawNames.map((name, index) => checkSubjectName(name, state.domains, `names.${index}`));
+  const checked = rawNames.map((name, index) => checkSubjectName(name, state.domains, `names.${index}`));
+  // A name given twice (or as Api.test.localhost and api.test.localhost) is one SAN, and the same file as given once.
+  const names = checked.filter((name, index) => checked.findIndex((other) => nameText(other) === nameText(name)) === index);
   const keyType = options.keyType ?? 'ecdsa-p256';
-  const files = leafFiles(state.dir, nameText(names[0] as SubjectName));
+  const files = leafFiles(state.dir, names.map(nameText), keyType);
   const pending = state.pending.get(files.cert);
   if (pending) return pending;
 
@@ -84,10 +91,18 @@ async function issue(state: CaState, files: LeafPaths, names: SubjectName[], key
   return { cert, certPem, keyPem };
 }
 
-export function describeLeaf({ cert, certPem }: StoredLeaf): LeafCertificate {
+/** `stem`: the file it was read from, when listing (a file may predate today's naming). */
+export function describeLeaf(dir: string, { cert, certPem }: Pick<StoredLeaf, 'cert' | 'certPem'>, stem?: string): LeafCertificate {
+  const names = subjectAltNames(cert);
+  const keyType = keyTypeOf(cert);
+  const id = stem ?? leafStem(names, keyType);
+  const files = leafFilesOf(dir, id);
   return {
-    names: subjectAltNames(cert),
-    keyType: keyTypeOf(cert),
+    id,
+    certificatePath: files.cert,
+    keyPath: files.key,
+    names,
+    keyType,
     certificatePem: certPem,
     notBefore: cert.notBefore,
     notAfter: cert.notAfter,

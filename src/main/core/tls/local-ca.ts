@@ -8,7 +8,8 @@ import type { CaState } from './ca-state';
 import { createRoot, fingerprint256, signIntermediate } from './certificate-profiles';
 import { crypto, generateKeys, importCaSigningKey, keyMatches, privateKeyPem } from './keys';
 import { describeLeaf, obtainLeaf, type LeafCertificate, type LeafOptions } from './leaves';
-import { constrainedDomains, permittedDomains } from './name-constraints';
+import { removeStoredLeaf, storedLeaves } from './leaf-catalog';
+import { checkSubjectName, constrainedDomains, permittedDomains } from './name-constraints';
 import { CERT_FILE_MODE, KEY_FILE_MODE, caFiles, leavesDir, readIfExists, tlsDir, writeFileAtomic } from './tls-files';
 
 // Opening the CA: created on first use, loaded after, its intermediate
@@ -52,19 +53,55 @@ export class LocalCa {
     return stateOf(this).root.notAfter;
   }
 
+  get rootNotBefore(): Date {
+    return stateOf(this).root.notBefore;
+  }
+
+  /** e.g. "O=Switchyard, CN=Switchyard Local CA — ann@laptop". */
+  get rootSubject(): string {
+    return stateOf(this).root.subject;
+  }
+
+  /** The root certificate's file (public), for trust stores and clients. */
+  get rootCertificatePath(): string {
+    return caFiles(stateOf(this).dir).rootCert;
+  }
+
+  /** Every leaf stored in this CA's folder, the HTTPS listener's and the user's. */
+  leaves(): LeafCertificate[] {
+    return storedLeaves(stateOf(this).dir);
+  }
+
+  /** Deletes a stored leaf (certificate and key) by its id; CERT_NOT_FOUND when none has it. */
+  removeLeaf(id: string): LeafCertificate {
+    return removeStoredLeaf(stateOf(this).dir, id);
+  }
+
   /** The DNS domains the intermediate permits (each with its subdomains); 127.0.0.0/8 and ::1 always. */
   get permittedDomains(): string[] {
     return [...stateOf(this).domains];
   }
 
+  /** True when the intermediate may certify `name` (a host, `*.` wildcard or IP): a leaf for a name outside is refused by every client. */
+  permits(name: string): boolean {
+    try {
+      checkSubjectName(name, stateOf(this).domains, 'name');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Issues a new certificate for `names` (host names, `*.name` wildcards, loopback IPs), replacing the stored one. */
   async issueLeaf(names: readonly string[], options: LeafOptions = {}): Promise<LeafCertificate> {
-    return describeLeaf(await obtainLeaf(stateOf(this), names, options, { reuse: false }));
+    const state = stateOf(this);
+    return describeLeaf(state.dir, await obtainLeaf(state, names, options, { reuse: false }));
   }
 
   /** The stored certificate for `names` if it still fits (same names and key type, not due for renewal), else a new one. */
   async leaf(names: readonly string[], options: LeafOptions = {}): Promise<LeafCertificate> {
-    return describeLeaf(await obtainLeaf(stateOf(this), names, options, { reuse: true }));
+    const state = stateOf(this);
+    return describeLeaf(state.dir, await obtainLeaf(state, names, options, { reuse: true }));
   }
 }
 

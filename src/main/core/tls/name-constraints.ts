@@ -46,13 +46,13 @@ function isDnsName(name: string): boolean {
 }
 
 /** Lower-cases and drops a trailing root dot, as browsers do before matching a certificate. */
-const normalize = (name: string) => name.trim().toLowerCase().replace(/\.$/, '');
+export const normalizeName = (name: string) => name.trim().toLowerCase().replace(/\.$/, '');
 
 /** The domains the intermediate permits: the defaults plus the user's, sorted, without any already covered. */
 export function permittedDomains(userDomains: readonly string[]): string[] {
   const domains = new Set(DEFAULT_PERMITTED_DOMAINS);
   userDomains.forEach((raw, index) => {
-    const domain = normalize(raw);
+    const domain = normalizeName(raw);
     if (isIP(domain) !== 0 || !isDnsName(domain) || domain.split('.').length < MIN_USER_DOMAIN_LABELS) {
       throw invalid(
         `${raw} is not a domain the local CA can add: give a DNS name of at least two labels without a wildcard, e.g. dev.example.com.`,
@@ -72,7 +72,7 @@ const withinDomain = (name: string, base: string) => name === base || name.endsW
  * `*.localhost` (a wildcard over a single label).
  */
 export function checkSubjectName(raw: string, domains: readonly string[], field: string): SubjectName {
-  const name = normalize(raw);
+  const name = normalizeName(raw);
   const ipVersion = isIP(name);
   if (ipVersion !== 0) {
     const family = ipVersion === 4 ? 'ipv4' : 'ipv6';
@@ -93,7 +93,7 @@ export function checkSubjectName(raw: string, domains: readonly string[], field:
 }
 
 function notPermitted(raw: string, domains: readonly string[], field: string): SwitchyardError {
-  const label = normalize(raw).split('.')[0]?.replace(/[^a-z0-9-]/g, '') || 'app';
+  const label = normalizeName(raw).split('.')[0]?.replace(/[^a-z0-9-]/g, '') || 'app';
   return new SwitchyardError(
     'CERT_NAME_NOT_PERMITTED',
     `${raw} is outside the names this local CA may certify (${domains.join(', ')} and their subdomains, 127.0.0.0/8 and ::1), so no browser would accept it. Use a name under one of them, e.g. ${label}.localhost, or add its domain to the local CA's domains (this re-issues the intermediate certificate).`,

@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SwitchyardError } from '../../../shared/errors';
 import { dataDirWriteError } from '../store/disk-errors';
+import type { KeyType } from './keys';
 
 // Where the CA keeps its files, and how they are written: a key is created
 // 0600 from its first byte (open with O_EXCL and the mode, so no umask or
@@ -24,11 +25,34 @@ export const caFiles = (dir: string) => ({
   intermediateCert: join(dir, 'intermediate.crt'),
 });
 
-/** A file name for a leaf named after its first name: `*` and `:` (wildcards, IPv6) are not portable in file names. */
-export function leafFiles(dir: string, firstName: string) {
-  const stem = firstName.replaceAll('*', '_').replaceAll(':', '-');
-  return { key: join(leavesDir(dir), `${stem}.key`), cert: join(leavesDir(dir), `${stem}.crt`) };
+const NAME_SET_HASH_HEX = 8;
+/** A leaf whose key type is not the default says so in its file name. */
+const DEFAULT_LEAF_KEY_TYPE: KeyType = 'ecdsa-p256';
+
+/**
+ * The file name (without extension) of the leaf for these names and key type,
+ * also its id in the certificate commands: one file per set of names and key
+ * type, so a certificate a user issues for [a, b] or with RSA never replaces
+ * the one a route uses for [a]. A single name is the file name
+ * (`api.test.localhost`); more add their count and a hash of the sorted set,
+ * as mkcert names `example.com+4.pem` (plus the hash, so [a, b] and [a, c]
+ * differ). `*` and `:` (wildcards, IPv6) are not portable in file names.
+ */
+export function leafStem(names: readonly string[], keyType: KeyType): string {
+  const sorted = [...names].sort();
+  const first = (sorted[0] ?? '').replaceAll('*', '_').replaceAll(':', '-');
+  const more = sorted.length > 1 ? `+${sorted.length - 1}-${createHash('sha256').update(sorted.join()).digest('hex').slice(0, NAME_SET_HASH_HEX)}` : '';
+  return `${first}${more}${keyType === DEFAULT_LEAF_KEY_TYPE ? '' : `.${keyType}`}`;
 }
+
+export const LEAF_CERT_EXTENSION = '.crt';
+const LEAF_KEY_EXTENSION = '.key';
+
+export function leafFilesOf(dir: string, stem: string) {
+  return { key: join(leavesDir(dir), `${stem}${LEAF_KEY_EXTENSION}`), cert: join(leavesDir(dir), `${stem}${LEAF_CERT_EXTENSION}`) };
+}
+
+export const leafFiles = (dir: string, names: readonly string[], keyType: KeyType) => leafFilesOf(dir, leafStem(names, keyType));
 
 const TEMP_SUFFIX_BYTES = 4;
 

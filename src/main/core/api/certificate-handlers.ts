@@ -1,0 +1,184 @@
+import { SocketAddress, isIP } from 'node:net';
+import type { CertificateAuthorityInfo, IssuedCertificate, LeafCertificateInfo } from '../../../shared/certificates';
+import type { CommandName, CommandResult, ParsedCommandInput } from '../../../shared/commands';
+import { SwitchyardError } from '../../../shared/errors';
+import type { Route } from '../../../shared/model';
+import {
+  DEFAULT_PERMITTED_DOMAINS,
+  PERMITTED_IP_RANGES,
+  RENEW_BEFORE_EXPIRY_MS,
+  checkTrust,
+  detectTrustContext,
+  installSystemTrust,
+  needsRenewal,
+  normalizeName,
+  trustInstructions,
+  type Certificates,
+  type LeafCertificate,
+  type LocalCa,
+} from '../tls';
+
+// The certificate commands over the core's Certificates. Results are built
+// from certificates and file paths only: the tls folder's index exports
+// nothing that returns a key, and this file may import nothing else from it
+// (test/unit/local-ca.test.ts enforces that).
+
+type CertificateCommand = Extract<CommandName, `certificates.${string}`>;
+
+export type CertificateHandlers = {
+  [N in CertificateCommand]: (input: ParsedCommandInput<N>) => CommandResult<N> | Promise<CommandResult<N>>;
+};
+
+export interface CertificateDeps {
+  /** The core's hold on the CA, opened at start. */
+  certificates: () => Certificates;
+  routes: () => Route[];
+  /** The user's own domains as stored in the app settings. */
+  domains: { get: () => string[]; set: (domains: readonly string[]) => void };
+  /** Tells every UI (and the timeline) what changed. */
+  changed: (what: string) => void;
+  /** The shell can show the OS's password prompt (the desktop app); a headless serve cannot. */
+  canPromptForTrust: boolean;
+  now: () => Date;
+}
+
+/** IPv6 in its canonical text, as a certificate's SAN reads back; host names lower-case without a trailing dot. */
+function canonicalName(raw: string): string {
+  const name = normalizeName(raw).replace(/^\[(.*)\]$/, '$1');
+  const version = isIP(name);
+  return version === 0 ? name : new SocketAddress({ address: name, family: version === 4 ? 'ipv4' : 'ipv6' }).address;
+}
+
+/** A route's host as a certificate names it: an IPv6 literal without its brackets; `*` (every other host) is no certificate name. */
+const routeName = (host: string) => (host === '*' ? undefined : host.replace(/^\[(.*)\]$/, '$1'));
+
+function leafState(ca: LocalCa, leaf: LeafCertificate, now: Date): LeafCertificateInfo['state'] {
+  if (leaf.notAfter.getTime() <= now.getTime()) return 'expired';
+  if (!leaf.names.every((name) => ca.permits(name))) return 'not-permitted';
+  return needsRenewal(leaf, now) ? 'renewal-due' : 'valid';
+}
+
+function describe(ca: LocalCa, leaf: LeafCertificate, routes: readonly Route[], now: Date): LeafCertificateInfo {
+  return {
+    id: leaf.id,
+    names: leaf.names,
+    keyType: leaf.keyType,
+    notBefore: leaf.notBefore.toISOString(),
+    notAfter: leaf.notAfter.toISOString(),
+    renewsAt: new Date(leaf.notAfter.getTime() - RENEW_BEFORE_EXPIRY_MS).toISOString(),
+    state: leafState(ca, leaf, now),
+    fingerprint256: leaf.fingerprint256,
+    routes: routes
+      .filter((route) => leaf.names.includes(routeName(route.host) ?? ''))
+      .map((route) => ({ id: route.id, host: route.host, path: route.path })),
+    certificatePath: leaf.certificatePath,
+    keyPath: leaf.keyPath,
+  };
+}
+
+/** The leaf named by `names`: the one with exactly these names, else the one that has them all; ambiguity is an error that lists the ids. */
+function leafNamed(leaves: readonly LeafCertificate[], rawNames: readonly string[]): LeafCertificate {
+  const names = [...new Set(rawNames.map(canonicalName))];
+  const having = leaves.filter((leaf) => names.every((name) => leaf.names.includes(name)));
+  const exact = having.filter((leaf) => leaf.names.length === names.length);
+  const [only] = exact.length === 1 ? exact : having.length === 1 ? having : [];
+  if (only) return only;
+  if (having.length === 0) {
+    throw new SwitchyardError('CERT_NOT_FOUND', `No certificate names ${names.join(', ')}. See the certificates with \`switchyard cert list\` or in the Certificates view.`, 'names');
+  }
+  throw new SwitchyardError(
+    'VALIDATION_FAILED',
+    `${having.length} certificates name ${names.join(', ')} (${having.map((leaf) => `${leaf.id}: ${leaf.names.join(', ')}, ${leaf.keyType}`).join('; ')}): give the id of the one you mean.`,
+    'names',
+  );
+}
+
+function leafById(leaves: readonly LeafCertificate[], id: string): LeafCertificate {
+  const leaf = leaves.find((candidate) => candidate.id === id);
+  if (!leaf) throw new SwitchyardError('CERT_NOT_FOUND', `There is no certificate ${id}. See the certificates with \`switchyard cert list\` or in the Certificates view.`, 'id');
+  return leaf;
+}
+
+export function createCertificateHandlers({ certificates, routes, domains, changed, canPromptForTrust, now }: CertificateDeps): CertificateHandlers {
+  const ca = () => certificates().ca;
+
+  const caInfo = async (): Promise<CertificateAuthorityInfo> => {
+    const current = ca();
+    return {
+      subject: current.rootSubject,
+      fingerprint256: current.rootFingerprint256,
+      notBefore: current.rootNotBefore.toISOString(),
+      notAfter: current.rootNotAfter.toISOString(),
+      permittedDomains: current.permittedDomains,
+      defaultDomains: [...DEFAULT_PERMITTED_DOMAINS],
+      userDomains: domains.get(),
+      permittedIpRanges: [...PERMITTED_IP_RANGES],
+      trust: await checkTrust(current.rootCertificatePem, current.rootCertificatePath),
+      rootCertificatePath: current.rootCertificatePath,
+    };
+  };
+
+  const issued = (leaf: LeafCertificate): IssuedCertificate => {
+    const current = ca();
+    return {
+      ...describe(current, leaf, routes(), now()),
+      certificatePem: leaf.certificatePem,
+      chainPem: `${leaf.certificatePem.trimEnd()}\n${current.intermediateCertificatePem.trimEnd()}\n`,
+    };
+  };
+
+  return {
+    'certificates.get': async () => {
+      const current = ca();
+      const list = routes();
+      const at = now();
+      return { ca: await caInfo(), leaves: current.leaves().map((leaf) => describe(current, leaf, list, at)) };
+    },
+    'certificates.issue': async ({ names, keyType }) => {
+      const leaf = await ca().issueLeaf(names, { keyType });
+      changed(`Certificate issued for ${leaf.names.join(', ')} (${leaf.keyType})`);
+      return issued(leaf);
+    },
+    'certificates.regenerate': async ({ id, keyType }) => {
+      const old = leafById(ca().leaves(), id);
+      const leaf = await ca().issueLeaf(old.names, { keyType: keyType ?? old.keyType });
+      // Another key type is another file: the old one goes, as "regenerate" replaces it.
+      if (leaf.id !== old.id) ca().removeLeaf(old.id);
+      changed(`Certificate re-issued for ${leaf.names.join(', ')} (${leaf.keyType})`);
+      return issued(leaf);
+    },
+    'certificates.remove': (input) => {
+      const leaves = ca().leaves();
+      const target = input.id !== undefined ? leafById(leaves, input.id) : leafNamed(leaves, input.names ?? []);
+      const removed = describe(ca(), ca().removeLeaf(target.id), routes(), now());
+      changed(`Certificate removed for ${removed.names.join(', ')} (${removed.keyType})`);
+      return { removed };
+    },
+    'certificates.exportCa': () => {
+      const current = ca();
+      return { certificatePem: current.rootCertificatePem, fingerprint256: current.rootFingerprint256, path: current.rootCertificatePath };
+    },
+    'certificates.setDomains': async ({ domains: raw }) => {
+      const next = [...new Set(raw.map(normalizeName))].sort();
+      const before = domains.get();
+      // Re-issued first (a bad domain is refused with its index in the input before anything changes), then stored for the next start.
+      await certificates().setDomains(raw);
+      try {
+        domains.set(next);
+      } catch (error) {
+        await certificates().setDomains(before);
+        throw error;
+      }
+      changed(`The local CA's own domains are now ${next.join(', ') || 'none'}: intermediate certificate re-issued`);
+      return caInfo();
+    },
+    'certificates.trust': () => trustInstructions(detectTrustContext(ca().rootCertificatePath)),
+    'certificates.installTrust': async () => {
+      const current = ca();
+      const command = await installSystemTrust(detectTrustContext(current.rootCertificatePath), canPromptForTrust);
+      const trust = await checkTrust(current.rootCertificatePem, current.rootCertificatePath);
+      changed('The local CA root was added to the system trust store');
+      return { command, trust };
+    },
+  };
+}
