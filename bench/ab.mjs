@@ -1,0 +1,143 @@
+// Interleaved A/B of Switchyard builds: CPU per request at saturation behind
+// the cheap nginx backend, for telling a change's win from this shared
+// machine's noise (bench/FINDINGS.md, "Noise").
+//   npx electron-vite build && cp -r out node_modules/.outA   (baseline)
+//   ... change, build again, cp -r out node_modules/.outB
+//   node bench/ab.mjs [--rounds 6] [--seconds 5] [--connections 64] [--nginx] [--cpu-prof DIR] node_modules/.outA node_modules/.outB
+// Each build's copy must live inside the repo so its imports resolve. Every
+// build runs as its own `serve` (one route to the backend, health checks off)
+// on core 1; the backend nginx and wrk run on core 0. Each round measures
+// every target once, in an order rotated each round; the report gives every
+// round's figures, each build's ratio to the first one in the same round, and
+// medians. --nginx adds nginx proxying the same backend, for the ratio the
+// target is set against (issue 11: Switchyard ≤ 2× nginx's CPU per request).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startBackend } from './backends.mjs';
+import { runWrk } from './load.mjs';
+import { HOST, startPeer, tempDir, waitForHttp } from './peers.mjs';
+import { readFileSync } from 'node:fs';
+import { cpuTicks, freePort, processTree, runMain, startChild, ticksPerSecond, waitForOutput } from './procs.mjs';
+
+const LOAD_CORE = 0;
+const PROXY_CORE = 1;
+const WARMUP_SECONDS = 2;
+const repoDir = join(new URL('.', import.meta.url).pathname, '..');
+const log = (line) => process.stdout.write(`${line}\n`);
+
+const { values: options, positionals: builds } = parseArgs({
+  allowPositionals: true,
+  options: {
+    rounds: { type: 'string', default: '6' },
+    seconds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '64' },
+    nginx: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
+  },
+});
+const rounds = Number(options.rounds);
+const seconds = Number(options.seconds);
+const connections = Number(options.connections);
+
+/** `serve` from a build copy, pinned, with one route for HOST to the backend (the same build's CLI adds it). */
+async function startBuild(dir, backendPort) {
+  const entry = join(resolve(dir), 'main/headless.js');
+  if (!existsSync(entry)) throw new Error(`${entry} does not exist: copy a build there (cp -r out ${dir}).`);
+  const dataDir = tempDir('ab');
+  const port = await freePort();
+  // The V8 flag the bin's shebang gives `serve` (bin/switchyard.js).
+  const flags = ['--max-semi-space-size=2'];
+  if (options['cpu-prof']) flags.push('--cpu-prof', '--cpu-prof-dir', resolve(options['cpu-prof']));
+  const child = startChild(dir, [process.execPath, ...flags, entry, 'serve', '--data-dir', dataDir, '--http-port', String(port), '--admin-port', '0'], { core: PROXY_CORE, cwd: repoDir });
+  await waitForOutput(child, /Press Ctrl\+C/);
+  const cli = spawnSync(process.execPath, [entry, 'route', 'add', HOST, '--backend', `http://127.0.0.1:${backendPort}`, '--set', 'healthCheck=off', '--data-dir', dataDir], { encoding: 'utf8', timeout: 15_000 });
+  if (cli.status !== 0) throw new Error(`${dir}: route add failed: ${(cli.stderr || cli.stdout).trim()}`);
+  await waitForHttp(dir, port, child);
+  return { name: dir, port, child };
+}
+
+/** stime of the tree in clock ticks: the kernel's share (syscalls, loopback TCP) of what cpuTicks counts. */
+function systemTicks(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      total += Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[12]);
+    } catch {
+      // Exited since the tree was read.
+    }
+  }
+  return total;
+}
+
+/** One wrk run on `target`, with the CPU its process tree spent meanwhile (and the kernel's part of it). */
+async function measure(target, runSeconds) {
+  const pids = processTree(target.child.pid);
+  const before = cpuTicks(pids);
+  const systemBefore = systemTicks(pids);
+  const result = await runWrk({ port: target.port, host: HOST, connections, seconds: runSeconds, core: LOAD_CORE });
+  if (result.error) return result;
+  const cpuSeconds = (cpuTicks(pids) - before) / ticksPerSecond;
+  const systemSeconds = (systemTicks(pids) - systemBefore) / ticksPerSecond;
+  return {
+    ...result,
+    cpuUs: (cpuSeconds * 1e6) / result.requests,
+    systemUs: (systemSeconds * 1e6) / result.requests,
+    corePercent: (cpuSeconds / result.seconds) * 100,
+  };
+}
+
+const median = (values) => {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+function describe(result) {
+  if (result.error) return `FAILED: ${result.error}`;
+  const problems = result.non2xx + result.socketErrors ? `, ${result.non2xx} non-2xx, ${result.socketErrors} socket errors` : '';
+  return `${result.cpuUs.toFixed(1)} µs/req (sys ${result.systemUs.toFixed(1)}), ${result.rps.toFixed(0)} req/s, core ${result.corePercent.toFixed(0)}%${problems}`;
+}
+
+async function main() {
+  if (builds.length === 0) throw new Error('Name at least one build copy, e.g. node bench/ab.mjs node_modules/.outA node_modules/.outB');
+  log(`A/B: ${builds.join(' vs ')}${options.nginx ? ' vs nginx' : ''}; ${rounds} rounds of ${seconds} s at ${connections} connections; load average ${os.loadavg()[0].toFixed(2)}`);
+  const backend = await startBackend('nginx', { core: LOAD_CORE });
+  const targets = [];
+  for (const dir of builds) targets.push(await startBuild(dir, backend.port));
+  if (options.nginx) targets.push(await startPeer('nginx', { backendPort: backend.port, core: PROXY_CORE }));
+  for (const target of targets) await measure(target, WARMUP_SECONDS);
+
+  const runs = new Map(targets.map((t) => [t.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    const order = targets.map((_, i) => targets[(i + round) % targets.length]);
+    const results = new Map();
+    for (const target of order) {
+      const result = await measure(target, seconds);
+      results.set(target.name, result);
+      runs.get(target.name).push(result.cpuUs ?? Number.NaN);
+    }
+    const first = results.get(targets[0].name).cpuUs;
+    const line = targets.map((t) => `${t.name} ${describe(results.get(t.name))}${t === targets[0] ? '' : ` (${((results.get(t.name).cpuUs / first - 1) * 100).toFixed(1)}%)`}`);
+    log(`round ${round + 1}: ${line.join(' | ')}`);
+  }
+
+  log('\nmedian CPU per request:');
+  const base = median(runs.get(targets[0].name));
+  const nginx = options.nginx ? median(runs.get('nginx')) : Number.NaN;
+  for (const target of targets) {
+    const m = median(runs.get(target.name));
+    // The median of each round's own ratio as well: a round that ran on a busier machine moves both of its figures.
+    const ratios = runs.get(target.name).map((v, i) => v / runs.get(targets[0].name)[i]);
+    const vsFirst = target === targets[0] ? '' : `, ${((m / base - 1) * 100).toFixed(1)}% vs ${targets[0].name} (median of the rounds' ratios ${((median(ratios) - 1) * 100).toFixed(1)}%)`;
+    const vsNginx = options.nginx && target.name !== 'nginx' ? `, ${(m / nginx).toFixed(2)}× nginx` : '';
+    log(`  ${target.name}: ${m.toFixed(1)} µs${vsFirst}${vsNginx} (rounds: ${runs.get(target.name).map((v) => v.toFixed(1)).join(' ')})`);
+  }
+  return 0;
+}
+
+runMain('ab', main);
