@@ -68,6 +68,8 @@ export interface LeafCertificateInfo {
   routes: CertificateRoute[];
   /** The certificate's file (PEM, the leaf alone). */
   certificatePath: string;
+  /** The leaf then the intermediate (PEM): what a dev server presents (nginx `ssl_certificate`, Node's tls `cert`); clients that trust the root need both. */
+  chainPath: string;
   /** The private key's file (PEM, mode 0600, inside the data directory): point the dev server at it; Switchyard never sends a key. */
   keyPath: string;
 }

@@ -72,6 +72,7 @@ function describe(ca: LocalCa, leaf: LeafCertificate, routes: readonly Route[], 
       .filter((route) => leaf.names.includes(routeName(route.host) ?? ''))
       .map((route) => ({ id: route.id, host: route.host, path: route.path })),
     certificatePath: leaf.certificatePath,
+    chainPath: leaf.chainPath,
     keyPath: leaf.keyPath,
   };
 }

@@ -40,6 +40,7 @@ export function removeStoredLeaf(dir: string, id: string): LeafCertificate {
   try {
     // The certificate first: a leaf without its certificate is not listed, and a key left alone is re-written at the next issue.
     rmSync(leaf.certificatePath, { force: true });
+    rmSync(leaf.chainPath, { force: true });
     rmSync(leaf.keyPath, { force: true });
   } catch (error) {
     throw dataDirWriteError(error, leavesDir(dir), `delete ${leaf.certificatePath}`);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { X509Certificate } from '@peculiar/x509';
 import { SwitchyardError } from '../../../shared/errors';
 import type { CaState, StoredLeaf } from './ca-state';
@@ -19,6 +20,8 @@ export interface LeafCertificate {
   /** The file name without extension: one per set of names and key type (leafStem). */
   id: string;
   certificatePath: string;
+  /** Leaf then intermediate, written with the leaf. */
+  chainPath: string;
   /** The key's file (0600), for the user's own dev server to read; the key itself never leaves this folder. */
   keyPath: string;
   names: string[];
@@ -57,7 +60,8 @@ export async function obtainLeaf(state: CaState, rawNames: readonly string[], op
 async function storedLeaf(state: CaState, files: LeafPaths, names: SubjectName[], keyType: KeyType): Promise<StoredLeaf | undefined> {
   const certPem = readIfExists(files.cert);
   const keyPem = readIfExists(files.key);
-  if (certPem === undefined || keyPem === undefined) return undefined;
+  // Without its chain file (a crash after the certificate was written) the user's copy is incomplete: issue again.
+  if (certPem === undefined || keyPem === undefined || !existsSync(files.chain)) return undefined;
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certPem);
@@ -88,6 +92,8 @@ async function issue(state: CaState, files: LeafPaths, names: SubjectName[], key
   // The key first: a crash between the two leaves a pair that does not match, which storedLeaf replaces.
   writeFileAtomic(files.key, keyPem, KEY_FILE_MODE);
   writeFileAtomic(files.cert, certPem, CERT_FILE_MODE);
+  // For the user's own dev server (the proxy builds its chain in memory): the intermediate signed it, so it stays a valid chain after a re-issue.
+  writeFileAtomic(files.chain, `${certPem.trimEnd()}\n${state.intermediate.toString('pem').trimEnd()}\n`, CERT_FILE_MODE);
   return { cert, certPem, keyPem };
 }
 
@@ -100,6 +106,7 @@ export function describeLeaf(dir: string, { cert, certPem }: Pick<StoredLeaf, 'c
   return {
     id,
     certificatePath: files.cert,
+    chainPath: files.chain,
     keyPath: files.key,
     names,
     keyType,

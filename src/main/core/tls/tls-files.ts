@@ -47,9 +47,12 @@ export function leafStem(names: readonly string[], keyType: KeyType): string {
 
 export const LEAF_CERT_EXTENSION = '.crt';
 const LEAF_KEY_EXTENSION = '.key';
+/** Not `.crt`: only leaves are listed by that extension. */
+const LEAF_CHAIN_SUFFIX = '.chain.pem';
 
 export function leafFilesOf(dir: string, stem: string) {
-  return { key: join(leavesDir(dir), `${stem}${LEAF_KEY_EXTENSION}`), cert: join(leavesDir(dir), `${stem}${LEAF_CERT_EXTENSION}`) };
+  const base = join(leavesDir(dir), stem);
+  return { key: `${base}${LEAF_KEY_EXTENSION}`, cert: `${base}${LEAF_CERT_EXTENSION}`, chain: `${base}${LEAF_CHAIN_SUFFIX}` };
 }
 
 export const leafFiles = (dir: string, names: readonly string[], keyType: KeyType) => leafFilesOf(dir, leafStem(names, keyType));
