@@ -1,9 +1,12 @@
-import type { ServerHttp2Stream } from 'node:http2';
+import { constants, type ServerHttp2Stream } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { ListenerInfo, RequestMessage } from '../message';
 import type { RequestBodySink } from '../http1/proxy-request';
 import { pathFromTarget } from '../host-header';
 import type { H2RequestHead } from './h2-headers';
+
+const { NGHTTP2_NO_ERROR } = constants;
+const resetError = () => new Error('The client reset the stream while sending its request body.');
 
 /**
  * A client's HTTP/2 request: the translated head, and its body as the
@@ -99,11 +102,14 @@ export class H2Request implements RequestMessage {
 
   private readonly onEnd = (): void => {
     this.bodyEnded = true;
-    this.sink!.onEnd();
+    // node:http2 ends the readable side of a stream the client reset too:
+    // that body broke off, and must not reach the backend as complete.
+    if (this.stream.closed && this.stream.rstCode !== NGHTTP2_NO_ERROR) this.sink!.onError(resetError());
+    else this.sink!.onEnd();
   };
 
   private readonly onClose = (): void => {
     // Reset by the client (or the session died) before END_STREAM.
-    if (!this.bodyEnded) this.sink!.onError(new Error('The client reset the stream while sending its request body.'));
+    if (!this.bodyEnded) this.sink!.onError(resetError());
   };
 }

@@ -1,8 +1,6 @@
-import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { ResponseListener, ResponseMessage } from '../message';
 import { responseHeaderBlock } from './h2-headers';
-
-const { NGHTTP2_INTERNAL_ERROR } = constants;
 
 /**
  * A response on one HTTP/2 stream. The head is held until the first body
@@ -86,9 +84,15 @@ export class H2Response implements ResponseMessage {
     this.closed();
   }
 
-  /** Aborts visibly: RST_STREAM INTERNAL_ERROR, so the client never takes a short body for a complete one. */
+  /**
+   * Aborts visibly: RST_STREAM INTERNAL_ERROR, so the client never takes a
+   * short body for a complete one. Destroying with an error resets at once;
+   * `stream.close(code)` ends the writable side first, and with DATA still
+   * queued node:http2 sent END_STREAM before the reset (the client saw a
+   * complete, short response, or a Content-Length mismatch).
+   */
   destroy(): void {
-    if (!this.stream.closed && !this.stream.destroyed) this.stream.close(NGHTTP2_INTERNAL_ERROR);
+    if (!this.stream.destroyed) this.stream.destroy(new Error('The response was cut off.'));
   }
 
   private readonly onDrain = (): void => {
