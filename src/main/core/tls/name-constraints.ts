@@ -93,12 +93,18 @@ export function checkSubjectName(raw: string, domains: readonly string[], field:
 }
 
 function notPermitted(raw: string, domains: readonly string[], field: string): SwitchyardError {
-  const label = normalizeName(raw).split('.')[0]?.replace(/[^a-z0-9-]/g, '') || 'app';
-  return new SwitchyardError(
-    'CERT_NAME_NOT_PERMITTED',
-    `${raw} is outside the names this local CA may certify (${domains.join(', ')} and their subdomains, 127.0.0.0/8 and ::1), so no browser would accept it. Use a name under one of them, e.g. ${label}.localhost, or add its domain to the local CA's domains (this re-issues the intermediate certificate).`,
-    field,
-  );
+  const name = normalizeName(raw).replace(/^\*\./, '');
+  const outside = `${raw} is outside the names this local CA may certify (${domains.join(', ')} and their subdomains, 127.0.0.0/8 and ::1), so no browser would accept it.`;
+  let what: string;
+  const label = name.split('.')[0]?.replace(/[^a-z0-9-]/g, '') || 'app';
+  if (isIP(name) !== 0) what = 'Only loopback addresses can be certified: use 127.0.0.1, ::1 or a name such as app.localhost.';
+  else if (!name.includes('.')) what = `Use a name under one of them, e.g. ${label}.localhost.`;
+  else {
+    // The last two labels: the domain a user who owns the name would add.
+    const domain = name.split('.').slice(-MIN_USER_DOMAIN_LABELS).join('.');
+    what = `Use a name under one of them, e.g. ${label}.localhost, or add ${domain} to the local CA's domains (in the Certificates view, or \`switchyard cert domains add ${domain}\`): this re-issues the intermediate certificate, and the root stays trusted.`;
+  }
+  return new SwitchyardError('CERT_NAME_NOT_PERMITTED', `${outside} ${what}`, field);
 }
 
 /** The critical nameConstraints extension: permitted subtrees only (RFC 5280 says minimum 0 and no maximum). */
