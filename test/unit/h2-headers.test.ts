@@ -3,8 +3,10 @@ import { responseHeaderBlock, translateRequestHeaders, type H2RequestHead } from
 
 const get = (authority: string, path = '/', extra: string[] = []) => [':method', 'GET', ':scheme', 'https', ':authority', authority, ':path', path, ...extra];
 
+const limit = 16 * 1024;
+
 function translated(raw: string[]): H2RequestHead {
-  const result = translateRequestHeaders(raw);
+  const result = translateRequestHeaders(raw, limit);
   if ('error' in result) throw new Error(result.error.message);
   return result;
 }
@@ -80,7 +82,7 @@ describe('malformed HTTP/2 requests are stream errors (RFC 9113 §8.1.1, §8.2, 
     ['a Host that differs from :authority', get('a.localhost', '/', ['host', 'evil.localhost'])],
     ['a method that is not a token', [':method', 'G T', ':scheme', 'https', ':authority', 'a.localhost', ':path', '/']],
   ])('%s resets the stream', (_what, raw) => {
-    const result = translateRequestHeaders(raw);
+    const result = translateRequestHeaders(raw, limit);
     expect('error' in result && result.error.reset).toBe(true);
   });
 
@@ -89,8 +91,19 @@ describe('malformed HTTP/2 requests are stream errors (RFC 9113 §8.1.1, §8.2, 
     ['userinfo in :authority', get('user@a.localhost'), 400],
     ['a port that is not a number', get('a.localhost:abc'), 400],
   ])('%s is answered %d, saying why', (_what, raw, status) => {
-    const result = translateRequestHeaders(raw as string[]);
+    const result = translateRequestHeaders(raw as string[], limit);
     expect('error' in result && { reset: result.error.reset, status: result.error.status }).toEqual({ reset: false, status });
+  });
+});
+
+describe('the header list limit', () => {
+  it('counts names and values plus 32 octets a field (RFC 9113 §6.5.2) and answers 431 over it', () => {
+    const base = get('a.localhost');
+    const baseSize = base.reduce((sum, text) => sum + text.length, 0) + (base.length / 2) * 32;
+    const fits = [...base, 'x-fill', 'f'.repeat(limit - baseSize - 'x-fill'.length - 32)];
+    expect('error' in translateRequestHeaders(fits, limit)).toBe(false);
+    const over = translateRequestHeaders([...fits.slice(0, -1), `${fits.at(-1)}f`], limit);
+    expect('error' in over && over.error).toMatchObject({ reset: false, status: 431 });
   });
 });
 

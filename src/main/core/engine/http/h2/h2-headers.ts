@@ -43,13 +43,22 @@ const digits = /^\d+$/;
 const malformed = (message: string): { error: H2HeadError } => ({ error: { reset: true, status: 400, message } });
 const refused = (status: number, message: string): { error: H2HeadError } => ({ error: { reset: false, status, message } });
 
+/** RFC 9113 §6.5.2: a header list's size counts each field's name and value plus 32 octets. */
+const fieldOverhead = 32;
+
 /**
  * Checks a request's header block (node:http2's flat raw list, in the order
  * received) and turns it into what the proxy forwards: `:authority` becomes
  * Host (RFC 9113 §8.3.1), cookies are joined with `; ` (§8.2.3) since an
- * HTTP/1.1 backend expects one Cookie line.
+ * HTTP/1.1 backend expects one Cookie line. A list over `maxBytes` gets the
+ * 431 an HTTP/1 head over the limit gets: node:http2 applies the
+ * SETTINGS_MAX_HEADER_LIST_SIZE it advertised only once the client has
+ * acknowledged it, and clients send their first requests before that.
  */
-export function translateRequestHeaders(raw: readonly string[]): H2RequestHead | { error: H2HeadError } {
+export function translateRequestHeaders(raw: readonly string[], maxBytes: number): H2RequestHead | { error: H2HeadError } {
+  let size = 0;
+  for (let i = 0; i < raw.length; i += 2) size += raw[i]!.length + raw[i + 1]!.length + fieldOverhead;
+  if (size > maxBytes) return refused(431, `The request's header list is larger than ${maxBytes} bytes.`);
   const pseudo: Record<string, string> = {};
   const rawHeaders: string[] = ['host', ''];
   const headers: Record<string, string> = {};

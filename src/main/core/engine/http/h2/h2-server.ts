@@ -126,7 +126,7 @@ export class Http2Front {
   private readonly dispatch = (): void => {
     for (const { entry, stream, flags, rawHeaders } of this.arrived.splice(0)) {
       if (stream.closed || stream.destroyed) continue;
-      const head = translateRequestHeaders(rawHeaders);
+      const head = translateRequestHeaders(rawHeaders, this.options.maxHeaderBytes);
       if ('error' in head) {
         refuse(stream, head.error);
         continue;
