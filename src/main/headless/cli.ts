@@ -6,6 +6,7 @@ import { SwitchyardError } from '../../shared/errors';
 import { algorithms, backendUrlSchema, defaultRouteSettings, hostSchema, pathSchema, type Route } from '../../shared/model';
 import { defaultProxySettings } from '../../shared/proxy-settings';
 import { formatHealth, formatRecord, formatRoutes, formatStatus, table } from './cli-format';
+import { certCommand, certUsage } from './cert-cli';
 import type { SwitchyardEvent } from '../../shared/events';
 import { isProcessAlive, readConnection, rotateStoredToken } from './connection-file';
 import { resolveDataDir } from './data-dir';
@@ -38,6 +39,7 @@ export const usage = `Usage: switchyard <command> [options]
   backend remove|enable|disable|drain HOST URL [--path P]
   settings [--json] [--set KEY=VALUE ...]      the proxy's listener limits (${Object.keys(defaultProxySettings).join(', ')})
   token rotate                             a new admin token (the old one, in browser history or a screenshot, stops working)
+${certUsage}
 
 Every command accepts --data-dir DIR (or SWITCHYARD_DATA_DIR).
 Algorithms: ${algorithms.join(', ')}.
@@ -65,6 +67,9 @@ const options = {
   follow: { type: 'boolean', short: 'f' },
   route: { type: 'string' },
   limit: { type: 'string' },
+  rsa: { type: 'boolean' },
+  out: { type: 'string' },
+  id: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -205,6 +210,9 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
       if (event.name !== 'timeline.added') io.out(values.json ? await show() : `\n${await show()}`);
     });
     return 0;
+  }
+  if (group === 'cert') {
+    return certCommand(action, rest, values, client.call, io, (shape) => new UsageError(`Usage: switchyard ${shape}`));
   }
   if (group === 'logs') {
     if (action !== undefined) throw new UsageError('Usage: switchyard logs [--follow] [--route HOST[/PATH]] [--json] [--limit N]');

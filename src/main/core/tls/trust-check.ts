@@ -47,7 +47,7 @@ export async function checkTrust(rootPem: string, rootPath: string, { platform =
     read.push(bundle);
   }
   if (read.length === 0) return { state: 'unknown', detail: `No system certificate bundle found (looked for ${bundles.join(', ')}).` };
-  return { state: 'not-trusted', detail: `Not in ${read.join(' or ')}: run the command for your system below.` };
+  return { state: 'not-trusted', detail: `Not in ${read.join(' or ')}.` };
 }
 
 const base64Body = (pem: string) => pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
@@ -56,7 +56,7 @@ function checkKeychains(rootPath: string): Promise<CaTrust> {
   return new Promise((resolve) => {
     execFile('security', ['verify-cert', '-c', rootPath], { timeout: MACOS_CHECK_TIMEOUT_MS }, (error) => {
       if (!error) resolve({ state: 'trusted', detail: 'macOS trusts it (`security verify-cert` succeeded).' });
-      else if (typeof error.code === 'number') resolve({ state: 'not-trusted', detail: 'macOS does not trust it yet (`security verify-cert` failed): run the command below.' });
+      else if (typeof error.code === 'number') resolve({ state: 'not-trusted', detail: 'macOS does not trust it yet (`security verify-cert` failed).' });
       else resolve({ state: 'unknown', detail: `\`security verify-cert\` could not run: ${error.message}` });
     });
   });
