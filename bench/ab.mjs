@@ -12,15 +12,14 @@
 // medians. --nginx adds nginx proxying the same backend, for the ratio the
 // target is set against (issue 11: Switchyard ≤ 2× nginx's CPU per request).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBackend } from './backends.mjs';
 import { runWrk } from './load.mjs';
 import { HOST, startPeer, tempDir, waitForHttp } from './peers.mjs';
-import { readFileSync } from 'node:fs';
-import { cpuTicks, freePort, processTree, runMain, startChild, ticksPerSecond, waitForOutput } from './procs.mjs';
+import { freePort, processTree, runMain, startChild, ticksPerSecond, waitForOutput } from './procs.mjs';
 
 const LOAD_CORE = 0;
 const PROXY_CORE = 1;
@@ -73,14 +72,31 @@ function systemTicks(pids) {
   return total;
 }
 
+/**
+ * CPU time of the tree's threads in ns, from the scheduler's own account
+ * (/proc/PID/task/TID/schedstat): exact, where utime+stime come in clock
+ * ticks, too coarse for the short runs many interleaved pairs need.
+ */
+function runtimeNs(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      for (const tid of readdirSync(`/proc/${pid}/task`)) total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // Exited since the tree was read.
+    }
+  }
+  return total;
+}
+
 /** One wrk run on `target`, with the CPU its process tree spent meanwhile (and the kernel's part of it). */
 async function measure(target, runSeconds) {
   const pids = processTree(target.child.pid);
-  const before = cpuTicks(pids);
+  const before = runtimeNs(pids);
   const systemBefore = systemTicks(pids);
   const result = await runWrk({ port: target.port, host: HOST, connections, seconds: runSeconds, core: LOAD_CORE });
   if (result.error) return result;
-  const cpuSeconds = (cpuTicks(pids) - before) / ticksPerSecond;
+  const cpuSeconds = (runtimeNs(pids) - before) / 1e9;
   const systemSeconds = (systemTicks(pids) - systemBefore) / ticksPerSecond;
   return {
     ...result,
@@ -133,7 +149,11 @@ async function main() {
     const m = median(runs.get(target.name));
     // The median of each round's own ratio as well: a round that ran on a busier machine moves both of its figures.
     const ratios = runs.get(target.name).map((v, i) => v / runs.get(targets[0].name)[i]);
-    const vsFirst = target === targets[0] ? '' : `, ${((m / base - 1) * 100).toFixed(1)}% vs ${targets[0].name} (median of the rounds' ratios ${((median(ratios) - 1) * 100).toFixed(1)}%)`;
+    const lower = ratios.filter((r) => r < 1).length;
+    const vsFirst =
+      target === targets[0]
+        ? ''
+        : `, ${((m / base - 1) * 100).toFixed(1)}% vs ${targets[0].name} (median of the rounds' ratios ${((median(ratios) - 1) * 100).toFixed(1)}%, lower in ${lower} of ${ratios.length})`;
     const vsNginx = options.nginx && target.name !== 'nginx' ? `, ${(m / nginx).toFixed(2)}× nginx` : '';
     log(`  ${target.name}: ${m.toFixed(1)} µs${vsFirst}${vsNginx} (rounds: ${runs.get(target.name).map((v) => v.toFixed(1)).join(' ')})`);
   }
