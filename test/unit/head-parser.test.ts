@@ -68,5 +68,11 @@ describe('hasToken', () => {
     expect(hasToken('Close', 'close')).toBe(true);
     expect(hasToken('closed', 'close')).toBe(false);
     expect(hasToken(undefined, 'close')).toBe(false);
+    expect(hasToken('keep-alive,CLOSE', 'close')).toBe(true);
+    expect(hasToken(' ,\tclose\t, x', 'close')).toBe(true);
+    expect(hasToken('clos, lose, close-it', 'close')).toBe(false);
+    expect(hasToken('', 'close')).toBe(false);
+    // What String#trim took as spaces before (NBSP is one), so no header reads differently now.
+    expect(hasToken('\xa0close', 'close')).toBe(true);
   });
 });

@@ -56,6 +56,11 @@ describe('hop-by-hop headers', () => {
     expect(stripHopByHop(raw)).toEqual(['Host', 'a', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'X-Kept', 'yes']);
   });
 
+  it('drops a name listed in Connection even when other listed names are hop-by-hop anyway', () => {
+    expect(stripHopByHop(['Connection', 'Keep-Alive', 'Keep-Alive', 'timeout=5', 'Close', 'x', 'X-Kept', 'yes'])).toEqual(['Close', 'x', 'X-Kept', 'yes']);
+    expect(stripHopByHop(['Connection', 'upgrade, Close', 'Close', 'x', 'X-Kept', 'yes'])).toEqual(['X-Kept', 'yes']);
+  });
+
   it('drops headers the proxy sets itself', () => {
     expect(stripHopByHop(['X-Forwarded-Proto', 'https', 'A', 'b'], new Set(['x-forwarded-proto']))).toEqual(['A', 'b']);
   });

@@ -58,7 +58,9 @@ export function upstreamRequestHeaders(req: RequestMessage, target: UpstreamTarg
 export function clientResponseHeaders(rawHeaders: readonly string[], backend: string | undefined): string[] {
   const headers = stripHopByHop(rawHeaders, viaOnly);
   let prior: string | undefined;
-  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === 'via') prior = appended(prior, rawHeaders[i + 1]!);
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.length === 3 && rawHeaders[i]!.toLowerCase() === 'via') prior = appended(prior, rawHeaders[i + 1]!);
+  }
   headers.push('Via', appended(prior, responseVia));
   if (backend) headers.push('X-Switchyard-Backend', backend);
   return headers;

@@ -12,14 +12,21 @@ const hopByHop = new Set([
   'upgrade',
 ]);
 
-/** Header names listed in Connection: the sender declares them hop-by-hop too. */
+/**
+ * Header names listed in Connection: the sender declares them hop-by-hop
+ * too. Names that are hop-by-hop anyway are left out, so the usual
+ * `Connection: keep-alive` (or `upgrade`) lists nothing and the copy below
+ * keeps its fast path.
+ */
 function connectionTokens(rawHeaders: readonly string[]): Set<string> | undefined {
   let tokens: Set<string> | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     if (rawHeaders[i]!.length !== 10 || rawHeaders[i]!.toLowerCase() !== 'connection') continue;
-    for (const token of rawHeaders[i + 1]!.split(',')) {
-      const name = token.trim().toLowerCase();
-      if (name) (tokens ??= new Set()).add(name);
+    const value = rawHeaders[i + 1]!.toLowerCase();
+    if (hopByHop.has(value)) continue;
+    for (const token of value.split(',')) {
+      const name = token.trim();
+      if (name && !hopByHop.has(name)) (tokens ??= new Set()).add(name);
     }
   }
   return tokens;

@@ -221,10 +221,35 @@ export function headersOfHead(text: string): string[] {
   return out;
 }
 
-/** Whether a comma-separated header (Connection) lists `token`, case-insensitively. */
+/** Whitespace around a list element, as String#trim drops it within latin1 (values hold no CR or LF). */
+const isListSpace = (code: number) => code === space || code === tab || code === 0xa0;
+
+/**
+ * Whether a comma-separated header (Connection) lists `token` (lower case),
+ * case-insensitively: scanned in place, since it runs for most messages and
+ * splitting allocated an array and strings each time.
+ */
 export function hasToken(value: string | undefined, token: string): boolean {
   if (value === undefined) return false;
-  if (value.length === token.length) return value.toLowerCase() === token;
-  for (const part of value.split(',')) if (part.trim().toLowerCase() === token) return true;
+  let from = 0;
+  while (from <= value.length) {
+    let end = value.indexOf(',', from);
+    if (end < 0) end = value.length;
+    let start = from;
+    let stop = end;
+    while (start < stop && isListSpace(value.charCodeAt(start))) start++;
+    while (stop > start && isListSpace(value.charCodeAt(stop - 1))) stop--;
+    if (stop - start === token.length && equalsLowerCase(value, start, token)) return true;
+    from = end + 1;
+  }
   return false;
+}
+
+/** Whether `text` at `at` spells `lower` (lower-case ASCII) in any case. */
+function equalsLowerCase(text: string, at: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    const code = text.charCodeAt(at + i);
+    if ((code >= 65 && code <= 90 ? code + 32 : code) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }
