@@ -63,7 +63,7 @@ function switchyardCli(args, dataDir) {
 async function startSwitchyard({ backendPort, core, settings = [] }) {
   const dataDir = tempDir('switchyard');
   const [port, adminPort] = [await freePort(), await freePort()];
-  const serve = [join(repoDir, 'bin/switchyard.js'), 'serve', '--data-dir', dataDir, '--http-port', String(port), '--admin-port', String(adminPort)];
+  const serve = [join(repoDir, 'bin/switchyard.js'), 'serve', '--data-dir', dataDir, '--http-port', String(port), '--https-port', '0', '--admin-port', String(adminPort)];
   const child = startChild('switchyard', serve, { core, cwd: repoDir });
   await waitForOutput(child, /Press Ctrl\+C/);
   if (settings.length) switchyardCli(['settings', ...settings.flatMap((s) => ['--set', s])], dataDir);

@@ -41,7 +41,7 @@ export function readConnection(dataDir) {
  */
 export async function startServe(prefix, launcher = []) {
   const dataDir = trackTempDir(mkdtempSync(join(tmpdir(), prefix)));
-  const argv = [...launcher, join(repoDir, 'bin/switchyard.js'), 'serve', '--data-dir', dataDir, '--http-port', '0', '--admin-port', '0'];
+  const argv = [...launcher, join(repoDir, 'bin/switchyard.js'), 'serve', '--data-dir', dataDir, '--http-port', '0', '--https-port', '0', '--admin-port', '0'];
   const child = startChild('switchyard', argv, { cwd: repoDir });
   await waitForOutput(child, /Press Ctrl\+C/);
   const connection = readConnection(dataDir);

@@ -84,7 +84,7 @@ async function main() {
   }
 
   // Its own process group, so the whole serve goes when we stop it.
-  child = spawn(process.execPath, [join(outDir, 'main', 'headless.js'), 'serve', '--data-dir', dataDir, '--http-port', '0', '--admin-port', '0'], {
+  child = spawn(process.execPath, [join(outDir, 'main', 'headless.js'), 'serve', '--data-dir', dataDir, '--http-port', '0', '--https-port', '0', '--admin-port', '0'], {
     stdio: ['ignore', 'ignore', 'inherit'],
     detached: true,
   });

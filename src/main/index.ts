@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, Menu, Notification, session, shell } from 'electron';
 import { SwitchyardError } from '../shared/errors';
-import { Core, defaultHttpPort } from './core/core';
+import { Core, defaultHttpPort, defaultHttpsPort } from './core/core';
 import { registerIpc } from './electron/ipc';
 import { loadPreferences, notificationFor, savePreferences } from './electron/notifications';
 import { isAppUrl, isExternalLink, isPermissionGranted, secureWebPreferences } from './electron/security-policy';
@@ -89,6 +89,7 @@ async function start(): Promise<void> {
     core = await Core.start({
       dataDir: app.getPath('userData'),
       httpPort: Number(process.env.SWITCHYARD_HTTP_PORT ?? defaultHttpPort),
+      httpsPort: Number(process.env.SWITCHYARD_HTTPS_PORT ?? defaultHttpsPort),
       nativeBinding: existsSync(electronBinding) ? electronBinding : undefined,
       log: (line) => console.error(line),
     });

@@ -58,11 +58,11 @@ export interface Serve {
 /** `switchyard serve` on ephemeral ports, or on the given ones (a restart), once its connection file names it. */
 export async function startServe(
   dataDir: string,
-  ports?: { http: number; admin: number },
+  ports?: { http: number; https?: number; admin: number },
   /** Node options (e.g. `--require` a fault injector) and extra environment for the child. */
   extra: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Serve> {
-  const args = [...(extra.nodeArgs ?? []), bin, 'serve', '--data-dir', dataDir, '--http-port', String(ports?.http ?? 0), '--admin-port', String(ports?.admin ?? 0)];
+  const args = [...(extra.nodeArgs ?? []), bin, 'serve', '--data-dir', dataDir, '--http-port', String(ports?.http ?? 0), '--https-port', String(ports?.https ?? 0), '--admin-port', String(ports?.admin ?? 0)];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...extra.env } });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));

@@ -44,7 +44,7 @@ export async function startServe(
   options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<ServeProcess> {
   assertBuilt();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bin, 'serve', '--data-dir', dataDir, '--http-port', '0', '--admin-port', '0', ...extraArgs], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bin, 'serve', '--data-dir', dataDir, '--http-port', '0', '--https-port', '0', '--admin-port', '0', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
   });

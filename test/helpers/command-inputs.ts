@@ -80,6 +80,7 @@ export const settingValues: Record<string, fc.Arbitrary<unknown>> = {
   rewriteHost: fc.boolean(),
   verifyBackendTls: fc.boolean(),
   backendHeader: fc.boolean(),
+  redirectHttps: fc.boolean(),
   retries: fc.integer({ min: 0, max: 10 }),
   connectTimeoutMs: ms(1, 600_000),
   responseHeaderTimeoutMs: ms(1, 3_600_000),

@@ -14,7 +14,7 @@ export interface HttpsAnswer {
   body: string;
   certificate: PeerCertificate;
   tlsVersion: string | null;
-  alpn: string | false;
+  alpn: string | false | null;
   reused: boolean;
   session: Buffer | undefined;
 }
@@ -29,12 +29,11 @@ export function httpsRequest(
   port: number,
   servername: string | undefined,
   path: string,
-  options: { ca: string; session?: Buffer; headers?: Record<string, string>; verify?: boolean },
+  options: { ca: string; session?: Buffer; headers?: Record<string, string>; verify?: boolean; alpn?: string[] },
 ): Promise<HttpsAnswer> {
   return new Promise((resolve, reject) => {
     let session: Buffer | undefined;
-    const req = https.request(
-      {
+    const requestOptions: https.RequestOptions & { session?: Buffer; ALPNProtocols?: string[] } = {
         host: '127.0.0.1',
         port,
         path,
@@ -42,10 +41,11 @@ export function httpsRequest(
         headers: { host: servername ?? `127.0.0.1:${port}`, ...options.headers },
         ca: options.ca,
         rejectUnauthorized: options.verify ?? true,
+        ALPNProtocols: options.alpn,
         agent: false,
         session: options.session,
-      },
-      (res) => {
+      };
+    const req = https.request(requestOptions, (res) => {
         const socket = res.socket as TLSSocket;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -42,7 +42,7 @@ describe('headless admin API', () => {
   const auth = () => ({ authorization: `Bearer ${running.token}` });
 
   beforeAll(async () => {
-    running = await serve({ dataDir: dir.path, httpPort: 0, adminPort: 0, rendererDir: join(__dirname, '../../out/renderer') });
+    running = await serve({ dataDir: dir.path, httpPort: 0, httpsPort: 0, adminPort: 0, rendererDir: join(__dirname, '../../out/renderer') });
     port = Number(new URL(running.adminUrl).port);
   });
   afterAll(async () => {

@@ -163,7 +163,7 @@ describe('CLI against a running `switchyard serve`', () => {
   });
 
   it('refuses a second serve on the same data dir', async () => {
-    const second = await cli(['serve', '--data-dir', dir.path, '--http-port', '0', '--admin-port', '0']);
+    const second = await cli(['serve', '--data-dir', dir.path, '--http-port', '0', '--https-port', '0', '--admin-port', '0']);
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/already running/);
   });

@@ -157,6 +157,7 @@ describe('command fuzzer over the admin API', () => {
     running = await serve({
       dataDir: dir.path,
       httpPort: 0,
+      httpsPort: 0,
       adminPort: 0,
       rendererDir: join(__dirname, '../../out/renderer'),
       log: (line) => serverLog.push(line),

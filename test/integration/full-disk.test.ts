@@ -46,10 +46,10 @@ describe.skipIf(tmpfsUnavailable !== undefined)('a full disk at start', () => {
     const database = join(data, 'switchyard.db');
     const files = readdirSync(data).sort();
     const bytes = sha256(database);
-    expect(files).toEqual(['connection.json', 'switchyard.db']);
+    expect(files).toEqual(['connection.json', 'switchyard.db', 'tls']);
 
     fillDisk(join(disk!.path, 'filler'));
-    const restart = await cli(['serve', '--data-dir', data, '--http-port', '0', '--admin-port', '0']);
+    const restart = await cli(['serve', '--data-dir', data, '--http-port', '0', '--https-port', '0', '--admin-port', '0']);
 
     expect(restart.code).toBe(1);
     const lines = restart.stderr.trimEnd().split('\n');
@@ -73,7 +73,7 @@ describe.skipIf(tmpfsUnavailable !== undefined)('a full disk at start', () => {
     fillDisk(join(disk!.path, 'filler'));
 
     const startedAt = Date.now();
-    const restart = await cli(['serve', '--data-dir', data, '--http-port', '0', '--admin-port', '0']);
+    const restart = await cli(['serve', '--data-dir', data, '--http-port', '0', '--https-port', '0', '--admin-port', '0']);
 
     expect(restart.code).toBe(1);
     expect(Date.now() - startedAt).toBeLessThan(PROMPT_EXIT_MS);

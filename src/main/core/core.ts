@@ -21,6 +21,8 @@ import { AccessLog } from './traffic/access-log';
 import { Certificates } from './tls';
 
 export const defaultHttpPort = 7800;
+/** Caddy's and mkcert users' habit is 443; an unprivileged port needs no root (7443, beside 7800). */
+export const defaultHttpsPort = 7443;
 export const loopbackAddresses = ['127.0.0.1', '::1'] as const;
 /** Health-driven live pushes are at least this far apart (see pushLive). */
 const minPushIntervalMs = 250;
@@ -28,6 +30,10 @@ const minPushIntervalMs = 250;
 export interface CoreOptions {
   dataDir: string;
   httpPort?: number;
+  /** The HTTPS listener's port (0 picks one); without it there is no HTTPS listener. The shells pass defaultHttpsPort. */
+  httpsPort?: number;
+  /** The clock certificates are issued and renewed by; tests move it. */
+  now?: () => Date;
   /** Listen addresses; loopback unless the user opts in to more. */
   httpAddresses?: readonly string[];
   nativeBinding?: string;
@@ -116,7 +122,7 @@ export class Core {
           this.record('config', what, null, null);
         },
         canPromptForTrust: options.canPromptForTrust ?? false,
-        now: () => new Date(),
+        now: () => options.now?.() ?? new Date(),
       },
       rotateToken: () => {
         if (!options.rotateToken) {
@@ -131,13 +137,16 @@ export class Core {
   static async start(options: CoreOptions): Promise<Core> {
     const core = new Core(options);
     try {
-      core.certificates = await Certificates.open({ dataDir: options.dataDir, domains: core.settings.certificateDomains() });
+      const certificates = await Certificates.open({ dataDir: options.dataDir, domains: core.settings.certificateDomains(), now: options.now });
+      core.certificates = certificates;
       core.config = core.routes.list();
       core.engine.apply(core.config, core.revision);
       await core.engine.listen({
         addresses: options.httpAddresses ?? loopbackAddresses,
         port: options.httpPort ?? defaultHttpPort,
         limits: core.settings.proxy(),
+        https:
+          options.httpsPort === undefined ? undefined : { port: options.httpsPort, ca: () => certificates.ca, now: options.now },
       });
       core.accessLog.configure(core.settings.proxy());
       core.startTrafficEvents();
@@ -208,6 +217,8 @@ export class Core {
   }
 
   private logError(context: string, error: unknown): void {
+    // An expected refusal (a route host outside the CA's names) is a sentence, not a crash report.
+    if (error instanceof SwitchyardError) return this.options.log?.(`${context}: ${error.message}`);
     this.options.log?.(`${context} failed unexpectedly (Switchyard keeps running): ${(error as Error)?.stack ?? String(error)}`);
   }
 

@@ -25,7 +25,8 @@ const policyViolation = 1008;
 
 export const usage = `Usage: switchyard <command> [options]
 
-  serve [--http-port N] [--admin-port N]   run the proxy and the web UI (default ports 7800, ${defaultAdminPort})
+  serve [--http-port N] [--https-port N] [--admin-port N]
+                                           run the proxy and the web UI (default ports 7800, 7443, ${defaultAdminPort})
   status [--json] [--watch]                what is running, every backend's health and why
   logs [--follow|-f] [--route HOST[/PATH]] [--json] [--limit N]
                                            the last N proxied exchanges (default ${defaultLogLimit}), one a line; --follow
@@ -56,6 +57,7 @@ class UsageError extends Error {}
 const options = {
   'data-dir': { type: 'string' },
   'http-port': { type: 'string' },
+  'https-port': { type: 'string' },
   'admin-port': { type: 'string' },
   backend: { type: 'string', multiple: true },
   set: { type: 'string', multiple: true },
@@ -160,6 +162,7 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     const running = await serve({
       dataDir,
       httpPort: parsePort(values['http-port'], '--http-port'),
+      httpsPort: parsePort(values['https-port'], '--https-port'),
       adminPort: parsePort(values['admin-port'], '--admin-port'),
       log: io.err,
     });

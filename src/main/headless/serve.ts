@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { SwitchyardError } from '../../shared/errors';
 import { createAdminClient } from '../../shared/admin-client';
-import { Core, defaultHttpPort } from '../core/core';
+import { Core, defaultHttpPort, defaultHttpsPort } from '../core/core';
 import { AdminServer } from './admin-server';
 import { isProcessAlive, loadOrCreateToken, newToken, readConnection, writeConnection } from './connection-file';
 
@@ -10,6 +10,7 @@ export const defaultAdminPort = 7801;
 export interface ServeOptions {
   dataDir: string;
   httpPort?: number;
+  httpsPort?: number;
   adminPort?: number;
   /** The built renderer (out/renderer). */
   rendererDir?: string;
@@ -44,7 +45,13 @@ export async function serve(options: ServeOptions): Promise<RunningServe> {
   let rotate = (): { uiUrl: string } => {
     throw new SwitchyardError('NOT_AVAILABLE', 'The admin API is still starting; try again in a moment.');
   };
-  const core = await Core.start({ dataDir: options.dataDir, httpPort: options.httpPort ?? defaultHttpPort, log: options.log, rotateToken: () => rotate() });
+  const core = await Core.start({
+    dataDir: options.dataDir,
+    httpPort: options.httpPort ?? defaultHttpPort,
+    httpsPort: options.httpsPort ?? defaultHttpsPort,
+    log: options.log,
+    rotateToken: () => rotate(),
+  });
   const admin = new AdminServer({
     core,
     token,

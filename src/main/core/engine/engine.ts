@@ -25,6 +25,7 @@ import type { Dialer } from './upstream/dialer';
 import type { LocalCa } from '../tls';
 import { startHttpsListener, type StartedHttpsListener } from './listeners/https-listener';
 import { SniCertificates } from './listeners/sni-certificates';
+import { Http2Front } from './http/h2/h2-server';
 
 export interface EngineListenOptions {
   addresses: readonly string[];
@@ -73,6 +74,7 @@ export class Engine {
   private servers: Http1Server[] = [];
   private https: StartedHttpsListener | undefined;
   private certificates: SniCertificates | undefined;
+  private h2: Http2Front | undefined;
   private readonly onError: (context: string, error: unknown) => void;
   /** Shared by every client connection of every listener; `setLimits` changes it in place. */
   private readonly connectionOptions: ConnectionOptions = { headerTimeoutMs: 0, keepAliveTimeoutMs: 0, maxHeaderBytes: 0 };
@@ -180,6 +182,7 @@ export class Engine {
     handler: ReturnType<typeof createProxyHandler>,
     upgrade: ReturnType<typeof createUpgradeHandler>,
   ): Promise<void> {
+    this.h2 = new Http2Front(this.connectionOptions, handler, { scheme: 'https' });
     this.certificates = new SniCertificates({ ca: https.ca, now: https.now ?? (() => new Date()), onError: this.onError });
     this.https = await startHttpsListener(
       {
@@ -195,7 +198,7 @@ export class Engine {
       this.connectionOptions,
       handler,
       upgrade,
-      undefined,
+      this.h2,
     );
     this.bound = [...this.bound, ...this.https.bound];
     this.certificates.warm(this.table);
@@ -218,6 +221,7 @@ export class Engine {
     }
     for (const server of this.https?.servers ?? []) server.maxConnections = limits.maxConnections;
     this.https?.http1.limitsChanged();
+    this.h2?.limitsChanged();
   }
 
   /** The route's traffic second by second, for its charts. */
@@ -297,6 +301,7 @@ export class Engine {
 
   async close(graceMs = 2_000): Promise<void> {
     this.https?.stop();
+    await this.certificates?.settled();
     await Promise.all([...this.servers, ...(this.https?.servers ?? [])].map((server) => closeServer(server, graceMs)));
     this.servers = [];
     this.https = undefined;

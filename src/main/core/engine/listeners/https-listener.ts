@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { ListenerStatus } from '../../../../shared/commands';
+import { SwitchyardError } from '../../../../shared/errors';
 import { listenAll } from '../../listen';
 import type { ConnectionOptions } from '../http/http1/client-connection';
 import { Http1Server, type RequestHandler, type UpgradeHandler } from '../http/http1/server';
@@ -106,7 +107,8 @@ export async function startHttpsListener(
             certificates.forServername(servername, table()).then(
               (context) => done(null, context),
               (error: unknown) => {
-                onError(`certificate for ${servername}`, error);
+                // A name the CA refuses gets the default certificate; only the unexpected is reported.
+                if (!(error instanceof SwitchyardError)) onError(`certificate for ${servername}`, error);
                 done(null, undefined);
               },
             );

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
+import { SwitchyardError } from '../../../../shared/errors';
 import { needsRenewal, type LocalCa } from '../../tls';
 import { secureContextCredentials, type SecureContextCredentials } from '../../tls/engine-credentials';
 import type { RoutingTable } from '../routing/routing-table';
@@ -45,6 +46,8 @@ export class SniCertificates {
   private indexed: { table: RoutingTable; index: HostIndex } | undefined;
   private onDemand = 0;
   private defaultIssued: Issued | undefined;
+  /** Names the CA refused when warming, and under which CA: not asked again until the CA changes. */
+  private readonly refused = new Map<string, LocalCa>();
 
   constructor(private readonly options: SniCertificatesOptions) {}
 
@@ -74,11 +77,27 @@ export class SniCertificates {
     return this.isStale(this.defaultIssued);
   }
 
-  /** Issues every route host's certificate in the background; a host outside the CA's names is reported once per table. */
+  /**
+   * Issues every route host's certificate in the background. A host the CA
+   * refuses (outside its domains) is not an error: that route has no HTTPS
+   * until the user adds the domain, which the Certificates view says; it is
+   * not asked again until the CA changes. Anything else is reported.
+   */
   warm(table: RoutingTable): void {
+    const ca = this.options.ca();
     for (const names of routeCertificateNames(this.indexOf(table))) {
-      this.context(names).catch((error: unknown) => this.options.onError(`certificate for ${names.join(', ')}`, error));
+      const key = names.join(',');
+      if (this.refused.get(key) === ca) continue;
+      this.context(names).catch((error: unknown) => {
+        this.refused.set(key, ca);
+        if (!(error instanceof SwitchyardError)) this.options.onError(`certificate for ${names.join(', ')}`, error);
+      });
     }
+  }
+
+  /** Resolves once no certificate is being made (a stopping engine waits, so no file is written after it stopped). */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.pending.values());
   }
 
   async context(names: readonly string[]): Promise<SecureContext> {
