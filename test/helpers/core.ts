@@ -5,15 +5,16 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { Core } from '../../src/main/core/core';
+import { Core, type CoreOptions } from '../../src/main/core/core';
 
 export function tempDir(prefix = 'switchyard-test-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-export async function startCore(dataDir: string): Promise<Core> {
-  return Core.start({ dataDir, httpPort: 0, httpAddresses: ['127.0.0.1'] });
+/** `options` adds to the defaults: `{ httpsPort: 0 }` for an HTTPS (and h2) listener too. */
+export async function startCore(dataDir: string, options: Partial<CoreOptions> = {}): Promise<Core> {
+  return Core.start({ dataDir, httpPort: 0, httpAddresses: ['127.0.0.1'], ...options });
 }
 
 export function proxyPort(core: Core): number {
@@ -71,11 +72,11 @@ export async function settled(core: Core, timeoutMs = 5_000): Promise<void> {
 }
 
 /** A core on a fresh data dir for the whole suite: `let core: Core; withCore((c) => (core = c));` */
-export function withCore(set: (core: Core) => void): void {
+export function withCore(set: (core: Core) => void, options: Partial<CoreOptions> = {}): void {
   const dir = tempDir();
   let core: Core | undefined;
   beforeAll(async () => {
-    core = await startCore(dir.path);
+    core = await startCore(dir.path, options);
     set(core);
   });
   afterAll(async () => {
@@ -89,13 +90,13 @@ export function withCore(set: (core: Core) => void): void {
  * returned list) and every route is deleted, so each test starts from an
  * empty routing table.
  */
-export function withCleanCore(set: (core: Core) => void): (() => Promise<unknown>)[] {
+export function withCleanCore(set: (core: Core) => void, options: Partial<CoreOptions> = {}): (() => Promise<unknown>)[] {
   const cleanups: (() => Promise<unknown>)[] = [];
   let core: Core | undefined;
   withCore((c) => {
     core = c;
     set(c);
-  });
+  }, options);
   afterEach(async () => {
     await Promise.all(cleanups.splice(0).map((fn) => fn()));
     for (const route of await must(core!.run('routes.list', {}))) await must(core!.run('routes.delete', { id: route.id }));
