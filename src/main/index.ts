@@ -92,6 +92,8 @@ async function start(): Promise<void> {
       httpsPort: Number(process.env.SWITCHYARD_HTTPS_PORT ?? defaultHttpsPort),
       nativeBinding: existsSync(electronBinding) ? electronBinding : undefined,
       log: (line) => console.error(line),
+      // A desktop session: osascript, pkexec's polkit agent or UAC can put the system's password prompt in front of the user.
+      canPromptForTrust: true,
     });
   } catch (error) {
     const message = error instanceof SwitchyardError ? error.message : String(error);
