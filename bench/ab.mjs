@@ -50,7 +50,10 @@ async function startBuild(dir, backendPort) {
   // The V8 flag the bin's shebang gives `serve` (bin/switchyard.js).
   const flags = ['--max-semi-space-size=2'];
   if (options['cpu-prof']) flags.push('--cpu-prof', '--cpu-prof-dir', resolve(options['cpu-prof']));
-  const child = startChild(dir, [process.execPath, ...flags, entry, 'serve', '--data-dir', dataDir, '--http-port', String(port), '--admin-port', '0'], { core: PROXY_CORE, cwd: repoDir });
+  const serve = ['serve', '--data-dir', dataDir, '--http-port', String(port), '--admin-port', '0'];
+  // Builds with an HTTPS listener would all want its default port.
+  if (readFileSync(entry, 'utf8').includes('https-port')) serve.push('--https-port', '0');
+  const child = startChild(dir, [process.execPath, ...flags, entry, ...serve], { core: PROXY_CORE, cwd: repoDir });
   await waitForOutput(child, /Press Ctrl\+C/);
   const cli = spawnSync(process.execPath, [entry, 'route', 'add', HOST, '--backend', `http://127.0.0.1:${backendPort}`, '--set', 'healthCheck=off', '--data-dir', dataDir], { encoding: 'utf8', timeout: 15_000 });
   if (cli.status !== 0) throw new Error(`${dir}: route add failed: ${(cli.stderr || cli.stdout).trim()}`);
