@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { ChunkedDecoder, requestFraming, type Framing } from './body-framing';
 import { hasToken, parseRequestHead } from './head-parser';
 import { keepsConnection } from './keep-alive';
+import { loopNow } from './loop-clock';
 import type { ListenerInfo } from '../message';
 import { ProxyRequest, type BodySource, type RequestBodySink } from './proxy-request';
 import { ProxyResponse, type ResponseSink } from './proxy-response';
@@ -94,7 +95,7 @@ export class ClientConnection implements ResponseSink, BodySource {
     private readonly options: ConnectionOptions,
     private readonly handlers: ConnectionHandlers,
   ) {
-    this.deadline = Date.now() + options.headerTimeoutMs;
+    this.deadline = loopNow() + options.headerTimeoutMs;
     socket.on('data', this.onData);
     socket.on('drain', this.onDrain);
     socket.on('error', this.onError);
@@ -127,7 +128,7 @@ export class ClientConnection implements ResponseSink, BodySource {
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.phase === Phase.Lingering) {
-      this.deadline = Math.min(Date.now() + this.lingeringTimeout(), this.lingerEnd);
+      this.deadline = Math.min(loopNow() + this.lingeringTimeout(), this.lingerEnd);
       return;
     }
     if (this.phase === Phase.Body && this.sink && this.buffer === undefined) {
@@ -187,7 +188,7 @@ export class ClientConnection implements ResponseSink, BodySource {
 
   private setDeadline(kind: Deadline, ms: number): void {
     this.deadlineKind = kind;
-    this.deadline = Date.now() + ms;
+    this.deadline = loopNow() + ms;
   }
 
   private parseHead(): void {
@@ -319,7 +320,7 @@ export class ClientConnection implements ResponseSink, BodySource {
     this.buffer = undefined;
     this.store = undefined;
     this.socket.end();
-    const now = Date.now();
+    const now = loopNow();
     this.lingerEnd = now + (this.options.lingeringTimeMs ?? lingeringTimeMs);
     this.deadlineKind = Deadline.Linger;
     this.deadline = Math.min(now + this.lingeringTimeout(), this.lingerEnd);

@@ -2,6 +2,7 @@ import type net from 'node:net';
 import { ChunkedDecoder, chunkHeader, lastChunk, responseFraming } from './body-framing';
 import { parseResponseHead, type ResponseHead } from './head-parser';
 import { idleTimeout, keepsConnection } from './keep-alive';
+import { loopNow } from './loop-clock';
 import type { RequestMessage } from '../message';
 import type { Dialer, UpstreamOrigin } from '../../upstream/dialer';
 import { clientAborted, socketFailure, upstreamFailure, type UpstreamFailure } from '../../upstream/failures';
@@ -159,13 +160,13 @@ export class UpstreamConnection implements Watched {
   /** Times the current phase: no activity for `ms` fails it (0: no deadline). */
   private arm(ms: number): void {
     this.timeoutMs = ms;
-    this.deadline = ms > 0 ? Date.now() + ms : Number.POSITIVE_INFINITY;
+    this.deadline = ms > 0 ? loopNow() + ms : Number.POSITIVE_INFINITY;
     if (ms > 0) this.owner.sweep.needs(ms);
   }
 
   /** Activity: the phase's inactivity deadline moves on. */
   private touch(): void {
-    if (this.timeoutMs > 0) this.deadline = Date.now() + this.timeoutMs;
+    if (this.timeoutMs > 0) this.deadline = loopNow() + this.timeoutMs;
   }
 
   timedOut(): void {
