@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import { backendsClosedBy, type TestBackend } from '../helpers/backends';
 import { must, withCleanCore } from '../helpers/core';
 import { rssMiB, steadyClient } from '../helpers/h2-attack';
 import { frame, FrameType, getRequest, headerBlock, RawH2Connection } from '../helpers/h2-frames';
-import { h2Connect, startH2Proxy, type H2Proxy } from '../helpers/h2-proxy';
+import { h2Connect } from '../helpers/h2-proxy';
+import { httpsPort } from '../helpers/https-client';
 
 // CVE-2024-27316 (and CVE-2024-27983 in Node): a HEADERS frame without
 // END_HEADERS followed by endless CONTINUATION frames makes a server buffer
@@ -48,16 +49,13 @@ async function continuationFlood(port: number, emptyFrames: boolean): Promise<Fl
 
 describe('HTTP/2 CONTINUATION flood (CVE-2024-27316)', () => {
   let core: Core;
-  const cleanups = withCleanCore((c) => (core = c));
+  const cleanups = withCleanCore((c) => (core = c), { httpsPort: 0 });
   const backend = backendsClosedBy(cleanups);
-  let proxy: H2Proxy;
+  let port: number;
   let app: TestBackend;
 
   beforeAll(async () => {
-    proxy = await startH2Proxy(core);
-  });
-  afterAll(async () => {
-    await proxy.close();
+    port = httpsPort(core);
   });
 
   it.each([
@@ -66,19 +64,16 @@ describe('HTTP/2 CONTINUATION flood (CVE-2024-27316)', () => {
   ])('%s: the session is closed, memory stays flat, no backend request, others still served', async (_what, emptyFrames) => {
     app = await backend('target');
     await must(core.run('routes.create', { host, backends: [{ url: app.url }] }));
-    const good = await h2Connect(proxy.port);
+    const good = await h2Connect(port);
     const steady = steadyClient(good, host);
     const before = rssMiB();
     const results: FloodResult[] = [];
-    for (let i = 0; i < attackConnections; i++) {
-      results.push(await continuationFlood(proxy.port, emptyFrames));
-      // The server's side of that session is gone: only the steady client's remains.
-      expect(proxy.front.sessionCount).toBe(1);
-    }
+    for (let i = 0; i < attackConnections; i++) results.push(await continuationFlood(port, emptyFrames));
     const after = rssMiB();
     const served = await steady.stop();
     good.close();
     for (const result of results) {
+      // The server closed the connection: the attacker never closes its own.
       expect(result.closed).toBe(true);
       // An error GOAWAY, unless the close reset the connection before the attacker read it.
       if (result.goaway) expect(result.goaway.code).not.toBe(0);

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import { backendsClosedBy } from '../helpers/backends';
 import { must, withCleanCore } from '../helpers/core';
-import { h2Connect, h2Request, startH2Proxy, type H2Proxy } from '../helpers/h2-proxy';
+import { h2Connect, h2Request } from '../helpers/h2-proxy';
+import { httpsPort } from '../helpers/https-client';
 
 // The data plane's guarantees do not depend on the client's protocol: the
 // Exchange behind an h2 stream compresses, limits, sticks and times out as it
@@ -12,18 +13,17 @@ import { h2Connect, h2Request, startH2Proxy, type H2Proxy } from '../helpers/h2-
 
 describe('the data plane over HTTP/2', () => {
   let core: Core;
-  const cleanups = withCleanCore((c) => (core = c));
+  const cleanups = withCleanCore((c) => (core = c), { httpsPort: 0 });
   const backend = backendsClosedBy(cleanups);
-  let proxy: H2Proxy;
+  let port: number;
   let session: http2.ClientHttp2Session;
 
   beforeAll(async () => {
-    proxy = await startH2Proxy(core);
-    session = await h2Connect(proxy.port);
+    port = httpsPort(core);
+    session = await h2Connect(port);
   });
   afterAll(async () => {
     session.close();
-    await proxy.close();
   });
 
   it('compresses a text answer for a client that accepts gzip', async () => {

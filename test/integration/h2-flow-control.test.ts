@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import { backendsClosedBy } from '../helpers/backends';
 import { must, withCleanCore } from '../helpers/core';
-import { h2Connect, startH2Proxy, type H2Proxy } from '../helpers/h2-proxy';
+import { h2Connect } from '../helpers/h2-proxy';
+import { httpsPort } from '../helpers/https-client';
 
 // Backpressure across the protocol change, both ways: an h2 client that stops
 // reading (its flow-control window closes) pauses the HTTP/1 backend, and an
@@ -40,18 +41,17 @@ function pump(out: NodeJS.WritableStream & { write(c: Buffer): boolean }, total:
 
 describe('HTTP/2 flow control and backpressure', () => {
   let core: Core;
-  const cleanups = withCleanCore((c) => (core = c));
+  const cleanups = withCleanCore((c) => (core = c), { httpsPort: 0 });
   const backend = backendsClosedBy(cleanups);
-  let proxy: H2Proxy;
+  let port: number;
   let session: http2.ClientHttp2Session;
 
   beforeAll(async () => {
-    proxy = await startH2Proxy(core);
-    session = await h2Connect(proxy.port);
+    port = httpsPort(core);
+    session = await h2Connect(port);
   });
   afterAll(async () => {
     session.close();
-    await proxy.close();
   });
 
   it('an h2 client that stops reading pauses the backend; when it reads again the whole body arrives', async () => {

@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import type { TestBackend } from '../helpers/backends';
 import { backendsClosedBy } from '../helpers/backends';
 import { must, withCleanCore } from '../helpers/core';
 import { ErrorCode, Flag, frame, FrameType, getRequest, headerBlock, RawH2Connection } from '../helpers/h2-frames';
-import { h2Connect, h2Request, startH2Proxy, type H2Proxy } from '../helpers/h2-proxy';
+import { h2Connect, h2Request } from '../helpers/h2-proxy';
+import { httpsPort } from '../helpers/https-client';
 
 // RFC 9113 §8.2–8.3 over real frames: a malformed request is a stream error
 // and never reaches a backend, while the connection keeps serving good
@@ -32,23 +33,20 @@ function headerFrames(streamId: number, block: Buffer): Buffer {
 
 describe('HTTP/2 header validation', () => {
   let core: Core;
-  const cleanups = withCleanCore((c) => (core = c));
+  const cleanups = withCleanCore((c) => (core = c), { httpsPort: 0 });
   const backend = backendsClosedBy(cleanups);
-  let proxy: H2Proxy;
+  let port: number;
   let app: TestBackend;
 
   beforeAll(async () => {
-    proxy = await startH2Proxy(core);
-  });
-  afterAll(async () => {
-    await proxy.close();
+    port = httpsPort(core);
   });
 
   /** Sends one request with `fields` on stream 1, then a good one on stream 3: returns how stream 1 ended and whether 3 was answered. */
   async function attempt(block: Buffer): Promise<{ reset: number | undefined; answered: boolean; goaway: number | undefined }> {
     app = await backend('strict');
     await must(core.run('routes.create', { host, backends: [{ url: app.url }] }));
-    const raw = await RawH2Connection.open(proxy.port);
+    const raw = await RawH2Connection.open(port);
     await raw.write(headerFrames(1, block));
     await raw.write(frame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 3, getRequest(host, '/good')));
     await raw.until((frames) => frames.some((f) => f.streamId === 3 && f.type === FrameType.DATA && (f.flags & Flag.END_STREAM) !== 0), answerMs);
@@ -92,7 +90,7 @@ describe('HTTP/2 header validation', () => {
       expect(result).toMatchObject({ reset: undefined, answered: true });
       expect(app.requests.map((r) => r.url)).toEqual(['/good']);
       // node's client, once settled: the same answer.
-      const session = await h2Connect(proxy.port);
+      const session = await h2Connect(port);
       await new Promise((resolve) => setTimeout(resolve, settleMs));
       const answer = await h2Request(session, host, '/big', { headers: { 'x-big': 'b'.repeat(smallLimit) } });
       session.close();

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import { backendsClosedBy } from '../helpers/backends';
 import { must, withCleanCore } from '../helpers/core';
-import { h2Connect, h2Request, startH2Proxy, type H2Proxy } from '../helpers/h2-proxy';
+import { h2Connect, h2Request } from '../helpers/h2-proxy';
+import { httpsPort } from '../helpers/https-client';
 
 // HTTP/2 clients proxied to HTTP/1.1 backends through the same Exchange as
 // HTTP/1 clients: header translation both ways, bodies streamed both ways,
@@ -12,18 +13,17 @@ import { h2Connect, h2Request, startH2Proxy, type H2Proxy } from '../helpers/h2-
 
 describe('HTTP/2 to HTTP/1.1 backends', () => {
   let core: Core;
-  const cleanups = withCleanCore((c) => (core = c));
+  const cleanups = withCleanCore((c) => (core = c), { httpsPort: 0 });
   const backend = backendsClosedBy(cleanups);
-  let proxy: H2Proxy;
+  let port: number;
   let session: http2.ClientHttp2Session;
 
   beforeAll(async () => {
-    proxy = await startH2Proxy(core);
-    session = await h2Connect(proxy.port);
+    port = httpsPort(core);
+    session = await h2Connect(port);
   });
   afterAll(async () => {
     session.close();
-    await proxy.close();
   });
 
   it(':authority becomes Host, cookies go up as one line, the backend sees no pseudo-headers and learns the scheme was https', async () => {

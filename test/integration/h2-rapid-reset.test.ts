@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import { earlyResetBudget } from '../../src/main/core/engine/http/h2/h2-server';
 import { backendsClosedBy, type TestBackend } from '../helpers/backends';
 import { must, withCleanCore } from '../helpers/core';
 import { rssMiB, steadyClient } from '../helpers/h2-attack';
 import { ErrorCode, Flag, frame, FrameType, getRequest, RawH2Connection, rstStream } from '../helpers/h2-frames';
-import { h2Connect, startH2Proxy, type H2Proxy } from '../helpers/h2-proxy';
+import { h2Connect } from '../helpers/h2-proxy';
+import { httpsPort } from '../helpers/https-client';
 
 // CVE-2023-44487, HTTP/2 rapid reset: a client opens streams and cancels each
 // at once, so the concurrent-stream limit never binds while every stream
@@ -59,16 +60,13 @@ async function rapidReset(port: number, gapMs: number): Promise<AttackResult> {
 
 describe('HTTP/2 rapid reset (CVE-2023-44487)', () => {
   let core: Core;
-  const cleanups = withCleanCore((c) => (core = c));
+  const cleanups = withCleanCore((c) => (core = c), { httpsPort: 0 });
   const backend = backendsClosedBy(cleanups);
-  let proxy: H2Proxy;
+  let port: number;
   let app: TestBackend;
 
   beforeAll(async () => {
-    proxy = await startH2Proxy(core);
-  });
-  afterAll(async () => {
-    await proxy.close();
+    port = httpsPort(core);
   });
 
   async function route(): Promise<void> {
@@ -82,11 +80,11 @@ describe('HTTP/2 rapid reset (CVE-2023-44487)', () => {
 
   it('HEADERS + RST_STREAM pairs: no backend request, GOAWAY ENHANCE_YOUR_CALM, flat memory, others still served', async () => {
     await route();
-    const good = await h2Connect(proxy.port);
+    const good = await h2Connect(port);
     const steady = steadyClient(good, host);
     const before = rssMiB();
     const results: AttackResult[] = [];
-    for (let i = 0; i < attackConnections; i++) results.push(await rapidReset(proxy.port, 0));
+    for (let i = 0; i < attackConnections; i++) results.push(await rapidReset(port, 0));
     const after = rssMiB();
     const served = await steady.stop();
     good.close();
@@ -108,9 +106,9 @@ describe('HTTP/2 rapid reset (CVE-2023-44487)', () => {
 
   it('resets that arrive after their stream was dispatched: each aborts its backend request, and the session still ends at the budget', async () => {
     await route();
-    const good = await h2Connect(proxy.port);
+    const good = await h2Connect(port);
     const steady = steadyClient(good, host);
-    const result = await rapidReset(proxy.port, 1);
+    const result = await rapidReset(port, 1);
     const served = await steady.stop();
     good.close();
     expect(result.goaway?.code).toBe(ErrorCode.ENHANCE_YOUR_CALM);

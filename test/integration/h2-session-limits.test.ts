@@ -1,11 +1,12 @@
 import http2 from 'node:http2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import { maxConcurrentStreams } from '../../src/main/core/engine/http/h2/h2-server';
 import { backendsClosedBy } from '../helpers/backends';
-import { must, withCleanCore } from '../helpers/core';
+import { must, startCore, tempDir, withCleanCore } from '../helpers/core';
 import { Flag, frame, FrameType, getRequest, RawH2Connection } from '../helpers/h2-frames';
-import { h2Connect, h2Request, startH2Proxy, type H2Proxy } from '../helpers/h2-proxy';
+import { h2Connect, h2Request } from '../helpers/h2-proxy';
+import { httpsPort } from '../helpers/https-client';
 
 // What an HTTP/2 connection may cost: the same head and keep-alive timeouts
 // as an HTTP/1 one (per session, since streams share it), a cap on
@@ -13,6 +14,8 @@ import { h2Connect, h2Request, startH2Proxy, type H2Proxy } from '../helpers/h2-
 
 const headTimeoutMs = 300;
 const keepAliveMs = 300;
+/** A stop's grace for streams in flight (the engine's default is 2 s). */
+const graceMs = 300;
 /** The sweep runs at the shorter timeout's pace; allow it, and a loaded machine, this much more. */
 const marginMs = 1_000;
 
@@ -32,19 +35,14 @@ function closedWithin(session: http2.ClientHttp2Session, ms: number): Promise<{ 
 
 describe('HTTP/2 session limits', () => {
   let core: Core;
-  const cleanups = withCleanCore((c) => (core = c));
+  const cleanups = withCleanCore((c) => (core = c), { httpsPort: 0 });
   const backend = backendsClosedBy(cleanups);
-  let proxy: H2Proxy;
+  let port: number;
 
   beforeAll(async () => {
-    proxy = await startH2Proxy(core);
+    port = httpsPort(core);
+    // Live: the engine tells its h2 front (limitsChanged), as it tells the HTTP/1 servers.
     await must(core.run('settings.update', { requestHeaderTimeoutMs: headTimeoutMs, keepAliveTimeoutMs: keepAliveMs }));
-    // What the engine's setLimits does for its listeners.
-    proxy.front.limitsChanged();
-  });
-  afterAll(async () => {
-    await must(core.run('settings.update', { requestHeaderTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 }));
-    await proxy.close();
   });
 
   it('an idle session is closed with GOAWAY (NO_ERROR) after the keep-alive timeout; one with a quiet open stream is not', async () => {
@@ -58,11 +56,11 @@ describe('HTTP/2 session limits', () => {
     });
     await must(core.run('routes.create', { host: 'idle.localhost', backends: [{ url: app.url }] }));
 
-    const idle = await h2Connect(proxy.port);
+    const idle = await h2Connect(port);
     expect((await h2Request(idle, 'idle.localhost')).body.toString()).toBe('quick');
     const closing = closedWithin(idle, keepAliveMs + marginMs);
 
-    const busy = await h2Connect(proxy.port);
+    const busy = await h2Connect(port);
     const slow = h2Request(busy, 'idle.localhost', '/slow');
     await pause(keepAliveMs * 3);
     expect(busy.closed || busy.destroyed).toBe(false);
@@ -74,8 +72,8 @@ describe('HTTP/2 session limits', () => {
   });
 
   it('a connection that sends no complete request in the head timeout is closed: nothing at all, or a header block left open', async () => {
-    const silent = await RawH2Connection.open(proxy.port);
-    const partial = await RawH2Connection.open(proxy.port);
+    const silent = await RawH2Connection.open(port);
+    const partial = await RawH2Connection.open(port);
     await partial.write(frame(FrameType.HEADERS, 0, 1, getRequest('idle.localhost')));
     const started = Date.now();
     await silent.until(() => silent.closed, headTimeoutMs + marginMs + marginMs);
@@ -96,7 +94,7 @@ describe('HTTP/2 session limits', () => {
       else res.end('done');
     });
     await must(core.run('routes.create', { host: 'hold.localhost', backends: [{ url: app.url }] }));
-    const session = await h2Connect(proxy.port);
+    const session = await h2Connect(port);
     expect(session.remoteSettings.maxConcurrentStreams).toBe(maxConcurrentStreams);
     const wanted = maxConcurrentStreams + maxConcurrentStreams / 2;
     const answers = Promise.all(Array.from({ length: wanted }, (_, i) => h2Request(session, 'hold.localhost', `/${i}`)));
@@ -110,7 +108,7 @@ describe('HTTP/2 session limits', () => {
 
     // Raw frames past the acknowledged limit: nghttp2 takes it as a connection error (RFC 9113 §5.1.2 allows a stream or connection error).
     const before = app.requests.length;
-    const raw = await RawH2Connection.open(proxy.port);
+    const raw = await RawH2Connection.open(port);
     await raw.until((frames) => frames.some((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) !== 0), marginMs);
     for (let i = 0; i <= maxConcurrentStreams; i++) {
       await raw.write(frame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 2 * i + 1, getRequest('hold.localhost', `/raw-${i}`)));
@@ -122,34 +120,37 @@ describe('HTTP/2 session limits', () => {
     raw.close();
   });
 
-  it('stopping sends GOAWAY: the stream in flight finishes, the session then closes, and closeAll resets what is left', async () => {
-    const stopping = await startH2Proxy(core);
+  it('stopping sends GOAWAY: the stream in flight finishes and the session closes; past the grace a stream still waiting is reset', async () => {
     const app = await backend('late', (req, res) => {
       req.resume();
       if (req.url === '/late') setTimeout(() => res.end('finished'), 200);
     });
-    await must(core.run('routes.create', { host: 'late.localhost', backends: [{ url: app.url }] }));
-    const session = await h2Connect(stopping.port);
-    const late = h2Request(session, 'late.localhost', '/late');
-    const closing = closedWithin(session, marginMs * 3);
-    while (app.requests.length === 0) await pause(5);
-    stopping.front.closeIdleConnections();
-    const answer = await late;
-    expect(answer).toMatchObject({ status: 200, ended: true });
-    expect(answer.body.toString()).toBe('finished');
-    expect(await closing).toEqual({ closed: true, goaway: http2.constants.NGHTTP2_NO_ERROR });
-    while (stopping.front.sessionCount > 0) await pause(5);
+    const stopped = async (path: string, graceMs: number) => {
+      const dir = tempDir();
+      const stopping = await startCore(dir.path, { httpsPort: 0 });
+      await must(stopping.run('routes.create', { host: 'late.localhost', backends: [{ url: app.url }] }));
+      const session = await h2Connect(httpsPort(stopping));
+      const seen = app.requests.length;
+      const answer = h2Request(session, 'late.localhost', path);
+      const closing = closedWithin(session, graceMs + marginMs);
+      while (app.requests.length === seen) await pause(5);
+      const started = Date.now();
+      await stopping.engine.close(graceMs);
+      const tookMs = Date.now() - started;
+      await stopping.stop();
+      dir.remove();
+      return { answer: await answer, closing: await closing, tookMs };
+    };
+    const late = await stopped('/late', marginMs * 2);
+    expect(late.answer).toMatchObject({ status: 200, ended: true });
+    expect(late.answer.body.toString()).toBe('finished');
+    expect(late.closing).toEqual({ closed: true, goaway: http2.constants.NGHTTP2_NO_ERROR });
+    // It waited for the stream, not for the grace.
+    expect(late.tookMs).toBeLessThan(marginMs * 2);
 
-    // A stream whose backend never answers holds its session open through the grace: closeAll cuts it visibly.
-    const stuck = await startH2Proxy(core);
-    const other = await h2Connect(stuck.port);
-    const never = h2Request(other, 'late.localhost', '/never');
-    while (app.requests.length < 2) await pause(5);
-    stuck.front.closeIdleConnections();
-    await pause(100);
-    expect(stuck.front.sessionCount).toBe(1);
-    stuck.front.closeAllConnections();
-    expect(await never).toMatchObject({ ended: false });
-    await Promise.all([stopping.close(), stuck.close()]);
+    const stuck = await stopped('/never', graceMs);
+    expect(stuck.answer.ended).toBe(false);
+    expect(stuck.closing.closed).toBe(true);
+    expect(stuck.tookMs).toBeGreaterThanOrEqual(graceMs - 20);
   });
 });

@@ -4,7 +4,8 @@ import type { Core } from '../../src/main/core/core';
 import { backendsClosedBy } from '../helpers/backends';
 import { must, withCleanCore } from '../helpers/core';
 import { ErrorCode, Flag, frame, FrameType, headerBlock, RawH2Connection, rstStream } from '../helpers/h2-frames';
-import { h2Connect, h2Request, startH2Proxy, type H2Proxy } from '../helpers/h2-proxy';
+import { h2Connect, h2Request } from '../helpers/h2-proxy';
+import { httpsPort } from '../helpers/https-client';
 
 // Stream resets both ways: a client's RST_STREAM aborts the backend request
 // (the record flags DC), and a backend that breaks off mid-body makes the
@@ -20,18 +21,17 @@ const waitFor = async (check: () => boolean, timeoutMs = 3_000): Promise<void> =
 
 describe('HTTP/2 stream resets', () => {
   let core: Core;
-  const cleanups = withCleanCore((c) => (core = c));
+  const cleanups = withCleanCore((c) => (core = c), { httpsPort: 0 });
   const backend = backendsClosedBy(cleanups);
-  let proxy: H2Proxy;
+  let port: number;
   let session: http2.ClientHttp2Session;
 
   beforeAll(async () => {
-    proxy = await startH2Proxy(core);
-    session = await h2Connect(proxy.port);
+    port = httpsPort(core);
+    session = await h2Connect(port);
   });
   afterAll(async () => {
     session.close();
-    await proxy.close();
   });
 
   it("a client's RST_STREAM mid-response aborts the backend request, and the record says the client went away (DC)", async () => {
@@ -60,7 +60,7 @@ describe('HTTP/2 stream resets', () => {
     });
     await must(core.run('routes.create', { host: 'upload.localhost', backends: [{ url: app.url }] }));
     // Raw frames: node's client sends END_STREAM before its RST_STREAM, which would make the upload complete.
-    const raw = await RawH2Connection.open(proxy.port);
+    const raw = await RawH2Connection.open(port);
     const head = headerBlock([[':method', 'POST'], [':scheme', 'https'], [':authority', 'upload.localhost'], [':path', '/up']]);
     await raw.write(frame(FrameType.HEADERS, Flag.END_HEADERS, 1, head));
     await raw.write(frame(FrameType.DATA, 0, 1, Buffer.alloc(16 * 1024, 'u')));

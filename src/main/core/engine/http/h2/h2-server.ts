@@ -72,10 +72,6 @@ export class Http2Front {
 
   /** Serves a TLS socket whose ALPN chose h2. */
   accept(socket: TLSSocket): void {
-    if (this.stopping) {
-      socket.destroy();
-      return;
-    }
     const session = http2.performServerHandshake(socket, {
       settings: {
         maxConcurrentStreams,
@@ -105,6 +101,10 @@ export class Http2Front {
       this.sessions.delete(entry);
       if (this.sessions.size === 0) this.stopSweep();
     });
+    // Its handshake finished as the listener began to stop: GOAWAY with no
+    // stream taken tells the client it may retry elsewhere, which a cut
+    // connection leaves it to guess.
+    if (this.stopping) this.goAway(entry);
   }
 
   private onStream(entry: Session, stream: ServerHttp2Stream, flags: number, rawHeaders: string[]): void {
