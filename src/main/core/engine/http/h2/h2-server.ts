@@ -75,7 +75,8 @@ export class Http2Front {
     const session = http2.performServerHandshake(socket, {
       settings: {
         maxConcurrentStreams,
-        // The same limit as an HTTP/1 head: node:http2 resets a stream whose header list is larger.
+        // The same limit as an HTTP/1 head. node:http2 enforces it only once
+        // the client acknowledged it; translateRequestHeaders does before that.
         maxHeaderListSize: this.options.maxHeaderBytes,
         enablePush: false,
       },
@@ -155,7 +156,13 @@ export class Http2Front {
   /** New limits: new sessions take them from the shared options; open ones are told the new header list size. */
   limitsChanged(): void {
     for (const { session } of this.sessions) {
-      if (!session.destroyed && !session.closed) session.settings({ maxHeaderListSize: this.options.maxHeaderBytes });
+      if (session.destroyed || session.closed) continue;
+      try {
+        session.settings({ maxHeaderListSize: this.options.maxHeaderBytes });
+      } catch {
+        // A client that left earlier SETTINGS unacknowledged (node:http2 allows 10) keeps the old advertised
+        // size; translateRequestHeaders applies the new one to its requests anyway.
+      }
     }
     if (this.sweep !== undefined) {
       this.stopSweep();
@@ -204,10 +211,5 @@ export class Http2Front {
   closeAllConnections(): void {
     this.stopping = true;
     for (const entry of this.sessions) entry.session.destroy(new Error('Switchyard is stopping.'), NGHTTP2_INTERNAL_ERROR);
-  }
-
-  /** Open sessions, for tests and the listener's status. */
-  get sessionCount(): number {
-    return this.sessions.size;
   }
 }
