@@ -142,11 +142,17 @@ export interface Browser {
   problems: string[];
 }
 
-export async function launchBrowser(profileDir: string, viewport = { width: 1280, height: 800 }): Promise<Browser> {
+export async function launchBrowser(
+  profileDir: string,
+  viewport = { width: 1280, height: 800 },
+  /** Extra Chromium flags, and its environment (a HOME whose NSS database trusts the local CA). */
+  extra: { args?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<Browser> {
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: chromiumPath,
     headless: true,
-    args: chromiumArgs,
+    args: [...chromiumArgs, ...(extra.args ?? [])],
+    ...(extra.env ? { env: extra.env } : {}),
     viewport,
     deviceScaleFactor: 1,
     colorScheme: 'light',
