@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackend, type TestBackend } from '../helpers/backends';
 import { spawn } from 'node:child_process';
@@ -31,12 +32,17 @@ describe('CLI against a running `switchyard serve`', () => {
     serve = await startServe(dir.path);
     expect(serve.output()).toContain(`${serve.connection.adminUrl}/#token=${serve.connection.token}`);
     expect(serve.output()).toMatch(new RegExp(`http 127\\.0\\.0\\.1:${serve.connection.httpPort}`));
+    expect(serve.output()).toMatch(new RegExp(`https 127\\.0\\.0\\.1:${serve.connection.httpsPort}`));
   });
 
   it('adds a route with two backends that then alternate', async () => {
     const added = await run('route', 'add', 'Demo.localhost', '--backend', alpha.url, '--backend', beta.url);
     expect(added).toMatchObject({ code: 0, stderr: '' });
     expect(added.stdout).toContain(`demo.localhost → ${alpha.url}, ${beta.url}`);
+    // The HTTPS way to try it names the root to trust, which curl then verifies the chain with.
+    const https = /or: curl --cacert (\S+) (https:\S+)/.exec(added.stdout);
+    expect(https?.[2]).toBe(`https://demo.localhost:${serve.connection.httpsPort}/`);
+    expect(readFileSync(https![1]!, 'utf8')).toContain('BEGIN CERTIFICATE');
     const bodies = [];
     for (let i = 0; i < 4; i++) bodies.push((await request(serve.connection.httpPort, 'demo.localhost')).body);
     expect(bodies).toEqual(['alpha', 'beta', 'alpha', 'beta']);

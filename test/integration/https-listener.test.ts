@@ -1,4 +1,6 @@
 import http2 from 'node:http2';
+import WebSocket from 'ws';
+import { nextMessage, wsBackend } from '../helpers/ws-backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Core } from '../../src/main/core/core';
 import { startBackend, type TestBackend } from '../helpers/backends';
@@ -129,5 +131,23 @@ describe('HTTP/2 on the HTTPS listener', () => {
     expect(record).toMatchObject({ path: '/h2', protocol: 'HTTP/2', tls: 'TLSv1.3' });
     const http1 = await httpsRequest(port, 'api.test.localhost', '/', { ca: root, alpn: ['http/1.1'] });
     expect([http1.status, http1.alpn]).toEqual([200, 'http/1.1']);
+  });
+});
+
+describe('WebSocket over TLS', () => {
+  it('upgrades an HTTP/1.1 client on the HTTPS listener (wss://) and relays both ways', async () => {
+    const echo = await wsBackend('echo');
+    try {
+      await must(core.run('routes.create', { host: 'ws.localhost', backends: [{ url: echo.url }], settings: { healthCheck: 'off' } }));
+      // ws hands TLS options (servername, ca) through to tls.connect; its types list only some of them.
+      const options: WebSocket.ClientOptions & { servername: string } = { headers: { host: 'ws.localhost' }, servername: 'ws.localhost', ca: root };
+      const ws = new WebSocket(`wss://127.0.0.1:${port}/`, options);
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      ws.send('hello');
+      expect(await nextMessage(ws)).toBe('echo: hello');
+      ws.close();
+    } finally {
+      await echo.close();
+    }
   });
 });

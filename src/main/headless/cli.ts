@@ -89,7 +89,7 @@ function parseOrThrow<T>(schema: { safeParse(v: unknown): { success: true; data:
 }
 
 /** Wraps the admin client so a failed command becomes a thrown SwitchyardError. */
-function connect(dataDir: string): { call: <N extends CommandName>(name: N, input: CommandInput<N>) => Promise<CommandResult<N>>; uiUrl: string; httpPort: number } {
+function connect(dataDir: string): { call: <N extends CommandName>(name: N, input: CommandInput<N>) => Promise<CommandResult<N>>; uiUrl: string; httpPort: number; httpsPort: number | undefined } {
   const connection = readConnection(dataDir);
   if (!connection || !isProcessAlive(connection.pid)) {
     throw new SwitchyardError(
@@ -101,6 +101,7 @@ function connect(dataDir: string): { call: <N extends CommandName>(name: N, inpu
   return {
     uiUrl: `${connection.adminUrl}/#token=${connection.token}`,
     httpPort: connection.httpPort,
+    httpsPort: connection.httpsPort,
     async call(name, input) {
       const answer = await api.invoke(name, input);
       if (!answer.ok) throw new SwitchyardError(answer.error.code, answer.error.message, answer.error.field);
@@ -246,7 +247,12 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
       backends: (values.backend ?? []).map((url) => ({ url })),
     });
     io.out(`Added ${routeLabel(route)} → ${route.backends.map((b) => b.url).join(', ') || '(no backends yet)'}`);
-    io.out(`Try it: curl http://${route.host.replace(/^\*\./, 'any.')}:${client.httpPort}${route.path}`);
+    const exampleHost = route.host.replace(/^\*\./, 'any.');
+    io.out(`Try it: curl http://${exampleHost}:${client.httpPort}${route.path}`);
+    if (client.httpsPort !== undefined) {
+      const root = await client.call('certificates.exportCa', {});
+      io.out(`    or: curl --cacert ${root.path} https://${exampleHost}:${client.httpsPort}${route.path}`);
+    }
     return 0;
   }
   if (group === 'route' && action === 'set') {

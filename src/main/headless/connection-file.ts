@@ -11,6 +11,8 @@ export const connectionSchema = z.object({
   adminUrl: z.string(),
   token: z.string().min(32),
   httpPort: z.number(),
+  /** Absent in files written before HTTPS, or when serve has no HTTPS listener. */
+  httpsPort: z.number().optional(),
   startedAt: z.string(),
 });
 export type Connection = z.infer<typeof connectionSchema>;

@@ -72,6 +72,7 @@ export async function serve(options: ServeOptions): Promise<RunningServe> {
       adminUrl: admin.url,
       token: admin.currentToken,
       httpPort: core.engine.listeners()[0]!.port,
+      httpsPort: core.engine.listeners().find((listener) => listener.kind === 'https')?.port,
       startedAt,
     });
   try {
