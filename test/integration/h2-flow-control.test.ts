@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type http2 from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,5 +111,34 @@ describe('HTTP/2 flow control and backpressure', () => {
     expect(received).toBe(bodyBytes);
     expect(await answer).toBe(String(bodyBytes));
     console.info(`request direction: the h2 client got ${(whileStalled / MiB).toFixed(1)} MiB out while the backend read nothing`);
+  });
+  it('small pieces read one by one arrive intact while the client window is closed: queued chunks keep their memory', async () => {
+    const body = randomBytes(256 * 1024);
+    const piece = 1024;
+    const app = await backend('pieces', (req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-length': String(body.length) });
+      let at = 0;
+      // One small write at a time, so each proxy read is small and its write to the h2 stream returns true.
+      const timer = setInterval(() => {
+        res.write(body.subarray(at, at + piece));
+        at += piece;
+        if (at >= body.length) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, 1);
+    });
+    await must(core.run('routes.create', { host: 'pieces.localhost', backends: [{ url: app.url }] }));
+    const stream = session.request({ ':authority': 'pieces.localhost', ':path': '/' });
+    stream.pause();
+    await new Promise((resolve) => stream.once('response', resolve));
+    // The window (64 KiB) fills, then the proxy queues small chunks behind it.
+    await new Promise((resolve) => setTimeout(resolve, stallMs));
+    const parts: Buffer[] = [];
+    stream.on('data', (part: Buffer) => parts.push(part));
+    stream.resume();
+    await new Promise((resolve) => stream.on('end', resolve));
+    expect(createHash('sha256').update(Buffer.concat(parts)).digest('hex')).toBe(createHash('sha256').update(body).digest('hex'));
   });
 });
