@@ -185,7 +185,7 @@ export const commands = {
     input: regenerateCertificateSchema,
   }),
   'certificates.remove': command<{ removed: LeafCertificateInfo }>()({
-    summary: 'Delete a certificate and its key file; a route that needs it gets a new one at its next HTTPS connection.',
+    summary: 'Delete a certificate and its files; the HTTPS listener keeps serving a route\'s from memory until Switchyard restarts, then issues a new one.',
     input: pickCertificateSchema,
   }),
   'certificates.exportCa': command<ExportedRoot>()({

@@ -33,8 +33,8 @@ function onPath(program: string): boolean {
   });
 }
 
-/** How to run the system's command elevated here, or why it cannot be. */
-function elevatedCommand(system: TrustSystem, rootPath: string): Elevated | string {
+/** How to run the system's command elevated here, or why it cannot be (exported for its unit test: nothing there runs it). */
+export function elevatedCommand(system: TrustSystem, rootPath: string): Elevated | string {
   switch (system) {
     case 'macos':
       return {
