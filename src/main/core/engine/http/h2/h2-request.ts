@@ -19,8 +19,6 @@ export class H2Request implements RequestMessage {
   readonly protocol = 'HTTP/2';
   readonly upgrade = undefined;
   bodyStarted = false;
-  private sink: RequestBodySink | undefined;
-  private bodyEnded = false;
 
   constructor(
     private readonly stream: ServerHttp2Stream,
@@ -83,33 +81,28 @@ export class H2Request implements RequestMessage {
     return this.endStream ? 0 : this.head.contentLength;
   }
 
+  /** The listeners are made here, not per request: most requests have no body. */
   pipeBody(sink: RequestBodySink): void {
     this.bodyStarted = true;
-    this.sink = sink;
     const { stream } = this;
-    stream.on('data', this.onData);
-    stream.once('end', this.onEnd);
-    stream.once('close', this.onClose);
+    let ended = false;
+    stream.on('data', (chunk: Buffer) => {
+      if (!sink.onData(chunk)) stream.pause();
+    });
+    stream.once('end', () => {
+      ended = true;
+      // node:http2 ends the readable side of a stream the client reset too:
+      // that body broke off, and must not reach the backend as complete.
+      if (stream.closed && stream.rstCode !== NGHTTP2_NO_ERROR) sink.onError(resetError());
+      else sink.onEnd();
+    });
+    stream.once('close', () => {
+      // Reset by the client (or the session died) before END_STREAM.
+      if (!ended) sink.onError(resetError());
+    });
   }
 
   resumeBody(): void {
     this.stream.resume();
   }
-
-  private readonly onData = (chunk: Buffer): void => {
-    if (!this.sink!.onData(chunk)) this.stream.pause();
-  };
-
-  private readonly onEnd = (): void => {
-    this.bodyEnded = true;
-    // node:http2 ends the readable side of a stream the client reset too:
-    // that body broke off, and must not reach the backend as complete.
-    if (this.stream.closed && this.stream.rstCode !== NGHTTP2_NO_ERROR) this.sink!.onError(resetError());
-    else this.sink!.onEnd();
-  };
-
-  private readonly onClose = (): void => {
-    // Reset by the client (or the session died) before END_STREAM.
-    if (!this.bodyEnded) this.sink!.onError(resetError());
-  };
 }

@@ -31,6 +31,9 @@ const { NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_INTERNAL_ERROR, NGHTTP2_PROTOCOL_ERRO
 
 type RequestHandler = (req: RequestMessage, res: ResponseMessage) => void;
 
+/** For 'error' events whose cause the 'close' that follows handles. */
+const ignore = (): void => {};
+
 /** A malformed request is a stream error (RFC 9113 §8.1.1); one the proxy will not take (CONNECT, a bad :authority) gets its status and why. */
 function refuse(stream: ServerHttp2Stream, error: H2HeadError): void {
   if (error.reset) {
@@ -97,7 +100,7 @@ export class Http2Front {
       this.onStream(entry, stream, flags, rawHeaders),
     );
     // Errors end the session; 'close' follows and does the clean-up.
-    session.on('error', () => {});
+    session.on('error', ignore);
     session.on('close', () => {
       this.sessions.delete(entry);
       if (this.sessions.size === 0) this.stopSweep();
@@ -110,7 +113,7 @@ export class Http2Front {
 
   private onStream(entry: Session, stream: ServerHttp2Stream, flags: number, rawHeaders: string[]): void {
     // The stream's own errors (a reset) end it; 'close' tells its response.
-    stream.on('error', () => {});
+    stream.on('error', ignore);
     entry.open += 1;
     entry.deadline = Number.POSITIVE_INFINITY;
     stream.once('close', () => this.streamClosed(entry, stream));
