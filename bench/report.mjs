@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { currentIdleSection } from './idle-report.mjs';
 import { currentSoakSection } from './soak-report.mjs';
+import { currentTlsSection } from './tls-report.mjs';
 // Turning measurements into medians, Markdown tables, target checks and
 // bench/RESULTS.md.
 
@@ -253,7 +254,7 @@ ${rounds.join('\n\n')}
 
 ${problemLines.length ? problemLines.map((l) => `- ${l}`).join('\n') : '- none: every response was 2xx and no socket errors occurred.'}
 
-${currentSoakSection()}${currentIdleSection()}## Findings
+${currentTlsSection()}${currentSoakSection()}${currentIdleSection()}## Findings
 
 ${findings()}
 `;

@@ -1,0 +1,113 @@
+// Load generators of the HTTPS bench: wrk (HTTP/1.1 over TLS, keep-alive or
+// one request per connection) and h2load (h2 by ALPN). Both connect to
+// https://HOST:port/ so the TLS client sends HOST as SNI and verifies nothing
+// else: HOST resolves to 127.0.0.1 through a hosts file bind-mounted over
+// /etc/hosts in a mount namespace of the tool's own (the system's resolver
+// knows no *.localhost here, and neither tool can connect to one name while
+// sending another as SNI). Every run is bounded in time.
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseWrk } from './load.mjs';
+import { HOST, tempDir } from './peers.mjs';
+import { pinned, track } from './procs.mjs';
+
+/** How long past its own duration a tool may run before it is killed. */
+const OVERSTAY_MS = 10_000;
+const TIMEOUT_S = 5;
+
+// Latencies in microseconds; the same WRKJSON line bench/load.mjs parses.
+const reportLua = `
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRKJSON {"requests":%d,"bytes":%d,"durationUs":%d,"p50Us":%.1f,"p99Us":%.1f,"maxUs":%d,' ..
+    '"connectErrors":%d,"readErrors":%d,"writeErrors":%d,"timeouts":%d,"statusErrors":%d}\\n',
+    summary.requests, summary.bytes, summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
+    e.connect, e.read, e.write, e.timeout, e.status))
+end
+`;
+
+let files;
+function harnessFiles() {
+  if (!files) {
+    const dir = tempDir('tls-load');
+    files = { hosts: join(dir, 'hosts'), lua: join(dir, 'report.lua') };
+    writeFileSync(files.hosts, `127.0.0.1 localhost ${HOST}\n::1 localhost\n`);
+    writeFileSync(files.lua, reportLua);
+  }
+  return files;
+}
+
+/** argv run with HOST resolving to 127.0.0.1 (see the top of this file), pinned to `core`. */
+function withHosts(core, argv) {
+  const script = 'mount --bind "$0" /etc/hosts && exec "$@"';
+  return pinned(core, ['unshare', '--mount', 'sh', '-c', script, harnessFiles().hosts, ...argv]);
+}
+
+/** Runs argv to completion, killing it `durationMs` + OVERSTAY_MS in; resolves its output. */
+function runBounded(argv, durationMs) {
+  return new Promise((resolve) => {
+    const child = track(spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] }));
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), durationMs + OVERSTAY_MS);
+    child.on('error', (error) => (out += `\n${error.message}`));
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+  });
+}
+
+/**
+ * wrk -t1 over TLS (wrk offers no ALPN: HTTP/1.1). With `close`, every
+ * request says Connection: close, so each one is a new TCP connection and a
+ * full TLS handshake (wrk keeps no session to resume).
+ */
+export async function runWrkTls({ port, connections, seconds, core, close = false }) {
+  const argv = ['wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', `${TIMEOUT_S}s`, '-s', harnessFiles().lua];
+  if (close) argv.push('-H', 'Connection: close');
+  argv.push(`https://${HOST}:${port}/`);
+  const out = await runBounded(withHosts(core, argv), seconds * 1000);
+  return parseWrk(out);
+}
+
+/** Parses h2load's summary into a result like parseWrk's, or { error }. */
+export function parseH2load(out) {
+  const finished = out.match(/^finished in ([\d.]+)(m?s), ([\d.]+) req\/s/m);
+  const counts = out.match(/^requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/m);
+  const status = out.match(/^status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/m);
+  const protocol = out.match(/^Application protocol: (\S+)/m)?.[1];
+  if (!finished || !counts || !status) {
+    const lines = out.trim().split('\n').filter((l) => l.trim());
+    return { error: `h2load printed no result: ${lines.find((l) => /error|fail/i.test(l)) ?? lines.slice(-2).join(' | ')}` };
+  }
+  if (protocol !== 'h2') return { error: `h2load negotiated ${protocol ?? 'nothing'}, not h2` };
+  const seconds = Number(finished[1]) / (finished[2] === 'ms' ? 1000 : 1);
+  const succeeded = Number(counts[4]);
+  const mean = out.match(/^time for request:\s+\S+\s+\S+\s+(\S+)/m)?.[1];
+  return {
+    requests: succeeded,
+    seconds,
+    rps: succeeded / seconds,
+    meanMs: mean ? parseDuration(mean) : NaN,
+    non2xx: Number(status[2]) + Number(status[3]) + Number(status[4]),
+    socketErrors: Number(counts[5]) + Number(counts[6]) + Number(counts[7]),
+  };
+}
+
+/** h2load's "1.23ms" / "456us" / "1.2s" as milliseconds. */
+function parseDuration(text) {
+  const match = text.match(/^([\d.]+)(us|ms|s)$/);
+  if (!match) return NaN;
+  return Number(match[1]) * { us: 1e-3, ms: 1, s: 1000 }[match[2]];
+}
+
+/** h2load for `seconds` (one thread), `connections` h2 connections with `streams` requests in flight on each. */
+export async function runH2load({ port, connections, streams, seconds, core }) {
+  const argv = ['h2load', '-t1', `-c${connections}`, `-m${streams}`, `-D${seconds}`, `https://${HOST}:${port}/`];
+  const out = await runBounded(withHosts(core, argv), seconds * 1000);
+  return parseH2load(out);
+}
