@@ -185,7 +185,7 @@ export const commands = {
     input: regenerateCertificateSchema,
   }),
   'certificates.remove': command<{ removed: LeafCertificateInfo }>()({
-    summary: 'Delete a certificate and its files; the HTTPS listener keeps serving a route\'s from memory until Switchyard restarts, then issues a new one.',
+    summary: 'Delete a certificate and its files; a route that used it gets a new one at its next HTTPS connection.',
     input: pickCertificateSchema,
   }),
   'certificates.exportCa': command<ExportedRoot>()({

@@ -1,11 +1,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../src/main/core/core';
+import { Core } from '../../src/main/core/core';
 import { commandNames, type CommandName } from '../../src/shared/commands';
 import type { Envelope } from '../../src/shared/errors';
 import type { SwitchyardEvent } from '../../src/shared/events';
 import { must, startCore, tempDir } from '../helpers/core';
+import { httpsPort, httpsRequest } from '../helpers/https-client';
 import { handshake, serveTls, type TlsServer } from '../helpers/tls-check';
 
 // The certificate commands on a real core, real files and real TLS: what a
@@ -198,5 +199,37 @@ describe('certificate commands', () => {
     expect(text).not.toContain('PRIVATE KEY');
     for (const body of keyBodies) expect(text).not.toContain(body);
     expect(text).toContain(issued.result.keyPath); // The path, which is what users get.
+  });
+});
+
+describe('certificate commands and the HTTPS listener', () => {
+  const dir = tempDir('switchyard-certs-https-');
+  let core: Core;
+
+  beforeAll(async () => {
+    core = await Core.start({ dataDir: dir.path, httpPort: 0, httpsPort: 0, httpAddresses: ['127.0.0.1'] });
+  });
+  afterAll(async () => {
+    await core.stop();
+    dir.remove();
+  });
+
+  it("serves a route's regenerated certificate at the next connection, and a new one after a remove, without a restart", async () => {
+    await must(core.run('routes.create', { host: 'live.localhost' }));
+    const ca = (await must(core.run('certificates.exportCa', {}))).certificatePem;
+    const served = async () => (await httpsRequest(httpsPort(core), 'live.localhost', '/', { ca })).certificate.fingerprint256;
+
+    const first = await served();
+    const listed = (await must(core.run('certificates.get', {}))).leaves.find((leaf) => leaf.id === 'live.localhost');
+    expect(listed?.fingerprint256).toBe(first);
+
+    const regenerated = await must(core.run('certificates.regenerate', { id: 'live.localhost' }));
+    expect(regenerated.fingerprint256).not.toBe(first);
+    expect(await served()).toBe(regenerated.fingerprint256);
+
+    await must(core.run('certificates.remove', { id: 'live.localhost' }));
+    const reissued = await served();
+    expect([first, regenerated.fingerprint256]).not.toContain(reissued);
+    expect((await must(core.run('certificates.get', {}))).leaves.find((leaf) => leaf.id === 'live.localhost')?.fingerprint256).toBe(reissued);
   });
 });

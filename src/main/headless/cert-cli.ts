@@ -10,7 +10,7 @@ import { table } from './cli-format';
 
 export const certUsage = `  cert list [--json]                       the local CA (fingerprint, domains, whether this system trusts it) and its certificates
   cert issue NAME... [--rsa] [--json]      a certificate for host names, *.wildcards and loopback IPs; prints its file paths
-  cert remove NAME... | --id ID            delete a certificate and its files (a route's is issued again at the next start)
+  cert remove NAME... | --id ID            delete a certificate and its files (a route's is issued anew at its next connection)
   cert export-ca [--out FILE]              the root certificate as PEM (never a key), to stdout or FILE
   cert trust                               how to trust the root: this system first, then the others and each client
   cert domains [add|remove DOMAIN...]      your own domains the CA may certify (re-issues the intermediate)`;

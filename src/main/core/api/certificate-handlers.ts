@@ -18,7 +18,9 @@ import {
   type LocalCa,
 } from '../tls';
 
-// The certificate commands over the core's Certificates. Results are built
+// The certificate commands over the core's Certificates; a command that
+// changes a leaf reloads the CA so the HTTPS listener serves the change at
+// its next handshake. Results are built
 // from certificates and file paths only: the tls folder's index exports
 // nothing that returns a key, and this file may import nothing else from it
 // (test/unit/local-ca.test.ts enforces that).
@@ -137,6 +139,7 @@ export function createCertificateHandlers({ certificates, routes, domains, chang
     },
     'certificates.issue': async ({ names, keyType }) => {
       const leaf = await ca().issueLeaf(names, { keyType });
+      await certificates().reload();
       changed(`Certificate issued for ${leaf.names.join(', ')} (${leaf.keyType})`);
       return issued(leaf);
     },
@@ -145,13 +148,15 @@ export function createCertificateHandlers({ certificates, routes, domains, chang
       const leaf = await ca().issueLeaf(old.names, { keyType: keyType ?? old.keyType });
       // Another key type is another file: the old one goes, as "regenerate" replaces it.
       if (leaf.id !== old.id) ca().removeLeaf(old.id);
+      await certificates().reload();
       changed(`Certificate re-issued for ${leaf.names.join(', ')} (${leaf.keyType})`);
       return issued(leaf);
     },
-    'certificates.remove': (input) => {
+    'certificates.remove': async (input) => {
       const leaves = ca().leaves();
       const target = input.id !== undefined ? leafById(leaves, input.id) : leafNamed(leaves, input.names ?? []);
       const removed = describe(ca(), ca().removeLeaf(target.id), routes(), now());
+      await certificates().reload();
       changed(`Certificate removed for ${removed.names.join(', ')} (${removed.keyType})`);
       return { removed };
     },

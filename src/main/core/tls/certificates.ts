@@ -13,7 +13,8 @@ export class Certificates {
 
   private constructor(
     private current: LocalCa,
-    private readonly options: LocalCaOptions,
+    /** Its `domains` are the user's own, as last opened with. */
+    private options: LocalCaOptions,
   ) {}
 
   static async open(options: LocalCaOptions): Promise<Certificates> {
@@ -32,8 +33,24 @@ export class Certificates {
    */
   async setDomains(domains: readonly string[]): Promise<LocalCa> {
     permittedDomains(domains);
+    return this.reopen(domains);
+  }
+
+  /**
+   * Opens the CA again from its folder after a leaf was issued, re-issued or
+   * removed by a command: the HTTPS listener holds its certificates per CA
+   * object, so at its next handshake it reads them from the files again and
+   * serves what the user just made (or issues a removed one anew), without a
+   * restart.
+   */
+  async reload(): Promise<LocalCa> {
+    return this.reopen(this.options.domains ?? []);
+  }
+
+  private async reopen(domains: readonly string[]): Promise<LocalCa> {
     const next = this.changing.then(async () => {
       this.current = await openLocalCa({ ...this.options, domains });
+      this.options = { ...this.options, domains };
       return this.current;
     });
     this.changing = next.catch(() => undefined);
