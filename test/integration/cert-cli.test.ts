@@ -9,6 +9,9 @@ import { handshake, serveTls, type TlsServer } from '../helpers/tls-check';
 // `cert issue` names run a TLS server that a client trusting only the root
 // `cert export-ca --out` wrote verifies; nothing printed holds a key.
 
+/** Each CLI run is a Node start (about a second, several on a loaded machine); a test here runs up to eight. */
+const CLI_STEPS_TIMEOUT_MS = 60_000;
+
 describe('switchyard cert', () => {
   const dir = tempDir('switchyard-cert-cli-');
   let serve: ServeProcess;
@@ -49,7 +52,7 @@ describe('switchyard cert', () => {
     servers.push(server);
     expect(await handshake(server.port, root, 'a.web.test.localhost')).toEqual({ ok: true, body: 'ok' });
     expect(await handshake(server.port, root, 'web.test.localhost')).toEqual({ ok: true, body: 'ok' });
-  });
+  }, CLI_STEPS_TIMEOUT_MS);
 
   it('issue --rsa, list as a table and as JSON with the route that uses a certificate', async () => {
     expect((await run('route', 'add', 'shop.localhost')).code).toBe(0);
@@ -61,7 +64,7 @@ describe('switchyard cert', () => {
     expect(list.stdout).toMatch(/shop\.localhost\s+rsa-2048\s+\d{4}-\d\d-\d\d\s+valid\s+shop\.localhost\s+shop\.localhost\.rsa-2048/);
     const json = JSON.parse((await run('cert', 'list', '--json')).stdout) as { leaves: { id: string; keyPath: string }[] };
     expect(json.leaves.map((leaf) => leaf.id)).toContain('shop.localhost.rsa-2048');
-  });
+  }, CLI_STEPS_TIMEOUT_MS);
 
   it('trust prints this system first with the root path filled in, then the others and each client', async () => {
     const trust = await run('cert', 'trust');
@@ -74,16 +77,18 @@ describe('switchyard cert', () => {
     if (readFileSync('/etc/os-release', 'utf8').includes('ID=debian')) {
       expect(trust.stdout.indexOf('update-ca-certificates')).toBeLessThan(trust.stdout.indexOf('Other systems'));
     }
-  });
+  }, CLI_STEPS_TIMEOUT_MS);
 
-  it('domains add lets a name be issued; remove deletes; refusals exit 1 with what to do, usage mistakes exit 2', async () => {
+  it('a refused name says how to add its domain; domains add then lets it be issued', async () => {
     const refused = await run('cert', 'issue', 'api.dev.example.com');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('`switchyard cert domains add example.com`');
     expect(await run('cert', 'domains', 'add', 'example.com')).toMatchObject({ code: 0, stderr: '' });
     expect((await run('cert', 'domains')).stdout.trim()).toBe('example.com');
     expect((await run('cert', 'issue', 'api.dev.example.com')).code).toBe(0);
+  }, CLI_STEPS_TIMEOUT_MS);
 
+  it('remove deletes; refusals exit 1 with what to do, usage mistakes exit 2', async () => {
     const removed = await run('cert', 'remove', 'api.dev.example.com');
     expect(removed).toMatchObject({ code: 0, stderr: '' });
     expect(removed.stdout).toContain('Removed the certificate for api.dev.example.com');
@@ -94,7 +99,7 @@ describe('switchyard cert', () => {
     expect((await run('cert')).code).toBe(2);
     expect((await run('cert', 'issue')).code).toBe(2);
     expect((await run('cert', 'remove', 'x.localhost', '--id', 'x.localhost')).code).toBe(2);
-  });
+  }, CLI_STEPS_TIMEOUT_MS);
 
   it('printed nothing that holds a key', () => {
     expect(printed.join('\n')).not.toContain('PRIVATE KEY');
