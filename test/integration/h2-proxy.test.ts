@@ -7,6 +7,9 @@ import { must, withCleanCore } from '../helpers/core';
 import { h2Connect, h2Request } from '../helpers/h2-proxy';
 import { httpsPort } from '../helpers/https-client';
 
+/** curl waits 1 s for a 100 before sending its body anyway. */
+const continueWaitMs = 1_000;
+
 // HTTP/2 clients proxied to HTTP/1.1 backends through the same Exchange as
 // HTTP/1 clients: header translation both ways, bodies streamed both ways,
 // the proxy's own answers, retries and the traffic record.
@@ -159,5 +162,28 @@ describe('HTTP/2 to HTTP/1.1 backends', () => {
     await must(core.run('routes.create', { host: 'many.localhost', backends: [{ url: app.url }] }));
     const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => h2Request(session, 'many.localhost', `/${i}`)));
     expect(answers.map((a) => a.body.toString())).toEqual(Array.from({ length: 50 }, (_, i) => `/${i}`));
+  });
+  it('Expect: 100-continue gets its 100 at once, so the client sends its body without waiting out its timer', async () => {
+    const app = await backend('upload', (req, res) => {
+      let n = 0;
+      req.on('data', (c: Buffer) => (n += c.length));
+      req.on('end', () => res.end(String(n)));
+    });
+    await must(core.run('routes.create', { host: 'expect.localhost', backends: [{ url: app.url }] }));
+    const stream = session.request({ ':method': 'PUT', ':authority': 'expect.localhost', ':path': '/', expect: '100-continue' });
+    const started = Date.now();
+    const continued = await new Promise<boolean>((resolve) => {
+      stream.once('continue', () => resolve(true));
+      setTimeout(() => resolve(false), continueWaitMs);
+    });
+    expect(continued).toBe(true);
+    expect(Date.now() - started).toBeLessThan(continueWaitMs);
+    let body = '';
+    stream.on('data', (c: Buffer) => (body += c.toString()));
+    stream.end('payload');
+    await new Promise((resolve) => stream.on('end', resolve));
+    expect(body).toBe('7');
+    // The backend never sees Expect: the proxy answered it.
+    expect(app.requests[0]!.headers.expect).toBeUndefined();
   });
 });

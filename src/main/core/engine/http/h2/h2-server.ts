@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { ConnectionOptions } from '../http1/client-connection';
 import { lingeringTimeoutMs } from '../http1/client-connection';
+import { hasToken } from '../http1/head-parser';
 import type { ListenerInfo, RequestMessage, ResponseMessage } from '../message';
 import { translateRequestHeaders, type H2HeadError } from './h2-headers';
 import { H2Request } from './h2-request';
@@ -27,6 +28,7 @@ export const earlyResetBudget = 2 * maxConcurrentStreams;
 /** Deadlines are enforced within this much of their time, or faster for shorter timeouts (as the HTTP/1 server does). */
 const maxSweepMs = 1_000;
 
+const CONTINUE = 100;
 const { NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_INTERNAL_ERROR, NGHTTP2_PROTOCOL_ERROR, NGHTTP2_NO_ERROR, NGHTTP2_FLAG_END_STREAM } = constants;
 
 type RequestHandler = (req: RequestMessage, res: ResponseMessage) => void;
@@ -136,6 +138,8 @@ export class Http2Front {
         continue;
       }
       const endStream = (flags & NGHTTP2_FLAG_END_STREAM) !== 0;
+      // As the HTTP/1 server does: the client may send its body now (curl waits a second for this over h2 too).
+      if (!endStream && hasToken(head.headers.expect, '100-continue')) stream.additionalHeaders({ ':status': CONTINUE });
       const req = new H2Request(stream, head, rawHeaders, endStream, entry.socket, this.listener);
       this.onRequest(req, new H2Response(stream, head.method));
     }
