@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ChunkedDecoder, requestFraming, responseFraming } from '../../src/main/core/engine/http/http1/body-framing';
 import type { MessageHead } from '../../src/main/core/engine/http/http1/head-parser';
 
-const head = (headers: Record<string, string>, minor: 0 | 1 = 1): MessageHead => ({ minor, rawHeaders: [], headers, text: '' });
+const head = (headers: Record<string, string>, minor: 0 | 1 = 1): MessageHead => ({ minor, rawHeaders: [], headers, header: (name) => headers[name], text: '' });
 
 describe('request framing (RFC 9112 §6.3)', () => {
   it('reads Content-Length and chunked, and treats no header or 0 as no body', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hasToken, parseRequestHead, parseResponseHead } from '../../src/main/core/engine/http/http1/head-parser';
+import { hasToken, parseRequestHead, parseResponseHead, type RequestHead } from '../../src/main/core/engine/http/http1/head-parser';
+import { normaliseRequest } from '../../src/main/core/engine/http/http1/request-target';
 
 const req = (text: string, limit = 16 * 1024) => parseRequestHead(Buffer.from(text, 'latin1'), limit);
 const errorOf = (text: string) => {
@@ -17,6 +18,28 @@ describe('request heads', () => {
     expect(parsed.head.rawHeaders).toEqual(['Host', 'x.localhost', 'X-Thing', 'spaced value', 'Cookie', 'a=1', 'cookie', 'b=2']);
     expect(parsed.head.headers).toEqual({ host: 'x.localhost', 'x-thing': 'spaced value', cookie: 'a=1; b=2' });
     expect(parsed.size).toBe(text.length - 4);
+  });
+
+  it('answers header() for the names it notes while parsing exactly as the full record does', () => {
+    const parsed = req(
+      'GET / HTTP/1.1\r\nHOST: a\r\nConnection: keep-alive\r\nconnection: Upgrade\r\nUpgrade: websocket\r\nVia: 1.1 x\r\nX-Forwarded-For: 1.2.3.4\r\n' +
+        'x-forwarded-for: 5.6.7.8\r\nKeep-Alive: timeout=5\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\nX-Other: o\r\n\r\n',
+    );
+    if (!parsed || !('head' in parsed)) throw new Error('not parsed');
+    const head = parsed.head;
+    expect(head.header('connection')).toBe('keep-alive, Upgrade');
+    expect(head.header('x-forwarded-for')).toBe('1.2.3.4, 5.6.7.8');
+    const names = ['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect', 'via', 'x-forwarded-for', 'x-other', 'absent'];
+    for (const name of names) expect([name, head.header(name)]).toEqual([name, head.headers[name]]);
+  });
+
+  it('replaces Host for an absolute-form target in the list, the record and header(), even once the record was built', () => {
+    const parsed = req('GET http://b.localhost:81/x HTTP/1.1\r\nhost: a\r\nX-A: 1\r\n\r\n');
+    if (!parsed || !('head' in parsed)) throw new Error('not parsed');
+    const head: RequestHead = parsed.head;
+    expect(head.headers.host).toBe('a');
+    expect(normaliseRequest(head)).toEqual({ host: 'b.localhost' });
+    expect([head.header('host'), head.headers.host, head.rawHeaders]).toEqual(['b.localhost:81', 'b.localhost:81', ['host', 'b.localhost:81', 'X-A', '1']]);
   });
 
   it('waits for the blank line, and skips empty lines before the request line', () => {

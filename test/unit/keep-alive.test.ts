@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MessageHead } from '../../src/main/core/engine/http/http1/head-parser';
 import { idleTimeout, keepsConnection } from '../../src/main/core/engine/http/http1/keep-alive';
 
-const head = (minor: 0 | 1, connection?: string): MessageHead => ({ minor, rawHeaders: [], headers: connection ? { connection } : {}, text: '' });
+const head = (minor: 0 | 1, connection?: string): MessageHead => ({ minor, rawHeaders: [], headers: connection ? { connection } : {}, header: (name) => (name === 'connection' ? connection : undefined), text: '' });
 
 describe('keep-alive', () => {
   it('HTTP/1.1 keeps the connection unless it says close; HTTP/1.0 only if it asks', () => {

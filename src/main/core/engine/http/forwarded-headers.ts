@@ -44,13 +44,14 @@ export interface UpstreamHeaderOptions {
 export function upstreamRequestHeaders(req: RequestMessage, target: UpstreamTarget, options: UpstreamHeaderOptions): string[] {
   const headers = stripHopByHop(req.rawHeaders, options.rewriteHost ? proxySetWithHost : proxySet);
   // HTTP/1.0 clients may omit Host; the backend speaks HTTP/1.1, which requires one.
-  if (options.rewriteHost || req.headers.host === undefined) headers.push('Host', target.hostport);
-  headers.push('X-Forwarded-For', appended(req.headers['x-forwarded-for'], req.clientAddress));
+  const host = req.header('host');
+  if (options.rewriteHost || host === undefined) headers.push('Host', target.hostport);
+  headers.push('X-Forwarded-For', appended(req.header('x-forwarded-for'), req.clientAddress));
   // The scheme the client used to reach us, which the listener knows (RFC 7239's proto).
   headers.push('X-Forwarded-Proto', req.listener.scheme);
-  if (req.headers.host) headers.push('X-Forwarded-Host', req.headers.host);
+  if (host) headers.push('X-Forwarded-Host', host);
   headers.push('X-Forwarded-Port', String(req.localPort));
-  headers.push('Via', appended(req.headers.via, `1.1 ${options.via}`));
+  headers.push('Via', appended(req.header('via'), `1.1 ${options.via}`));
   return headers;
 }
 

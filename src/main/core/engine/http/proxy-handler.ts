@@ -147,7 +147,7 @@ function proxy(req: RequestMessage, res: ResponseMessage, ctx: ProxyContext, upg
     recordLocal(ctx, req, route, REDIRECT_STATUS, undefined, startedAt);
     return redirectToHttps(req, res, route, httpsPort);
   }
-  if (cameThrough(req.headers.via, ctx.via)) {
+  if (cameThrough(req.header('via'), ctx.via)) {
     stats.recordLocal(route.id, 508);
     recordLocal(ctx, req, route, 508, 'LD', startedAt);
     return loopDetected(req, res, route);

@@ -20,8 +20,8 @@ function endsChunked(value: string): boolean {
 }
 
 export function requestFraming(head: MessageHead): Framing | FramingError {
-  const te = head.headers['transfer-encoding'];
-  const cl = head.headers['content-length'];
+  const te = head.header('transfer-encoding');
+  const cl = head.header('content-length');
   if (te !== undefined) {
     if (cl !== undefined) return { error: { status: 400, message: 'The request has both Transfer-Encoding and Content-Length.' } };
     if (head.minor === 0) return { error: { status: 400, message: 'An HTTP/1.0 request cannot use Transfer-Encoding.' } };
@@ -37,8 +37,8 @@ export function requestFraming(head: MessageHead): Framing | FramingError {
 /** Response framing; `method` and `status` decide whether there is a body at all. */
 export function responseFraming(method: string, status: number, head: MessageHead): Framing | FramingError {
   if (method === 'HEAD' || status < 200 || status === 204 || status === 304) return none;
-  const te = head.headers['transfer-encoding'];
-  const cl = head.headers['content-length'];
+  const te = head.header('transfer-encoding');
+  const cl = head.header('content-length');
   // nginx (1.23+) refuses this too: passing the body on under the length
   // would tell the client something the bytes do not match.
   if (te !== undefined && cl !== undefined) return { error: { status: 400, message: 'it sent both Content-Length and Transfer-Encoding' } };

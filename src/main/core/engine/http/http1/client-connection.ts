@@ -210,7 +210,7 @@ export class ClientConnection implements ResponseSink, BodySource {
     if ('error' in framing) return this.refuse(framing.error);
     this.wantsKeepAlive = keepsConnection(head);
     const req = new ProxyRequest(head, normal.host, this.socket, framing, this, this.handlers.listener);
-    if (head.headers.upgrade !== undefined && hasToken(head.headers.connection, 'upgrade')) return this.handOver(req);
+    if (head.header('upgrade') !== undefined && hasToken(head.header('connection'), 'upgrade')) return this.handOver(req);
     this.startRequest(req, framing);
   }
 
@@ -220,7 +220,7 @@ export class ClientConnection implements ResponseSink, BodySource {
     if (framing.kind === 'length') this.remaining = framing.length;
     this.decoder = framing.kind === 'chunked' ? new ChunkedDecoder() : undefined;
     this.phase = framing.kind === 'none' ? Phase.Waiting : Phase.Body;
-    if (this.phase === Phase.Body && hasToken(req.headers.expect, '100-continue')) this.socket.write(continueLine, 'latin1');
+    if (this.phase === Phase.Body && hasToken(req.header('expect'), '100-continue')) this.socket.write(continueLine, 'latin1');
     this.res = new ProxyResponse(this, req.method, req.minor);
     this.handlers.request(req, this.res);
   }

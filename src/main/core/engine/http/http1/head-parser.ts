@@ -7,27 +7,35 @@
 
 export interface MessageHead {
   /** HTTP/1.minor. */
-  minor: 0 | 1;
+  readonly minor: 0 | 1;
   /** [name, value, ...] as sent: case and repeats kept. */
-  rawHeaders: string[];
-  /** Lower-cased names; repeats joined with ", " (Cookie with "; "). */
-  headers: Record<string, string>;
+  readonly rawHeaders: string[];
+  /**
+   * Every header by lower-cased name, repeats joined with ", " (Cookie with
+   * "; "). Built on first use: what every message is asked for goes through
+   * header(), which the parser answers without it.
+   */
+  readonly headers: Record<string, string>;
+  /** A header's value by lower-case name (repeats joined), as in `headers`. */
+  header(name: string): string | undefined;
   /**
    * The head as received (start line and header lines, latin1). Every
    * string above is a slice of it, so keeping this one string for a trace
    * costs nothing more; headersOfHead reads it back.
    */
-  text: string;
+  readonly text: string;
 }
 
 export interface RequestHead extends MessageHead {
-  method: string;
+  readonly method: string;
   target: string;
+  /** Sets the Host header to `authority`, in place of (or, for HTTP/1.0, in addition to) the client's. */
+  replaceHost(authority: string): void;
 }
 
 export interface ResponseHead extends MessageHead {
-  status: number;
-  reason: string;
+  readonly status: number;
+  readonly reason: string;
 }
 
 export interface HeadError {
@@ -38,6 +46,8 @@ export interface HeadError {
 
 /** A complete head and the bytes it took (terminating blank line included). */
 export type Parsed<T> = { head: T; size: number } | { error: HeadError } | undefined;
+
+import { Hot, hotHeader, ParsedHead, ParsedRequestHead, ParsedResponseHead } from './parsed-head';
 
 const endOfHead = Buffer.from('\r\n\r\n');
 
@@ -108,7 +118,7 @@ function malformedLine(text: string, from: number, end: number): HeadError {
  * A CR that does not end a line, a bare LF or any other control character
  * fails the value check, which is how obs-fold and bare LF are refused.
  */
-function parseHeaderLines(text: string, from: number, head: MessageHead): HeadError | undefined {
+function parseHeaderLines(text: string, from: number, head: ParsedHead): HeadError | undefined {
   let at = from;
   while (at < text.length) {
     const end = lineEnd(text, at);
@@ -124,20 +134,18 @@ function parseHeaderLines(text: string, from: number, head: MessageHead): HeadEr
       if (c === tab) sawTab = true;
       else if (c !== space) valueEnd = i + 1;
     }
-    const name = text.slice(at, nameEnd);
     const value = text.slice(valueStart, valueEnd);
+    head.rawHeaders.push(text.slice(at, nameEnd), value);
+    const hot = hotHeader(text, at, nameEnd);
     at = end + 2;
-    head.rawHeaders.push(name, value);
-    const lower = name.toLowerCase();
+    if (hot === Hot.None) continue;
     // llhttp refuses a tab in Transfer-Encoding; a backend behind us may too,
     // or read the coding differently, so it never passes.
-    if (sawTab && lower === 'transfer-encoding') return { status: 400, message: 'Transfer-Encoding contains a tab.' };
-    const prior = head.headers[lower];
-    if (prior === undefined) head.headers[lower] = value;
-    else if (lower === 'host') return { status: 400, message: 'The request has more than one Host header.' };
+    if (hot === Hot.TransferEncoding && sawTab) return { status: 400, message: 'Transfer-Encoding contains a tab.' };
+    if (hot === Hot.Host && head.host !== undefined) return { status: 400, message: 'The request has more than one Host header.' };
     // Even two equal ones: llhttp and nginx refuse a repeated Content-Length.
-    else if (lower === 'content-length') return { status: 400, message: 'The message has more than one Content-Length header.' };
-    else head.headers[lower] = `${prior}${lower === 'cookie' ? '; ' : ', '}${value}`;
+    if (hot === Hot.ContentLength && head.contentLength !== undefined) return { status: 400, message: 'The message has more than one Content-Length header.' };
+    head.note(hot, value);
   }
   return undefined;
 }
@@ -166,17 +174,10 @@ export function parseRequestHead(buf: Buffer, limit: number): Parsed<RequestHead
   if (!version) return fail(400, 'Malformed request line.');
   const [major, minor] = version;
   if (major !== 1 || (minor !== 0 && minor !== 1)) return fail(505, `HTTP/${major}.${minor} is not supported; use HTTP/1.1.`);
-  const head: RequestHead = {
-    method: text.slice(0, methodEnd),
-    target: text.slice(methodEnd + 1, targetEnd),
-    minor,
-    rawHeaders: [],
-    headers: {},
-    text,
-  };
+  const head = new ParsedRequestHead(text.slice(0, methodEnd), text.slice(methodEnd + 1, targetEnd), minor === 1 ? 1 : 0, text);
   const error = parseHeaderLines(text, end + 2, head);
   if (error) return { error };
-  if (head.minor === 1 && head.headers.host === undefined) return fail(400, 'An HTTP/1.1 request needs a Host header.');
+  if (head.minor === 1 && head.host === undefined) return fail(400, 'An HTTP/1.1 request needs a Host header.');
   return { head, size: located.size };
 }
 
@@ -198,14 +199,12 @@ export function parseResponseHead(buf: Buffer, limit: number): Parsed<ResponseHe
     isDigit(text.charCodeAt(11)) &&
     (end === 12 || (text.charCodeAt(12) === space && scan(text, 13, end, valueChar) === end));
   if (!valid) return fail(400, 'Malformed status line.');
-  const head: ResponseHead = {
-    status: (text.charCodeAt(9) - digit0) * 100 + (text.charCodeAt(10) - digit0) * 10 + (text.charCodeAt(11) - digit0),
-    reason: end > 13 ? text.slice(13, end) : '',
-    minor: minorCode === digit0 + 1 ? 1 : 0,
-    rawHeaders: [],
-    headers: {},
+  const head = new ParsedResponseHead(
+    (text.charCodeAt(9) - digit0) * 100 + (text.charCodeAt(10) - digit0) * 10 + (text.charCodeAt(11) - digit0),
+    end > 13 ? text.slice(13, end) : '',
+    minorCode === digit0 + 1 ? 1 : 0,
     text,
-  };
+  );
   const error = parseHeaderLines(text, end + 2, head);
   if (error) return { error };
   return { head, size: located.size };

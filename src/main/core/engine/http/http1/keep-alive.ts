@@ -2,7 +2,7 @@ import { hasToken, type MessageHead } from './head-parser';
 
 /** Whether the sender lets the connection carry another message (RFC 9112 §9.3). */
 export function keepsConnection(head: MessageHead): boolean {
-  const connection = head.headers.connection;
+  const connection = head.header('connection');
   return head.minor === 1 ? !hasToken(connection, 'close') : hasToken(connection, 'keep-alive');
 }
 

@@ -32,13 +32,12 @@ export class ProxyRequest implements RequestMessage {
   readonly url: string;
   readonly minor: 0 | 1;
   readonly rawHeaders: string[];
-  readonly headers: Record<string, string>;
   readonly keptHeaders: string;
   /** Whether any body byte was handed over yet. */
   bodyStarted = false;
 
   constructor(
-    head: RequestHead,
+    private readonly head: RequestHead,
     /** What routing compares: the Host's name, lower case, without port (see parseHost). */
     readonly host: string,
     readonly socket: Socket,
@@ -50,8 +49,12 @@ export class ProxyRequest implements RequestMessage {
     this.url = head.target;
     this.minor = head.minor;
     this.rawHeaders = head.rawHeaders;
-    this.headers = head.headers;
     this.keptHeaders = head.text;
+  }
+
+  /** Every header by lower-case name; built on first use (see MessageHead), so the proxy's own lookups go through header(). */
+  get headers(): Record<string, string> {
+    return this.head.headers;
   }
 
   get protocol(): string {
@@ -76,11 +79,11 @@ export class ProxyRequest implements RequestMessage {
   }
 
   header(name: string): string | undefined {
-    return this.headers[name];
+    return this.head.header(name);
   }
 
   get upgrade(): string | undefined {
-    return this.headers.upgrade;
+    return this.head.header('upgrade');
   }
 
   get hasBody(): boolean {

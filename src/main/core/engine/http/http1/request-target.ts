@@ -4,18 +4,6 @@ import type { HeadError, RequestHead } from './head-parser';
 const absoluteForm = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)(.*)$/i;
 const bad = (message: string) => ({ error: { status: 400, message } satisfies HeadError });
 
-/** Sets the Host header to `authority`, in place of (or, for HTTP/1.0, in addition to) the client's. */
-function replaceHost(head: RequestHead, authority: string): void {
-  head.headers.host = authority;
-  for (let i = 0; i < head.rawHeaders.length; i += 2) {
-    if (head.rawHeaders[i]!.toLowerCase() === 'host') {
-      head.rawHeaders[i + 1] = authority;
-      return;
-    }
-  }
-  head.rawHeaders.push('Host', authority);
-}
-
 /** An absolute-form target (`http://host:port/x?y`) becomes origin-form (`/x?y`) with its authority as Host. */
 function toOriginForm(head: RequestHead, scheme: string, authority: string, rest: string): { error: HeadError } | undefined {
   const lower = scheme.toLowerCase();
@@ -26,7 +14,7 @@ function toOriginForm(head: RequestHead, scheme: string, authority: string, rest
   if ('error' in host) return bad(host.error);
   // RFC 9110 §4.2.1: an http URI with an empty host is invalid.
   if (host.host === '') return bad('The request target has no host.');
-  replaceHost(head, authority);
+  head.replaceHost(authority);
   // RFC 9112 §3.2.4: an empty path is "/", or "*" for a server-wide OPTIONS.
   if (!rest.startsWith('/')) head.target = `${rest === '' && head.method === 'OPTIONS' ? '*' : '/'}${rest}`;
   else head.target = rest;
@@ -50,6 +38,6 @@ export function normaliseRequest(head: RequestHead): { host: string } | { error:
     const failed = toOriginForm(head, absolute[1]!, absolute[2]!, absolute[3]!);
     if (failed) return failed;
   }
-  const host = parseHost(head.headers.host ?? '');
+  const host = parseHost(head.header('host') ?? '');
   return 'error' in host ? bad(host.error) : host;
 }

@@ -299,7 +299,7 @@ export class UpstreamConnection implements Watched {
     const call = this.call!;
     const framing = responseFraming(call.request.method, head.status, head);
     if ('error' in framing) return this.fail(upstreamFailure('protocol', 'head', `${framing.error.message}.`));
-    this.idleMs = idleTimeout(head.headers['keep-alive'], this.keepAliveMs);
+    this.idleMs = idleTimeout(head.header('keep-alive'), this.keepAliveMs);
     this.reusable = keepsConnection(head) && this.idleMs > 0;
     this.phase = Phase.Body;
     this.arm(call.request.bodyTimeoutMs);
