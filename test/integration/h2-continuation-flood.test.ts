@@ -55,7 +55,7 @@ describe('HTTP/2 CONTINUATION flood (CVE-2024-27316)', () => {
   let port: number;
   let app: TestBackend;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     port = httpsPort(core);
   });
 

@@ -22,7 +22,7 @@ describe('the data plane over HTTP/2', () => {
     port = httpsPort(core);
     session = await h2Connect(port);
   });
-  afterAll(async () => {
+  afterAll(() => {
     session.close();
   });
 

@@ -51,7 +51,7 @@ describe('HTTP/2 flow control and backpressure', () => {
     port = httpsPort(core);
     session = await h2Connect(port);
   });
-  afterAll(async () => {
+  afterAll(() => {
     session.close();
   });
 

@@ -38,7 +38,7 @@ describe('HTTP/2 header validation', () => {
   let port: number;
   let app: TestBackend;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     port = httpsPort(core);
   });
 

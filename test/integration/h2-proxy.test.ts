@@ -25,7 +25,7 @@ describe('HTTP/2 to HTTP/1.1 backends', () => {
     port = httpsPort(core);
     session = await h2Connect(port);
   });
-  afterAll(async () => {
+  afterAll(() => {
     session.close();
   });
 

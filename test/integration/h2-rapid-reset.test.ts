@@ -66,7 +66,7 @@ describe('HTTP/2 rapid reset (CVE-2023-44487)', () => {
   let port: number;
   let app: TestBackend;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     port = httpsPort(core);
   });
 

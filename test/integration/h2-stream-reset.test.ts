@@ -30,7 +30,7 @@ describe('HTTP/2 stream resets', () => {
     port = httpsPort(core);
     session = await h2Connect(port);
   });
-  afterAll(async () => {
+  afterAll(() => {
     session.close();
   });
 

@@ -91,7 +91,7 @@ describe('malformed HTTP/2 requests are stream errors (RFC 9113 §8.1.1, §8.2, 
     ['userinfo in :authority', get('user@a.localhost'), 400],
     ['a port that is not a number', get('a.localhost:abc'), 400],
   ])('%s is answered %d, saying why', (_what, raw, status) => {
-    const result = translateRequestHeaders(raw as string[], limit);
+    const result = translateRequestHeaders(raw, limit);
     expect('error' in result && { reset: result.error.reset, status: result.error.status }).toEqual({ reset: false, status });
   });
 });
