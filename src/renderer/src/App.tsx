@@ -3,6 +3,7 @@ import type { Route } from '../../shared/model';
 import { routeLabel } from '../../shared/route-label';
 import { ApiContext } from './api-context';
 import { Banners } from './components/Banners';
+import { CertificatesView } from './components/CertificatesView';
 import { Dialog } from './components/Dialog';
 import { NewRouteForm } from './components/NewRouteForm';
 import { ProxySettingsForm } from './components/ProxySettingsForm';
@@ -95,6 +96,7 @@ function Shell() {
     },
     routes: () => setArea('routes'),
     traffic: () => setArea('traffic'),
+    certificates: () => setArea('certificates'),
     settings: () => setArea('settings'),
     help: () => setHelpOpen(true),
   });
@@ -135,6 +137,8 @@ function Shell() {
           </main>
         ) : area === 'traffic' ? (
           <TrafficView />
+        ) : area === 'certificates' ? (
+          <CertificatesView />
         ) : (
           <main className="settings-area" aria-labelledby="area-title">
             <h1 id="area-title">Proxy settings</h1>

@@ -37,3 +37,32 @@ export function millis(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '—';
   return ms < 10 ? `${Math.round(ms * 10) / 10} ms` : `${Math.round(ms)} ms`;
 }
+
+const minuteMs = 60_000;
+const hourMs = 60 * minuteMs;
+const dayMs = 24 * hourMs;
+/** Below this many days an expiry reads in days ("in 29 days"), then in months until two years, then in years. */
+const daysShownUpTo = 60;
+const monthsShownUpTo = 24;
+const daysPerMonth = 30.44;
+const daysPerYear = 365.25;
+const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+
+/** How far `iso` is from `now` in one rounded unit: "in 13 months", "in 29 days", "3 days ago", "in 10 years". */
+export function relativeTime(iso: string, now = Date.now()): string {
+  const ms = new Date(iso).getTime() - now;
+  const days = Math.abs(ms) / dayMs;
+  const sign = Math.sign(ms) || 1;
+  if (Math.abs(ms) < hourMs) return relative.format(sign * Math.round(Math.abs(ms) / minuteMs), 'minute');
+  if (days < 1) return relative.format(sign * Math.round(Math.abs(ms) / hourMs), 'hour');
+  if (days < daysShownUpTo) return relative.format(sign * Math.floor(days), 'day');
+  const months = days / daysPerMonth;
+  if (months < monthsShownUpTo) return relative.format(sign * Math.round(months), 'month');
+  return relative.format(sign * Math.round(days / daysPerYear), 'year');
+}
+
+/** Whole days from `now` to `iso` (negative once past). */
+export const daysUntil = (iso: string, now = Date.now()): number => Math.floor((new Date(iso).getTime() - now) / dayMs);
+
+/** A calendar date that reads the same everywhere: 1 Dec 2036. */
+export const calendarDate = (iso: string): string => new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });

@@ -28,6 +28,8 @@ export interface LiveState {
   reconnects: number;
   /** The last command's error that no form field shows (the page banner), until dismissed or a command succeeds. */
   commandError: ErrorPayload | undefined;
+  /** Counts `certificates.changed` events: the Certificates view refetches when it moves. */
+  certificateChanges: number;
 }
 
 /**
@@ -47,6 +49,7 @@ export class LiveStore {
     connection: 'connecting',
     reconnects: 0,
     commandError: undefined,
+    certificateChanges: 0,
   };
   private readonly listeners = new Set<() => void>();
 
@@ -126,6 +129,10 @@ export class LiveStore {
     this.set({ commandError: error });
   }
 
+  certificatesChanged(): void {
+    this.set({ certificateChanges: this.state.certificateChanges + 1 });
+  }
+
   setConnection(connection: Connection): void {
     const back = connection === 'online' && this.state.connection === 'offline';
     this.set({ connection, ...(back ? { reconnects: this.state.reconnects + 1 } : {}) });
@@ -184,5 +191,7 @@ export function useLive<T>(select: (state: LiveState) => T, equal: (a: T, b: T) 
 export const useBackendStats = (id: number): BackendStats | undefined => useLive((s) => s.backends[id]);
 export const useRouteLive = (id: number): RouteLive | undefined => useLive((s) => s.routeLive[id]);
 /** The proxy's HTTP port, for links to routes. */
-export const useHttpPort = (): number | undefined => useLive((s) => s.status?.listeners[0]?.port);
+export const useHttpPort = (): number | undefined => useLive((s) => s.status?.listeners.find((l) => l.kind === 'http')?.port);
+/** The HTTPS listener's port (every route is served on it too); undefined when serve runs without one. */
+export const useHttpsPort = (): number | undefined => useLive((s) => s.status?.listeners.find((l) => l.kind === 'https')?.port);
 export const useConnection = (): Connection => useLive((s) => s.connection);

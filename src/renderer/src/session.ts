@@ -18,6 +18,15 @@ const routeAnswers = new Set<CommandName>([
   'backends.remove',
 ]);
 
+/** Commands whose every error the Certificates view shows beside the button or field that sent it (NOT_AVAILABLE with its command, a refused name). */
+const certificateActions = new Set<CommandName>([
+  'certificates.issue',
+  'certificates.regenerate',
+  'certificates.remove',
+  'certificates.setDomains',
+  'certificates.installTrust',
+]);
+
 /** A call that threw instead of answering, as an error answer the banner shows. */
 function failedCall(what: string, error: unknown): ErrorPayload {
   const reason = error instanceof Error ? error.message : String(error);
@@ -78,7 +87,7 @@ export function createSession(): Session {
     // Field errors are shown by the form that owns the field; the rest in the banner.
     if (!answer.ok) {
       // A trace asked for after the ring moved past it is said in the trace pane, not as a page error.
-      const shownInPlace = Boolean(answer.error.field) || answer.error.code === 'RECORD_NOT_FOUND';
+      const shownInPlace = Boolean(answer.error.field) || answer.error.code === 'RECORD_NOT_FOUND' || certificateActions.has(name);
       if (!shownInPlace) store.setCommandError(answer.error);
       return answer;
     }
@@ -106,6 +115,8 @@ export function createSession(): Session {
           return store.setProblems(event.payload);
         case 'traffic.added':
           return traffic.add(event.payload);
+        case 'certificates.changed':
+          return store.certificatesChanged();
       }
     });
   };

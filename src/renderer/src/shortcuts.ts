@@ -6,6 +6,7 @@ export interface ShortcutActions {
   search: () => void;
   routes: () => void;
   traffic: () => void;
+  certificates: () => void;
   settings: () => void;
   help: () => void;
 }
@@ -15,6 +16,7 @@ export const shortcutList: { keys: string[][]; action: string }[] = [
   { keys: [['/']], action: 'Search routes' },
   { keys: [['G', 'R'], ['Alt', '1']], action: 'Go to Routes' },
   { keys: [['G', 'T'], ['Alt', '2']], action: 'Go to Traffic' },
+  { keys: [['G', 'C'], ['Alt', '4']], action: 'Go to Certificates' },
   { keys: [['G', 'S'], ['Alt', '3']], action: 'Go to Proxy settings' },
   { keys: [['↑'], ['↓']], action: 'Previous or next route, or request in Traffic (in the list)' },
   { keys: [['?']], action: 'Show these shortcuts' },
@@ -50,6 +52,7 @@ export function useShortcuts(actions: ShortcutActions): void {
         if (event.code === 'Digit1') run(a.routes);
         else if (event.code === 'Digit2') run(a.traffic);
         else if (event.code === 'Digit3') run(a.settings);
+        else if (event.code === 'Digit4') run(a.certificates);
         return;
       }
       if (typingIn(event.target) || document.querySelector('dialog[open]')) return;
@@ -58,6 +61,7 @@ export function useShortcuts(actions: ShortcutActions): void {
         pendingG = 0;
         if (key === 'r') return run(a.routes);
         if (key === 't') return run(a.traffic);
+        if (key === 'c') return run(a.certificates);
         if (key === 's') return run(a.settings);
       }
       if (key === 'g') pendingG = Date.now();

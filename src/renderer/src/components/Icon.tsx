@@ -3,6 +3,7 @@ const paths = {
   routes: 'M4 6h16M4 12h16M4 18h10',
   settings: 'M4 7h9m4 0h3M4 17h3m4 0h9M13 5v4M7 15v4',
   traffic: 'M3 12h4l3-7 4 14 3-7h4',
+  certificates: 'M6 11h12v9H6zM8.5 11V8a3.5 3.5 0 0 1 7 0v3M12 15v2',
   keyboard: 'M3 7h18v10H3zM7 11h0m4 0h0m4 0h0M8 14h8',
 } as const;
 

@@ -3,7 +3,7 @@ import { algorithmDescriptions, algorithms, type Algorithm } from '../../../shar
 import type { Route } from '../../../shared/model';
 import { routeLabel } from '../../../shared/route-label';
 import { useApi } from '../api-context';
-import { useHttpPort, useLive } from '../live-store';
+import { useHttpPort, useHttpsPort, useLive } from '../live-store';
 import { receivingCount } from '../route-health';
 import { RouteTraffic } from './RouteTraffic';
 
@@ -37,10 +37,13 @@ function Receiving({ route }: { route: Route }) {
 export function RouteHeader({ route }: { route: Route }) {
   const { invoke } = useApi();
   const httpPort = useHttpPort();
+  const httpsPort = useHttpsPort();
   const [confirming, setConfirming] = useState(false);
   const label = routeLabel(route);
   const browsable = !route.host.startsWith('*') && httpPort !== undefined;
   const href = `http://${route.host}:${httpPort}${route.path}`;
+  // Every route is served on the HTTPS listener too, with a certificate from the local CA.
+  const httpsHref = httpsPort === undefined ? undefined : `https://${route.host}:${httpsPort}${route.path}`;
   return (
     <header className="route-header">
       <div className="route-title">
@@ -56,6 +59,14 @@ export function RouteHeader({ route }: { route: Route }) {
         <p className="muted small">
           <Receiving route={route} />
           {browsable ? ` · ${href}` : ''}
+          {browsable && httpsHref !== undefined && (
+            <>
+              {' · '}
+              <a href={httpsHref} target="_blank" rel="noreferrer" title={`Open ${httpsHref} (trust the local CA first: see Certificates)`}>
+                {httpsHref}
+              </a>
+            </>
+          )}
         </p>
         <p className="badges">
           {settingBadges(route).map((b) => (

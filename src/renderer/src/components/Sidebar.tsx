@@ -3,12 +3,13 @@ import { useLive } from '../live-store';
 import { Icon, type IconName } from './Icon';
 import { ThemeToggle } from './ThemeToggle';
 
-export type Area = 'routes' | 'traffic' | 'settings';
+export type Area = 'routes' | 'traffic' | 'certificates' | 'settings';
 
-/** The app's areas; Certificates, TCP routes, Cache and Failure lab join when they exist. */
+/** The app's areas; TCP routes, Cache and Failure lab join when they exist. Proxy settings stay last (and keep Alt+3). */
 export const areas: { id: Area; label: string; icon: IconName; keys: string }[] = [
   { id: 'routes', label: 'Routes', icon: 'routes', keys: 'G R or Alt+1' },
   { id: 'traffic', label: 'Traffic', icon: 'traffic', keys: 'G T or Alt+2' },
+  { id: 'certificates', label: 'Certificates', icon: 'certificates', keys: 'G C or Alt+4' },
   { id: 'settings', label: 'Proxy settings', icon: 'settings', keys: 'G S or Alt+3' },
 ];
 

@@ -1,0 +1,71 @@
+import { useState } from 'react';
+import type { IssuedCertificate } from '../../../shared/certificates';
+import { rememberChain, useCertificates } from '../certificates-data';
+import { useHttpsPort } from '../live-store';
+import { CaCard } from './CaCard';
+import { Dialog } from './Dialog';
+import { IssueCertificateForm } from './IssueCertificateForm';
+import { LeafDetail } from './LeafDetail';
+import { LeafList } from './LeafList';
+import { TrustPanel } from './TrustPanel';
+
+/** The Certificates area: the local CA and how to trust it side by side, then every certificate it issued, the selected one's detail under its row. */
+export function CertificatesView() {
+  const { overview, trust, reload } = useCertificates();
+  const httpsPort = useHttpsPort();
+  const [selectedId, setSelectedId] = useState<string | undefined>();
+  const [issuing, setIssuing] = useState(false);
+  const [announcement, setAnnouncement] = useState('');
+  const selected = overview?.leaves.find((leaf) => leaf.id === selectedId);
+
+  const issued = (leaf: IssuedCertificate) => {
+    rememberChain(leaf.id, leaf.chainPem);
+    setIssuing(false);
+    setSelectedId(leaf.id);
+    reload();
+    setAnnouncement(`Certificate issued for ${leaf.names.join(', ')} and selected.`);
+  };
+
+  return (
+    <main
+      className="certs-area"
+      aria-labelledby="area-title"
+      // Escape in a dialog closes the dialog alone.
+      onKeyDown={(e) => e.key === 'Escape' && !(e.target as Element).closest('dialog') && setSelectedId(undefined)}
+    >
+      <div className="certs-main">
+        <header className="certs-head">
+          <h1 id="area-title">Certificates</h1>
+          <p className="muted">
+            Switchyard's own certificate authority issues a certificate for every route, served on{' '}
+            {httpsPort === undefined ? 'the HTTPS listener' : <code>https://&lt;host&gt;:{httpsPort}/</code>}, and for your own dev servers. Trust its root
+            once and browsers show them as secure.
+          </p>
+        </header>
+        {!overview ? (
+          <p className="muted">Loading…</p>
+        ) : (
+          <>
+            <div className="certs-top">
+              <CaCard ca={overview.ca} onChanged={reload} announce={setAnnouncement} />
+              <TrustPanel trust={overview.ca.trust} instructions={trust} onChanged={reload} />
+            </div>
+            <LeafList
+              leaves={overview.leaves}
+              selectedId={selected?.id}
+              onSelect={setSelectedId}
+              onIssue={() => setIssuing(true)}
+              detail={selected && <LeafDetail key={selected.id} leaf={selected} onClose={() => setSelectedId(undefined)} onChanged={reload} announce={setAnnouncement} />}
+            />
+          </>
+        )}
+      </div>
+      <Dialog open={issuing} onClose={() => setIssuing(false)} title="Issue a certificate">
+        <IssueCertificateForm onIssued={issued} onCancel={() => setIssuing(false)} />
+      </Dialog>
+      <div className="sr-only" role="status" aria-live="polite">
+        {announcement}
+      </div>
+    </main>
+  );
+}
