@@ -157,7 +157,8 @@ async function main() {
       target === targets[0]
         ? ''
         : `, ${((m / base - 1) * 100).toFixed(1)}% vs ${targets[0].name} (median of the rounds' ratios ${((median(ratios) - 1) * 100).toFixed(1)}%, lower in ${lower} of ${ratios.length})`;
-    const vsNginx = options.nginx && target.name !== 'nginx' ? `, ${(m / nginx).toFixed(2)}× nginx` : '';
+    const perRound = options.nginx ? median(runs.get(target.name).map((v, i) => v / runs.get('nginx')[i])) : Number.NaN;
+    const vsNginx = options.nginx && target.name !== 'nginx' ? `, ${(m / nginx).toFixed(2)}× nginx (median of the rounds' ratios ${perRound.toFixed(2)}×)` : '';
     log(`  ${target.name}: ${m.toFixed(1)} µs${vsFirst}${vsNginx} (rounds: ${runs.get(target.name).map((v) => v.toFixed(1)).join(' ')})`);
   }
   return 0;
