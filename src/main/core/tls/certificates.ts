@@ -1,4 +1,4 @@
-import { openLocalCa, type LocalCa, type LocalCaOptions } from './local-ca';
+import { newHandle, openLocalCa, type LocalCa, type LocalCaOptions } from './local-ca';
 import { permittedDomains } from './name-constraints';
 
 /**
@@ -33,27 +33,30 @@ export class Certificates {
    */
   async setDomains(domains: readonly string[]): Promise<LocalCa> {
     permittedDomains(domains);
-    return this.reopen(domains);
+    return this.serially(async () => {
+      const ca = await openLocalCa({ ...this.options, domains });
+      this.options = { ...this.options, domains };
+      return ca;
+    });
   }
 
   /**
-   * Opens the CA again from its folder after a leaf was issued, re-issued or
-   * removed by a command: the HTTPS listener holds its certificates per CA
-   * object, so at its next handshake it reads them from the files again and
-   * serves what the user just made (or issues a removed one anew), without a
-   * restart.
+   * After a command issued, re-issued or removed a leaf: the HTTPS listener
+   * holds its certificates per CA handle, so with a new handle it reads them
+   * from the files again at its next handshake and serves what the user just
+   * made (or issues a removed one anew), without a restart.
    */
   async reload(): Promise<LocalCa> {
-    return this.reopen(this.options.domains ?? []);
+    return this.serially(() => newHandle(this.current));
   }
 
-  private async reopen(domains: readonly string[]): Promise<LocalCa> {
-    const next = this.changing.then(async () => {
-      this.current = await openLocalCa({ ...this.options, domains });
-      this.options = { ...this.options, domains };
+  /** Replaces `current` with what `next` makes, after any change still under way. */
+  private async serially(next: () => LocalCa | Promise<LocalCa>): Promise<LocalCa> {
+    const done = this.changing.then(async () => {
+      this.current = await next();
       return this.current;
     });
-    this.changing = next.catch(() => undefined);
-    return next;
+    this.changing = done.catch(() => undefined);
+    return done;
   }
 }

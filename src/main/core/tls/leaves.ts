@@ -97,11 +97,10 @@ async function issue(state: CaState, files: LeafPaths, names: SubjectName[], key
   return { cert, certPem, keyPem };
 }
 
-/** `stem`: the file it was read from, when listing (a file may predate today's naming). */
-export function describeLeaf(dir: string, { cert, certPem }: Pick<StoredLeaf, 'cert' | 'certPem'>, stem?: string): LeafCertificate {
+export function describeLeaf(dir: string, { cert, certPem }: Pick<StoredLeaf, 'cert' | 'certPem'>): LeafCertificate {
   const names = subjectAltNames(cert);
   const keyType = keyTypeOf(cert);
-  const id = stem ?? leafStem(names, keyType);
+  const id = leafStem(names, keyType);
   const files = leafFilesOf(dir, id);
   return {
     id,

@@ -105,6 +105,17 @@ export class LocalCa {
   }
 }
 
+/**
+ * A new handle on the same open CA (same keys, same state): whoever compares
+ * handles, as the HTTPS listener does to know when to re-read its
+ * certificates, sees a change, at no cost of opening the CA again.
+ */
+export function newHandle(ca: LocalCa): LocalCa {
+  const handle = new LocalCa();
+  states.set(handle, stateOf(ca));
+  return handle;
+}
+
 /** For engine-credentials.ts only: the leaf's key and certificate as PEM. */
 export async function leafKeyPair(ca: LocalCa, names: readonly string[], options: LeafOptions): Promise<{ keyPem: string; certPem: string }> {
   const { keyPem, certPem } = await obtainLeaf(stateOf(ca), names, options, { reuse: true });
