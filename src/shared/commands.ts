@@ -3,15 +3,17 @@ import {
   algorithmSchema,
   backendHealthSchema,
   backendUrlSchema,
-  hostSchema,
   idSchema,
   maxBackendsPerRoute,
   newBackendSchema,
   pathSchema,
+  routeAddressSchema,
+  routeKindOf,
   routeSettingsPatchSchema,
   weightSchema,
   type Route,
 } from './model';
+import { backendKindIssue, tcpPathIssue, tcpSettingsIssues } from './route-kind';
 import type { Problem, RouteHistory, TimelineEntry, TrafficSnapshot } from './events';
 import { proxySettingsPatchSchema, type ProxySettings } from './proxy-settings';
 import type { TrafficRecord, TrafficTrace } from './traffic';
@@ -34,9 +36,11 @@ const maxTrafficList = 100_000;
 const trafficLimitMessage = `The limit is a whole number from 1 to ${maxTrafficList}.`;
 
 export interface ListenerStatus {
-  kind: 'http' | 'https';
+  kind: 'http' | 'https' | 'tcp';
   address: string;
   port: number;
+  /** For a TCP route's listener: the route it serves. */
+  routeId?: number;
 }
 
 export interface Status {
@@ -114,22 +118,40 @@ export const commands = {
   }),
   'routes.create': command<Route>()({
     summary: 'Create a route for a host (and optional path prefix).',
-    input: z.strictObject({
-      host: hostSchema,
-      path: pathSchema.default('/'),
-      algorithm: algorithmSchema.default('round-robin'),
-      settings: routeSettingsPatchSchema.default({}),
-      backends: z
-        .array(newBackendSchema)
-        .max(maxBackendsPerRoute, `A route has at most ${maxBackendsPerRoute} backends; split the traffic across routes by path or host.`)
-        .default([]),
-    }),
+    input: z
+      .strictObject({
+        host: routeAddressSchema,
+        path: pathSchema.default('/'),
+        algorithm: algorithmSchema.default('round-robin'),
+        settings: routeSettingsPatchSchema.default({}),
+        backends: z
+          .array(newBackendSchema)
+          .max(maxBackendsPerRoute, `A route has at most ${maxBackendsPerRoute} backends; split the traffic across routes by path or host.`)
+          .default([]),
+      })
+      .superRefine((route, ctx) => {
+        // Each kind's backends, and for TCP what a byte relay cannot do (route-kind.ts).
+        const kind = routeKindOf(route.host);
+        route.backends.forEach((backend, index) => {
+          const message = backendKindIssue(kind, backend.url);
+          if (message) ctx.addIssue({ code: 'custom', message, path: ['backends', index, 'url'] });
+        });
+        if (kind !== 'tcp') return;
+        const pathIssue = tcpPathIssue(route.path);
+        if (pathIssue) ctx.addIssue({ code: 'custom', message: pathIssue, path: ['path'] });
+        for (const issue of tcpSettingsIssues(route.settings, '')) ctx.addIssue({ code: 'custom', message: issue.message, path: ['settings', issue.field] });
+        route.backends.forEach((backend, index) => {
+          for (const issue of tcpSettingsIssues(backend.health, '')) {
+            ctx.addIssue({ code: 'custom', message: issue.message, path: ['backends', index, 'health', issue.field] });
+          }
+        });
+      }),
   }),
   'routes.update': command<Route>()({
     summary: "Change a route's host, path prefix, algorithm or settings (only those given).",
     input: z.strictObject({
       id: idSchema,
-      host: hostSchema.optional(),
+      host: routeAddressSchema.optional(),
       path: pathSchema.optional(),
       algorithm: algorithmSchema.optional(),
       settings: routeSettingsPatchSchema.optional(),

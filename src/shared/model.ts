@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { algorithms, hashKeySources } from './algorithms';
 import { ipv6Literal } from './ip-literal';
 import { percentEncodePath, unsendablePathReason } from './url-path';
+import { parseListenUrl, routeKindOf, routeKinds } from './route-kind';
 
 export { algorithms, algorithmDescriptions, hashKeySources, type Algorithm } from './algorithms';
+export { routeKinds, routeKindOf, type RouteKind } from './route-kind';
 
 // Hostnames follow RFC 1123 labels; a route may also use one leading `*.`
 // label, matched like nginx's `server_name *.example.org` (any depth), or be
@@ -28,6 +30,22 @@ export const hostSchema = z
       .max(253, 'A host name is at most 253 characters long.')
       .refine((host) => hostPattern.test(host) || ipv6Literal(host.slice(1, -1)) === host, hostSentence),
   );
+
+/** A TCP route's address: the URL it listens on, in its one stored form (route-kind.ts). */
+export const listenUrlSchema = z.string().transform((raw, ctx) => {
+  const parsed = parseListenUrl(raw);
+  if ('url' in parsed) return parsed.url;
+  ctx.addIssue({ code: 'custom', message: parsed.error });
+  return z.NEVER;
+});
+
+/** What names a route: a host for an HTTP route, a tcp:// listen URL for a TCP route. */
+export const routeAddressSchema = z.string({ error: 'Enter a host name, for example api.myapp.localhost.' }).transform((raw, ctx) => {
+  const parsed = routeKindOf(raw) === 'tcp' ? listenUrlSchema.safeParse(raw) : hostSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
+  return z.NEVER;
+});
 
 // Paths are stored normalised: leading slash, no trailing slash (except "/"),
 // so that `/api`, `/api/` and `api` are the same route.
@@ -71,8 +89,8 @@ export const backendUrlSchema = z
       ctx.addIssue({ code: 'custom', message: 'Enter a full URL with scheme, host and port, for example http://127.0.0.1:3000.' });
       return z.NEVER;
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      ctx.addIssue({ code: 'custom', message: 'A backend URL starts with http:// or https://.' });
+    if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'tcp:') {
+      ctx.addIssue({ code: 'custom', message: 'A backend URL starts with http:// or https:// (tcp:// behind a TCP route).' });
       return z.NEVER;
     }
     if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
@@ -91,7 +109,8 @@ export const backendUrlSchema = z
       ctx.addIssue({ code: 'custom', message: 'A port is a number from 1 to 65535.' });
       return z.NEVER;
     }
-    return `${url.protocol}//${url.hostname}:${port}`;
+    // tcp: is not a special scheme to WHATWG URL, so its host is not lower-cased for us.
+    return `${url.protocol}//${url.hostname.toLowerCase()}:${port}`;
   });
 
 export const weightSchema = z
@@ -202,6 +221,12 @@ const settingsShape = {
   maxEjectedPercent: z.number({ error: 'Max ejected is a percentage.' }).min(0).max(100),
   /** Below this share of available backends, balance across all enabled ones instead. */
   panicThresholdPercent: z.number({ error: 'The panic threshold is a percentage.' }).min(0).max(100),
+  /**
+   * TCP routes: connections open at once; one more is closed as soon as it is
+   * accepted (HAProxy's frontend maxconn, without its queue). HTTP routes do
+   * not use it: the proxy-wide maxConnections limits their clients.
+   */
+  maxConnections: z.number({ error: 'Max connections is a whole number from 1 to 1000000.' }).int('Max connections is a whole number from 1 to 1000000.').min(1, 'Max connections is a whole number from 1 to 1000000.').max(1_000_000, 'Max connections is a whole number from 1 to 1000000.'),
 };
 
 // Documented defaults. Local backends answer connects at once, so a 5 s
@@ -242,6 +267,8 @@ const settingsDefaults = {
   ejectMaxMs: 300_000,
   maxEjectedPercent: 50,
   panicThresholdPercent: 50,
+  // Far above what a developer's database client pools open (Postgres allows 100 by default), low enough to stop a runaway loop.
+  maxConnections: 1_000,
 } satisfies { [K in keyof typeof settingsShape]: z.input<(typeof settingsShape)[K]> };
 
 export const routeSettingsSchema = z.object(
@@ -287,6 +314,9 @@ export type Backend = z.infer<typeof backendSchema>;
 
 export const routeSchema = z.object({
   id: z.number(),
+  /** http: routed by Host and path; tcp: its own listener relays bytes (engine/l4). */
+  kind: z.enum(routeKinds),
+  /** For an HTTP route its host; for a TCP route its listen URL (tcp://127.0.0.1:15432), which names it everywhere. */
   host: z.string(),
   path: z.string(),
   algorithm: algorithmSchema,

@@ -101,6 +101,7 @@ export const settingValues: Record<string, fc.Arbitrary<unknown>> = {
   ejectMaxMs: ms(1, 86_400_000),
   maxEjectedPercent: percent,
   panicThresholdPercent: percent,
+  maxConnections: fc.integer({ min: 1, max: 1_000_000 }),
 };
 
 export const settingKeys = Object.keys(routeSettingsPatchSchema.shape);

@@ -97,6 +97,7 @@ export function expectedRoutesAfter(name: CommandName, sent: Json, before: Route
         ...before,
         {
           id: createdId,
+          kind: 'http',
           host: expectedHost(sent.host as string),
           path: expectedPath((sent.path as string | undefined) ?? '/'),
           algorithm: (sent.algorithm as Route['algorithm'] | undefined) ?? 'round-robin',

@@ -63,6 +63,7 @@ describe('health checks never stop the proxy', () => {
     );
     const route: Route = {
       id: 1,
+      kind: 'http',
       host: 'demo.localhost',
       path: '/',
       algorithm: 'round-robin',

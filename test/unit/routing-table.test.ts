@@ -7,6 +7,7 @@ function route(host: string, path = '/', backends: { url: string; enabled?: bool
   const id = nextId++;
   return {
     id,
+    kind: 'http',
     host,
     path,
     algorithm: 'round-robin',

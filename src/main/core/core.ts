@@ -80,6 +80,7 @@ export class Core {
       onHealth: (backendId, routeId, before, after) => this.onHealth(backendId, routeId, before, after),
       onDrained: (backendId, routeId) => this.onDrained(backendId, routeId),
       onError: (context, error) => this.logError(context, error),
+      onProblems: () => this.emit({ name: 'problems.changed', payload: this.problems() }),
     });
     this.accessLog = new AccessLog({
       dataDir: options.dataDir,
@@ -174,7 +175,10 @@ export class Core {
       }
       const parsed = validate(commands[name].input, input);
       const handler = this.handlers[name] as (input: unknown) => unknown;
-      return { ok: true, result: await handler(parsed) };
+      const result = await handler(parsed);
+      // A new or moved TCP route listens (or is reported as a problem) before the command answers.
+      await this.engine.listenersSettled();
+      return { ok: true, result };
     } catch (error) {
       if (error instanceof SwitchyardError) return { ok: false, error: error.toPayload() };
       // The write was rolled back: say why the disk or another program refused it.
@@ -213,6 +217,7 @@ export class Core {
     return [
       ...(history ? [{ code: 'HISTORY_NOT_SAVED' as const, message: history }] : []),
       ...(accessLog ? [{ code: 'ACCESS_LOG_FAILED' as const, message: accessLog }] : []),
+      ...this.engine.problems(),
     ];
   }
 

@@ -1,5 +1,5 @@
 import type { ListenerStatus } from '../../../shared/commands';
-import type { BackendStats, RouteHistory, RouteLive } from '../../../shared/events';
+import type { BackendStats, Problem, RouteHistory, RouteLive } from '../../../shared/events';
 import type { Route } from '../../../shared/model';
 import type { ProxySettings } from '../../../shared/proxy-settings';
 import type { ConnectionOptions } from './http/http1/client-connection';
@@ -26,6 +26,7 @@ import type { LocalCa } from '../tls';
 import { startHttpsListener, type StartedHttpsListener } from './listeners/https-listener';
 import { SniCertificates } from './listeners/sni-certificates';
 import { Http2Front } from './http/h2/h2-server';
+import { TcpRoutes } from './l4/tcp-routes';
 
 export interface EngineListenOptions {
   addresses: readonly string[];
@@ -51,6 +52,8 @@ export interface EngineEvents {
   /** A draining backend's last request in flight ended (or it had none). */
   onDrained?: (backendId: number, routeId: number) => void;
   onError?: (context: string, error: unknown) => void;
+  /** The engine's own problems changed (a TCP route cannot listen, or can again): see `problems`. */
+  onProblems?: () => void;
 }
 
 /**
@@ -69,6 +72,9 @@ export class Engine {
   private readonly inFlight: InFlight;
   private readonly switches: BackendSwitches;
   private readonly pools = new UpstreamPools();
+  /** TCP routes' listeners: opened once the engine listens, then kept in step with every config. */
+  private readonly tcp: TcpRoutes;
+  private listening = false;
   private routes: readonly Route[] = [];
   private revision = 0;
   private servers: Http1Server[] = [];
@@ -85,7 +91,7 @@ export class Engine {
   /** The last exchanges, for the Traffic view, `switchyard logs` and the access log. */
   readonly records = new RecordRing(defaultProxySettings.trafficRecords);
 
-  constructor({ onHealth, onDrained, onError }: EngineEvents = {}) {
+  constructor({ onHealth, onDrained, onError, onProblems }: EngineEvents = {}) {
     this.onError = onError ?? (() => {});
     let availabilityChanged = false;
     this.health = new HealthMonitor(
@@ -110,6 +116,10 @@ export class Engine {
       (backendId) => this.switches.idle(backendId),
     );
     this.switches = new BackendSwitches(this.inFlight.count, (backendId, routeId) => onDrained?.(backendId, routeId));
+    this.tcp = new TcpRoutes(
+      { table: () => this.table, selection: this.selection, inFlight: this.inFlight, stats: this.stats, health: this.health, dial: this.pools.dialCurrent },
+      { onProblems: onProblems ?? (() => {}), onError: this.onError },
+    );
   }
 
   /** The seam for fault injection: every new upstream connection is dialed through the decorated dialer (see UpstreamPools). */
@@ -129,6 +139,17 @@ export class Engine {
     this.stats.retain(routeIds, new Set(routes.flatMap((r) => r.backends.map((b) => b.id))));
     this.switches.retain(routes);
     this.pools.retain(new Set(routes.flatMap((r) => r.backends.map((b) => b.url))));
+    if (this.listening) this.tcp.sync(routes);
+  }
+
+  /** Resolves once TCP routes' listeners match the last config (bound, or reported as problems). */
+  listenersSettled(): Promise<void> {
+    return this.tcp.settled();
+  }
+
+  /** What is wrong with the data plane right now: TCP routes that cannot listen. */
+  problems(): Problem[] {
+    return this.tcp.problems();
   }
 
   /** Passes the current table so routes whose candidates did not change keep their hash ring. */
@@ -173,7 +194,11 @@ export class Engine {
         throw error;
       }
     }
-    return this.bound;
+    // A TCP route that cannot listen is a problem, not a failed start (tcp-routes.ts).
+    this.listening = true;
+    this.tcp.sync(this.routes);
+    await this.tcp.settled();
+    return this.listeners();
   }
 
   private async listenHttps(
@@ -296,13 +321,14 @@ export class Engine {
   }
 
   listeners(): ListenerStatus[] {
-    return this.bound;
+    return [...this.bound, ...this.tcp.status()];
   }
 
   async close(graceMs = 2_000): Promise<void> {
     this.https?.stop();
     await this.certificates?.settled();
-    await Promise.all([...this.servers, ...(this.https?.servers ?? [])].map((server) => closeServer(server, graceMs)));
+    this.listening = false;
+    await Promise.all([...[...this.servers, ...(this.https?.servers ?? [])].map((server) => closeServer(server, graceMs)), this.tcp.close(graceMs)]);
     this.servers = [];
     this.https = undefined;
     this.bound = [];

@@ -70,6 +70,13 @@ export const migrations: Migration[] = [
         INSERT INTO app_settings (id) VALUES (1);
       `),
   },
+  {
+    // Route kinds: every route so far routed HTTP by host. A TCP route's host
+    // column holds its listen URL (tcp://127.0.0.1:15432), so UNIQUE (host,
+    // path) also keeps two TCP routes off one address and port.
+    version: 5,
+    up: (db) => db.exec(`ALTER TABLE routes ADD COLUMN kind TEXT NOT NULL DEFAULT 'http' CHECK (kind IN ('http', 'tcp'))`),
+  },
 ];
 
 export const latestVersion = (steps: Migration[] = migrations): number => (steps.length === 0 ? 0 : steps[steps.length - 1]!.version);

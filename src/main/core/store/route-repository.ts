@@ -3,9 +3,11 @@ import type { ParsedCommandInput } from '../../../shared/commands';
 import { SwitchyardError } from '../../../shared/errors';
 import { backendHealthSchema, maxBackendsPerRoute, routeSettingsSchema, type Algorithm, type BackendHealth, type Backend, type Route, type RouteSettings, type RouteSettingsPatch } from '../../../shared/model';
 import { routeLabel } from '../../../shared/route-label';
+import { backendKindIssue, routeKindOf, tcpPathIssue, tcpSettingsIssues, type RouteKind } from '../../../shared/route-kind';
 
 interface RouteRow {
   id: number;
+  kind: RouteKind;
   host: string;
   path: string;
   algorithm: Algorithm;
@@ -33,7 +35,7 @@ function mergeSettings(current: RouteSettings, patch: RouteSettingsPatch | undef
 }
 
 function toRoute(row: RouteRow, backends: Backend[]): Route {
-  return { id: row.id, host: row.host, path: row.path, algorithm: row.algorithm, settings: parseSettings(row.settings), backends };
+  return { id: row.id, kind: row.kind, host: row.host, path: row.path, algorithm: row.algorithm, settings: parseSettings(row.settings), backends };
 }
 
 interface BackendRow {
@@ -73,6 +75,37 @@ function toBackend(row: BackendRow): Backend {
   };
 }
 
+/**
+ * What the command schema checks for a new route, for an update: it does not
+ * know the route's kind, the store does. A route keeps its kind (a listener
+ * and a host are different things); a TCP route gets no path or HTTP-only setting.
+ */
+function refuseKindMismatch(kind: RouteKind, host: string, path: string, settings: RouteSettingsPatch | undefined): void {
+  if (routeKindOf(host) !== kind) {
+    throw new SwitchyardError(
+      'VALIDATION_FAILED',
+      kind === 'tcp'
+        ? `A TCP route keeps a tcp:// address; ${host} would make it an HTTP route. Add an HTTP route for it instead.`
+        : `An HTTP route keeps a host name; ${host} would make it a TCP route. Add a TCP route for it instead (switchyard route add ${host} --backend tcp://HOST:PORT).`,
+      'host',
+    );
+  }
+  if (kind !== 'tcp') return;
+  const pathIssue = tcpPathIssue(path);
+  if (pathIssue) throw new SwitchyardError('VALIDATION_FAILED', pathIssue, 'path');
+  const [issue] = tcpSettingsIssues(settings, 'settings.');
+  if (issue) throw new SwitchyardError('VALIDATION_FAILED', issue.message, issue.field);
+}
+
+/** A backend's URL scheme and health overrides must suit its route's kind. */
+function refuseBackendOfOtherKind(kind: RouteKind, url: string, health: BackendHealth | undefined, field: string): void {
+  const message = backendKindIssue(kind, url);
+  if (message) throw new SwitchyardError('VALIDATION_FAILED', message, field);
+  if (kind !== 'tcp') return;
+  const [issue] = tcpSettingsIssues(health, 'health.');
+  if (issue) throw new SwitchyardError('VALIDATION_FAILED', issue.message, issue.field);
+}
+
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
@@ -83,14 +116,14 @@ export class RouteRepository {
 
   constructor(private readonly db: Database.Database) {
     this.statements = {
-      routes: db.prepare<[], RouteRow>('SELECT id, host, path, algorithm, settings FROM routes ORDER BY host, path'),
-      route: db.prepare<[number], RouteRow>('SELECT id, host, path, algorithm, settings FROM routes WHERE id = ?'),
+      routes: db.prepare<[], RouteRow>('SELECT id, kind, host, path, algorithm, settings FROM routes ORDER BY host, path'),
+      route: db.prepare<[number], RouteRow>('SELECT id, kind, host, path, algorithm, settings FROM routes WHERE id = ?'),
       backends: db.prepare<[], BackendRow>('SELECT id, route_id, url, weight, enabled, draining, health FROM backends ORDER BY id'),
       backendsOf: db.prepare<[number], BackendRow>(
         'SELECT id, route_id, url, weight, enabled, draining, health FROM backends WHERE route_id = ? ORDER BY id',
       ),
       backend: db.prepare<[number], BackendRow>('SELECT id, route_id, url, weight, enabled, draining, health FROM backends WHERE id = ?'),
-      insertRoute: db.prepare('INSERT INTO routes (host, path, algorithm, settings) VALUES (?, ?, ?, ?)'),
+      insertRoute: db.prepare('INSERT INTO routes (kind, host, path, algorithm, settings) VALUES (?, ?, ?, ?, ?)'),
       updateRoute: db.prepare('UPDATE routes SET host = ?, path = ?, algorithm = ?, settings = ? WHERE id = ?'),
       deleteRoute: db.prepare('DELETE FROM routes WHERE id = ?'),
       insertBackend: db.prepare('INSERT INTO backends (route_id, url, weight, enabled, health) VALUES (?, ?, ?, ?, ?)'),
@@ -120,14 +153,22 @@ export class RouteRepository {
       let id: number;
       try {
         id = Number(
-          this.statements.insertRoute.run(input.host, input.path, input.algorithm, mergeSettings(routeSettingsSchema.parse({}), input.settings))
+          this.statements.insertRoute.run(
+            routeKindOf(input.host),
+            input.host,
+            input.path,
+            input.algorithm,
+            mergeSettings(routeSettingsSchema.parse({}), input.settings),
+          )
             .lastInsertRowid,
         );
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         throw new SwitchyardError(
           'ROUTE_EXISTS',
-          `A route for ${routeLabel(input)} already exists. Add backends to it, or use another host or path.`,
+          routeKindOf(input.host) === 'tcp'
+            ? `A TCP route already listens on ${input.host}. Add backends to it, or choose another port.`
+            : `A route for ${routeLabel(input)} already exists. Add backends to it, or use another host or path.`,
           'host',
         );
       }
@@ -141,6 +182,7 @@ export class RouteRepository {
       const current = this.get(input.id);
       const host = input.host ?? current.host;
       const path = input.path ?? current.path;
+      refuseKindMismatch(current.kind, host, path, input.settings);
       try {
         this.statements.updateRoute.run(
           host,
@@ -178,6 +220,7 @@ export class RouteRepository {
           'routeId',
         );
       }
+      refuseBackendOfOtherKind(route.kind, input.url, input.health, 'url');
       this.insertBackend(input.routeId, input, 'url');
       return this.get(input.routeId);
     })();
@@ -188,6 +231,7 @@ export class RouteRepository {
     return this.db.transaction(() => {
       const current = this.getBackend(id);
       const url = change.url ?? current.url;
+      refuseBackendOfOtherKind(this.get(current.routeId).kind, url, change.health, 'url');
       try {
         this.statements.updateBackend.run(
           url,

@@ -4,7 +4,7 @@
 // A new table is built per config or health change and swapped in whole.
 
 import { createHash } from 'node:crypto';
-import type { Algorithm, Backend, Route, RouteSettings } from '../../../../shared/model';
+import type { Algorithm, Backend, Route, RouteKind, RouteSettings } from '../../../../shared/model';
 import { inPanic } from '../../health/health-state';
 import { HashRing } from '../balancing/hash-ring';
 import { originOf, type UpstreamOrigin } from '../upstream/dialer';
@@ -22,6 +22,8 @@ export interface UpstreamTarget extends UpstreamOrigin {
 
 export interface CompiledRoute {
   id: number;
+  /** tcp routes are never matched by host: their own listener serves them (engine/l4). */
+  kind: RouteKind;
   host: string;
   path: string;
   /** As pages, logs and records name it (routeLabel), built once per table. */
@@ -114,6 +116,7 @@ function compileRoute(route: Route, isAvailable: Availability, previous: Compile
   const panic = inPanic(available.length, inService.length, route.settings.panicThresholdPercent / 100);
   return {
     id: route.id,
+    kind: route.kind,
     host: route.host,
     path: route.path,
     label: routeLabel(route),
@@ -162,6 +165,7 @@ export function buildRoutingTable(
   for (const route of routes) {
     const compiled = compileRoute(route, isAvailable, previous?.route(route.id));
     byId.set(route.id, compiled);
+    if (route.kind === 'tcp') continue;
     if (route.host === '*') {
       fallback.routes.push(compiled);
       continue;
@@ -177,7 +181,7 @@ export function buildRoutingTable(
     group.routes.sort((a, b) => b.path.length - a.path.length);
   }
   const wildcardList = [...wildcards.entries()].sort((a, b) => b[0].length - a[0].length);
-  const hosts = [...new Set(routes.map((r) => r.host))].sort();
+  const hosts = [...new Set(routes.filter((r) => r.kind !== 'tcp').map((r) => r.host))].sort();
 
   return {
     revision,

@@ -7,13 +7,15 @@ import tls from 'node:tls';
 // decorator (fault injection) sees every connection.
 
 export interface UpstreamOrigin {
-  protocol: 'http:' | 'https:';
+  /** tcp: a TCP route's backend, dialed like http: (plain TCP). */
+  protocol: 'http:' | 'https:' | 'tcp:';
   /** Without brackets for IPv6. */
   hostname: string;
   port: number;
 }
 
-const defaultPorts = { 'http:': 80, 'https:': 443 } as const;
+// tcp:// URLs always name their port (model.ts), so only these two need a default.
+const defaultPorts: Record<string, number> = { 'http:': 80, 'https:': 443 };
 
 /** A backend URL's origin; the URL was validated on the way in (model.ts), so it parses. */
 export function originOf(url: string): UpstreamOrigin {
@@ -22,7 +24,7 @@ export function originOf(url: string): UpstreamOrigin {
   return {
     protocol,
     hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: parsed.port === '' ? defaultPorts[protocol] : Number(parsed.port),
+    port: parsed.port === '' ? defaultPorts[protocol]! : Number(parsed.port),
   };
 }
 
@@ -35,6 +37,8 @@ export interface DialOptions {
   alpn?: string[];
   /** For plain TCP: read into memory the caller reuses (net.connect's onread). */
   onread?: net.OnReadOpts;
+  /** Keep the write side open after the backend ends its own (a TCP route relays each direction's end separately). */
+  allowHalfOpen?: boolean;
 }
 
 export interface Dialed {
@@ -48,7 +52,7 @@ export interface Dialed {
 export type Dialer = (origin: UpstreamOrigin, options: DialOptions) => Dialed;
 
 export const dial: Dialer = (origin, options) => {
-  const base = { host: origin.hostname, port: origin.port, noDelay: true };
+  const base = { host: origin.hostname, port: origin.port, noDelay: true, allowHalfOpen: options.allowHalfOpen ?? false };
   let socket: net.Socket;
   const tlsUp = origin.protocol === 'https:';
   if (tlsUp) {

@@ -78,8 +78,8 @@ export class UpstreamPools {
   private dialer: Dialer = dial;
   /** Every pooled connection's timeouts, checked by one interval. */
   private readonly sweep = new DeadlineSweep();
-  /** What pools dial with: reads the current dialer, so a decorator added later applies to every pool. */
-  private readonly dialCurrent: Dialer = (origin, options) => this.dialer(origin, options);
+  /** What pools (and TCP routes) dial with: reads the current dialer, so a decorator added later applies to every connection. */
+  readonly dialCurrent: Dialer = (origin, options) => this.dialer(origin, options);
 
   /**
    * The seam between "backend picked" and "bytes sent": every new upstream
