@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 const resultsFile = new URL('./RESULTS.md', import.meta.url);
+const findingsFile = new URL('./tls-findings.md', import.meta.url);
 const HEADING = '## Local HTTPS';
 // Where a new section goes: before the ones `npm run soak` / `bench:idle` keep, else before the findings.
 const FOLLOWING_HEADINGS = ['## Soak', '## Idle cost', '## Findings'];
@@ -150,6 +151,10 @@ all ${modules} modules. One unmeasured load per way first, then ${runs} rounds w
 ${pageTable(pages)}
 
 ${pageVerdicts(pages).join('\n')}
+
+### Findings
+
+${existsSync(findingsFile) ? readFileSync(findingsFile, 'utf8').trim() : '- (no bench/tls-findings.md)'}
 `;
 }
 
