@@ -185,6 +185,14 @@ const settingsShape = {
   rateLimitPer: z.enum(['ip', 'global'], { error: 'A rate limit applies per ip or global.' }),
   /** gzip or br for compressible responses the backend sent uncompressed. */
   compression: z.boolean(),
+  /** Keep responses in memory as a shared cache does (RFC 9111) and answer from them; off by default, as nginx's proxy_cache. */
+  cache: z.boolean(),
+  /**
+   * With the cache on and every backend down, answer with what is stored even
+   * when it is stale and has no stale-if-error (nginx's proxy_cache_use_stale
+   * error); never against must-revalidate, proxy-revalidate or s-maxage.
+   */
+  serveStaleWhenDown: z.boolean(),
   /** Active checks: a TCP connect, an HTTP request, or none. */
   healthCheck: z.enum(['tcp', 'http', 'off'], { error: 'Health checks are tcp, http or off.' }),
   healthMethod: z.enum(['GET', 'HEAD'], { error: 'Health checks use GET or HEAD.' }),
@@ -249,6 +257,8 @@ const settingsDefaults = {
   rateLimitBurst: 20,
   rateLimitPer: 'ip',
   compression: false,
+  cache: false,
+  serveStaleWhenDown: false,
   // A TCP connect works against any dev server; switch to http for /health.
   healthCheck: 'tcp',
   healthMethod: 'GET',

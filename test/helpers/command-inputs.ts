@@ -91,6 +91,8 @@ export const settingValues: Record<string, fc.Arbitrary<unknown>> = {
   rateLimitBurst: fc.integer({ min: 1, max: 1_000_000 }),
   rateLimitPer: fc.constantFrom('ip', 'global'),
   compression: fc.boolean(),
+  cache: fc.boolean(),
+  serveStaleWhenDown: fc.boolean(),
   healthIntervalMs: ms(100, 3_600_000),
   healthTimeoutMs: ms(1, 600_000),
   healthRise: fc.integer({ min: 1, max: 100 }),

@@ -1,0 +1,142 @@
+import type { Directives } from './cache-control';
+import type { FetchTimes } from './freshness';
+
+// The stored responses, in memory: a size cap over everything with the
+// least recently used URL evicted first (nginx's cache manager evicts by
+// LRU too), and a per-entry limit enforced by whoever fills it.
+
+export const defaultMaxBytes = 64 * 1024 * 1024;
+export const defaultMaxEntryBytes = 8 * 1024 * 1024;
+/** What an entry costs besides its body and header text: the objects around them, roughly. */
+const entryOverheadBytes = 512;
+
+export interface CacheEntry {
+  readonly routeId: number;
+  /** The primary key: host and URL (`api.localhost/users?page=2`). */
+  readonly key: string;
+  /** http or https: the listener it came in on (nginx keys on $scheme too). */
+  readonly scheme: string;
+  status: number;
+  reason: string | undefined;
+  /** As the client got them, without Age, Cache-Status and framing; a 304 updates them (RFC 9111 §3.2). */
+  headers: string[];
+  readonly body: Buffer;
+  readonly varyNames: readonly string[];
+  readonly varyValues: readonly (string | undefined)[];
+  directives: Directives;
+  lifetimeSeconds: number;
+  times: FetchTimes;
+  etag: string | undefined;
+  lastModified: string | undefined;
+  /** Memory charged for it. */
+  size: number;
+}
+
+export function entrySize(headers: readonly string[], body: Buffer): number {
+  let size = entryOverheadBytes + body.length;
+  for (const text of headers) size += text.length;
+  return size;
+}
+
+export interface RouteUsage {
+  entries: number;
+  bytes: number;
+}
+
+export class CacheStore {
+  /** Variants by primary key; Map order is recency (a use moves the key to the end). */
+  private readonly slots = new Map<string, CacheEntry[]>();
+  private bytes = 0;
+  private readonly usage = new Map<number, RouteUsage>();
+
+  constructor(
+    readonly maxBytes = defaultMaxBytes,
+    readonly maxEntryBytes = defaultMaxEntryBytes,
+  ) {}
+
+  /** The variants stored for a key, marked as just used. */
+  variants(key: string): readonly CacheEntry[] | undefined {
+    const slot = this.slots.get(key);
+    if (slot) {
+      this.slots.delete(key);
+      this.slots.set(key, slot);
+    }
+    return slot;
+  }
+
+  /** Stores an entry in place of the variant it matches (same scheme and Vary values), then evicts down to the cap. */
+  put(entry: CacheEntry): void {
+    const slot = this.slots.get(entry.key) ?? [];
+    const same = slot.findIndex(
+      (old) => old.scheme === entry.scheme && old.varyNames.join() === entry.varyNames.join() && old.varyValues.every((v, i) => v === entry.varyValues[i]),
+    );
+    if (same !== -1) this.uncharge(slot.splice(same, 1)[0]!);
+    slot.push(entry);
+    this.slots.delete(entry.key);
+    this.slots.set(entry.key, slot);
+    this.charge(entry);
+    for (const [key, oldest] of this.slots) {
+      if (this.bytes <= this.maxBytes) break;
+      this.slots.delete(key);
+      for (const old of oldest) this.uncharge(old);
+    }
+  }
+
+  /** A 304 changed an entry's headers: its charge follows. */
+  resized(entry: CacheEntry, size: number): void {
+    this.uncharge(entry);
+    entry.size = size;
+    this.charge(entry);
+  }
+
+  /** Drops every variant of a key (RFC 9111 §4.4 invalidation); the number dropped. */
+  invalidate(key: string): number {
+    const slot = this.slots.get(key);
+    if (!slot) return 0;
+    this.slots.delete(key);
+    for (const entry of slot) this.uncharge(entry);
+    return slot.length;
+  }
+
+  /** Drops every entry `drop` picks; what went. */
+  purge(drop: (entry: CacheEntry) => boolean): RouteUsage {
+    const purged = { entries: 0, bytes: 0 };
+    for (const [key, slot] of this.slots) {
+      const kept = slot.filter((entry) => {
+        if (!drop(entry)) return true;
+        purged.entries += 1;
+        purged.bytes += entry.size;
+        this.uncharge(entry);
+        return false;
+      });
+      if (kept.length === 0) this.slots.delete(key);
+      else if (kept.length !== slot.length) this.slots.set(key, kept);
+    }
+    return purged;
+  }
+
+  usageOf(routeId: number): RouteUsage {
+    return this.usage.get(routeId) ?? { entries: 0, bytes: 0 };
+  }
+
+  get totalBytes(): number {
+    return this.bytes;
+  }
+
+  private charge(entry: CacheEntry): void {
+    this.bytes += entry.size;
+    const usage = this.usage.get(entry.routeId) ?? { entries: 0, bytes: 0 };
+    usage.entries += 1;
+    usage.bytes += entry.size;
+    this.usage.set(entry.routeId, usage);
+  }
+
+  private uncharge(entry: CacheEntry): void {
+    this.bytes -= entry.size;
+    const usage = this.usage.get(entry.routeId);
+    if (!usage) return;
+    usage.entries -= 1;
+    usage.bytes -= entry.size;
+    if (usage.entries === 0) this.usage.delete(entry.routeId);
+  }
+}
