@@ -20,10 +20,10 @@ import {
 
 // The certificate commands over the core's Certificates; a command that
 // changes a leaf reloads the CA so the HTTPS listener serves the change at
-// its next handshake. Results are built
-// from certificates and file paths only: the tls folder's index exports
-// nothing that returns a key, and this file may import nothing else from it
-// (test/unit/local-ca.test.ts enforces that).
+// its next handshake. Results are built from certificates and file paths
+// only: the tls folder's index exports nothing that returns a key, and this
+// file may import nothing else from it (test/unit/local-ca.test.ts enforces
+// that).
 
 type CertificateCommand = Extract<CommandName, `certificates.${string}`>;
 
