@@ -213,16 +213,37 @@ describe('the Certificates area, served by `switchyard serve`, in Chromium', { t
     await panel.getByRole('region', { name: firefox.title }).getByText(firefox.steps[1]!.command!, { exact: true }).waitFor();
   });
 
+  it('fits a 1024×640 window without sideways scrolling, light and dark, with a certificate open', async () => {
+    const { page } = browser!;
+    await detail().waitFor();
+    const lightCard = await caCard().evaluate((element) => getComputedStyle(element).backgroundColor);
+    await page.getByRole('radio', { name: 'Dark' }).check();
+    await expect.poll(() => caCard().evaluate((element) => getComputedStyle(element).backgroundColor)).not.toBe(lightCard);
+    await page.setViewportSize({ width: 1024, height: 640 });
+    try {
+      const sideways = (selector: string) => page.locator(selector).first().evaluate((element) => element.scrollWidth - element.clientWidth);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+      for (const selector of ['.certs-area', '.leaves .table-wrap', '.leaf-detail', '.trust-panel']) expect(await sideways(selector), selector).toBe(0);
+      await page.screenshot({ path: join(shotDir.path, 'certificates-dark-1024x640.png') });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.getByRole('radio', { name: 'Auto' }).check();
+    }
+  });
+
   it('shows a certificate issued elsewhere at once, and removes one after asking', async () => {
     const { page } = browser!;
     await cli('cert', 'issue', 'cli.test');
     await leafRow('cli.test').waitFor({ timeout: liveMs });
 
-    // Still open from the issue: Escape closes it, a click opens it again.
-    await detail().waitFor();
+    // Still open from the issue: Escape (with the focus in it) closes it, Enter on its row opens it again.
+    await detail().getByRole('button', { name: 'Regenerate' }).focus();
     await page.keyboard.press('Escape');
     await detail().waitFor({ state: 'detached' });
-    await leafRow('127.0.0.1, app.dev.example.com').click();
+    // The focus goes back to the row, so Enter opens it again.
+    const rowButton = leafRow('127.0.0.1, app.dev.example.com').getByRole('button');
+    await expect.poll(() => rowButton.evaluate((element) => element === document.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
     await detail().getByRole('button', { name: 'Remove the certificate for 127.0.0.1, app.dev.example.com' }).click();
     const confirm = page.getByRole('dialog', { name: 'Remove certificate?' });
     // Escape keeps it.

@@ -35,5 +35,8 @@ export const expiryWarningDays = 30;
 /** A permitted IP range as people write it: ::1 rather than ::1/128. */
 export const ipRangeLabel = (cidr: string) => cidr.replace(/^(::1)\/128$/, '$1');
 
+/** What the user typed, as the list of names the command takes: commas, spaces or line breaks between them. */
+export const parseNames = (text: string): string[] => text.split(/[\s,]+/).filter((name) => name !== '');
+
 /** The file name at the end of a path from the core (POSIX or Windows). */
 export const baseName = (path: string) => path.split(/[\\/]/).pop() ?? path;

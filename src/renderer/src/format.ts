@@ -56,8 +56,9 @@ export function relativeTime(iso: string, now = Date.now()): string {
   if (Math.abs(ms) < hourMs) return relative.format(sign * Math.round(Math.abs(ms) / minuteMs), 'minute');
   if (days < 1) return relative.format(sign * Math.round(Math.abs(ms) / hourMs), 'hour');
   if (days < daysShownUpTo) return relative.format(sign * Math.floor(days), 'day');
-  const months = days / daysPerMonth;
-  if (months < monthsShownUpTo) return relative.format(sign * Math.round(months), 'month');
+  // Compared once rounded, so 730 days reads "in 2 years", not "in 24 months".
+  const months = Math.round(days / daysPerMonth);
+  if (months < monthsShownUpTo) return relative.format(sign * months, 'month');
   return relative.format(sign * Math.round(days / daysPerYear), 'year');
 }
 

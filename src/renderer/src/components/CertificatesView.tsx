@@ -18,6 +18,13 @@ export function CertificatesView() {
   const [announcement, setAnnouncement] = useState('');
   const selected = overview?.leaves.find((leaf) => leaf.id === selectedId);
 
+  // Closing the detail (Escape, Close) gives the focus back to its row, as a dialog gives it back to its opener.
+  const closeDetail = () => {
+    if (selectedId === undefined) return;
+    setSelectedId(undefined);
+    document.querySelector<HTMLElement>(`[data-leaf-id="${CSS.escape(selectedId)}"]`)?.focus();
+  };
+
   const issued = (leaf: IssuedCertificate) => {
     rememberChain(leaf.id, leaf.chainPem);
     setIssuing(false);
@@ -31,7 +38,7 @@ export function CertificatesView() {
       className="certs-area"
       aria-labelledby="area-title"
       // Escape in a dialog closes the dialog alone.
-      onKeyDown={(e) => e.key === 'Escape' && !(e.target as Element).closest('dialog') && setSelectedId(undefined)}
+      onKeyDown={(e) => e.key === 'Escape' && !(e.target as Element).closest('dialog') && closeDetail()}
     >
       <div className="certs-main">
         <header className="certs-head">
@@ -55,7 +62,7 @@ export function CertificatesView() {
               selectedId={selected?.id}
               onSelect={setSelectedId}
               onIssue={() => setIssuing(true)}
-              detail={selected && <LeafDetail key={selected.id} leaf={selected} onClose={() => setSelectedId(undefined)} onChanged={reload} announce={setAnnouncement} />}
+              detail={selected && <LeafDetail key={selected.id} leaf={selected} onClose={closeDetail} onChanged={reload} announce={setAnnouncement} />}
             />
           </>
         )}

@@ -1,16 +1,13 @@
 import { useState, type FormEvent } from 'react';
 import { certificateKeyTypes, type CertificateKeyType, type IssuedCertificate } from '../../../shared/certificates';
 import { useApi } from '../api-context';
-import { keyTypeLabels } from '../certificate-wording';
+import { keyTypeLabels, parseNames } from '../certificate-wording';
 import { Field } from './Field';
 
 const keyTypeHints: Record<CertificateKeyType, string> = {
   'ecdsa-p256': 'the default: small and fast handshakes, accepted by every current client',
   'rsa-2048': 'for old clients that lack ECDSA (Java 7, Android 4, some embedded devices)',
 };
-
-/** What the user typed, as the list of names the command takes: commas, spaces or line breaks between them. */
-export const parseNames = (text: string): string[] => text.split(/[\s,]+/).filter((name) => name !== '');
 
 /** Names and a key type; the core's refusal (a name outside the CA's domains...) shown under the names as its sentence. */
 export function IssueCertificateForm({ onIssued, onCancel }: { onIssued: (issued: IssuedCertificate) => void; onCancel: () => void }) {

@@ -78,7 +78,7 @@ export function LeafList({
                   <Fragment key={leaf.id}>
                     <tr className={selected ? 'selected' : undefined} onClick={() => onSelect(selected ? undefined : leaf.id)}>
                       <td>
-                        <button type="button" className="link leaf-name" aria-expanded={selected} aria-label={`${leaf.names.join(', ')} (${keyTypeLabels[leaf.keyType]})`}>
+                        <button type="button" className="link leaf-name" data-leaf-id={leaf.id} aria-expanded={selected} aria-label={`${leaf.names.join(', ')} (${keyTypeLabels[leaf.keyType]})`}>
                           {first}
                         </button>
                         {rest.length > 0 && <span className="muted">{`, ${rest.join(', ')}`}</span>}
