@@ -60,8 +60,10 @@ function errors(stats: BackendStats): string {
 }
 
 /** The route's traffic line, once it has had any: what its clients got, and what Switchyard answered itself. */
-function routeTraffic(live: RouteLive | undefined): string[] {
+function routeTraffic(live: RouteLive | undefined, kind: Route['kind']): string[] {
   if (!live || live.requests === 0) return [];
+  // A TCP route's "requests" are connections, and it has no statuses.
+  if (kind === 'tcp') return [`  ${live.requests} connections, ${live.rps}/s · ${live.errorsLastMinute} failed connects in the last minute`];
   const local = Object.entries(live.local)
     .filter(([, count]) => count > 0)
     .map(([status, count]) => `${count}×${status}`);
@@ -82,11 +84,23 @@ export function formatHealth(routes: Route[], live: Record<string, BackendStats>
   if (routes.length === 0) return 'No routes yet.';
   const lines: string[] = [];
   for (const route of routes) {
-    lines.push(`${routeLabel(route)}  (${route.algorithm}, checks: ${route.settings.healthCheck})`, ...routeTraffic(routeLive[route.id]));
+    lines.push(`${routeLabel(route)}  (${route.algorithm}, checks: ${route.settings.healthCheck})`, ...routeTraffic(routeLive[route.id], route.kind));
     const rows = route.backends.map((backend) => {
       const stats = live[backend.id];
       const status = stats?.status ?? 'unknown';
       if (!stats) return [`  ${marks[status]} ${status}`, backend.url, '', '', '', '', '', ''];
+      if (route.kind === 'tcp') {
+        return [
+          `  ${marks[status]} ${status}`,
+          backend.url,
+          percent(stats.share),
+          `${stats.active} open`,
+          `${stats.bytesIn} B in ${stats.bytesOut} B out`,
+          errors(stats),
+          `connect p50 ${milliseconds(stats.latency.p50)} p95 ${milliseconds(stats.latency.p95)} ms`,
+          stats.reason,
+        ];
+      }
       return [
         `  ${marks[status]} ${status}`,
         backend.url,

@@ -3,7 +3,8 @@ import { createAdminClient } from '../../shared/admin-client';
 import type { SwitchyardApi } from '../../shared/api';
 import type { CommandInput, CommandName, CommandResult } from '../../shared/commands';
 import { SwitchyardError } from '../../shared/errors';
-import { algorithms, backendUrlSchema, defaultRouteSettings, hostSchema, pathSchema, type Route } from '../../shared/model';
+import { algorithms, backendUrlSchema, defaultRouteSettings, pathSchema, routeAddressSchema, type Route } from '../../shared/model';
+import { listenAddressOf, routeKindOf } from '../../shared/route-kind';
 import { defaultProxySettings } from '../../shared/proxy-settings';
 import { formatHealth, formatRecord, formatRoutes, formatStatus, table } from './cli-format';
 import { certCommand, certUsage } from './cert-cli';
@@ -33,6 +34,9 @@ export const usage = `Usage: switchyard <command> [options]
                                            keeps streaming new ones until Ctrl+C; --json prints each record as JSON
   route list [--json]                      routes and their backends
   route add HOST --backend URL [--backend URL ...] [--path P] [--algorithm A] [--set KEY=VALUE ...]
+  route add tcp://127.0.0.1:PORT --backend tcp://HOST:PORT [--backend ...] [--algorithm A] [--set KEY=VALUE ...]
+                                           a TCP route: its own listener relays bytes to the backends;
+                                           everywhere HOST is asked for, a TCP route is named by its tcp:// URL
   route set HOST [--path P] [--algorithm A] [--set KEY=VALUE ...]
   route remove HOST [--path P]
   backend add HOST URL [--path P] [--weight N] [--set KEY=VALUE ...]
@@ -138,7 +142,8 @@ export function parseSettings(pairs: readonly string[] = [], defaults: object = 
 }
 
 function findRoute(routes: Route[], hostArg: string, pathArg: string | undefined): Route {
-  const host = parseOrThrow(hostSchema, hostArg);
+  // A host, or a TCP route's tcp:// URL in its stored form.
+  const host = parseOrThrow(routeAddressSchema, hostArg);
   const path = parseOrThrow(pathSchema, pathArg ?? '/');
   const route = routes.find((r) => r.host === host && r.path === path);
   if (!route) {
@@ -247,6 +252,11 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
       backends: (values.backend ?? []).map((url) => ({ url })),
     });
     io.out(`Added ${routeLabel(route)} → ${route.backends.map((b) => b.url).join(', ') || '(no backends yet)'}`);
+    if (route.kind === 'tcp') {
+      const { address, port } = listenAddressOf(route.host);
+      io.out(`Try it: nc ${address} ${port}   (or point your client at ${address.includes(':') ? `[${address}]` : address}:${port}; \`switchyard status\` says if the port could not be taken)`);
+      return 0;
+    }
     const exampleHost = route.host.replace(/^\*\./, 'any.');
     io.out(`Try it: curl http://${exampleHost}:${client.httpPort}${route.path}`);
     if (client.httpsPort !== undefined) {
@@ -309,7 +319,8 @@ type Client = ReturnType<typeof connect>;
 
 /** `--route HOST[/PATH]` (or `--route HOST --path P`) as a route id; ROUTE_NOT_FOUND when there is none. */
 async function routeIdOf(client: Client, arg: string, pathArg: string | undefined): Promise<number> {
-  const slash = arg.indexOf('/');
+  // A tcp:// URL is a whole route name; a host's first slash starts its path.
+  const slash = routeKindOf(arg) === 'tcp' ? -1 : arg.indexOf('/');
   const host = slash < 0 ? arg : arg.slice(0, slash);
   const path = slash < 0 ? pathArg : arg.slice(slash);
   return findRoute(await client.call('routes.list', {}), host, path).id;
