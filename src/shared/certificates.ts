@@ -82,10 +82,18 @@ export interface IssuedCertificate extends LeafCertificateInfo {
   chainPem: string;
 }
 
+/** An HTTP route the HTTPS listener cannot serve: its host is outside the CA's names. */
+export interface RouteWithoutHttps extends CertificateRoute {
+  /** Why, and what to do: the sentence the CA gives when asked for the name (add the domain, or rename the route). */
+  reason: string;
+}
+
 export interface CertificatesOverview {
   ca: CertificateAuthorityInfo;
   /** Sorted by first name, then key type. */
   leaves: LeafCertificateInfo[];
+  /** Routes whose host no certificate can name (HTTPS clients get the default certificate and a name mismatch). */
+  routesWithoutHttps: RouteWithoutHttps[];
 }
 
 export interface ExportedRoot {

@@ -151,3 +151,17 @@ describe('WebSocket over TLS', () => {
     }
   });
 });
+
+describe('a route host outside the CA', () => {
+  it('is listed with the reason, and served over HTTPS once its domain is added, without a restart', async () => {
+    const before = await must(core.run('certificates.get', {}));
+    const uncovered = before.routesWithoutHttps.find((r) => r.host === 'api.example.com');
+    expect(uncovered?.reason).toMatch(/outside the names this local CA may certify.*add example\.com to the local CA's domains/s);
+    expect(before.routesWithoutHttps.map((r) => r.host)).not.toContain('api.test.localhost');
+
+    await must(core.run('certificates.setDomains', { domains: ['example.com'] }));
+    expect((await must(core.run('certificates.get', {}))).routesWithoutHttps).toEqual([]);
+    const answer = await httpsRequest(port, 'api.example.com', '/', { ca: root });
+    expect([answer.status, answer.certificate.subjectaltname]).toEqual([200, 'DNS:api.example.com']);
+  });
+});

@@ -1,11 +1,12 @@
 import { SocketAddress, isIP } from 'node:net';
-import type { CertificateAuthorityInfo, IssuedCertificate, LeafCertificateInfo } from '../../../shared/certificates';
+import type { CertificateAuthorityInfo, IssuedCertificate, LeafCertificateInfo, RouteWithoutHttps } from '../../../shared/certificates';
 import type { CommandName, CommandResult, ParsedCommandInput } from '../../../shared/commands';
 import { SwitchyardError } from '../../../shared/errors';
 import type { Route } from '../../../shared/model';
 import {
   DEFAULT_PERMITTED_DOMAINS,
   PERMITTED_IP_RANGES,
+  checkSubjectName,
   RENEW_BEFORE_EXPIRY_MS,
   checkTrust,
   detectTrustContext,
@@ -42,6 +43,26 @@ export interface CertificateDeps {
   /** The shell can show the OS's password prompt (the desktop app); a headless serve cannot. */
   canPromptForTrust: boolean;
   now: () => Date;
+}
+
+/**
+ * HTTP routes whose host the CA refuses: the HTTPS listener answers them with
+ * its default certificate (engine/listeners/certificate-names.ts), so the
+ * view says why and what to do. The default route `*` and IP hosts need no
+ * certificate of their own (the default one names the loopback addresses).
+ */
+function routesWithoutHttps(routes: readonly Route[], permitted: readonly string[]): RouteWithoutHttps[] {
+  const out: RouteWithoutHttps[] = [];
+  for (const route of routes) {
+    if (route.kind !== 'http' || route.host === '*' || route.host.startsWith('[') || isIP(route.host) !== 0) continue;
+    try {
+      checkSubjectName(route.host, permitted, 'host');
+    } catch (error) {
+      if (!(error instanceof SwitchyardError)) throw error;
+      out.push({ id: route.id, host: route.host, path: route.path, reason: error.message });
+    }
+  }
+  return out;
 }
 
 /** IPv6 in its canonical text, as a certificate's SAN reads back; host names lower-case without a trailing dot. */
@@ -135,7 +156,11 @@ export function createCertificateHandlers({ certificates, routes, domains, chang
       const current = ca();
       const list = routes();
       const at = now();
-      return { ca: await caInfo(), leaves: current.leaves().map((leaf) => describe(current, leaf, list, at)) };
+      return {
+        ca: await caInfo(),
+        leaves: current.leaves().map((leaf) => describe(current, leaf, list, at)),
+        routesWithoutHttps: routesWithoutHttps(list, current.permittedDomains),
+      };
     },
     'certificates.issue': async ({ names, keyType }) => {
       const leaf = await ca().issueLeaf(names, { keyType });

@@ -25,7 +25,7 @@ export { Certificates } from './certificates';
 export { type LeafCertificate, type LeafOptions } from './leaves';
 export { LocalCa, openLocalCa, type LocalCaOptions } from './local-ca';
 export { keyTypes, type KeyType } from './keys';
-export { DEFAULT_PERMITTED_DOMAINS, PERMITTED_IP_RANGES, normalizeName } from './name-constraints';
+export { DEFAULT_PERMITTED_DOMAINS, PERMITTED_IP_RANGES, checkSubjectName, normalizeName } from './name-constraints';
 export { RENEW_BEFORE_EXPIRY_DAYS, RENEW_BEFORE_EXPIRY_MS, needsRenewal } from './renewal';
 export { checkTrust } from './trust-check';
 export { installSystemTrust } from './trust-install';
