@@ -1,5 +1,6 @@
-// Load generators of the HTTPS bench: wrk (HTTP/1.1 over TLS, keep-alive or
-// one request per connection) and h2load (h2 by ALPN). Both connect to
+// Load generators of the HTTPS bench: bench/tls-handshakes.mjs (a full TLS
+// handshake per request), wrk (keep-alive HTTP/1.1 over TLS) and h2load (h2
+// by ALPN). wrk and h2load connect to
 // https://HOST:port/ so the TLS client sends HOST as SNI and verifies nothing
 // else: HOST resolves to 127.0.0.1 through a hosts file bind-mounted over
 // /etc/hosts in a mount namespace of the tool's own (the system's resolver
@@ -8,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+const benchDir = new URL('.', import.meta.url).pathname;
 import { parseWrk } from './load.mjs';
 import { HOST, tempDir } from './peers.mjs';
 import { pinned, track } from './procs.mjs';
@@ -61,17 +63,25 @@ function runBounded(argv, durationMs) {
   });
 }
 
-/**
- * wrk -t1 over TLS (wrk offers no ALPN: HTTP/1.1). With `close`, every
- * request says Connection: close, so each one is a new TCP connection and a
- * full TLS handshake (wrk keeps no session to resume).
- */
-export async function runWrkTls({ port, connections, seconds, core, close = false }) {
-  const argv = ['wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', `${TIMEOUT_S}s`, '-s', harnessFiles().lua];
-  if (close) argv.push('-H', 'Connection: close');
-  argv.push(`https://${HOST}:${port}/`);
+/** wrk -t1 over TLS with keep-alive (wrk offers no ALPN: HTTP/1.1). */
+export async function runWrkTls({ port, connections, seconds, core }) {
+  const argv = ['wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', `${TIMEOUT_S}s`, '-s', harnessFiles().lua, `https://${HOST}:${port}/`];
   const out = await runBounded(withHosts(core, argv), seconds * 1000);
   return parseWrk(out);
+}
+
+/**
+ * bench/tls-handshakes.mjs for `seconds`: `connections` lanes of connect,
+ * full handshake (SNI HOST, ALPN http/1.1), one GET with Connection: close.
+ */
+export async function runHandshakes({ port, connections, seconds, core }) {
+  const argv = pinned(core, [process.execPath, join(benchDir, 'tls-handshakes.mjs'), String(port), HOST, String(connections), String(seconds * 1000)]);
+  const out = await runBounded(argv, seconds * 1000);
+  const line = out.match(/^HSJSON (.*)$/m);
+  if (!line) return { error: `tls-handshakes printed no result: ${out.trim().split('\n').slice(-2).join(' | ') || '(no output)'}` };
+  const r = JSON.parse(line[1]);
+  if (r.resumed > 0) return { error: `${r.resumed} handshakes resumed a session: not all were full ones` };
+  return { requests: r.requests, seconds: r.seconds, rps: r.requests / r.seconds, non2xx: r.non2xx, socketErrors: r.errors };
 }
 
 /** Parses h2load's summary into a result like parseWrk's, or { error }. */

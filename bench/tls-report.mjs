@@ -122,8 +122,11 @@ engineers' builds and tests, so no peer ran alone on its core; the per-round col
 - Pinning as bench/run.mjs: backend and load generator on core 0, the peer under test on core 1 (taskset).
 - Cases (SNI and Host bench.localhost, which the tools resolve through a hosts file bind-mounted in a namespace of their own):
 ${caseLines.join('\n')}
-  - wrk offers no ALPN (so HTTP/1.1) and resumes no session: with \`Connection: close\` every request is a new TCP connection and a
-    full TLS 1.3 handshake (X25519, ECDSA P-256). Its CPU column is per connection.
+  - handshake: each lane of a small Node client connects, handshakes (SNI bench.localhost, ALPN http/1.1), sends one GET with
+    \`Connection: close\`, reads the answer and connects again, never offering a session back, so every one is a full TLS 1.3
+    handshake (X25519, ECDSA P-256 signature; any resumption fails the run). Not wrk: it resumes the previous connection's
+    session on reconnect (about half its "new" connections did). Its CPU column is per connection.
+  - keepalive: wrk offers no ALPN, so HTTP/1.1.
 - ${config.rounds} rounds, peers interleaved (order rotated each round), ${config.seconds} s per case and peer after a ${config.warmupSeconds} s warm-up each; medians.
   CPU is the peer's utime+stime (/proc/PID/stat, whole process tree) over the run divided by its requests; "core %" is that CPU
   over the run's wall time (well below 100%: the load generator's core, or the machine's other work, set the pace).

@@ -16,7 +16,7 @@ import { runPageLoad } from './page-load.mjs';
 import { cpuTicks, processTree, rssKb, runMain, setPinning, stopChild, ticksPerSecond } from './procs.mjs';
 import { median } from './report.mjs';
 import { has, ensureBuild, switchyardVersion } from './tools.mjs';
-import { runH2load, runWrkTls } from './tls-load.mjs';
+import { runH2load, runHandshakes, runWrkTls } from './tls-load.mjs';
 import { startCaddy, startNginx, startSwitchyard, tlsPeerNames } from './tls-peers.mjs';
 import { checkTargets, printSummary, toolVersions, writeResultsSection } from './tls-report.mjs';
 
@@ -35,10 +35,10 @@ const PAGE_DELAYS_MS = [5, 20];
 const tlsCases = [
   {
     id: 'handshake',
-    title: 'New connections: one request per TLS connection (full ECDSA handshake each), HTTP/1.1, 16 connections',
-    tool: 'wrk -t1 -c16 -H "Connection: close"',
+    title: 'New connections: one request per TLS connection (a full ECDSA handshake each), HTTP/1.1, 16 at a time',
+    tool: 'node bench/tls-handshakes.mjs, 16 lanes',
     unit: 'handshakes/s',
-    run: (port, seconds) => runWrkTls({ port, connections: 16, seconds, core: LOAD_CORE, close: true }),
+    run: (port, seconds) => runHandshakes({ port, connections: 16, seconds, core: LOAD_CORE }),
   },
   {
     id: 'keepalive',
