@@ -1,11 +1,13 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
-import { must, proxyPort, request, withCleanCore } from '../helpers/core';
+import { freePort, must, proxyPort, request, startCore, tempDir, withCleanCore } from '../helpers/core';
 import { greeted, tcpBackend, tcpConnect, tcpRoute, type TcpBackend } from '../helpers/tcp';
 
 // TCP routes relay bytes through their own listener, opened and closed with
 // the config, balanced by the same balancer as HTTP routes.
+
+const graceMs = 300;
 
 let core: Core;
 const cleanups = withCleanCore((c) => (core = c));
@@ -36,6 +38,38 @@ describe('TCP route', () => {
     client.socket.end();
     await client.closed;
     expect(core.engine.listeners().some((l) => l.kind === 'tcp')).toBe(false);
+  });
+
+  it('moves to a new address without a restart: the old one stops accepting, the new one listens', async () => {
+    const [a] = await backends('a');
+    const route = await tcpRoute(core, [a!.url]);
+    const held = await greeted(route.port);
+    const newPort = await freePort();
+    await must(core.run('routes.update', { id: route.id, host: `tcp://127.0.0.1:${newPort}` }));
+    await expect(tcpConnect(route.port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect((await greeted(newPort)).name).toBe('a');
+    held.client.socket.write('moved');
+    await held.client.waitFor('moved');
+    held.client.socket.destroy();
+  });
+
+  it('a stopping core cuts TCP connections still open at the end of its grace', async () => {
+    const dir = tempDir();
+    const [a] = await backends('a');
+    const own = await startCore(dir.path);
+    try {
+      const route = await tcpRoute(own, [a!.url]);
+      const held = await greeted(route.port);
+      const started = Date.now();
+      await own.engine.close(graceMs);
+      const { received } = await held.client.closed;
+      expect(received).toBe('a\n');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(graceMs - 50);
+      expect(Date.now() - started).toBeLessThan(graceMs * 4);
+    } finally {
+      await own.stop();
+      dir.remove();
+    }
   });
 
   it('balances round-robin across backends', async () => {
