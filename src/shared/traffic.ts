@@ -32,6 +32,9 @@ export const responseFlags = {
 
 export type ResponseFlag = keyof typeof responseFlags;
 
+/** hit: answered from the cache; miss: fetched (and maybe stored); stale: revalidated, or a stale copy stood in; bypass: a method the cache lets pass. */
+export type CacheOutcome = 'hit' | 'miss' | 'stale' | 'bypass';
+
 /** What went wrong with an attempt: how, and how far the exchange had got. */
 export type FailureKind = 'refused' | 'reset' | 'timeout' | 'tls' | 'protocol' | 'unreachable';
 export type FailurePhase = 'connect' | 'head' | 'body';
@@ -95,6 +98,10 @@ export interface TrafficRecord {
   bytesOut: number;
   /** How long an upgraded (WebSocket) connection stayed open, in ms; null for other requests. */
   upgradeMs: number | null;
+  /** What the route's cache did (null when it has none): answered, fetched, revalidated or stood in stale, or let pass. */
+  cache: CacheOutcome | null;
+  /** The Cache-Status sent (RFC 9211), which says why in words: `Switchyard; fwd=uri-miss; detail="not stored: ..."`. */
+  cacheStatus: string | null;
 }
 
 /** A record with its headers (flat [name, value, ...]; credentials redacted), for the trace view. */

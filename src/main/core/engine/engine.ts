@@ -27,6 +27,7 @@ import { startHttpsListener, type StartedHttpsListener } from './listeners/https
 import { SniCertificates } from './listeners/sni-certificates';
 import { Http2Front } from './http/h2/h2-server';
 import { TcpRoutes } from './l4/tcp-routes';
+import { HttpCache } from './cache/http-cache';
 
 export interface EngineListenOptions {
   addresses: readonly string[];
@@ -90,6 +91,8 @@ export class Engine {
   readonly health: HealthMonitor;
   /** The last exchanges, for the Traffic view, `switchyard logs` and the access log. */
   readonly records = new RecordRing(defaultProxySettings.trafficRecords);
+  /** Responses kept for routes with the cache on (RFC 9111, in memory). */
+  readonly cache = new HttpCache();
 
   constructor({ onHealth, onDrained, onError, onProblems }: EngineEvents = {}) {
     this.onError = onError ?? (() => {});
@@ -135,6 +138,7 @@ export class Engine {
     this.certificates?.warm(this.table);
     const routeIds = new Set(routes.map((r) => r.id));
     this.selection.retain(routeIds);
+    this.cache.retain(new Set(routes.filter((r) => r.settings.cache).map((r) => r.id)));
     this.limiters.retain(routeIds);
     this.stats.retain(routeIds, new Set(routes.flatMap((r) => r.backends.map((b) => b.id))));
     this.switches.retain(routes);
@@ -169,6 +173,7 @@ export class Engine {
       limiters: this.limiters,
       stats: this.stats,
       records: this.records,
+      cache: this.cache,
       pools: this.pools,
       health: this.health,
       listenPort: () => this.bound[0]?.port ?? options.port,

@@ -77,7 +77,7 @@ export interface FetchTimes {
   ageSeconds: number;
 }
 
-/** §4.2.3 current_age, in whole seconds. */
+/** §4.2.3 current_age in seconds, not rounded: a request's max-age=0 is then never met by a response fetched a moment ago (the Age header floors it). */
 export function currentAge(times: FetchTimes, nowMs: number): number {
   const responseTime = times.responseTimeMs / msPerSecond;
   const dateValue = times.dateSeconds ?? responseTime;
@@ -86,7 +86,7 @@ export function currentAge(times: FetchTimes, nowMs: number): number {
   const correctedAgeValue = times.ageSeconds + responseDelay;
   const correctedInitialAge = Math.max(apparentAge, correctedAgeValue);
   const residentTime = (nowMs - times.responseTimeMs) / msPerSecond;
-  return Math.floor(correctedInitialAge + residentTime);
+  return correctedInitialAge + residentTime;
 }
 
 /** The Age header's value (§5.1): a non-negative integer; anything else is ignored. */

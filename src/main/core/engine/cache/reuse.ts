@@ -37,7 +37,7 @@ export function reuse(stored: StoredFreshness, ageSeconds: number, request: Dire
   if (!immutable) {
     if (request.has('no-cache')) return { use: 'forward', fwd: fresh ? 'request' : 'stale', ttl, detail: 'the request has Cache-Control: no-cache' };
     const maxAge = deltaSeconds(request, 'max-age');
-    if (maxAge !== undefined && ageSeconds > maxAge) return { use: 'forward', fwd: fresh ? 'request' : 'stale', ttl, detail: `the request has max-age=${maxAge} and the stored response is ${ageSeconds} s old` };
+    if (maxAge !== undefined && ageSeconds > maxAge) return { use: 'forward', fwd: fresh ? 'request' : 'stale', ttl, detail: `the request has max-age=${maxAge} and the stored response is ${Math.floor(ageSeconds)} s old` };
     const minFresh = deltaSeconds(request, 'min-fresh');
     if (fresh && minFresh !== undefined && ttl < minFresh) return { use: 'forward', fwd: 'request', ttl, detail: `the request has min-fresh=${minFresh}` };
   }
@@ -55,7 +55,7 @@ export function reuse(stored: StoredFreshness, ageSeconds: number, request: Dire
       return { use: 'hit', ttl, detail: 'stale-while-revalidate', revalidateInBackground: true };
     }
   }
-  return { use: 'forward', fwd: 'stale', ttl, detail: `stale for ${staleness} s` };
+  return { use: 'forward', fwd: 'stale', ttl, detail: `stale for ${Math.floor(staleness)} s` };
 }
 
 /**
@@ -72,6 +72,6 @@ export function staleOnError(stored: StoredFreshness, ageSeconds: number, reques
   if (window >= 0 && staleness <= window) return { serve: true };
   return {
     serve: false,
-    why: window >= 0 ? `stale for ${staleness} s, past stale-if-error=${window}` : 'the stored response has no stale-if-error and serveStaleWhenDown is off',
+    why: window >= 0 ? `stale for ${Math.floor(staleness)} s, past stale-if-error=${window}` : 'the stored response has no stale-if-error and serveStaleWhenDown is off',
   };
 }

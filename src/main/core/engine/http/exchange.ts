@@ -1,6 +1,7 @@
 import type { Duplex, Transform } from 'node:stream';
 import zlib from 'node:zlib';
-import type { ResponseFlag } from '../../../../shared/traffic';
+import type { CacheOutcome, ResponseFlag } from '../../../../shared/traffic';
+import type { CacheSeam } from '../cache/caching-response';
 import { pickBackend, stickyCookieFor } from '../balancing/balancer';
 import { Choice, noteChoice } from '../balancing/explain-choice';
 import type { CompiledRoute, UpstreamTarget } from '../routing/routing-table';
@@ -98,10 +99,20 @@ export class Exchange implements UpstreamHandler, ResponseListener, ExchangeNote
     readonly route: CompiledRoute,
     private readonly ctx: ProxyContext,
     private readonly upgrade: ClientUpgrade | undefined,
+    /** The route's cache, when it has one: `res` is the same object, storing what streams through it. */
+    private readonly cacheSeam?: CacheSeam,
   ) {
     this.startedAt = ctx.stats.now();
     this.noting = ctx.records.wanted;
     res.listen(this);
+  }
+
+  get cache(): CacheOutcome | null {
+    return this.cacheSeam?.outcome ?? null;
+  }
+
+  get cacheStatus(): string | undefined {
+    return this.cacheSeam?.statusValue;
   }
 
   responseClosed(): void {
@@ -134,7 +145,9 @@ export class Exchange implements UpstreamHandler, ResponseListener, ExchangeNote
     ctx.inFlight.begin(target.id);
     this.attemptOpen = true;
     this.bytesOut = 0;
-    const headers = upstreamRequestHeaders(req, target, { rewriteHost: settings.rewriteHost, via: ctx.via });
+    const forwarded = upstreamRequestHeaders(req, target, { rewriteHost: settings.rewriteHost, via: ctx.via });
+    // A cache fill asks with its own validators, not the client's.
+    const headers = this.cacheSeam ? this.cacheSeam.upstreamHeaders(forwarded) : forwarded;
     // Hop-by-hop, so stripped above: asked for again for this hop.
     if (this.upgrade) headers.push('Connection', 'Upgrade', 'Upgrade', req.upgrade!);
     this.call = ctx.pools.for(target, { connectTimeoutMs: settings.connectTimeoutMs, verifyTls: settings.verifyBackendTls }).request(
@@ -347,6 +360,13 @@ export class Exchange implements UpstreamHandler, ResponseListener, ExchangeNote
 
   private badGateway(): void {
     const { route } = this;
+    // Every attempt failed before an answer: the cache may stand in with what it holds (stale on failover).
+    const stale = this.cacheSeam?.answerWhenDown() ?? 0;
+    if (stale) {
+      this.status = stale;
+      this.ctx.stats.recordCached(route.id, stale);
+      return;
+    }
     const failures = this.failures ?? [];
     this.ctx.stats.recordLocal(route.id, 502);
     this.status = 502;

@@ -1,4 +1,5 @@
 import type { SelectionStates } from '../balancing/selection-states';
+import type { HttpCache } from '../cache/http-cache';
 import type { HealthMonitor } from '../../health/health-monitor';
 import type { RouteLimiters } from '../limits/route-limiters';
 import type { RoutingTable } from '../routing/routing-table';
@@ -18,6 +19,8 @@ export interface ProxyContext {
   /** Passive health: every answer and every failure on real traffic is reported. */
   health: HealthMonitor;
   records: RecordRing;
+  /** Routes with the cache on answer from it, and fill it through their exchanges. */
+  cache: HttpCache;
   /** The listener's own port, for links on the unknown-host page. */
   listenPort(): number;
   /** The HTTPS listener's port, for redirects to it; undefined when there is none. */

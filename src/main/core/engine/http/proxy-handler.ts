@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
-import type { ResponseFlag } from '../../../../shared/traffic';
+import type { CacheOutcome, ResponseFlag } from '../../../../shared/traffic';
+import type { CacheSeam } from '../cache/caching-response';
 import { pickBackend } from '../balancing/balancer';
 import type { CompiledRoute } from '../routing/routing-table';
 import { flagBit } from '../traffic/exchange-note';
@@ -112,6 +113,8 @@ function recordLocal(
   status: number,
   flag: ResponseFlag | undefined,
   startedAt: number,
+  cache?: CacheOutcome | null,
+  cacheStatus?: string,
 ): void {
   if (!ctx.records.wanted) return;
   const elapsed = ctx.stats.now() - startedAt;
@@ -128,6 +131,8 @@ function recordLocal(
     upgradeMs: Number.NaN,
     responseHeaders: [],
     attempts: undefined,
+    cache,
+    cacheStatus,
   });
 }
 
@@ -158,13 +163,46 @@ function proxy(req: RequestMessage, res: ResponseMessage, ctx: ProxyContext, upg
     recordLocal(ctx, req, route, 429, 'RL', startedAt);
     return tooManyRequests(req, res, route, wait);
   }
+  if (route.settings.cache && !upgrade) {
+    ctx.cache.handle(
+      req,
+      res,
+      route,
+      (through, seam) => forward(req, through, route, ctx, undefined, startedAt, seam),
+      (status, outcome, cacheStatus) => {
+        stats.recordCached(route.id, status);
+        recordLocal(ctx, req, route, status, undefined, startedAt, outcome, cacheStatus);
+      },
+    );
+    return;
+  }
+  forward(req, res, route, ctx, upgrade, startedAt, undefined);
+}
+
+/** Balances a request (through the route's cache, when it has one) and hands it to an Exchange. */
+function forward(
+  req: RequestMessage,
+  res: ResponseMessage,
+  route: CompiledRoute,
+  ctx: ProxyContext,
+  upgrade: ClientUpgrade | undefined,
+  startedAt: number,
+  seam: CacheSeam | undefined,
+): void {
   const target = pickBackend(req, route, ctx.selection, ctx.inFlight.count);
   if (!target) {
-    stats.recordLocal(route.id, 503);
-    recordLocal(ctx, req, route, 503, 'UH', startedAt);
-    return noBackend(req, res, route);
+    const stale = seam?.answerWhenDown() ?? 0;
+    if (stale) {
+      ctx.stats.recordCached(route.id, stale);
+      recordLocal(ctx, req, route, stale, 'UH', startedAt, seam!.outcome, seam!.statusValue);
+      return;
+    }
+    ctx.stats.recordLocal(route.id, 503);
+    noBackend(req, res, route);
+    recordLocal(ctx, req, route, 503, 'UH', startedAt, seam?.outcome, seam?.statusValue);
+    return;
   }
-  new Exchange(req, res, route, ctx, upgrade).start(target);
+  new Exchange(req, res, route, ctx, upgrade, seam).start(target);
 }
 
 export function createProxyHandler(ctx: ProxyContext) {

@@ -1,4 +1,4 @@
-import { responseFlags, type ResponseFlag, type TrafficAttempt, type TrafficRecord, redactedHeaders } from '../../../../shared/traffic';
+import { responseFlags, type CacheOutcome, type ResponseFlag, type TrafficAttempt, type TrafficRecord, redactedHeaders } from '../../../../shared/traffic';
 import { describeChoice, type ChoiceNote } from '../balancing/explain-choice';
 import type { KeptHeaders } from '../http/message';
 import type { UpstreamFailure } from '../upstream/failures';
@@ -54,6 +54,9 @@ export interface ExchangeNote {
   readonly responseHeaders: KeptHeaders;
   /** One attempt as itself; several (retries) as a list; none for Switchyard's own answers. */
   readonly attempts: AttemptNote | AttemptNote[] | undefined;
+  /** On a route with the cache on: what it did, and the Cache-Status that says why. */
+  readonly cache?: CacheOutcome | null;
+  readonly cacheStatus?: string;
 }
 
 const flagNames = Object.keys(responseFlags) as ResponseFlag[];
@@ -132,5 +135,7 @@ export function recordOf(id: number, note: ExchangeNote): TrafficRecord {
     bytesIn: note.bytesIn,
     bytesOut: note.bytesOut,
     upgradeMs: orNull(note.upgradeMs),
+    cache: note.cache ?? null,
+    cacheStatus: note.cacheStatus ?? null,
   };
 }

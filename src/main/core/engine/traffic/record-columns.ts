@@ -1,3 +1,4 @@
+import type { CacheOutcome } from '../../../../shared/traffic';
 import type { ChoiceKind } from '../balancing/explain-choice';
 import type { KeptHeaders } from '../http/message';
 import type { UpstreamFailure } from '../upstream/failures';
@@ -37,6 +38,9 @@ export class RecordColumns implements ExchangeNote, NotedRequest {
   readonly protocols: string[];
   readonly upgrades: (string | undefined)[];
   readonly tlsVersions: (string | undefined)[];
+  /** What the cache did, and its Cache-Status (a reference to the string sent). */
+  private readonly cacheOutcomes: (CacheOutcome | null | undefined)[];
+  private readonly cacheStatuses: (string | undefined)[];
   /** Heads: where in the arena (absolute) and how long; or a reference when a protocol keeps a header list. */
   private readonly requestAt: Float64Array;
   private readonly requestLength: Uint32Array;
@@ -80,6 +84,8 @@ export class RecordColumns implements ExchangeNote, NotedRequest {
     this.protocols = refs();
     this.upgrades = refs();
     this.tlsVersions = refs();
+    this.cacheOutcomes = refs();
+    this.cacheStatuses = refs();
     this.requestAt = float();
     this.requestLength = new Uint32Array(capacity);
     this.requestLists = refs();
@@ -120,6 +126,8 @@ export class RecordColumns implements ExchangeNote, NotedRequest {
     this.protocols[slot] = req.protocol;
     this.upgrades[slot] = req.upgrade;
     this.tlsVersions[slot] = req.tlsVersion;
+    this.cacheOutcomes[slot] = note.cache;
+    this.cacheStatuses[slot] = note.cacheStatus;
     this.keepHead(slot, req.keptHeaders, this.requestAt, this.requestLength, this.requestLists);
     this.keepHead(slot, note.responseHeaders, this.responseAt, this.responseLength, this.responseLists);
     this.keepAttempts(slot, note.attempts);
@@ -225,6 +233,12 @@ export class RecordColumns implements ExchangeNote, NotedRequest {
   get upgradeMs(): number {
     return this.upgraded[this.slot]!;
   }
+  get cache(): CacheOutcome | null | undefined {
+    return this.cacheOutcomes[this.slot];
+  }
+  get cacheStatus(): string | undefined {
+    return this.cacheStatuses[this.slot];
+  }
 
   get keptHeaders(): KeptHeaders {
     return this.headAt(this.slot, this.requestAt, this.requestLength, this.requestLists);
@@ -261,5 +275,6 @@ export class RecordColumns implements ExchangeNote, NotedRequest {
     this.responseLists[slot] = undefined;
     this.retried[slot] = undefined;
     this.failures[slot] = null;
+    this.cacheStatuses[slot] = undefined;
   }
 }

@@ -106,6 +106,12 @@ export class TrafficStats {
     this.version += 1;
   }
 
+  /** The route's cache answered (a hit, or a stale copy while its backends are down): one of its answers, no backend's. */
+  recordCached(routeId: number, status: number): void {
+    this.countClientAnswer(this.route(routeId), status, this.now());
+    this.version += 1;
+  }
+
   /** The backend sent a response head `latencyMs` after the attempt began. */
   recordAnswer(routeId: number, backendId: number, status: number, latencyMs: number): void {
     const now = this.now();

@@ -1,0 +1,123 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Core } from '../../src/main/core/core';
+import type { TestBackend } from '../helpers/backends';
+import { must, withCore } from '../helpers/core';
+import { cachedRoute, expectCacheStatus } from '../helpers/cache';
+
+// Freshness and storability through the real listener: a counting backend
+// proves a hit never reaches it, and Cache-Status says why each miss was one.
+
+describe('HTTP cache: freshness', () => {
+  let core: Core;
+  withCore((c) => (core = c));
+  const backends: TestBackend[] = [];
+  afterAll(async () => {
+    await Promise.all(backends.map((b) => b.close()));
+  });
+
+  it('stores a response with max-age and answers from it without the backend, with Age and a ttl', async () => {
+    const { backend, get } = await cachedRoute(core, 'fresh.localhost', (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'max-age=60' });
+      res.end(`body of ${req.url}`);
+    });
+    backends.push(backend);
+    const first = await get('/a?x=1');
+    expectCacheStatus(first, 'Switchyard; fwd=uri-miss; fwd-status=200; stored');
+    for (let i = 0; i < 3; i++) {
+      const hit = await get('/a?x=1');
+      expect(hit.body).toBe('body of /a?x=1');
+      expectCacheStatus(hit, /^Switchyard; hit; ttl=(59|60)$/);
+      expect(hit.headers.age).toMatch(/^[01]$/);
+      expect(hit.headers['content-length']).toBe(String('body of /a?x=1'.length));
+    }
+    expect(backend.requests).toHaveLength(1);
+    // Another query is another URL.
+    expectCacheStatus(await get('/a?x=2'), 'Switchyard; fwd=uri-miss; fwd-status=200; stored');
+    expect(backend.requests).toHaveLength(2);
+    // HEAD is answered from the stored GET, with its length and no body.
+    const head = await get('/a?x=1', {}, 'HEAD');
+    expectCacheStatus(head, /^Switchyard; hit/);
+    expect(head.headers['content-length']).toBe(String('body of /a?x=1'.length));
+    expect(head.body).toBe('');
+    expect(backend.requests).toHaveLength(2);
+
+    const records = (await must(core.run('traffic.list', {}))).records.filter((r) => r.host === 'fresh.localhost');
+    expect(records.map((r) => r.cache)).toEqual(['miss', 'hit', 'hit', 'hit', 'miss', 'hit']);
+    expect(records[1]!.cacheStatus).toMatch(/^Switchyard; hit/);
+    expect(records[1]!.backend).toBeNull();
+  });
+
+  it('says in Cache-Status why a response was not stored, and sends each request to the backend', async () => {
+    const answers: Record<string, Record<string, string>> = {
+      '/no-store': { 'cache-control': 'no-store, max-age=60' },
+      '/private': { 'cache-control': 'private, max-age=60' },
+      '/cookie': { 'cache-control': 'max-age=60', 'set-cookie': 'session=1' },
+      '/nothing': {},
+      '/redirect': { location: '/x', 'last-modified': new Date(Date.now() - 3_600_000).toUTCString() },
+    };
+    const { backend, get } = await cachedRoute(core, 'notstored.localhost', (req, res) => {
+      res.writeHead(req.url === '/redirect' ? 302 : 200, answers[req.url!]);
+      res.end('x');
+    });
+    backends.push(backend);
+    const details = {
+      '/no-store': 'not stored: response has Cache-Control: no-store',
+      '/private': 'not stored: response has Cache-Control: private',
+      '/cookie': 'not stored: response has Set-Cookie and no s-maxage',
+      '/nothing': 'not stored: response has no max-age, s-maxage, Expires, Last-Modified or ETag',
+      '/redirect': 'not stored: status 302 is stored only with max-age, s-maxage, Expires or public',
+    };
+    for (const [path, detail] of Object.entries(details)) {
+      for (let i = 0; i < 2; i++) {
+        const res = await get(path);
+        expectCacheStatus(res, `Switchyard; fwd=uri-miss; fwd-status=${path === '/redirect' ? 302 : 200}; detail="${detail}"`);
+      }
+    }
+    expect(backend.requests).toHaveLength(10);
+  });
+
+  it('a request with Authorization is stored only when the response allows it (RFC 9111 §3.5)', async () => {
+    const { backend, get } = await cachedRoute(core, 'auth.localhost', (req, res) => {
+      res.writeHead(200, { 'cache-control': req.url === '/public' ? 'public, max-age=60' : 'max-age=60' });
+      res.end('secret');
+    });
+    backends.push(backend);
+    const auth = { authorization: 'Bearer t' };
+    expectCacheStatus(await get('/plain', auth), /detail="not stored: the request has Authorization/);
+    expectCacheStatus(await get('/plain', auth), /^Switchyard; fwd=uri-miss/);
+    expectCacheStatus(await get('/public', auth), 'Switchyard; fwd=uri-miss; fwd-status=200; stored');
+    expectCacheStatus(await get('/public', auth), /^Switchyard; hit/);
+    expect(backend.requests).toHaveLength(3);
+  });
+
+  it('a response already older than its max-age (Age) is stale at once; a request with no-cache or max-age=0 goes to the backend', async () => {
+    const { backend, get } = await cachedRoute(core, 'age.localhost', (req, res) => {
+      res.writeHead(200, req.url === '/old' ? { 'cache-control': 'max-age=60', age: '100', etag: '"e"' } : { 'cache-control': 'max-age=60' });
+      res.end('ok');
+    });
+    backends.push(backend);
+    await get('/old');
+    expectCacheStatus(await get('/old'), /^Switchyard; fwd=stale; fwd-status=200; stored; detail="stale for 4\d s"$/);
+    await get('/new');
+    expectCacheStatus(await get('/new', { 'cache-control': 'no-cache' }), 'Switchyard; fwd=request; fwd-status=200; stored; detail="the request has Cache-Control: no-cache"');
+    expectCacheStatus(await get('/new', { 'cache-control': 'max-age=0' }), /^Switchyard; fwd=request; fwd-status=200; stored/);
+    expectCacheStatus(await get('/new'), /^Switchyard; hit/);
+    expect(backend.requests).toHaveLength(5);
+  });
+
+  it('a route with the cache off sends no Cache-Status and stores nothing', async () => {
+    const { backend, get } = await cachedRoute(
+      core,
+      'off.localhost',
+      (_req, res) => {
+        res.writeHead(200, { 'cache-control': 'max-age=60' });
+        res.end('x');
+      },
+      { cache: false },
+    );
+    backends.push(backend);
+    expect((await get('/')).headers['cache-status']).toBeUndefined();
+    await get('/');
+    expect(backend.requests).toHaveLength(2);
+  });
+});
