@@ -47,6 +47,8 @@ describe('the Certificates area, served by `switchyard serve`, in Chromium', { t
     api = createAdminClient({ baseUrl: serve.connection.adminUrl, token: serve.connection.token });
     // A route: the engine issues its certificate, which the list shows with the route.
     await cli('route', 'add', 'shop.localhost', '--backend', shop.url);
+    // One the CA may not certify until its domain is added: listed with the core's reason.
+    await cli('route', 'add', 'api.dev.example.com', '--backend', shop.url);
     browser = await launchBrowser(profileDir.path);
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: serve.connection.adminUrl });
     const { page } = browser;
@@ -71,6 +73,7 @@ describe('the Certificates area, served by `switchyard serve`, in Chromium', { t
   /** A certificate's row by all its names, as the list sorts them. */
   const leafRow = (names: string) => leaves().getByRole('row').filter({ has: browser!.page.getByRole('button', { name: new RegExp(`^${names.replace(/[.*]/g, '\\$&')} \\(`) }) });
   const detail = () => browser!.page.getByRole('complementary', { name: 'Certificate' });
+  const withoutHttps = () => browser!.page.getByRole('region', { name: /no HTTPS certificate$/ });
 
   it('shows the CA with the fingerprint certificates.get gives, copies it, and lists the route certificate', async () => {
     const { page } = browser!;
@@ -89,6 +92,11 @@ describe('the Certificates area, served by `switchyard serve`, in Chromium', { t
     // The route's certificate, with its route.
     await expect.poll(async () => (await leafRow('shop.localhost').count()) === 1, { timeout: liveMs }).toBe(true);
     expect(await leafRow('shop.localhost').textContent()).toMatch(/ECDSA P-256.*shop\.localhost.*Valid/);
+    // The route the CA may not certify, with the core's sentence naming the domain to add.
+    const [outside] = (await must(api.invoke('certificates.get', {}))).routesWithoutHttps;
+    expect(outside?.host).toBe('api.dev.example.com');
+    await withoutHttps().getByRole('heading', { name: '1 route has no HTTPS certificate' }).waitFor();
+    expect(await withoutHttps().getByRole('listitem').textContent()).toBe(`api.dev.example.com ${outside!.reason}`);
     await expectNoKey();
   });
 
@@ -129,6 +137,9 @@ describe('the Certificates area, served by `switchyard serve`, in Chromium', { t
     const after = await must(api.invoke('certificates.get', {}));
     expect(after.ca.userDomains).toEqual(['dev.example.com']);
     expect(after.ca.fingerprint256).toBe(before.ca.fingerprint256);
+    // Its route is served over HTTPS now: the notice goes.
+    expect(after.routesWithoutHttps).toEqual([]);
+    await withoutHttps().waitFor({ state: 'detached' });
   });
 
   it('issues a certificate for two names (a bad name refused with its sentence), lists it, downloads its chain and never shows a key', async () => {

@@ -7,6 +7,7 @@ import { Dialog } from './Dialog';
 import { IssueCertificateForm } from './IssueCertificateForm';
 import { LeafDetail } from './LeafDetail';
 import { LeafList } from './LeafList';
+import { RoutesWithoutHttps } from './RoutesWithoutHttps';
 import { TrustPanel } from './TrustPanel';
 
 /** The Certificates area: the local CA and how to trust it side by side, then every certificate it issued, the selected one's detail under its row. */
@@ -57,6 +58,7 @@ export function CertificatesView() {
               <CaCard ca={overview.ca} onChanged={reload} announce={setAnnouncement} />
               <TrustPanel trust={overview.ca.trust} instructions={trust} onChanged={reload} />
             </div>
+            <RoutesWithoutHttps routes={overview.routesWithoutHttps} />
             <LeafList
               leaves={overview.leaves}
               selectedId={selected?.id}

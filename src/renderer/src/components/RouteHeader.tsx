@@ -40,7 +40,8 @@ export function RouteHeader({ route }: { route: Route }) {
   const httpsPort = useHttpsPort();
   const [confirming, setConfirming] = useState(false);
   const label = routeLabel(route);
-  const browsable = !route.host.startsWith('*') && httpPort !== undefined;
+  // A TCP route's host is its tcp:// listen URL: nothing a browser opens.
+  const browsable = route.kind === 'http' && !route.host.startsWith('*') && httpPort !== undefined;
   const href = `http://${route.host}:${httpPort}${route.path}`;
   // Every route is served on the HTTPS listener too, with a certificate from the local CA.
   const httpsHref = httpsPort === undefined ? undefined : `https://${route.host}:${httpsPort}${route.path}`;
