@@ -247,7 +247,27 @@ describe('the Certificates area, served by `switchyard serve`, in Chromium', { t
     await cli('cert', 'issue', 'cli.test');
     await leafRow('cli.test').waitFor({ timeout: liveMs });
 
-    // Still open from the issue: Escape (with the focus in it) closes it, Enter on its row opens it again.
+    // Its PEM never reached this page, so only its files are offered; regenerating it here sends the new chain, which then downloads.
+    const before = (await must(api.invoke('certificates.get', {}))).leaves.find((l) => l.names.join() === 'cli.test')!;
+    await leafRow('cli.test').click();
+    await detail().getByRole('heading', { name: 'cli.test' }).waitFor();
+    await detail().getByText('This page can download a certificate issued or regenerated in it', { exact: false }).waitFor();
+    const download = detail().getByRole('button', { name: 'Download certificate (PEM chain)' });
+    expect(await download.isDisabled()).toBe(true);
+    await detail().getByText(before.fingerprint256, { exact: true }).waitFor();
+    await detail().getByRole('button', { name: 'Regenerate' }).click();
+    await expect
+      .poll(async () => (await must(api.invoke('certificates.get', {}))).leaves.find((l) => l.names.join() === 'cli.test')?.fingerprint256)
+      .not.toBe(before.fingerprint256);
+    const regenerated = (await must(api.invoke('certificates.get', {}))).leaves.find((l) => l.names.join() === 'cli.test')!;
+    expect(regenerated.id).toBe(before.id);
+    await detail().getByText(regenerated.fingerprint256, { exact: true }).waitFor();
+    expect(await download.isEnabled()).toBe(true);
+    await expectNoKey();
+
+    // Open the issued one (from the issue test) again: Escape (with the focus in it) closes it, Enter on its row opens it again.
+    await leafRow('127.0.0.1, app.dev.example.com').click();
+    await detail().getByRole('heading', { name: '127.0.0.1, app.dev.example.com' }).waitFor();
     await detail().getByRole('button', { name: 'Regenerate' }).focus();
     await page.keyboard.press('Escape');
     await detail().waitFor({ state: 'detached' });
