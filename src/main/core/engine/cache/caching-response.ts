@@ -225,7 +225,13 @@ export class CachingResponse implements ResponseMessage, ResponseListener, Cache
       this.failoverDetail = `all backends down; ${decision.why}`;
       return 0;
     }
+    // The exchange hears the close after it has noted the status this returns (its record is written at the close).
+    this.exchangeReading = true;
     this.answerFromStore(stored, { fwd: 'stale', detail: 'all backends down' });
+    queueMicrotask(() => {
+      this.exchangeReading = false;
+      if (this.closePending) this.closed();
+    });
     return stored.status;
   }
 
