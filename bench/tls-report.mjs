@@ -51,6 +51,15 @@ export function checkTargets(results) {
   return checks;
 }
 
+/** What the Method list says about a case beyond its tool. */
+const caseNotes = {
+  handshake: `each lane of the client connects, handshakes (ALPN http/1.1), sends one GET with \`Connection: close\`, reads the
+    answer and connects again, never offering a session back, so every one is a full TLS 1.3 handshake (X25519, ECDSA P-256
+    signature; a resumed one fails the run). Not wrk: it resumes the previous connection's session on reconnect (about half its
+    "new" connections did). The CPU column is per connection`,
+  keepalive: 'wrk offers no ALPN, so HTTP/1.1',
+};
+
 const mark = (met) => (met === null ? 'not measured' : met ? 'met' : '**NOT met**');
 
 function targetsTable(checks) {
@@ -101,7 +110,7 @@ function pageVerdicts(pages) {
 function renderSection(run, checks) {
   const { config, tools, tls, pages } = run;
   const negotiated = Object.entries(tls.negotiated).map(([name, text]) => `${name} ${text}`).join(', ');
-  const caseLines = run.cases.map((c) => `  - ${c.id}: \`${c.tool}\`, ${c.unit}.`);
+  const caseLines = run.cases.map((c) => `  - ${c.id}: \`${c.tool}\`, ${c.unit}${caseNotes[c.id] ? `; ${caseNotes[c.id]}` : ''}.`);
   const { modules, runs } = pages[0].config;
   const delays = pages.map((p) => `${p.config.delayMs} ms`).join(' and ');
   return `${HEADING}
@@ -120,13 +129,8 @@ engineers' builds and tests, so no peer ran alone on its core; the per-round col
   - All three serve the same ECDSA P-256 leaf and chain, the one Switchyard's CA issued for the route (\`switchyard cert list\`);
     each is checked to serve that fingerprint to a client trusting only the root. Negotiated with Node's client: ${negotiated}.
 - Pinning as bench/run.mjs: backend and load generator on core 0, the peer under test on core 1 (taskset).
-- Cases (SNI and Host bench.localhost, which the tools resolve through a hosts file bind-mounted in a namespace of their own):
+- Cases (SNI and Host bench.localhost; wrk and h2load resolve it through a hosts file bind-mounted in a namespace of their own):
 ${caseLines.join('\n')}
-  - handshake: each lane of a small Node client connects, handshakes (SNI bench.localhost, ALPN http/1.1), sends one GET with
-    \`Connection: close\`, reads the answer and connects again, never offering a session back, so every one is a full TLS 1.3
-    handshake (X25519, ECDSA P-256 signature; any resumption fails the run). Not wrk: it resumes the previous connection's
-    session on reconnect (about half its "new" connections did). Its CPU column is per connection.
-  - keepalive: wrk offers no ALPN, so HTTP/1.1.
 - ${config.rounds} rounds, peers interleaved (order rotated each round), ${config.seconds} s per case and peer after a ${config.warmupSeconds} s warm-up each; medians.
   CPU is the peer's utime+stime (/proc/PID/stat, whole process tree) over the run divided by its requests; "core %" is that CPU
   over the run's wall time (well below 100%: the load generator's core, or the machine's other work, set the pace).
