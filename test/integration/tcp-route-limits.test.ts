@@ -43,7 +43,7 @@ async function unansweringBackend(): Promise<{ url: string; stop: () => void }> 
       // already gone
     }
   };
-  cleanups.push(async () => stop());
+  cleanups.push(() => Promise.resolve(stop()));
   const port = Number(await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))));
   // Two connections fill a backlog of 0 (Linux queues backlog + 1); later SYNs are dropped.
   const fillers: net.Socket[] = [];
@@ -53,7 +53,7 @@ async function unansweringBackend(): Promise<{ url: string; stop: () => void }> 
     fillers.push(socket);
   }
   await new Promise((resolve) => setTimeout(resolve, 100));
-  cleanups.push(async () => fillers.forEach((s) => s.destroy()));
+  cleanups.push(() => Promise.resolve(fillers.forEach((s) => s.destroy())));
   return { url: `tcp://127.0.0.1:${port}`, stop };
 }
 
@@ -143,7 +143,7 @@ describe('TCP route limits', () => {
 
   it('a core whose TCP route cannot listen still starts', async () => {
     const dir = tempDir();
-    cleanups.push(async () => dir.remove());
+    cleanups.push(() => Promise.resolve(dir.remove()));
     const [a] = await backends('a');
     const port = await freePort();
     const first = await startCore(dir.path);
