@@ -74,8 +74,9 @@ async function waitForHttps(name, port, child, leaf) {
  * The leaf Switchyard serves for HOST (the route's, as `switchyard cert list`
  * shows it): paths, the root, its fingerprint and the SPKI pin Chromium
  * takes. Not `cert issue HOST`: for a route's own names that writes a new
- * key and certificate over the route's files while the listener keeps
- * serving the one it loaded (bench/RESULTS.md, Local HTTPS).
+ * key and certificate over the route's files, and which one a listener
+ * serves has changed across versions (bench/RESULTS.md, Local HTTPS); the
+ * fingerprint it serves settles it.
  */
 function readLeaf(dataDir, servedFingerprint) {
   const { leaves } = JSON.parse(switchyardCli(['cert', 'list', '--json'], dataDir));
