@@ -70,16 +70,16 @@ export interface LeafCertificateInfo {
   certificatePath: string;
   /** The leaf then the intermediate (PEM): what a dev server presents (nginx `ssl_certificate`, Node's tls `cert`); clients that trust the root need both. */
   chainPath: string;
+  /** The leaf then the intermediate, PEM (public): what the view downloads for a dev server. */
+  chainPem: string;
   /** The private key's file (PEM, mode 0600, inside the data directory): point the dev server at it; Switchyard never sends a key. */
   keyPath: string;
 }
 
-/** `certificates.issue` and `certificates.regenerate`: the leaf plus what a dev server presents. */
+/** `certificates.issue` and `certificates.regenerate`: the leaf plus its certificate alone. */
 export interface IssuedCertificate extends LeafCertificateInfo {
   /** The leaf alone, PEM. */
   certificatePem: string;
-  /** The leaf then the intermediate, PEM: what a server sends (`cert` in Node's tls, `ssl_certificate` in nginx). */
-  chainPem: string;
 }
 
 /** An HTTP route the HTTPS listener cannot serve: its host is outside the CA's names. */

@@ -247,13 +247,17 @@ describe('the Certificates area, served by `switchyard serve`, in Chromium', { t
     await cli('cert', 'issue', 'cli.test');
     await leafRow('cli.test').waitFor({ timeout: liveMs });
 
-    // Its PEM never reached this page, so only its files are offered; regenerating it here sends the new chain, which then downloads.
+    // Issued by the CLI, it downloads from the list's own chain; regenerated here, the download follows the new chain.
     const before = (await must(api.invoke('certificates.get', {}))).leaves.find((l) => l.names.join() === 'cli.test')!;
     await leafRow('cli.test').click();
     await detail().getByRole('heading', { name: 'cli.test' }).waitFor();
-    await detail().getByText('This page can download a certificate issued or regenerated in it', { exact: false }).waitFor();
     const download = detail().getByRole('button', { name: 'Download certificate (PEM chain)' });
-    expect(await download.isDisabled()).toBe(true);
+    const downloaded = async () => {
+      const file = page.waitForEvent('download');
+      await download.click();
+      return readFileSync(await (await file).path(), 'utf8');
+    };
+    expect(await downloaded()).toBe(readFileSync(before.chainPath, 'utf8'));
     await detail().getByText(before.fingerprint256, { exact: true }).waitFor();
     await detail().getByRole('button', { name: 'Regenerate' }).click();
     await expect
@@ -262,7 +266,9 @@ describe('the Certificates area, served by `switchyard serve`, in Chromium', { t
     const regenerated = (await must(api.invoke('certificates.get', {}))).leaves.find((l) => l.names.join() === 'cli.test')!;
     expect(regenerated.id).toBe(before.id);
     await detail().getByText(regenerated.fingerprint256, { exact: true }).waitFor();
-    expect(await download.isEnabled()).toBe(true);
+    const after = await downloaded();
+    expect(after).toBe(readFileSync(regenerated.chainPath, 'utf8'));
+    expect(after).not.toBe(before.chainPem);
     await expectNoKey();
 
     // Open the issued one (from the issue test) again: Escape (with the focus in it) closes it, Enter on its row opens it again.

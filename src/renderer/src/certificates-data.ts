@@ -10,12 +10,6 @@ import { useLive } from './live-store';
  */
 const routeCertificateSettleMs = 1_500;
 
-/** The chain PEMs of certificates issued or regenerated in this tab, by id: the only ones the contract sends the page. */
-const chainsIssuedHere = new Map<string, string>();
-
-export const rememberChain = (id: string, chainPem: string) => chainsIssuedHere.set(id, chainPem);
-export const chainIssuedHere = (id: string): string | undefined => chainsIssuedHere.get(id);
-
 /**
  * `certificates.get`, fetched again on `certificates.changed`, on route
  * changes (a certificate lists the routes that use it) and when the event

@@ -96,6 +96,7 @@ function describe(ca: LocalCa, leaf: LeafCertificate, routes: readonly Route[], 
       .map((route) => ({ id: route.id, host: route.host, path: route.path })),
     certificatePath: leaf.certificatePath,
     chainPath: leaf.chainPath,
+    chainPem: `${leaf.certificatePem.trimEnd()}\n${ca.intermediateCertificatePem.trimEnd()}\n`,
     keyPath: leaf.keyPath,
   };
 }
@@ -147,7 +148,6 @@ export function createCertificateHandlers({ certificates, routes, domains, chang
     return {
       ...describe(current, leaf, routes(), now()),
       certificatePem: leaf.certificatePem,
-      chainPem: `${leaf.certificatePem.trimEnd()}\n${current.intermediateCertificatePem.trimEnd()}\n`,
     };
   };
 

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { IssuedCertificate } from '../../../shared/certificates';
-import { rememberChain, useCertificates } from '../certificates-data';
+import { useCertificates } from '../certificates-data';
 import { useHttpsPort } from '../live-store';
 import { CaCard } from './CaCard';
 import { Dialog } from './Dialog';
@@ -27,7 +27,6 @@ export function CertificatesView() {
   };
 
   const issued = (leaf: IssuedCertificate) => {
-    rememberChain(leaf.id, leaf.chainPem);
     setIssuing(false);
     setSelectedId(leaf.id);
     reload();

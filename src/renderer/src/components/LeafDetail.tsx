@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import type { LeafCertificateInfo } from '../../../shared/certificates';
 import { useApi } from '../api-context';
-import { chainIssuedHere, rememberChain } from '../certificates-data';
 import { baseName, leafStateLabels } from '../certificate-wording';
 import { saveFile } from '../copy-and-save';
 import { calendarDate } from '../format';
@@ -25,7 +24,6 @@ export function LeafDetail({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const [removing, setRemoving] = useState(false);
-  const chain = chainIssuedHere(leaf.id);
   const names = leaf.names.join(', ');
   const renews = leaf.routes.length > 0;
 
@@ -38,7 +36,6 @@ export function LeafDetail({
       setError(answer.error.message);
       return;
     }
-    rememberChain(answer.result.id, answer.result.chainPem);
     onChanged();
     announce(`Certificate for ${names} re-issued with a new key, in the same files: restart a dev server that uses them.`);
   };
@@ -112,10 +109,8 @@ export function LeafDetail({
       <div className="leaf-actions">
         <button
           type="button"
-          disabled={!chain}
           onClick={() => {
-            if (!chain) return;
-            saveFile(baseName(leaf.chainPath), chain, 'application/x-pem-file');
+            saveFile(baseName(leaf.chainPath), leaf.chainPem, 'application/x-pem-file');
             announce(`${baseName(leaf.chainPath)} downloaded: the certificate and its chain, without the key.`);
           }}
         >
@@ -128,12 +123,6 @@ export function LeafDetail({
           Remove
         </button>
       </div>
-      {!chain && (
-        <p className="muted small">
-          This page can download a certificate issued or regenerated in it; the chain of this one is the file above (<code>{baseName(leaf.chainPath)}</code>
-          ).
-        </p>
-      )}
       {error && (
         <p className="field-error" role="alert">
           {error}
