@@ -130,9 +130,12 @@ export class TcpRelay implements SelectionKey {
   private readonly onClientClose = (hadError: boolean): void => {
     this.clientClosed = true;
     // Closed cleanly, both directions have ended and the upstream finishes
-    // its last writes on its own; broken off (or before the backend
-    // answered), the backend sees a reset.
-    if (this.upstream && (hadError || !this.connected)) this.upstream.resetAndDestroy();
+    // its last writes on its own; broken off, the backend sees a reset. A
+    // connect still under way (the client is paused until then, so only our
+    // own timeouts get here) is abandoned at once: resetAndDestroy would
+    // wait for it to complete.
+    if (this.upstream && !this.connected) this.upstream.destroy();
+    else if (this.upstream && hadError) this.upstream.resetAndDestroy();
     this.maybeFinish();
   };
 
