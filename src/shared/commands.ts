@@ -17,6 +17,7 @@ import { backendKindIssue, tcpPathIssue, tcpSettingsIssues } from './route-kind'
 import type { Problem, RouteHistory, TimelineEntry, TrafficSnapshot } from './events';
 import { proxySettingsPatchSchema, type ProxySettings } from './proxy-settings';
 import type { TrafficRecord, TrafficTrace } from './traffic';
+import { cachePurgeSchema, type CachePurged, type CacheRouteStats } from './cache';
 import {
   certificateDomainsSchema,
   issueCertificateSchema,
@@ -225,6 +226,14 @@ export const commands = {
   'certificates.installTrust': command<TrustInstallResult>()({
     summary: "Add the root to this system's trust store with the OS's own password prompt, where this shell can show one; otherwise NOT_AVAILABLE with the command to run.",
     input: noInput,
+  }),
+  'cache.stats': command<CacheRouteStats[]>()({
+    summary: "Each route with the HTTP cache on: responses stored, memory they take, hits, misses and hit ratio.",
+    input: noInput,
+  }),
+  'cache.purge': command<CachePurged>()({
+    summary: 'Drop stored responses: one URL, every URL under a prefix, or everything; of one route or of all.',
+    input: cachePurgeSchema,
   }),
   'token.rotate': command<{ uiUrl: string }>()({
     summary: 'Replace the admin token (it is in the UI address, so in browser history and screenshots); the old one stops working at once.',

@@ -179,6 +179,11 @@ export const validInputs: Record<CommandName, fc.Arbitrary<Record<string, unknow
     accessLogMaxBytes: fc.integer({ min: 65_536, max: 1_073_741_824 }),
   }),
   'token.rotate': fc.constant({}),
+  'cache.stats': fc.constant({}),
+  'cache.purge': fc.oneof(
+    fc.record({ routeId: idOf(routeRef), url: fc.constantFrom('/', '/users?page=2', 'http://api.localhost/users') }, { requiredKeys: [] }),
+    fc.record({ routeId: idOf(routeRef), prefix: fc.constantFrom('/api', 'https://api.localhost/v1/') }, { requiredKeys: [] }),
+  ),
   'certificates.get': fc.constant({}),
   'certificates.issue': fc.record({ names: certificateNames, keyType }, { requiredKeys: ['names'] }),
   'certificates.regenerate': fc.record({ id: certificateId, keyType }, { requiredKeys: ['id'] }),

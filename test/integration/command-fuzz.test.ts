@@ -38,6 +38,9 @@ const readCommands = new Set<CommandName>([
   'traffic.list',
   'traffic.get',
   'traffic.clear',
+  // The HTTP cache lives in memory: its commands never touch the store.
+  'cache.stats',
+  'cache.purge',
   'routes.list',
   'settings.get',
   'token.rotate',

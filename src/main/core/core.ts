@@ -112,6 +112,7 @@ export class Core {
         this.record('config', what, null, null);
       },
       traffic: this.engine.records,
+      cache: this.engine.cache,
       certificates: {
         certificates: () => {
           if (!this.certificates) throw new SwitchyardError('NOT_AVAILABLE', 'The local CA is still opening: try again in a moment.');

@@ -8,6 +8,7 @@ import { listenAddressOf, routeKindOf } from '../../shared/route-kind';
 import { defaultProxySettings } from '../../shared/proxy-settings';
 import { formatHealth, formatRecord, formatRoutes, formatStatus, table } from './cli-format';
 import { certCommand, certUsage } from './cert-cli';
+import { cacheCommand, cacheUsage } from './cache-cli';
 import type { SwitchyardEvent } from '../../shared/events';
 import { isProcessAlive, readConnection, rotateStoredToken } from './connection-file';
 import { resolveDataDir } from './data-dir';
@@ -45,6 +46,7 @@ export const usage = `Usage: switchyard <command> [options]
   settings [--json] [--set KEY=VALUE ...]      the proxy's listener limits (${Object.keys(defaultProxySettings).join(', ')})
   token rotate                             a new admin token (the old one, in browser history or a screenshot, stops working)
 ${certUsage}
+${cacheUsage}
 
 Every command accepts --data-dir DIR (or SWITCHYARD_DATA_DIR).
 Algorithms: ${algorithms.join(', ')}.
@@ -72,6 +74,7 @@ const options = {
   watch: { type: 'boolean' },
   follow: { type: 'boolean', short: 'f' },
   route: { type: 'string' },
+  prefix: { type: 'string' },
   limit: { type: 'string' },
   rsa: { type: 'boolean' },
   out: { type: 'string' },
@@ -222,6 +225,9 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
   }
   if (group === 'cert') {
     return certCommand(action, rest, values, client.call, io, (shape) => new UsageError(`Usage: switchyard ${shape}`));
+  }
+  if (group === 'cache') {
+    return cacheCommand(action, rest, values, client.call, io.out, (arg) => routeIdOf(client, arg, values.path), (shape) => new UsageError(`Usage: switchyard ${shape}`));
   }
   if (group === 'logs') {
     if (action !== undefined) throw new UsageError('Usage: switchyard logs [--follow] [--route HOST[/PATH]] [--json] [--limit N]');

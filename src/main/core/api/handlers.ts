@@ -11,6 +11,7 @@ import type { ProxySettings } from '../../../shared/proxy-settings';
 import { SwitchyardError } from '../../../shared/errors';
 import type { RecordRing } from '../engine/traffic/record-ring';
 import { createCertificateHandlers, type CertificateDeps } from './certificate-handlers';
+import { createCacheHandlers, type CacheDeps } from './cache-handlers';
 
 /** Most commands answer at once (SQLite is synchronous); certificate commands sign and check files, so may answer later. */
 export type Handlers = {
@@ -38,12 +39,14 @@ export interface HandlerDeps {
   traffic: Pick<RecordRing, 'list' | 'get' | 'clear' | 'capacity'>;
   /** The local CA and what the certificate commands need around it. */
   certificates: Omit<CertificateDeps, 'routes'>;
+  /** The engine's HTTP cache, for its counters and purges. */
+  cache: CacheDeps['cache'];
 }
 
 const backendUrl = (route: Route, id: number) => route.backends.find((b) => b.id === id)?.url ?? `backend ${id}`;
 
 /** One handler per command; the type makes a missing one a compile error. */
-export function createHandlers({ routes, timeline, live, history, status, ownListeners, configChanged, settings, settingsChanged, rotateToken, traffic, certificates }: HandlerDeps): Handlers {
+export function createHandlers({ routes, timeline, live, history, status, ownListeners, configChanged, settings, settingsChanged, rotateToken, traffic, certificates, cache }: HandlerDeps): Handlers {
   /** Runs a write and reports it; the message is built from the result. */
   const write = <T>(result: T, what: string, routeId: number | null, backendId: number | null = null): T => {
     configChanged(what, routeId, backendId);
@@ -52,6 +55,7 @@ export function createHandlers({ routes, timeline, live, history, status, ownLis
   const routeOfBackend = (id: number) => routes.list().find((r) => r.backends.some((b) => b.id === id));
   return {
     ...createCertificateHandlers({ ...certificates, routes: () => routes.list() }),
+    ...createCacheHandlers({ cache, routes: () => routes.list(), route: (id) => routes.get(id) }),
     status: () => {
       const all = routes.list();
       return { ...status(), routeCount: all.length, backendCount: all.reduce((n, r) => n + r.backends.length, 0) };
