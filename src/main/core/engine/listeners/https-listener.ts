@@ -104,6 +104,8 @@ export async function startHttpsListener(
         {
           // The default certificate answers clients without SNI and names no route has.
           SNICallback: (servername, done) => {
+            const held = certificates.heldFor(servername, table());
+            if (held !== undefined) return done(null, held ?? undefined);
             certificates.forServername(servername, table()).then(
               (context) => done(null, context),
               (error: unknown) => {

@@ -51,6 +51,18 @@ export class SniCertificates {
 
   constructor(private readonly options: SniCertificatesOptions) {}
 
+  /**
+   * The held context for a client's SNI when it is current, without a promise:
+   * the handshake of every connection after a name's first goes this way.
+   * `null` means the default certificate; undefined, ask forServername.
+   */
+  heldFor(servername: string, table: RoutingTable): SecureContext | null | undefined {
+    const names = certificateNames(servername, this.indexOf(table));
+    if (names === undefined) return null;
+    const held = this.held.get(names.join(','));
+    return held && !this.isStale(held) ? held.context : undefined;
+  }
+
   /** The context for a client's SNI, or undefined for the listener's default certificate. */
   async forServername(servername: string, table: RoutingTable): Promise<SecureContext | undefined> {
     const index = this.indexOf(table);
