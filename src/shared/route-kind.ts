@@ -102,6 +102,13 @@ export function backendKindIssue(kind: RouteKind, url: string): string | undefin
   return undefined;
 }
 
+/**
+ * Where a TCP route's defaults differ from an HTTP route's: a database
+ * client keeps pooled connections idle for minutes, so silence is cut after
+ * nginx stream's `proxy_timeout` default (10 min), not proxy_read_timeout's 60 s.
+ */
+export const tcpSettingDefaults = { idleTimeoutMs: 600_000 } as const;
+
 /** A TCP route takes every connection to its address: it has no path prefix. */
 export const tcpPathIssue = (path: string): string | undefined =>
   path === '/' ? undefined : `A TCP route has no path prefix (${path}): it takes every connection to its address.`;

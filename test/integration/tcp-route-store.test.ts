@@ -50,11 +50,13 @@ describe('TCP routes in the store', () => {
   it('stores a listen URL in one form: localhost is 127.0.0.1, IPv6 compressed, one route per address and port', async () => {
     const port = await freePort();
     const route = await must(core.run('routes.create', { host: ` TCP://LocalHost:${port}/ `, backends: [{ url: 'TCP://DB.Local:5432' }], settings: { healthCheck: 'off' } }));
-    expect({ kind: route.kind, host: route.host, path: route.path, backend: route.backends[0]!.url }).toEqual({
+    expect({ kind: route.kind, host: route.host, path: route.path, backend: route.backends[0]!.url, idleTimeoutMs: route.settings.idleTimeoutMs }).toEqual({
       kind: 'tcp',
       host: `tcp://127.0.0.1:${port}`,
       path: '/',
       backend: 'tcp://db.local:5432',
+      // nginx stream's proxy_timeout, not an HTTP route's 60 s: pooled database connections sit idle for minutes.
+      idleTimeoutMs: 600_000,
     });
     expect(await refusal('routes.create', { host: `tcp://127.0.0.1:${port}` })).toEqual({
       code: 'ROUTE_EXISTS',

@@ -3,7 +3,7 @@ import type { ParsedCommandInput } from '../../../shared/commands';
 import { SwitchyardError } from '../../../shared/errors';
 import { backendHealthSchema, maxBackendsPerRoute, routeSettingsSchema, type Algorithm, type BackendHealth, type Backend, type Route, type RouteSettings, type RouteSettingsPatch } from '../../../shared/model';
 import { routeLabel } from '../../../shared/route-label';
-import { backendKindIssue, routeKindOf, tcpPathIssue, tcpSettingsIssues, type RouteKind } from '../../../shared/route-kind';
+import { backendKindIssue, routeKindOf, tcpPathIssue, tcpSettingDefaults, tcpSettingsIssues, type RouteKind } from '../../../shared/route-kind';
 
 interface RouteRow {
   id: number;
@@ -158,7 +158,7 @@ export class RouteRepository {
             input.host,
             input.path,
             input.algorithm,
-            mergeSettings(routeSettingsSchema.parse({}), input.settings),
+            mergeSettings(routeSettingsSchema.parse(routeKindOf(input.host) === 'tcp' ? tcpSettingDefaults : {}), input.settings),
           )
             .lastInsertRowid,
         );
