@@ -52,6 +52,15 @@ describe('TCP route failover', () => {
     expect((await client.closed).received).toBe('');
   });
 
+  it('with no other backend to try, the failure is not counted as retried', async () => {
+    const dead = `tcp://127.0.0.1:${await freePort()}`;
+    const route = await tcpRoute(core, [dead], { retries: 2 });
+    const client = await tcpConnect(route.port);
+    expect((await client.closed).received).toBe('');
+    const stats = await backendStatus(route.backends[0]!.id);
+    expect({ failures: stats.failures, retries: stats.retries }).toEqual({ failures: 1, retries: 0 });
+  });
+
   it('active TCP checks run for TCP backends and take a dead one out', async () => {
     const [a] = await backends('a');
     const dead = `tcp://127.0.0.1:${await freePort()}`;

@@ -51,7 +51,14 @@ export class TcpRelay implements SelectionKey {
     // A reset from the client is passed on when its socket closes.
     client.on('error', ignore);
     client.once('close', this.onClientClose);
-    this.attempt();
+    const target = this.pick();
+    if (target) this.attempt(target);
+    // Nothing to connect to: close at once, as nginx does with no live upstream.
+    else client.destroy();
+  }
+
+  private pick(): UpstreamTarget | undefined {
+    return pickBackend(this, this.route, this.ctx.selection, this.ctx.inFlight.count, this.tried);
   }
 
   /** Cuts both sides now (a stopping route past its deadline). */
@@ -60,13 +67,7 @@ export class TcpRelay implements SelectionKey {
     this.client.destroy();
   }
 
-  private attempt(): void {
-    const target = pickBackend(this, this.route, this.ctx.selection, this.ctx.inFlight.count, this.tried);
-    if (!target) {
-      // Nothing to connect to: close at once, as nginx does with no live upstream.
-      this.client.destroy();
-      return;
-    }
+  private attempt(target: UpstreamTarget): void {
     this.attempts += 1;
     this.target = target;
     this.started = performance.now();
@@ -110,16 +111,14 @@ export class TcpRelay implements SelectionKey {
     this.upstream = undefined;
     this.ctx.inFlight.end(target.id);
     this.ctx.health.recordTraffic(target.id, false, failure.message);
-    const retry = !this.client.destroyed && this.attempts <= this.route.settings.retries;
-    this.ctx.stats.recordFailure(this.route.id, target.id, retry);
-    if (!retry) {
-      // The client has seen nothing but an accepted connection: it sees it closed.
-      this.client.destroy();
-      this.maybeFinish();
-      return;
-    }
     (this.tried ??= new Set()).add(target.id);
-    this.attempt();
+    const next = !this.client.destroyed && this.attempts <= this.route.settings.retries ? this.pick() : undefined;
+    // Counted as retried only when another backend takes the connection.
+    this.ctx.stats.recordFailure(this.route.id, target.id, next !== undefined);
+    if (next) return this.attempt(next);
+    // The client has seen nothing but an accepted connection: it sees it closed.
+    this.client.destroy();
+    this.maybeFinish();
   }
 
   private readonly onIdle = (): void => {
