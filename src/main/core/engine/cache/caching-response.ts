@@ -69,7 +69,7 @@ export class CachingResponse implements ResponseMessage, ResponseListener, Cache
   private chunks: Buffer[] | undefined;
   private bytes = 0;
   private head:
-    | { status: number; reason: string | undefined; headers: string[]; length: string | undefined; age: number; requestTimeMs: number; responseTimeMs: number }
+    | { status: number; reason: string | undefined; headers: string[]; age: number; requestTimeMs: number; responseTimeMs: number }
     | undefined;
   /** The store answered (a 304 or a stale stand-in): what the exchange still writes is dropped. */
   private answered = false;
@@ -149,7 +149,7 @@ export class CachingResponse implements ResponseMessage, ResponseListener, Cache
     });
     if (decision.store) {
       this.chunks = [];
-      this.head = { status, reason, headers: this.storedHeaders(headers, responseDirectives), length, age: ageHeaderSeconds(headerOf(headers, 'age')), requestTimeMs: this.requestTimeMs, responseTimeMs: now };
+      this.head = { status, reason, headers: this.storedHeaders(headers, responseDirectives), age: ageHeaderSeconds(headerOf(headers, 'age')), requestTimeMs: this.requestTimeMs, responseTimeMs: now };
     } else {
       // Requests waiting on this one go to the backend themselves, without queueing again.
       this.release(false);
@@ -331,11 +331,9 @@ export class CachingResponse implements ResponseMessage, ResponseListener, Cache
       lastModified: undefined,
       size: entrySize(head.headers, body),
     };
-    // A body shorter or longer than announced is not the response the head described.
-    if (head.length === undefined || Number(head.length) === body.length) {
-      this.applyHeaders(entry, head.headers, head.requestTimeMs, head.responseTimeMs, head.age);
-      this.cache.store.put(entry);
-    }
+    // The upstream connection ends a body at its Content-Length and fails one cut short, so what arrived is what was announced.
+    this.applyHeaders(entry, head.headers, head.requestTimeMs, head.responseTimeMs, head.age);
+    this.cache.store.put(entry);
     this.release(true);
   }
 
