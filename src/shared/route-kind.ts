@@ -46,33 +46,31 @@ export function listenAddressOf(url: string): { address: string; port: number } 
 }
 
 /**
- * Settings that mean something only for HTTP requests: a TCP route relays
- * bytes, so it has no headers, paths, cookies, statuses or bodies to act on.
- * (Its consistent-hash key is always the client address, as nginx's stream
- * `hash $remote_addr consistent`.)
+ * The settings a TCP route has: the rest act on HTTP requests (headers,
+ * paths, cookies, statuses, bodies, caching) and a TCP route relays bytes
+ * without reading them. A list of what is allowed, so a setting added for
+ * HTTP later is refused on TCP routes until someone decides otherwise. (A
+ * TCP route's consistent-hash key is always the client address, as nginx's
+ * stream `hash $remote_addr consistent`, so hashKey is not among them.)
  */
-export const httpOnlySettings = [
-  'hashKey',
-  'stripPrefix',
-  'rewriteHost',
-  'verifyBackendTls',
-  'backendHeader',
-  'redirectHttps',
-  'responseHeaderTimeoutMs',
-  'sticky',
-  'stickyCookie',
-  'rateLimitRps',
-  'rateLimitBurst',
-  'rateLimitPer',
-  'compression',
-  'healthMethod',
-  'healthPath',
-  'healthStatuses',
-  'healthBody',
-  'ejectOn5xx',
+export const tcpRouteSettings = [
+  'retries',
+  'connectTimeoutMs',
+  'idleTimeoutMs',
+  'healthCheck',
+  'healthIntervalMs',
+  'healthTimeoutMs',
+  'healthRise',
+  'healthFall',
+  'ejectAfter',
+  'ejectBaseMs',
+  'ejectMaxMs',
+  'maxEjectedPercent',
+  'panicThresholdPercent',
+  'maxConnections',
 ] as const;
 
-const httpOnly: ReadonlySet<string> = new Set(httpOnlySettings);
+const tcpAllowed: ReadonlySet<string> = new Set(tcpRouteSettings);
 
 export interface KindIssue {
   /** Dotted path of the input field at fault. */
@@ -85,7 +83,7 @@ export function tcpSettingsIssues(settings: Record<string, unknown> | undefined,
   const issues: KindIssue[] = [];
   for (const [key, value] of Object.entries(settings ?? {})) {
     if (value === undefined || value === null) continue;
-    if (httpOnly.has(key)) {
+    if (!tcpAllowed.has(key)) {
       issues.push({ field: `${prefix}${key}`, message: `${key} applies to HTTP routes only: a TCP route relays bytes without reading them. Leave it out.` });
     } else if (key === 'healthCheck' && value === 'http') {
       issues.push({ field: `${prefix}${key}`, message: 'A TCP route checks its backends with a TCP connect (healthCheck=tcp) or not at all (off); an HTTP check needs an HTTP route.' });

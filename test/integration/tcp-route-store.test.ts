@@ -85,6 +85,8 @@ describe('TCP routes in the store', () => {
       field: 'settings.stripPrefix',
     });
     expect((await refusal('routes.create', { host, settings: { healthCheck: 'http' } })).field).toBe('settings.healthCheck');
+    // Settings added for HTTP after TCP routes (the cache) are refused too.
+    expect((await refusal('routes.create', { host, settings: { cache: true } })).field).toBe('settings.cache');
     expect((await refusal('routes.create', { host, path: '/api' })).message).toBe('A TCP route has no path prefix (/api): it takes every connection to its address.');
     expect(await refusal('routes.create', { host, backends: [{ url: 'http://127.0.0.1:3000' }] })).toMatchObject({ field: 'backends.0.url' });
     expect(await refusal('routes.create', { host, backends: [{ url: 'tcp://127.0.0.1:5432', health: { healthPath: '/x' } }] })).toMatchObject({
