@@ -105,6 +105,35 @@ describe('HTTP cache: freshness', () => {
     expect(backend.requests).toHaveLength(5);
   });
 
+  it("Switchyard's own answers on a cached route carry Cache-Status too", async () => {
+    const { backend, get, routeId } = await cachedRoute(
+      core,
+      'own.localhost',
+      (_req, res) => {
+        res.writeHead(200, { 'cache-control': 'max-age=60' });
+        res.end('x');
+      },
+      { rateLimitRps: 1, rateLimitBurst: 1 },
+    );
+    backends.push(backend);
+    await get('/');
+    const limited = await get('/');
+    expect(limited.status).toBe(429);
+    expectCacheStatus(limited, 'Switchyard; fwd=bypass; detail="rate limited before the cache"');
+    await must(core.run('routes.update', { id: routeId, settings: { rateLimitRps: 0 } }));
+    const route = (await must(core.run('routes.list', {}))).find((r) => r.id === routeId)!;
+    await must(core.run('backends.setEnabled', { id: route.backends[0]!.id, enabled: false }));
+    const down = await get('/other');
+    expect(down.status).toBe(503);
+    expectCacheStatus(down, 'Switchyard; fwd=uri-miss; detail="all backends down; nothing stored for this URL to serve instead"');
+    const records = (await must(core.run('traffic.list', {}))).records.filter((r) => r.host === 'own.localhost');
+    expect(records.map((r) => [r.status, r.cache])).toEqual([
+      [200, 'miss'],
+      [429, 'bypass'],
+      [503, 'miss'],
+    ]);
+  });
+
   it('a route with the cache off sends no Cache-Status and stores nothing', async () => {
     const { backend, get } = await cachedRoute(
       core,

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { CacheOutcome, ResponseFlag } from '../../../../shared/traffic';
 import type { CacheSeam } from '../cache/caching-response';
+import { cacheStatus } from '../cache/cache-status';
 import { pickBackend } from '../balancing/balancer';
 import type { CompiledRoute } from '../routing/routing-table';
 import { flagBit } from '../traffic/exchange-note';
@@ -54,9 +55,10 @@ function notFound(req: RequestMessage, res: ResponseMessage, ctx: ProxyContext):
 }
 
 /** The request carries this engine's Via name: a backend of the route leads back here, so forwarding again would go round until sockets run out. */
-function loopDetected(req: RequestMessage, res: ResponseMessage, route: CompiledRoute): void {
+function loopDetected(req: RequestMessage, res: ResponseMessage, route: CompiledRoute, cacheStatus: readonly string[]): void {
   sendErrorPage(req, res, {
     status: 508,
+    headers: [...cacheStatus],
     title: 'Loop detected',
     lines: [
       `The route ${route.label} sent this request to a backend that leads back to Switchyard: it arrived here a second time.`,
@@ -66,12 +68,12 @@ function loopDetected(req: RequestMessage, res: ResponseMessage, route: Compiled
 }
 
 /** The route wants HTTPS: the same URL on the HTTPS listener, 308 so the method and body are kept (RFC 9110 §15.4.9). */
-function redirectToHttps(req: RequestMessage, res: ResponseMessage, route: CompiledRoute, httpsPort: number): void {
+function redirectToHttps(req: RequestMessage, res: ResponseMessage, route: CompiledRoute, httpsPort: number, cacheStatus: readonly string[]): void {
   const location = `https://${req.host}${httpsPort === DEFAULT_HTTPS_PORT ? '' : `:${httpsPort}`}${req.url}`;
   sendErrorPage(req, res, {
     status: REDIRECT_STATUS,
     // no-store (sendErrorPage's) keeps browsers from caching a permanent redirect for a route the user may change back.
-    headers: ['Location', location],
+    headers: ['Location', location, ...cacheStatus],
     title: 'Permanent Redirect',
     lines: [`The route ${route.label} is served over HTTPS.`],
     links: [{ href: location, text: location }],
@@ -92,17 +94,22 @@ function noBackend(req: RequestMessage, res: ResponseMessage, route: CompiledRou
   });
 }
 
-function tooManyRequests(req: RequestMessage, res: ResponseMessage, route: CompiledRoute, waitMs: number): void {
+function tooManyRequests(req: RequestMessage, res: ResponseMessage, route: CompiledRoute, waitMs: number, cacheStatus: readonly string[]): void {
   const s = route.settings;
   sendErrorPage(req, res, {
     status: 429,
-    headers: ['Retry-After', String(Math.max(1, Math.ceil(waitMs / 1000)))],
+    headers: ['Retry-After', String(Math.max(1, Math.ceil(waitMs / 1000))), ...cacheStatus],
     title: 'Too many requests',
     lines: [
       `The route ${route.label} allows ${s.rateLimitRps} requests per second${s.rateLimitPer === 'ip' ? ' per client' : ''} (bursts of ${s.rateLimitBurst}).`,
       `Try again in ${Math.ceil(waitMs / 100) / 10} s.`,
     ],
   });
+}
+
+/** On a route with the cache on, Switchyard's own answers before the cache say so too (RFC 9211: every response of the route carries Cache-Status). */
+function bypassedCache(route: CompiledRoute, why: string): readonly string[] {
+  return route.settings.cache ? ['Cache-Status', cacheStatus({ fwd: 'bypass', detail: `${why} before the cache` })] : [];
 }
 
 /** An answer Switchyard gave itself, recorded like any exchange (with no attempts). */
@@ -149,19 +156,22 @@ function proxy(req: RequestMessage, res: ResponseMessage, ctx: ProxyContext, upg
   const httpsPort = req.listener.scheme === 'http' && route.settings.redirectHttps ? ctx.httpsPort() : undefined;
   if (httpsPort !== undefined) {
     stats.recordRedirect(route.id, REDIRECT_STATUS);
-    recordLocal(ctx, req, route, REDIRECT_STATUS, undefined, startedAt);
-    return redirectToHttps(req, res, route, httpsPort);
+    const cached = bypassedCache(route, 'redirected to HTTPS');
+    recordLocal(ctx, req, route, REDIRECT_STATUS, undefined, startedAt, cached.length ? 'bypass' : null, cached[1]);
+    return redirectToHttps(req, res, route, httpsPort, cached);
   }
   if (cameThrough(req.header('via'), ctx.via)) {
     stats.recordLocal(route.id, 508);
-    recordLocal(ctx, req, route, 508, 'LD', startedAt);
-    return loopDetected(req, res, route);
+    const cached = bypassedCache(route, 'loop detected');
+    recordLocal(ctx, req, route, 508, 'LD', startedAt, cached.length ? 'bypass' : null, cached[1]);
+    return loopDetected(req, res, route, cached);
   }
   const wait = ctx.limiters.for(route)?.take(req.clientAddress, Date.now()) ?? 0;
   if (wait > 0) {
     stats.recordLocal(route.id, 429);
-    recordLocal(ctx, req, route, 429, 'RL', startedAt);
-    return tooManyRequests(req, res, route, wait);
+    const cached = bypassedCache(route, 'rate limited');
+    recordLocal(ctx, req, route, 429, 'RL', startedAt, cached.length ? 'bypass' : null, cached[1]);
+    return tooManyRequests(req, res, route, wait, cached);
   }
   if (route.settings.cache && !upgrade) {
     ctx.cache.handle(
