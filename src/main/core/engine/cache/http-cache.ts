@@ -108,7 +108,8 @@ export class HttpCache {
     const counters = this.countersOf(route.id);
     const variants = this.store.variants(key);
     const found = variants?.find((entry) => entry.scheme === scheme && varyMatches(entry.varyNames, entry.varyValues, req));
-    let fwd: Forward = variants === undefined ? 'uri-miss' : 'vary-miss';
+    // The scheme is part of the URI: only a response stored for this one and another Vary value is a vary-miss.
+    let fwd: Forward = variants?.some((entry) => entry.scheme === scheme) ? 'vary-miss' : 'uri-miss';
     if (found) {
       const now = this.now();
       const age = currentAge(found.times, now);
