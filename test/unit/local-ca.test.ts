@@ -99,6 +99,25 @@ describe('local CA', () => {
     expect((await rejection(ca.issueLeaf([]))).code).toBe('VALIDATION_FAILED');
   });
 
+  it('refuses IPv4-mapped IPv6 (outside ::1/128 in a certificate) naming the IPv4 form; what it issues for loopback passes openssl verify', async () => {
+    const dir = dataDir();
+    const ca = await openLocalCa({ dataDir: dir });
+    for (const name of ['::ffff:127.0.0.1', '::FFFF:7f00:1', '0:0:0:0:0:ffff:127.9.8.7']) {
+      expect(ca.permits(name)).toBe(false);
+      const error = await rejection(ca.issueLeaf(['api.localhost', name]));
+      expect(error).toMatchObject({ code: 'CERT_NAME_NOT_PERMITTED', field: 'names.1' });
+      expect(error.message).toMatch(/IPv4-mapped.*Name it in its IPv4 form, 127\.\d+\.\d+\.\d+,/);
+    }
+    expect((await rejection(ca.issueLeaf(['::ffff:10.0.0.1']))).message).toContain('Only loopback addresses can be certified');
+    expect(readdirSync(join(dir, 'tls', 'leaves'))).toEqual([]);
+
+    const leaf = await ca.issueLeaf(['127.0.0.1', '::1', '0:0:0:0:0:0:0:1']);
+    expect(leaf.names).toEqual(['127.0.0.1', '::1']);
+    const tls = join(dir, 'tls');
+    const verified = execFileSync('openssl', ['verify', '-CAfile', join(tls, 'root.crt'), '-untrusted', join(tls, 'intermediate.crt'), leaf.certificatePath], { encoding: 'utf8' });
+    expect(verified.trim()).toBe(`${leaf.certificatePath}: OK`);
+  });
+
   it('issues ECDSA P-256 by default and RSA 2048 on request, for 397 days', async () => {
     const now = new Date('2026-06-01T00:00:00Z');
     const ca = await openLocalCa({ dataDir: dataDir(), now: () => now });

@@ -27,9 +27,14 @@ export const PERMITTED_IP_RANGES: readonly string[] = ['127.0.0.0/8', '::1/128']
 const IPV4_LOOPBACK = { network: '127.0.0.0', prefix: 8 } as const;
 const IPV6_LOOPBACK = '::1';
 
-const loopback = new BlockList();
-loopback.addSubnet(IPV4_LOOPBACK.network, IPV4_LOOPBACK.prefix, 'ipv4');
-loopback.addAddress(IPV6_LOOPBACK, 'ipv6');
+// IPv4 only: a BlockList also matches an IPv4-mapped IPv6 address
+// (::ffff:127.0.0.1) against an IPv4 subnet, but a certificate names that as
+// a 16-byte iPAddress, outside both 127.0.0.0/8 and ::1/128, and every
+// validator refuses it (openssl verify: "permitted subtree violation").
+const ipv4Loopback = new BlockList();
+ipv4Loopback.addSubnet(IPV4_LOOPBACK.network, IPV4_LOOPBACK.prefix, 'ipv4');
+/** ::ffff:a.b.c.d, however written (Node canonicalises ::ffff:7f00:1 to it). */
+const IPV4_MAPPED = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/;
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const MAX_DNS_NAME_LENGTH = 253;
@@ -76,9 +81,12 @@ export function checkSubjectName(raw: string, domains: readonly string[], field:
   const ipVersion = isIP(name);
   if (ipVersion !== 0) {
     const family = ipVersion === 4 ? 'ipv4' : 'ipv6';
-    if (!loopback.check(name, family)) throw notPermitted(raw, domains, field);
     // The canonical text (0:0::1 is ::1), as a certificate's SAN reads back, so a stored leaf is found again.
-    return { kind: 'ip', address: new SocketAddress({ address: name, family }).address };
+    const address = new SocketAddress({ address: name, family }).address;
+    const mapped = IPV4_MAPPED.exec(address)?.[1];
+    if (mapped !== undefined && ipv4Loopback.check(mapped, 'ipv4')) throw ipv4Mapped(raw, mapped, field);
+    if (family === 'ipv4' ? !ipv4Loopback.check(address, family) : address !== IPV6_LOOPBACK) throw notPermitted(raw, domains, field);
+    return { kind: 'ip', address };
   }
   const wildcard = name.startsWith(WILDCARD_PREFIX);
   const base = wildcard ? name.slice(WILDCARD_PREFIX.length) : name;
@@ -90,6 +98,19 @@ export function checkSubjectName(raw: string, domains: readonly string[], field:
   }
   if (!domains.some((domain) => withinDomain(base, domain))) throw notPermitted(raw, domains, field);
   return { kind: 'dns', name };
+}
+
+/**
+ * Refused rather than issued as 127.0.0.1: a client that connects to
+ * [::ffff:127.0.0.1] compares the SAN's bytes (16) with that address, so an
+ * IPv4 SAN would not match it either; the user must choose the IPv4 name.
+ */
+function ipv4Mapped(raw: string, ipv4: string, field: string): SwitchyardError {
+  return new SwitchyardError(
+    'CERT_NAME_NOT_PERMITTED',
+    `${raw} is an IPv4 address written as IPv6 (IPv4-mapped): a certificate would name it as an IPv6 address outside ::1, which clients refuse. Name it in its IPv4 form, ${ipv4}, and connect to that.`,
+    field,
+  );
 }
 
 function notPermitted(raw: string, domains: readonly string[], field: string): SwitchyardError {
