@@ -50,8 +50,12 @@ export interface SeamOptions {
 const clientConditionals = new Set(['if-modified-since', 'if-none-match', 'if-match', 'if-unmodified-since', 'range', 'if-range']);
 /** Not stored with the response: framing and per-answer fields the cache writes anew, and the backend the first answer came from. */
 const unstoredHeaders = new Set(['content-length', 'age', 'cache-status', 'x-switchyard-backend']);
-/** §3.2: a 304 updates every stored header but these. */
-const keptOn304 = new Set(['content-length', 'cache-status', 'x-switchyard-backend', 'age']);
+/**
+ * §3.2: a 304 updates every stored header but these; and not Set-Cookie,
+ * which is one client's (a sticky cookie, a session) and would go to every
+ * later hit: a response is stored with Set-Cookie only when s-maxage says so.
+ */
+const keptOn304 = new Set(['content-length', 'cache-status', 'x-switchyard-backend', 'age', 'set-cookie']);
 /** RFC 5861 §4: the errors stale-if-error stands in for. */
 const serverErrors = new Set([500, 502, 503, 504]);
 
