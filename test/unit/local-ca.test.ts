@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LEAF_VALIDITY_DAYS, needsRenewal, openLocalCa, type LocalCa } from '../../src/main/core/tls';
+import { writeFileAtomic } from '../../src/main/core/tls/tls-files';
 import { SwitchyardError } from '../../src/shared/errors';
 import { tempDir } from '../helpers/core';
 
@@ -16,6 +17,11 @@ function dataDir(): string {
   cleanups.push(() => dir.remove());
   return join(dir.path, 'data');
 }
+
+/** ext4's, APFS's and NTFS's limit on one file name. */
+const MAX_FILE_NAME_BYTES = 255;
+/** What a temp file adds to a name while it is written: `.<pid>.<8 hex>.tmp` with a pid of up to 7 digits. */
+const TEMP_ENDING_BYTES = 21;
 
 const modeOf = (path: string) => statSync(path).mode & 0o7777;
 
@@ -116,6 +122,39 @@ describe('local CA', () => {
     const tls = join(dir, 'tls');
     const verified = execFileSync('openssl', ['verify', '-CAfile', join(tls, 'root.crt'), '-untrusted', join(tls, 'intermediate.crt'), leaf.certificatePath], { encoding: 'utf8' });
     expect(verified.trim()).toBe(`${leaf.certificatePath}: OK`);
+  });
+
+  it('stores a leaf for a 242-character host under a capped file name (readable start, hash of the whole), found and listed again', async () => {
+    const ca = await openLocalCa({ dataDir: dataDir() });
+    const long = `${['a', 'b', 'c'].map((letter) => letter.repeat(63)).join('.')}.${'d'.repeat(40)}.localhost`;
+    const twin = `${long.slice(0, -'x.localhost'.length)}e.localhost`;
+    expect(long).toHaveLength(242);
+    const leaf = await ca.issueLeaf([long]);
+    expect(leaf.names).toEqual([long]);
+    expect(leaf.id).toMatch(/^a{63}\.b{63}\.c{55}-[0-9a-f]{16}$/);
+    expect(basename(leaf.chainPath).length).toBeLessThanOrEqual(MAX_FILE_NAME_BYTES - TEMP_ENDING_BYTES);
+    expect((await ca.leaf([long])).fingerprint256).toBe(leaf.fingerprint256);
+    expect(ca.leaves().map((listed) => listed.id)).toEqual([leaf.id]);
+
+    const rsa = await ca.issueLeaf([long], { keyType: 'rsa-2048' });
+    expect(rsa.id).toMatch(/^a{63}\.b{63}\.c{46}-[0-9a-f]{16}\.rsa-2048$/);
+    expect((await ca.issueLeaf([twin])).id).not.toBe(leaf.id);
+    expect(ca.removeLeaf(leaf.id).names).toEqual([long]);
+  });
+
+  it('a failed atomic write is a WRITE_FAILED sentence even when removing its temp file fails too', () => {
+    const dir = dataDir();
+    mkdirSync(dir);
+    const file = join(dir, 'x'.repeat(MAX_FILE_NAME_BYTES));
+    let thrown: unknown;
+    try {
+      writeFileAtomic(file, 'text', 0o600);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(SwitchyardError);
+    expect((thrown as SwitchyardError).code).toBe('WRITE_FAILED');
+    expect((thrown as SwitchyardError).message).toContain('ENAMETOOLONG');
   });
 
   it('issues ECDSA P-256 by default and RSA 2048 on request, for 397 days', async () => {

@@ -41,9 +41,29 @@ const DEFAULT_LEAF_KEY_TYPE: KeyType = 'ecdsa-p256';
 export function leafStem(names: readonly string[], keyType: KeyType): string {
   const sorted = [...names].sort();
   const first = (sorted[0] ?? '').replaceAll('*', '_').replaceAll(':', '-');
-  const more = sorted.length > 1 ? `+${sorted.length - 1}-${createHash('sha256').update(sorted.join()).digest('hex').slice(0, NAME_SET_HASH_HEX)}` : '';
-  return `${first}${more}${keyType === DEFAULT_LEAF_KEY_TYPE ? '' : `.${keyType}`}`;
+  const more = sorted.length > 1 ? `+${sorted.length - 1}-${sha256Hex(sorted.join()).slice(0, NAME_SET_HASH_HEX)}` : '';
+  const keySuffix = keyType === DEFAULT_LEAF_KEY_TYPE ? '' : `.${keyType}`;
+  return `${capped(`${first}${more}`, MAX_LEAF_STEM_LENGTH - keySuffix.length)}${keySuffix}`;
 }
+
+/**
+ * A host name may be 253 characters, a file name 255 bytes (ext4, APFS,
+ * NTFS) including our longest ending, `.chain.pem` plus a temp file's
+ * `.<pid>.<8 hex>.tmp`: past this length the stem keeps its first characters,
+ * readable in a listing, and ends in a hash of the whole, so two long names
+ * that begin alike stay two files. Names are ASCII (checked host names and IP
+ * addresses), so characters are bytes.
+ */
+const MAX_LEAF_STEM_LENGTH = 200;
+const LONG_STEM_HASH_HEX = 16;
+
+function capped(stem: string, max: number): string {
+  if (stem.length <= max) return stem;
+  const hash = sha256Hex(stem).slice(0, LONG_STEM_HASH_HEX);
+  return `${stem.slice(0, max - hash.length - 1)}-${hash}`;
+}
+
+const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 
 export const LEAF_CERT_EXTENSION = '.crt';
 const LEAF_KEY_EXTENSION = '.key';
@@ -72,7 +92,11 @@ export function writeFileAtomic(file: string, text: string, mode: number): void 
     }
     renameSync(temp, file);
   } catch (error) {
-    rmSync(temp, { force: true });
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      // The write's own error is the one to report: ENAMETOOLONG or EACCES fail the removal as well.
+    }
     throw dataDirWriteError(error, dirname(file), `save ${file}`);
   }
 }
