@@ -232,6 +232,19 @@ describe('local CA', () => {
     expect((await ca.leaf(['::1'])).fingerprint256).toBe(ipv6.fingerprint256);
   });
 
+  it('a forced issue while a handshake reuses the same leaf issues a new one, and the files hold it', async () => {
+    const ca = await openLocalCa({ dataDir: dataDir() });
+    const stored = await ca.leaf(['busy.test.localhost']);
+    const [reused, forced] = await Promise.all([ca.leaf(['busy.test.localhost']), ca.issueLeaf(['busy.test.localhost'])]);
+    expect(reused.fingerprint256).toBe(stored.fingerprint256);
+    expect(forced.fingerprint256).not.toBe(stored.fingerprint256);
+    expect(new X509Certificate(readFileSync(forced.certificatePath)).fingerprint256).toBe(forced.fingerprint256);
+    // Handshakes after it, and during a second forced issue, get the new leaf, not the replaced one.
+    const [during, again] = await Promise.all([ca.issueLeaf(['busy.test.localhost']), ca.leaf(['busy.test.localhost'])]);
+    expect(again.fingerprint256).toBe(during.fingerprint256);
+    expect((await ca.leaf(['busy.test.localhost'])).fingerprint256).toBe(during.fingerprint256);
+  });
+
   it('two starts at the same moment on a new data folder end with one CA', async () => {
     const dir = dataDir();
     const [a, b] = await Promise.all([openLocalCa({ dataDir: dir }), openLocalCa({ dataDir: dir })]);

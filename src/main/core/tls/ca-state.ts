@@ -8,7 +8,7 @@ export interface CaState {
   root: X509Certificate;
   intermediate: X509Certificate;
   intermediateKey: CryptoKey;
-  /** Issuances under way by leaf file, so concurrent handshakes for one new name issue one certificate. */
+  /** The latest issuance under way by leaf file, so concurrent handshakes for one new name issue one certificate; a forced issue queues behind it. */
   pending: Map<string, Promise<StoredLeaf>>;
 }
 

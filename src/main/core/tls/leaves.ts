@@ -45,14 +45,20 @@ export async function obtainLeaf(state: CaState, rawNames: readonly string[], op
   const keyType = options.keyType ?? 'ecdsa-p256';
   const files = leafFiles(state.dir, names.map(nameText), keyType);
   const pending = state.pending.get(files.cert);
-  if (pending) return pending;
-
-  const work = (async () => (reuse ? await storedLeaf(state, files, names, keyType) : undefined) ?? issue(state, files, names, keyType))();
+  // A caller that may reuse takes whatever is under way (a handshake burst issues one leaf). A forced issue
+  // (regenerate) must not: the pending one may be a handshake's reuse of the very leaf being replaced, so it
+  // waits for it and then issues its own, and what it reports as new is new.
+  if (pending && reuse) return pending;
+  const work = (async () => {
+    await pending?.catch(() => undefined);
+    return (reuse ? await storedLeaf(state, files, names, keyType) : undefined) ?? issue(state, files, names, keyType);
+  })();
   state.pending.set(files.cert, work);
   try {
     return await work;
   } finally {
-    state.pending.delete(files.cert);
+    // A forced issue queued behind this one holds the entry now: it removes it itself.
+    if (state.pending.get(files.cert) === work) state.pending.delete(files.cert);
   }
 }
 
