@@ -1,7 +1,8 @@
+import http from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import type { TestBackend } from '../helpers/backends';
-import { must, withCore } from '../helpers/core';
+import { must, proxyPort, request, withCore } from '../helpers/core';
 import { cachedRoute, expectCacheStatus } from '../helpers/cache';
 
 // Freshness and storability through the real listener: a counting backend
@@ -45,6 +46,37 @@ describe('HTTP cache: freshness', () => {
     expect(records.map((r) => r.cache)).toEqual(['miss', 'hit', 'hit', 'hit', 'miss', 'hit']);
     expect(records[1]!.cacheStatus).toMatch(/^Switchyard; hit/);
     expect(records[1]!.backend).toBeNull();
+  });
+
+  it('a miss streams to the client while it is stored', async () => {
+    let finish: (() => void) | undefined;
+    const { backend } = await cachedRoute(core, 'stream.localhost', (_req, res) => {
+      res.writeHead(200, { 'cache-control': 'max-age=60', 'content-type': 'text/plain' });
+      res.write('first part, ');
+      finish = () => res.end('second part');
+    });
+    backends.push(backend);
+    const firstBytes = await new Promise<{ first: string; rest: Promise<string> }>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port: proxyPort(core), path: '/s', headers: { host: 'stream.localhost' }, agent: false }, (res) => {
+          let body = '';
+          const rest = new Promise<string>((done) => res.on('end', () => done(body)));
+          res.once('data', (chunk: Buffer) => {
+            body += chunk.toString();
+            res.on('data', (more: Buffer) => (body += more.toString()));
+            // The backend has not finished: the client already has the first part.
+            resolve({ first: body, rest });
+          });
+        })
+        .on('error', reject);
+    });
+    expect(firstBytes.first).toBe('first part, ');
+    finish!();
+    expect(await firstBytes.rest).toBe('first part, second part');
+    const hit = await request(proxyPort(core), 'stream.localhost', '/s');
+    expect(hit.body).toBe('first part, second part');
+    expectCacheStatus(hit, /^Switchyard; hit/);
+    expect(backend.requests).toHaveLength(1);
   });
 
   it('says in Cache-Status why a response was not stored, and sends each request to the backend', async () => {
