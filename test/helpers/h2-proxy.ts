@@ -1,7 +1,38 @@
 import http2 from 'node:http2';
+import { afterAll, beforeAll } from 'vitest';
+import type { Core } from '../../src/main/core/core';
+import { backendsClosedBy } from './backends';
+import { withCleanCore } from './core';
+import { httpsPort } from './https-client';
 
 // HTTP/2 clients for the HTTPS listener (a core started with httpsPort: 0,
 // its port from httpsPort(core)): node's own client, which ALPN puts on h2.
+
+/**
+ * An h2 suite's set-up, inside its describe: withCleanCore with the HTTPS
+ * listener, `set` told the core and the listener's port once it runs.
+ * Returns the suite's backend starter (closed after each test):
+ * `const backend = withH2Core((proxy) => ({ core, port } = proxy));`
+ */
+export function withH2Core(set: (proxy: { core: Core; port: number }) => void): ReturnType<typeof backendsClosedBy> {
+  const cleanups = withCleanCore((core) => set({ core, port: httpsPort(core) }), { httpsPort: 0 });
+  return backendsClosedBy(cleanups);
+}
+
+/** withH2Core, and one h2 session to the listener for the whole suite, closed after its tests. */
+export function withH2Session(set: (proxy: { core: Core; port: number; session: http2.ClientHttp2Session }) => void): ReturnType<typeof backendsClosedBy> {
+  let proxy: { core: Core; port: number } | undefined;
+  let session: http2.ClientHttp2Session | undefined;
+  const backend = withH2Core((started) => (proxy = started));
+  beforeAll(async () => {
+    session = await h2Connect(proxy!.port);
+    set({ ...proxy!, session });
+  });
+  afterAll(() => {
+    session?.close();
+  });
+  return backend;
+}
 
 /** An h2 client session to the proxy (the certificate is not checked: these tests are about HTTP/2, not trust). */
 export async function h2Connect(port: number): Promise<http2.ClientHttp2Session> {

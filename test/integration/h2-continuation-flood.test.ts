@@ -1,11 +1,10 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
-import { backendsClosedBy, type TestBackend } from '../helpers/backends';
-import { must, withCleanCore } from '../helpers/core';
+import type { TestBackend } from '../helpers/backends';
+import { must } from '../helpers/core';
 import { rssMiB, steadyClient } from '../helpers/h2-attack';
 import { frame, FrameType, getRequest, headerBlock, RawH2Connection } from '../helpers/h2-frames';
-import { h2Connect } from '../helpers/h2-proxy';
-import { httpsPort } from '../helpers/https-client';
+import { h2Connect, withH2Core } from '../helpers/h2-proxy';
 
 // CVE-2024-27316 (and CVE-2024-27983 in Node): a HEADERS frame without
 // END_HEADERS followed by endless CONTINUATION frames makes a server buffer
@@ -50,14 +49,9 @@ async function continuationFlood(port: number, emptyFrames: boolean): Promise<Fl
 
 describe('HTTP/2 CONTINUATION flood (CVE-2024-27316)', () => {
   let core: Core;
-  const cleanups = withCleanCore((c) => (core = c), { httpsPort: 0 });
-  const backend = backendsClosedBy(cleanups);
   let port: number;
+  const backend = withH2Core((proxy) => ({ core, port } = proxy));
   let app: TestBackend;
-
-  beforeAll(() => {
-    port = httpsPort(core);
-  });
 
   it.each([
     ['frames each carrying a new header field', false],

@@ -1,11 +1,9 @@
 import type http2 from 'node:http2';
 import zlib from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
-import { backendsClosedBy } from '../helpers/backends';
-import { must, withCleanCore } from '../helpers/core';
-import { h2Connect, h2Request } from '../helpers/h2-proxy';
-import { httpsPort } from '../helpers/https-client';
+import { must } from '../helpers/core';
+import { h2Request, withH2Session } from '../helpers/h2-proxy';
 
 // The data plane's guarantees do not depend on the client's protocol: the
 // Exchange behind an h2 stream compresses, limits, sticks and times out as it
@@ -13,18 +11,8 @@ import { httpsPort } from '../helpers/https-client';
 
 describe('the data plane over HTTP/2', () => {
   let core: Core;
-  const cleanups = withCleanCore((c) => (core = c), { httpsPort: 0 });
-  const backend = backendsClosedBy(cleanups);
-  let port: number;
   let session: http2.ClientHttp2Session;
-
-  beforeAll(async () => {
-    port = httpsPort(core);
-    session = await h2Connect(port);
-  });
-  afterAll(() => {
-    session.close();
-  });
+  const backend = withH2Session((proxy) => ({ core, session } = proxy));
 
   it('compresses a text answer for a client that accepts gzip', async () => {
     const text = 'hello h2 '.repeat(500);

@@ -1,12 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type http2 from 'node:http2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
-import { backendsClosedBy } from '../helpers/backends';
-import { must, withCleanCore } from '../helpers/core';
-import { h2Connect } from '../helpers/h2-proxy';
-import { httpsPort } from '../helpers/https-client';
+import { must } from '../helpers/core';
+import { withH2Session } from '../helpers/h2-proxy';
 
 // Backpressure across the protocol change, both ways: an h2 client that stops
 // reading (its flow-control window closes) pauses the HTTP/1 backend, and an
@@ -42,18 +40,8 @@ function pump(out: NodeJS.WritableStream & { write(c: Buffer): boolean }, total:
 
 describe('HTTP/2 flow control and backpressure', () => {
   let core: Core;
-  const cleanups = withCleanCore((c) => (core = c), { httpsPort: 0 });
-  const backend = backendsClosedBy(cleanups);
-  let port: number;
   let session: http2.ClientHttp2Session;
-
-  beforeAll(async () => {
-    port = httpsPort(core);
-    session = await h2Connect(port);
-  });
-  afterAll(() => {
-    session.close();
-  });
+  const backend = withH2Session((proxy) => ({ core, session } = proxy));
 
   it('an h2 client that stops reading pauses the backend; when it reads again the whole body arrives', async () => {
     let pumped: { sent: () => number } | undefined;

@@ -1,11 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import type { TestBackend } from '../helpers/backends';
-import { backendsClosedBy } from '../helpers/backends';
-import { must, withCleanCore } from '../helpers/core';
+import { must } from '../helpers/core';
 import { ErrorCode, Flag, frame, FrameType, getRequest, headerBlock, RawH2Connection } from '../helpers/h2-frames';
-import { h2Connect, h2Request } from '../helpers/h2-proxy';
-import { httpsPort } from '../helpers/https-client';
+import { h2Connect, h2Request, withH2Core } from '../helpers/h2-proxy';
 
 // RFC 9113 §8.2–8.3 over real frames: a malformed request is a stream error
 // and never reaches a backend, while the connection keeps serving good
@@ -33,14 +31,9 @@ function headerFrames(streamId: number, block: Buffer): Buffer {
 
 describe('HTTP/2 header validation', () => {
   let core: Core;
-  const cleanups = withCleanCore((c) => (core = c), { httpsPort: 0 });
-  const backend = backendsClosedBy(cleanups);
   let port: number;
+  const backend = withH2Core((proxy) => ({ core, port } = proxy));
   let app: TestBackend;
-
-  beforeAll(() => {
-    port = httpsPort(core);
-  });
 
   /** Sends one request with `fields` on stream 1, then a good one on stream 3: returns how stream 1 ended and whether 3 was answered. */
   async function attempt(block: Buffer): Promise<{ reset: number | undefined; answered: boolean; goaway: number | undefined }> {

@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
 import type http2 from 'node:http2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
-import { backendsClosedBy } from '../helpers/backends';
-import { must, withCleanCore } from '../helpers/core';
-import { h2Connect, h2Request } from '../helpers/h2-proxy';
-import { httpsPort } from '../helpers/https-client';
+import { must } from '../helpers/core';
+import { h2Request, withH2Session } from '../helpers/h2-proxy';
 
 /** curl waits 1 s for a 100 before sending its body anyway. */
 const continueWaitMs = 1_000;
@@ -16,18 +14,8 @@ const continueWaitMs = 1_000;
 
 describe('HTTP/2 to HTTP/1.1 backends', () => {
   let core: Core;
-  const cleanups = withCleanCore((c) => (core = c), { httpsPort: 0 });
-  const backend = backendsClosedBy(cleanups);
-  let port: number;
   let session: http2.ClientHttp2Session;
-
-  beforeAll(async () => {
-    port = httpsPort(core);
-    session = await h2Connect(port);
-  });
-  afterAll(() => {
-    session.close();
-  });
+  const backend = withH2Session((proxy) => ({ core, session } = proxy));
 
   it(':authority becomes Host, cookies go up as one line, the backend sees no pseudo-headers and learns the scheme was https', async () => {
     const app = await backend('app');

@@ -1,12 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import { earlyResetBudget } from '../../src/main/core/engine/http/h2/h2-server';
-import { backendsClosedBy, type TestBackend } from '../helpers/backends';
-import { must, withCleanCore } from '../helpers/core';
+import type { TestBackend } from '../helpers/backends';
+import { must } from '../helpers/core';
 import { rssMiB, steadyClient } from '../helpers/h2-attack';
 import { ErrorCode, Flag, frame, FrameType, getRequest, RawH2Connection, rstStream } from '../helpers/h2-frames';
-import { h2Connect } from '../helpers/h2-proxy';
-import { httpsPort } from '../helpers/https-client';
+import { h2Connect, withH2Core } from '../helpers/h2-proxy';
 
 // CVE-2023-44487, HTTP/2 rapid reset: a client opens streams and cancels each
 // at once, so the concurrent-stream limit never binds while every stream
@@ -61,14 +60,9 @@ async function rapidReset(port: number, gapMs: number): Promise<AttackResult> {
 
 describe('HTTP/2 rapid reset (CVE-2023-44487)', () => {
   let core: Core;
-  const cleanups = withCleanCore((c) => (core = c), { httpsPort: 0 });
-  const backend = backendsClosedBy(cleanups);
   let port: number;
+  const backend = withH2Core((proxy) => ({ core, port } = proxy));
   let app: TestBackend;
-
-  beforeAll(() => {
-    port = httpsPort(core);
-  });
 
   async function route(): Promise<void> {
     app = await backend('target', (req, res) => {

@@ -2,10 +2,9 @@ import http2 from 'node:http2';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import { maxConcurrentStreams } from '../../src/main/core/engine/http/h2/h2-server';
-import { backendsClosedBy } from '../helpers/backends';
-import { must, startCore, tempDir, withCleanCore } from '../helpers/core';
+import { must, startCore, tempDir } from '../helpers/core';
 import { Flag, frame, FrameType, getRequest, RawH2Connection } from '../helpers/h2-frames';
-import { h2Connect, h2Request } from '../helpers/h2-proxy';
+import { h2Connect, h2Request, withH2Core } from '../helpers/h2-proxy';
 import { httpsPort } from '../helpers/https-client';
 
 // What an HTTP/2 connection may cost: the same head and keep-alive timeouts
@@ -35,12 +34,10 @@ function closedWithin(session: http2.ClientHttp2Session, ms: number): Promise<{ 
 
 describe('HTTP/2 session limits', () => {
   let core: Core;
-  const cleanups = withCleanCore((c) => (core = c), { httpsPort: 0 });
-  const backend = backendsClosedBy(cleanups);
   let port: number;
+  const backend = withH2Core((proxy) => ({ core, port } = proxy));
 
   beforeAll(async () => {
-    port = httpsPort(core);
     // Live: the engine tells its h2 front (limitsChanged), as it tells the HTTP/1 servers.
     await must(core.run('settings.update', { requestHeaderTimeoutMs: headTimeoutMs, keepAliveTimeoutMs: keepAliveMs }));
   });

@@ -1,11 +1,9 @@
 import http2 from 'node:http2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
-import { backendsClosedBy } from '../helpers/backends';
-import { must, withCleanCore } from '../helpers/core';
+import { must } from '../helpers/core';
 import { ErrorCode, Flag, frame, FrameType, headerBlock, RawH2Connection, rstStream } from '../helpers/h2-frames';
-import { h2Connect, h2Request } from '../helpers/h2-proxy';
-import { httpsPort } from '../helpers/https-client';
+import { h2Request, withH2Session } from '../helpers/h2-proxy';
 
 // Stream resets both ways: a client's RST_STREAM aborts the backend request
 // (the record flags DC), and a backend that breaks off mid-body makes the
@@ -21,18 +19,9 @@ const waitFor = async (check: () => boolean, timeoutMs = 3_000): Promise<void> =
 
 describe('HTTP/2 stream resets', () => {
   let core: Core;
-  const cleanups = withCleanCore((c) => (core = c), { httpsPort: 0 });
-  const backend = backendsClosedBy(cleanups);
   let port: number;
   let session: http2.ClientHttp2Session;
-
-  beforeAll(async () => {
-    port = httpsPort(core);
-    session = await h2Connect(port);
-  });
-  afterAll(() => {
-    session.close();
-  });
+  const backend = withH2Session((proxy) => ({ core, port, session } = proxy));
 
   it("a client's RST_STREAM mid-response aborts the backend request, and the record says the client went away (DC)", async () => {
     let backendClosed = false;

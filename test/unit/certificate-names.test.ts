@@ -14,8 +14,8 @@ describe('certificate names for an SNI', () => {
     expect(certificateNames('b.x.app.localhost', index)).toEqual(['*.x.app.localhost']);
   });
 
-  it('gives deeper names their own certificate, since a wildcard covers one label only', () => {
-    expect(certificateNames('a.b.app.localhost', index)).toEqual(['a.b.app.localhost']);
+  it('gives deeper names none (a wildcard covers one label only, and a client must not make the CA write files for names it picks)', () => {
+    expect(certificateNames('a.b.app.localhost', index)).toBeUndefined();
   });
 
   it('gives nothing (the default certificate) to the wildcard apex, names no route has and the default route', () => {

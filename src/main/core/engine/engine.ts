@@ -331,9 +331,10 @@ export class Engine {
 
   async close(graceMs = 2_000): Promise<void> {
     this.https?.stop();
-    await this.certificates?.settled();
     this.listening = false;
     await Promise.all([...[...this.servers, ...(this.https?.servers ?? [])].map((server) => closeServer(server, graceMs)), this.tcp.close(graceMs)]);
+    // After the listeners: no handshake can start another certificate now.
+    await this.certificates?.settled();
     this.servers = [];
     this.https = undefined;
     this.bound = [];

@@ -6,12 +6,13 @@ import { isIP } from 'node:net';
 // An exact route host gets a certificate for itself. A wildcard route
 // (`*.app.localhost`, which like nginx's `server_name *.app.localhost`
 // matches any depth) gets the wildcard certificate for names one label
-// below its suffix, the only depth a `*.` SAN covers (RFC 6125 §6.4.3), and
-// a certificate for the exact name deeper down. The default route `*` and
-// names no route has get none: the listener's default certificate answers
-// (localhost and the loopback addresses), so the client reports a name
-// mismatch instead of a handshake that hangs or fails without a reason, and
-// no client can make the CA write a certificate for a name nobody routes.
+// below its suffix, the only depth a `*.` SAN covers (RFC 6125 §6.4.3), as
+// Caddy serves a `*.app.localhost` site. Names deeper down, the default
+// route `*` and names no route has get none: the listener's default
+// certificate answers (localhost and the loopback addresses), so the client
+// reports a name mismatch instead of a handshake that hangs or fails without
+// a reason, and no client can make the CA write a certificate (key files on
+// disk) for a name of its choosing.
 
 export interface HostIndex {
   exact: ReadonlySet<string>;
@@ -39,7 +40,7 @@ export function certificateNames(servername: string, index: HostIndex): string[]
   const suffix = index.wildcardSuffixes.find((s) => name.length > s.length && name.endsWith(s));
   if (suffix === undefined) return undefined;
   const label = name.slice(0, name.length - suffix.length);
-  return label.includes('.') ? [name] : [`*${suffix}`];
+  return label.includes('.') ? undefined : [`*${suffix}`];
 }
 
 /** The names every route host needs a certificate for, to issue them before the first client asks. */

@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import { Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { ListenerStatus } from '../../../../shared/commands';
-import { SwitchyardError } from '../../../../shared/errors';
 import { listenAll } from '../../listen';
 import type { ConnectionOptions } from '../http/http1/client-connection';
 import { Http1Server, type RequestHandler, type UpgradeHandler } from '../http/http1/server';
@@ -106,14 +105,8 @@ export async function startHttpsListener(
           SNICallback: (servername, done) => {
             const held = certificates.heldFor(servername, table());
             if (held !== undefined) return done(null, held ?? undefined);
-            certificates.forServername(servername, table()).then(
-              (context) => done(null, context),
-              (error: unknown) => {
-                // A name the CA refuses gets the default certificate; only the unexpected is reported.
-                if (!(error instanceof SwitchyardError)) onError(`certificate for ${servername}`, error);
-                done(null, undefined);
-              },
-            );
+            // forServername never rejects: a name the CA refuses or cannot make gets the default certificate.
+            void certificates.forServername(servername, table()).then((context) => done(null, context));
           },
           ...defaults,
           ALPNProtocols: h2 ? [H2, HTTP1] : [HTTP1],

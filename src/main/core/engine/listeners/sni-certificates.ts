@@ -11,17 +11,19 @@ import { certificateNames, hostIndex, routeCertificateNames, type HostIndex } fr
 // user's domains re-issue the intermediate) or the leaf is due for renewal,
 // which the next handshake after that moment notices, so a long-running
 // Switchyard renews without a restart. Route hosts are issued as soon as a
-// routing table names them, so the first browser visit does not wait.
+// routing table names them, so the first browser visit does not wait. Only
+// route hosts get certificates (certificate-names.ts): a client's SNI never
+// makes the CA write files for names of its choosing.
 
 /** Clients without SNI (an IP literal, `curl https://127.0.0.1:7443`) and names no route has get these. */
 export const DEFAULT_CERTIFICATE_NAMES: readonly string[] = ['localhost', '127.0.0.1', '::1'];
 
-/**
- * Names deeper than a wildcard route's certificate covers are issued on
- * demand; a client may send any number of them, so at most this many are
- * held (and written) per run, after which they get the default certificate.
- */
-const MAX_ON_DEMAND_NAMES = 256;
+/** A failure to make a certificate (a full disk, a key file the user's sudo made root's) is reported at most this often per name. */
+const REPORT_INTERVAL_MS = 60_000;
+
+/** What the CA says of a name it will not certify: the route has no HTTPS, which is no error (the Certificates view says why). */
+const refusalCodes: ReadonlySet<string> = new Set(['CERT_NAME_NOT_PERMITTED', 'VALIDATION_FAILED']);
+const isRefusal = (error: unknown) => error instanceof SwitchyardError && refusalCodes.has(error.code);
 
 interface Issued {
   ca: LocalCa;
@@ -44,10 +46,11 @@ export class SniCertificates {
   private readonly held = new Map<string, Held>();
   private readonly pending = new Map<string, Promise<SecureContext>>();
   private indexed: { table: RoutingTable; index: HostIndex } | undefined;
-  private onDemand = 0;
   private defaultIssued: Issued | undefined;
-  /** Names the CA refused when warming, and under which CA: not asked again until the CA changes. */
+  /** Names the CA refused, and under which CA: not asked again until the CA changes. */
   private readonly refused = new Map<string, LocalCa>();
+  /** When a failure for a name was last reported (see REPORT_INTERVAL_MS). */
+  private readonly reported = new Map<string, number>();
 
   constructor(private readonly options: SniCertificatesOptions) {}
 
@@ -59,21 +62,22 @@ export class SniCertificates {
   heldFor(servername: string, table: RoutingTable): SecureContext | null | undefined {
     const names = certificateNames(servername, this.indexOf(table));
     if (names === undefined) return null;
-    const held = this.held.get(names.join(','));
+    const key = names.join(',');
+    if (this.refused.get(key) === this.options.ca()) return null;
+    const held = this.held.get(key);
     return held && !this.isStale(held) ? held.context : undefined;
   }
 
-  /** The context for a client's SNI, or undefined for the listener's default certificate. */
+  /** The context for a client's SNI, or undefined for the listener's default certificate; never rejects (failures are reported). */
   async forServername(servername: string, table: RoutingTable): Promise<SecureContext | undefined> {
-    const index = this.indexOf(table);
-    const names = certificateNames(servername, index);
+    const names = certificateNames(servername, this.indexOf(table));
     if (names === undefined) return undefined;
-    const key = names.join(',');
-    if (!this.held.has(key) && !index.exact.has(names[0]!) && !names[0]!.startsWith('*.')) {
-      if (this.onDemand >= MAX_ON_DEMAND_NAMES) return undefined;
-      this.onDemand += 1;
+    try {
+      return await this.context(names);
+    } catch (error) {
+      this.failed(names, error);
+      return undefined;
     }
-    return this.context(names);
   }
 
   /** The default certificate (see DEFAULT_CERTIFICATE_NAMES), as a TLS server's own `key` and `cert` options take it. */
@@ -90,20 +94,16 @@ export class SniCertificates {
   }
 
   /**
-   * Issues every route host's certificate in the background. A host the CA
-   * refuses (outside its domains) is not an error: that route has no HTTPS
-   * until the user adds the domain, which the Certificates view says; it is
-   * not asked again until the CA changes. Anything else is reported.
+   * Issues every route host's certificate in the background, so a browser's
+   * first visit does not wait. A host the CA refuses (outside its domains) is
+   * no error: that route has no HTTPS until the user adds the domain, which
+   * the Certificates view says. Any other failure is reported.
    */
   warm(table: RoutingTable): void {
     const ca = this.options.ca();
     for (const names of routeCertificateNames(this.indexOf(table))) {
-      const key = names.join(',');
-      if (this.refused.get(key) === ca) continue;
-      this.context(names).catch((error: unknown) => {
-        this.refused.set(key, ca);
-        if (!(error instanceof SwitchyardError)) this.options.onError(`certificate for ${names.join(', ')}`, error);
-      });
+      if (this.refused.get(names.join(',')) === ca) continue;
+      this.context(names).catch((error: unknown) => this.failed(names, error));
     }
   }
 
@@ -112,6 +112,11 @@ export class SniCertificates {
     await Promise.allSettled(this.pending.values());
   }
 
+  /**
+   * The context for `names`: the held one while current, else a new one. If
+   * making it fails (the disk, the files), a held certificate that has not
+   * expired is served on, as Caddy keeps serving while its renewal retries.
+   */
   async context(names: readonly string[]): Promise<SecureContext> {
     const key = names.join(',');
     const held = this.held.get(key);
@@ -122,6 +127,10 @@ export class SniCertificates {
     this.pending.set(key, work);
     try {
       return await work;
+    } catch (error) {
+      if (!held || isRefusal(error) || held.notAfter <= this.options.now()) throw error;
+      this.failed(names, error);
+      return held.context;
     } finally {
       this.pending.delete(key);
     }
@@ -133,6 +142,19 @@ export class SniCertificates {
     const context = createSecureContext(credentials);
     this.held.set(key, { ca, context, notAfter: notAfterOf(credentials.cert) });
     return context;
+  }
+
+  /** A refusal is remembered for this CA; anything else is reported, at most once a minute per name. */
+  private failed(names: readonly string[], error: unknown): void {
+    const key = names.join(',');
+    if (isRefusal(error)) {
+      this.refused.set(key, this.options.ca());
+      return;
+    }
+    const now = Date.now();
+    if (now - (this.reported.get(key) ?? -Infinity) < REPORT_INTERVAL_MS) return;
+    this.reported.set(key, now);
+    this.options.onError(`the certificate for ${names.join(', ')}`, error);
   }
 
   private isStale(held: Issued | undefined): boolean {
