@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { pinned, track, trackTempDir } from './procs.mjs';
 
 const benchDir = new URL('.', import.meta.url).pathname;
+/** How long past its own duration a tool may run before it is killed. */
+const OVERSTAY_MS = 10_000;
 
 // Latencies are in microseconds; summary.errors.status counts non-2xx/3xx.
 const reportLua = `
@@ -21,7 +23,8 @@ done = function(summary, latency, requests)
 end
 `;
 let luaPath;
-function luaScript() {
+/** The path of wrk's Lua script that prints the WRKJSON line parseWrk reads (written once per run). */
+export function wrkReportScript() {
   if (!luaPath) {
     luaPath = join(trackTempDir(mkdtempSync(join(tmpdir(), 'switchyard-bench-wrk-'))), 'report.lua');
     writeFileSync(luaPath, reportLua);
@@ -29,14 +32,14 @@ function luaScript() {
   return luaPath;
 }
 
-/** Runs argv to completion, killing it `durationMs + 10 s` in. */
-function runBounded(argv, durationMs) {
+/** Runs argv to completion, killing it `durationMs` + OVERSTAY_MS in. */
+export function runBounded(argv, durationMs) {
   return new Promise((resolve) => {
     const child = track(spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     child.stderr.on('data', (c) => (out += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), durationMs + 10_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), durationMs + OVERSTAY_MS);
     child.on('error', (error) => (out += `\n${error.message}`));
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -75,7 +78,7 @@ export function parseWrk(out) {
 export async function runWrk({ port, path = '/', host, connections, seconds, core }) {
   const argv = pinned(core, [
     'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '5s',
-    '-s', luaScript(), '-H', `Host: ${host}`, `http://127.0.0.1:${port}${path}`,
+    '-s', wrkReportScript(), '-H', `Host: ${host}`, `http://127.0.0.1:${port}${path}`,
   ]);
   const { out } = await runBounded(argv, seconds * 1000);
   return parseWrk(out);

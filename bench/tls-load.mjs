@@ -6,67 +6,35 @@
 // /etc/hosts in a mount namespace of the tool's own (the system's resolver
 // knows no *.localhost here, and neither tool can connect to one name while
 // sending another as SNI). Every run is bounded in time.
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 const benchDir = new URL('.', import.meta.url).pathname;
-import { parseWrk } from './load.mjs';
+import { parseWrk, runBounded, wrkReportScript } from './load.mjs';
 import { HOST, tempDir } from './peers.mjs';
-import { pinned, track } from './procs.mjs';
+import { pinned } from './procs.mjs';
 
-/** How long past its own duration a tool may run before it is killed. */
-const OVERSTAY_MS = 10_000;
 const TIMEOUT_S = 5;
 
-// Latencies in microseconds; the same WRKJSON line bench/load.mjs parses.
-const reportLua = `
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'WRKJSON {"requests":%d,"bytes":%d,"durationUs":%d,"p50Us":%.1f,"p99Us":%.1f,"maxUs":%d,' ..
-    '"connectErrors":%d,"readErrors":%d,"writeErrors":%d,"timeouts":%d,"statusErrors":%d}\\n',
-    summary.requests, summary.bytes, summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
-    e.connect, e.read, e.write, e.timeout, e.status))
-end
-`;
-
-let files;
-function harnessFiles() {
-  if (!files) {
-    const dir = tempDir('tls-load');
-    files = { hosts: join(dir, 'hosts'), lua: join(dir, 'report.lua') };
-    writeFileSync(files.hosts, `127.0.0.1 localhost ${HOST}\n::1 localhost\n`);
-    writeFileSync(files.lua, reportLua);
+let hostsPath;
+/** A hosts file naming HOST as 127.0.0.1 (written once per run). */
+function hostsFile() {
+  if (!hostsPath) {
+    hostsPath = join(tempDir('tls-load'), 'hosts');
+    writeFileSync(hostsPath, `127.0.0.1 localhost ${HOST}\n::1 localhost\n`);
   }
-  return files;
+  return hostsPath;
 }
 
 /** argv run with HOST resolving to 127.0.0.1 (see the top of this file), pinned to `core`. */
 function withHosts(core, argv) {
   const script = 'mount --bind "$0" /etc/hosts && exec "$@"';
-  return pinned(core, ['unshare', '--mount', 'sh', '-c', script, harnessFiles().hosts, ...argv]);
-}
-
-/** Runs argv to completion, killing it `durationMs` + OVERSTAY_MS in; resolves its output. */
-function runBounded(argv, durationMs) {
-  return new Promise((resolve) => {
-    const child = track(spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] }));
-    let out = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (out += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), durationMs + OVERSTAY_MS);
-    child.on('error', (error) => (out += `\n${error.message}`));
-    child.on('close', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-  });
+  return pinned(core, ['unshare', '--mount', 'sh', '-c', script, hostsFile(), ...argv]);
 }
 
 /** wrk -t1 over TLS with keep-alive (wrk offers no ALPN: HTTP/1.1). */
 export async function runWrkTls({ port, connections, seconds, core }) {
-  const argv = ['wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', `${TIMEOUT_S}s`, '-s', harnessFiles().lua, `https://${HOST}:${port}/`];
-  const out = await runBounded(withHosts(core, argv), seconds * 1000);
+  const argv = ['wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', `${TIMEOUT_S}s`, '-s', wrkReportScript(), `https://${HOST}:${port}/`];
+  const { out } = await runBounded(withHosts(core, argv), seconds * 1000);
   return parseWrk(out);
 }
 
@@ -76,7 +44,7 @@ export async function runWrkTls({ port, connections, seconds, core }) {
  */
 export async function runHandshakes({ port, connections, seconds, core }) {
   const argv = pinned(core, [process.execPath, join(benchDir, 'tls-handshakes.mjs'), String(port), HOST, String(connections), String(seconds * 1000)]);
-  const out = await runBounded(argv, seconds * 1000);
+  const { out } = await runBounded(argv, seconds * 1000);
   const line = out.match(/^HSJSON (.*)$/m);
   if (!line) return { error: `tls-handshakes printed no result: ${out.trim().split('\n').slice(-2).join(' | ') || '(no output)'}` };
   const r = JSON.parse(line[1]);
@@ -118,6 +86,6 @@ function parseDuration(text) {
 /** h2load for `seconds` (one thread), `connections` h2 connections with `streams` requests in flight on each. */
 export async function runH2load({ port, connections, streams, seconds, core }) {
   const argv = ['h2load', '-t1', `-c${connections}`, `-m${streams}`, `-D${seconds}`, `https://${HOST}:${port}/`];
-  const out = await runBounded(withHosts(core, argv), seconds * 1000);
+  const { out } = await runBounded(withHosts(core, argv), seconds * 1000);
   return parseH2load(out);
 }
