@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LEAF_VALIDITY_DAYS, needsRenewal, openLocalCa, type LocalCa } from '../../src/main/core/tls';
@@ -22,6 +22,9 @@ function dataDir(): string {
 const MAX_FILE_NAME_BYTES = 255;
 /** What a temp file adds to a name while it is written: `.<pid>.<8 hex>.tmp` with a pid of up to 7 digits. */
 const TEMP_ENDING_BYTES = 21;
+
+/** Above Linux's largest pid_max (2^22): no process has it. */
+const DEAD_PID = 99_999_999;
 
 const modeOf = (path: string) => statSync(path).mode & 0o7777;
 
@@ -260,6 +263,36 @@ describe('local CA', () => {
     writeFileSync(stale, 'half a key');
     expect((await ca.issueLeaf(['api.test.localhost'])).names).toEqual(['api.test.localhost']);
     expect(readFileSync(join(dir, 'tls', 'leaves', 'api.test.localhost.key'), 'utf8')).toContain('BEGIN PRIVATE KEY');
+  });
+
+  it('removes the temp files and folders a killed process left, when the CA opens: only ours, only when their writer is gone or they are old', async () => {
+    const dir = dataDir();
+    await openLocalCa({ dataDir: dir });
+    const tls = join(dir, 'tls');
+    const leaves = join(tls, 'leaves');
+    const temp = (path: string, pid: number) => `${path}.${pid}.0a1b2c3d.tmp`;
+    const gone = [
+      temp(join(leaves, 'api.localhost.key'), DEAD_PID),
+      temp(join(leaves, 'api.localhost.chain.pem'), DEAD_PID),
+      temp(join(tls, 'root.key'), DEAD_PID),
+      temp(join(leaves, 'old.localhost.key'), process.pid),
+    ];
+    const kept = [
+      temp(join(leaves, 'writing.localhost.key'), process.pid), // A write under way in this process.
+      temp(join(leaves, 'notes.txt'), DEAD_PID), // Not one of our files.
+      join(leaves, `mine.key.${DEAD_PID}.tmp`),
+      temp(join(dir, 'backup'), DEAD_PID),
+    ];
+    for (const file of [...gone, ...kept]) writeFileSync(file, 'half a key');
+    const longAgo = new Date(Date.now() - 2 * 60_000);
+    utimesSync(gone[3]!, longAgo, longAgo);
+    const halfCa = temp(tls, DEAD_PID);
+    mkdirSync(join(halfCa, 'leaves'), { recursive: true });
+    writeFileSync(join(halfCa, 'root.key'), 'a key');
+
+    await openLocalCa({ dataDir: dir });
+    expect([...gone, halfCa].filter((file) => existsSync(file))).toEqual([]);
+    expect(kept.filter((file) => !existsSync(file))).toEqual([]);
   });
 
   it('refuses a damaged CA with what to do, instead of replacing a root the user trusts', async () => {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { X509Certificate } from '@peculiar/x509';
 import { SwitchyardError } from '../../../shared/errors';
@@ -10,7 +9,8 @@ import { crypto, generateKeys, importCaSigningKey, keyMatches, privateKeyPem } f
 import { describeLeaf, obtainLeaf, type LeafCertificate, type LeafOptions } from './leaves';
 import { removeStoredLeaf, storedLeaves } from './leaf-catalog';
 import { checkSubjectName, constrainedDomains, permittedDomains } from './name-constraints';
-import { CERT_FILE_MODE, KEY_FILE_MODE, caFiles, leavesDir, readIfExists, tlsDir, writeFileAtomic } from './tls-files';
+import { removeStaleTempFiles } from './stale-temp-files';
+import { CERT_FILE_MODE, KEY_FILE_MODE, caFiles, leavesDir, readIfExists, tempPathFor, tlsDir, writeFileAtomic } from './tls-files';
 
 // Opening the CA: created on first use, loaded after, its intermediate
 // re-issued when the user's domains change. The root and the intermediate are
@@ -130,6 +130,7 @@ export async function openLocalCa(options: LocalCaOptions): Promise<LocalCa> {
   if (readIfExists(caFiles(dir).rootCert) === undefined) await createCa(dir, domains, now());
   ensurePrivateDir(dir);
   ensurePrivateDir(leavesDir(dir));
+  removeStaleTempFiles(options.dataDir);
 
   const state = await loadCa(dir, now);
   // Both lists are sorted DNS names, which hold no comma.
@@ -148,7 +149,7 @@ async function createCa(dir: string, domains: string[], now: Date): Promise<void
   const root = await createRoot(rootKeys, now);
   const intermediate = await signIntermediate(root, rootKeys.privateKey, intermediateKeys.publicKey, domains, now);
 
-  const temp = `${dir}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = tempPathFor(dir);
   const files = caFiles(temp);
   try {
     mkdirSync(leavesDir(temp), { recursive: true, mode: 0o700 });

@@ -70,6 +70,9 @@ const LEAF_KEY_EXTENSION = '.key';
 /** Not `.crt`: only leaves are listed by that extension. */
 const LEAF_CHAIN_SUFFIX = '.chain.pem';
 
+/** How every file in leaves/ ends: a temp file for any other ending is not one of ours. */
+export const LEAF_FILE_ENDINGS: readonly string[] = [LEAF_KEY_EXTENSION, LEAF_CERT_EXTENSION, LEAF_CHAIN_SUFFIX];
+
 export function leafFilesOf(dir: string, stem: string) {
   const base = join(leavesDir(dir), stem);
   return { key: `${base}${LEAF_KEY_EXTENSION}`, cert: `${base}${LEAF_CERT_EXTENSION}`, chain: `${base}${LEAF_CHAIN_SUFFIX}` };
@@ -79,9 +82,19 @@ export const leafFiles = (dir: string, names: readonly string[], keyType: KeyTyp
 
 const TEMP_SUFFIX_BYTES = 4;
 
+/**
+ * Where `path` is written before its rename: beside it, with the writer's pid
+ * (stale-temp-files.ts removes those whose process is gone) and a random part,
+ * since a container restarts with the same pid and a temp file left by a
+ * kill -9 would block O_EXCL forever.
+ */
+export const tempPathFor = (path: string) => `${path}.${process.pid}.${randomBytes(TEMP_SUFFIX_BYTES).toString('hex')}.tmp`;
+
+/** A name tempPathFor made: the final name, the writer's pid, its random part. */
+export const TEMP_NAME = new RegExp(`^(?<target>.+)\\.(?<pid>\\d+)\\.[0-9a-f]{${TEMP_SUFFIX_BYTES * 2}}\\.tmp$`);
+
 export function writeFileAtomic(file: string, text: string, mode: number): void {
-  // A random part besides the pid: a container restarts with the same pid, and a temp file left by a kill -9 would block O_EXCL forever.
-  const temp = `${file}.${process.pid}.${randomBytes(TEMP_SUFFIX_BYTES).toString('hex')}.tmp`;
+  const temp = tempPathFor(file);
   try {
     const fd = openSync(temp, 'wx', mode);
     try {
@@ -95,7 +108,7 @@ export function writeFileAtomic(file: string, text: string, mode: number): void 
     try {
       rmSync(temp, { force: true });
     } catch {
-      // The write's own error is the one to report: ENAMETOOLONG or EACCES fail the removal as well.
+      // The write's own error is the one to report: ENAMETOOLONG or EACCES fail the removal as well, and a temp file left is removed when the CA next opens.
     }
     throw dataDirWriteError(error, dirname(file), `save ${file}`);
   }
