@@ -43,6 +43,11 @@ describe('CLI against a running `switchyard serve`', () => {
     const https = /or: curl --cacert (\S+) (https:\S+)/.exec(added.stdout);
     expect(https?.[2]).toBe(`https://demo.localhost:${serve.connection.httpsPort}/`);
     expect(readFileSync(https![1]!, 'utf8')).toContain('BEGIN CERTIFICATE');
+    // A host no certificate can name gets the reason instead of an HTTPS command that would fail.
+    const outside = await run('route', 'add', 'api.example.com', '--backend', alpha.url);
+    expect(outside.stdout).not.toContain('https://');
+    expect(outside.stdout).toMatch(/No HTTPS for it: api\.example\.com is outside the names this local CA may certify/);
+    expect((await run('route', 'remove', 'api.example.com')).code).toBe(0);
     const bodies = [];
     for (let i = 0; i < 4; i++) bodies.push((await request(serve.connection.httpPort, 'demo.localhost')).body);
     expect(bodies).toEqual(['alpha', 'beta', 'alpha', 'beta']);

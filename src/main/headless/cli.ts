@@ -266,8 +266,10 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     const exampleHost = route.host.replace(/^\*\./, 'any.');
     io.out(`Try it: curl http://${exampleHost}:${client.httpPort}${route.path}`);
     if (client.httpsPort !== undefined) {
-      const root = await client.call('certificates.exportCa', {});
-      io.out(`    or: curl --cacert ${root.path} https://${exampleHost}:${client.httpsPort}${route.path}`);
+      const { ca, routesWithoutHttps } = await client.call('certificates.get', {});
+      const refused = routesWithoutHttps.find((r) => r.id === route.id);
+      if (refused) io.out(`No HTTPS for it: ${refused.reason}`);
+      else io.out(`    or: curl --cacert ${ca.rootCertificatePath} https://${exampleHost}:${client.httpsPort}${route.path}`);
     }
     return 0;
   }
