@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -9,7 +7,8 @@ import { openLocalCa, type LocalCa } from '../../src/main/core/tls';
 import { secureContextCredentials } from '../../src/main/core/tls/engine-credentials';
 import { tempDir } from '../helpers/core';
 import { forgeLeaf } from '../helpers/local-ca';
-import { chromiumArgs } from './ui-harness';
+import { certutilMissing, trustRootForChromium } from './nss-trust';
+import { chromiumArgs, chromiumPath } from './ui-harness';
 
 // Chrome's own verifier (not OpenSSL) with the root trusted the way a user
 // trusts it on Linux: in the NSS database under $HOME/.pki/nssdb, with
@@ -18,15 +17,6 @@ import { chromiumArgs } from './ui-harness';
 // example.com. Every name resolves to 127.0.0.1 (--host-resolver-rules).
 
 const NAVIGATION_TIMEOUT_MS = 10_000;
-const chromiumPath = '/usr/bin/chromium';
-const certutilMissing = (() => {
-  try {
-    execFileSync('certutil', ['-H'], { stdio: 'ignore' });
-    return undefined;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'certutil (Debian libnss3-tools) is not installed' : undefined;
-  }
-})();
 if (certutilMissing) console.log(`local-ca-chromium: skipped: ${certutilMissing}`);
 
 let dir: ReturnType<typeof tempDir>;
@@ -64,10 +54,7 @@ describe.skipIf(certutilMissing !== undefined)('local CA in Chromium', () => {
     dataDir = join(dir.path, 'data');
     ca = await openLocalCa({ dataDir });
     const home = join(dir.path, 'home');
-    const nssDb = join(home, '.pki', 'nssdb');
-    mkdirSync(nssDb, { recursive: true });
-    execFileSync('certutil', ['-d', `sql:${nssDb}`, '-N', '--empty-password']);
-    execFileSync('certutil', ['-d', `sql:${nssDb}`, '-A', '-t', 'C,,', '-n', 'Switchyard test root', '-i', join(dataDir, 'tls', 'root.crt')]);
+    trustRootForChromium(home, join(dataDir, 'tls', 'root.crt'));
     browser = await chromium.launch({
       executablePath: chromiumPath,
       env: { ...process.env, HOME: home },

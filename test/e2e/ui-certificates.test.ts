@@ -5,7 +5,7 @@ import { createAdminClient } from '../../src/shared/admin-client';
 import type { SwitchyardApi } from '../../src/shared/api';
 import { startBackend, type TestBackend } from '../helpers/backends';
 import { must, tempDir } from '../helpers/core';
-import { assertBuilt, type Browser, cliFor, closeUi, launchBrowser, root, type Serve, startServe } from './ui-harness';
+import { assertBuilt, type Browser, cliFor, endUi, launchBrowser, openUi, root, type Serve, startServe } from './ui-harness';
 
 /*
  * End to end: the Certificates area with `switchyard serve` in Debian's
@@ -51,21 +51,10 @@ describe('the Certificates area, served by `switchyard serve`, in Chromium', { t
     await cli('route', 'add', 'api.dev.example.com', '--backend', shop.url);
     browser = await launchBrowser(profileDir.path);
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: serve.connection.adminUrl });
-    const { page } = browser;
-    const handshake = browser.nextEventsHandshake();
-    await page.goto(`${serve.connection.adminUrl}/#token=${serve.connection.token}`);
-    await page.getByText(`Proxy listening on port ${serve.connection.httpPort}`).waitFor();
-    await handshake;
+    await openUi(browser, serve);
   }, 60_000);
 
-  afterAll(async () => {
-    const problems = await closeUi(browser, serve);
-    await shop?.close();
-    dataDir.remove();
-    profileDir.remove();
-    shotDir.remove();
-    expect(problems).toEqual([]);
-  }, 60_000);
+  afterAll(() => endUi(browser, serve, { backends: [shop], dirs: [dataDir, profileDir, shotDir] }), 60_000);
 
   const caCard = () => browser!.page.getByRole('region', { name: 'Local certificate authority' });
   const trustPanel = () => browser!.page.getByRole('region', { name: 'Trust the CA' });

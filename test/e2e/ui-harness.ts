@@ -3,8 +3,10 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { readConnection, type Connection } from '../../src/main/headless/connection-file';
 import type { Route } from '../../src/shared/model';
+import type { TestBackend } from '../helpers/backends';
 
 /*
  * What the end-to-end tests share: `switchyard serve` as a real child
@@ -14,7 +16,7 @@ import type { Route } from '../../src/shared/model';
 
 export const root = resolve(__dirname, '../..');
 const bin = join(root, 'bin', 'switchyard.js');
-const chromiumPath = '/usr/bin/chromium';
+export const chromiumPath = '/usr/bin/chromium';
 const execFileAsync = promisify(execFile);
 const startTimeoutMs = 15_000;
 const stopTimeoutMs = 10_000;
@@ -118,6 +120,21 @@ export async function closeUi(browser: Browser | undefined, serve: Serve | undef
   return problems;
 }
 
+/**
+ * A suite's afterAll: closeUi, then its backends and temporary directories,
+ * and the suite fails on anything closeUi found.
+ */
+export async function endUi(
+  browser: Browser | undefined,
+  serve: Serve | undefined,
+  { backends = [], dirs = [] }: { backends?: (TestBackend | undefined)[]; dirs?: { remove(): void }[] },
+): Promise<void> {
+  const problems = await closeUi(browser, serve);
+  for (const backend of backends) await backend?.close();
+  for (const dir of dirs) dir.remove();
+  expect(problems).toEqual([]);
+}
+
 /** The real CLI against a data dir. */
 export function cliFor(dataDir: string) {
   const cli = async (...args: string[]) => {
@@ -188,6 +205,19 @@ export async function launchBrowser(
       });
     });
   return { context, page, nextEventsHandshake, problems };
+}
+
+/**
+ * Opens the UI with serve's token and waits for `ready` (by default the
+ * status line naming the proxy's port), and for the page's event socket, so
+ * that a change the test makes next cannot race its handshake.
+ */
+export async function openUi(browser: Browser, serve: Serve, ready?: (page: Page) => Promise<unknown>): Promise<void> {
+  const { page } = browser;
+  const handshake = browser.nextEventsHandshake();
+  await page.goto(`${serve.connection.adminUrl}/#token=${serve.connection.token}`);
+  await (ready ? ready(page) : page.getByText(`Proxy listening on port ${serve.connection.httpPort}`).waitFor());
+  await handshake;
 }
 
 /** The route's entry in the list (its accessible name starts with the route's label). */

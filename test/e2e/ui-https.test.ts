@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackend, type TestBackend } from '../helpers/backends';
 import { tempDir } from '../helpers/core';
-import { assertBuilt, type Browser, chromiumArgs, closeUi, launchBrowser, routePane, type Serve, startServe } from './ui-harness';
+import { certutilMissing, trustRootForChromium } from './nss-trust';
+import { assertBuilt, type Browser, chromiumArgs, chromiumPath, endUi, launchBrowser, openUi, routePane, type Serve, startServe } from './ui-harness';
 
 /*
  * End to end over HTTPS: a route created in the UI is served on the HTTPS
@@ -17,14 +16,6 @@ import { assertBuilt, type Browser, chromiumArgs, closeUi, launchBrowser, routeP
  * the same page, so the trust is what makes it load.
  */
 
-const certutilMissing = (() => {
-  try {
-    execFileSync('certutil', ['-H'], { stdio: 'ignore' });
-    return undefined;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'certutil (Debian libnss3-tools) is not installed' : undefined;
-  }
-})();
 if (certutilMissing) console.log(`ui-https: skipped: ${certutilMissing}`);
 
 const host = 'secure.localhost';
@@ -51,27 +42,13 @@ describe.skipIf(certutilMissing !== undefined)('an HTTPS route created in the UI
       res.end(`<!doctype html><title>secure</title><p id="body">${body}</p>`);
     });
     serve = await startServe(dataDir.path);
-    // The root serve made at start, trusted for TLS servers (C) in a fresh NSS database: Chromium on Linux reads it from $HOME.
-    const nssDb = join(homeDir.path, '.pki', 'nssdb');
-    mkdirSync(nssDb, { recursive: true });
-    execFileSync('certutil', ['-d', `sql:${nssDb}`, '-N', '--empty-password']);
-    execFileSync('certutil', ['-d', `sql:${nssDb}`, '-A', '-t', 'C,,', '-n', 'Switchyard Local CA', '-i', join(dataDir.path, 'tls', 'root.crt')]);
+    // The root serve made at start: Chromium on Linux reads its trust from $HOME.
+    trustRootForChromium(homeDir.path, join(dataDir.path, 'tls', 'root.crt'));
     browser = await launchBrowser(profileDir.path, undefined, { env: { ...process.env, HOME: homeDir.path } });
-    const { page } = browser;
-    const handshake = browser.nextEventsHandshake();
-    await page.goto(`${serve.connection.adminUrl}/#token=${serve.connection.token}`);
-    await page.getByText(`Proxy listening on port ${serve.connection.httpPort}`).waitFor();
-    await handshake;
+    await openUi(browser, serve);
   }, 60_000);
 
-  afterAll(async () => {
-    const problems = await closeUi(browser, serve);
-    await backend?.close();
-    dataDir.remove();
-    profileDir.remove();
-    homeDir.remove();
-    expect(problems).toEqual([]);
-  }, 60_000);
+  afterAll(() => endUi(browser, serve, { backends: [backend], dirs: [dataDir, profileDir, homeDir] }), 60_000);
 
   it('creates the route in the UI, shows its HTTPS URL, and the link opens the backend over h2', async () => {
     const { page, context } = browser!;
@@ -125,7 +102,7 @@ describe.skipIf(certutilMissing !== undefined)('an HTTPS route created in the UI
 
   it('is refused by a Chromium that does not trust the root (what the NSS database changes)', async () => {
     const emptyHome = tempDir('switchyard-e2e-https-untrusted-home-');
-    const untrusted = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs, env: { ...process.env, HOME: emptyHome.path } });
+    const untrusted = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, env: { ...process.env, HOME: emptyHome.path } });
     try {
       const tab = await untrusted.newPage();
       const error = await tab.goto(httpsUrl, { timeout: navigationMs }).then(

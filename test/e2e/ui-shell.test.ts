@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackend, type TestBackend } from '../helpers/backends';
 import { tempDir } from '../helpers/core';
-import { assertBuilt, type Browser, cliFor, closeUi, launchBrowser, routeItem, routePane, type Serve, startServe } from './ui-harness';
+import { assertBuilt, type Browser, cliFor, endUi, launchBrowser, openUi, routeItem, routePane, type Serve, startServe } from './ui-harness';
 
 /*
  * The app's shell end to end, in Chromium against a real `switchyard serve`:
@@ -33,20 +33,10 @@ describe('the app shell in Chromium', { timeout: 90_000 }, () => {
     serve = await startServe(dataDir.path);
     for (const host of ['alpha.localhost', 'beta.localhost', 'gamma.localhost']) await cli('route', 'add', host, '--backend', backend.url);
     browser = await launchBrowser(profileDir.path);
-    const handshake = browser.nextEventsHandshake();
-    await browser.page.goto(`${serve.connection.adminUrl}/#token=${serve.connection.token}`);
-    await routeItem(browser.page, 'gamma.localhost').waitFor();
-    await handshake;
+    await openUi(browser, serve, (page) => routeItem(page, 'gamma.localhost').waitFor());
   }, 60_000);
 
-  afterAll(async () => {
-    const problems = await closeUi(browser, serve);
-    await backend?.close();
-    dataDir.remove();
-    profileDir.remove();
-    shotDir.remove();
-    expect(problems).toEqual([]);
-  }, 60_000);
+  afterAll(() => endUi(browser, serve, { backends: [backend], dirs: [dataDir, profileDir, shotDir] }), 60_000);
 
   it('loads with its icon and without a failed request or console error', async () => {
     const { page, problems } = browser!;

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackend, type TestBackend } from '../helpers/backends';
 import { freePort, tempDir } from '../helpers/core';
-import { assertBuilt, type Browser, cliFor, closeUi, launchBrowser, root, type Serve, startServe } from './ui-harness';
+import { assertBuilt, type Browser, cliFor, endUi, launchBrowser, openUi, root, type Serve, startServe } from './ui-harness';
 
 /*
  * End to end: the Traffic area with `switchyard serve`, a real backend and
@@ -98,21 +98,10 @@ describe('the Traffic area, served by `switchyard serve`, in Chromium', { timeou
     await cli('route', 'add', 'down.localhost', '--backend', closedUrl);
     await cli('route', 'set', 'down.localhost', '--set', 'healthCheck=off', '--set', 'ejectAfter=0');
     browser = await launchBrowser(profileDir.path);
-    const { page } = browser;
-    const handshake = browser.nextEventsHandshake();
-    await page.goto(`${serve.connection.adminUrl}/#token=${serve.connection.token}`);
-    await page.getByText(`Proxy listening on port ${serve.connection.httpPort}`).waitFor();
-    await handshake;
+    await openUi(browser, serve);
   }, 60_000);
 
-  afterAll(async () => {
-    const problems = await closeUi(browser, serve);
-    await shop?.close();
-    dataDir.remove();
-    profileDir.remove();
-    shotDir.remove();
-    expect(problems).toEqual([]);
-  }, 60_000);
+  afterAll(() => endUi(browser, serve, { backends: [shop], dirs: [dataDir, profileDir, shotDir] }), 60_000);
 
   const grid = () => browser!.page.getByRole('grid', { name: 'Traffic' });
   /** The rows in the DOM (not the header), each one exchange. */
