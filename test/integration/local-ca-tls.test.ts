@@ -1,19 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { connect, createServer, type Server } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { secureContextCredentials } from '../../src/main/core/tls/engine-credentials';
 import { openLocalCa } from '../../src/main/core/tls';
 import { tempDir } from '../helpers/core';
 import { forgeLeaf } from '../helpers/local-ca';
+import { handshake, serveTls } from '../helpers/tls-check';
 
 // The local CA as clients see it: a Node TLS client that trusts only the root
 // (what a user gets after "trust the CA") and the openssl binary as a second,
 // independent validator.
 
-const HANDSHAKE_TIMEOUT_MS = 5_000;
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -25,30 +23,11 @@ function dataDir(): string {
   return join(dir.path, 'data');
 }
 
-/** A TLS server on loopback that answers every connection with "ok" and closes it. */
+/** serveTls, closed after the test: its port. */
 async function serve(credentials: { key: string; cert: string }): Promise<number> {
-  const server: Server = createServer(credentials, (socket) => socket.end('ok'));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return (server.address() as AddressInfo).port;
-}
-
-type Outcome = { ok: true; body: string } | { ok: false; code: string; message: string };
-
-/** Connects trusting only `rootPem` and verifying the name; the server's answer, or the client's reason to refuse. */
-function handshake(port: number, rootPem: string, servername?: string): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port, ca: rootPem, ...(servername === undefined ? {} : { servername }), timeout: HANDSHAKE_TIMEOUT_MS });
-    let body = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => (body += chunk));
-    socket.on('end', () => resolve({ ok: true, body }));
-    socket.on('timeout', () => socket.destroy(new Error('handshake timed out')));
-    socket.on('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, code: error.code ?? '', message: error.message }));
-  });
+  const server = await serveTls(credentials);
+  cleanups.push(() => server.close());
+  return server.port;
 }
 
 /** `openssl verify` of a leaf against the root, the intermediate given as untrusted: exit status and output. */
