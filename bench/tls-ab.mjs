@@ -3,16 +3,18 @@
 // full TLS handshake + one HTTP/1.1 request, from bench/tls-handshakes.mjs
 // (16 lanes, never resuming), the method of bench/tls.mjs's "handshake" case.
 //   npx electron-vite build && cp -r out node_modules/.tlsA   (baseline; copies live in the repo so imports resolve)
-//   node bench/tls-ab.mjs [--rounds 6] [--seconds 5] [--floor] [--floor-options JSON]... [--caddy] [--cpu-prof DIR] node_modules/.tlsA node_modules/.tlsB
+//   node bench/tls-ab.mjs [--rounds 6] [--seconds 5] [--floor] [--floor-options JSON]... [--caddy] [--caddy-static] [--cpu-prof DIR] node_modules/.tlsA node_modules/.tlsB
 // Each build runs as its own `serve` with an HTTPS listener and one route to
 // the backend (health checks off), on core 1; the backend nginx and the client
 // run on core 0. --floor adds bench/tls-floor.mjs (bare tls.createServer, fixed
-// answer, same leaf) once per --floor-options given (or once with none);
-// --caddy adds Caddy with the same leaf. Each round measures every target
-// once, in an order rotated each round; medians and each target's per-round
-// ratio to the first one are reported, with the load average.
+// answer, same leaf) once per --floor-options given (or once with none;
+// '{"env":{"OPENSSL_CONF":FILE}}' starts it with an OpenSSL config, e.g.
+// NumTickets); --caddy adds Caddy proxying with the same leaf, --caddy-static
+// Caddy answering "ok" itself (Caddy's own floor). Each round measures every
+// target once, in an order rotated each round; medians and each target's
+// per-round ratio to the first one are reported, with the load average.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import tls from 'node:tls';
@@ -41,6 +43,7 @@ const { values: options, positionals: builds } = parseArgs({
     floor: { type: 'boolean', default: false },
     'floor-options': { type: 'string', multiple: true },
     caddy: { type: 'boolean', default: false },
+    'caddy-static': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
   },
 });
@@ -98,6 +101,21 @@ async function startFloor(leaf, extra, index) {
   await waitForOutput(child, /floor listening/);
   if ((await servedFingerprint(port)) !== leaf.fingerprint) throw new Error('the floor serves another leaf than the build');
   return { name: extra ? `floor${index} ${extra}` : 'floor', port, child };
+}
+
+/** Caddy answering `respond "ok"` itself with the same leaf: Caddy's own floor, beside Node's (bench/tls-floor.mjs). */
+async function startCaddyStatic(leaf) {
+  const dir = tempDir('tls-ab-caddy');
+  const port = await freePort();
+  mkdirSync(join(dir, 'home'));
+  const caddyfile = join(dir, 'Caddyfile');
+  const site = `https://${HOST}:${port} {\n\tbind 127.0.0.1\n\ttls ${leaf.chainPath} ${leaf.keyPath}\n\trespond "ok"\n}\n`;
+  writeFileSync(caddyfile, `{\n\tadmin off\n\tauto_https off\n\tstorage file_system ${join(dir, 'storage')}\n\tservers {\n\t\tprotocols h1 h2\n\t}\n}\n${site}`);
+  // As bench/tls-peers.mjs starts Caddy: its own HOME, GOMAXPROCS 1.
+  const env = { ...process.env, HOME: join(dir, 'home'), XDG_CONFIG_HOME: join(dir, 'home'), XDG_DATA_HOME: join(dir, 'home'), GOMAXPROCS: '1' };
+  const child = startChild('caddy-static', ['caddy', 'run', '--config', caddyfile, '--adapter', 'caddyfile'], { core: SERVER_CORE, env });
+  if ((await servedFingerprint(port)) !== leaf.fingerprint) throw new Error('caddy-static serves another leaf than the build');
+  return { name: 'caddy-static', port, child };
 }
 
 /** Scheduler CPU time of the tree's threads in ns (exact, where /proc/PID/stat counts clock ticks). */
@@ -159,12 +177,13 @@ async function main() {
     leaf ??= target.leaf;
     targets.push(target);
   }
-  if ((options.floor || options.caddy) && !leaf) throw new Error('--floor and --caddy serve the leaf of the first build: name a build.');
+  if ((options.floor || options.caddy || options['caddy-static']) && !leaf) throw new Error('--floor and --caddy serve the leaf of the first build: name a build.');
   if (options.floor) {
     const extras = options['floor-options'] ?? [undefined];
     for (const [i, extra] of extras.entries()) targets.push(await startFloor(leaf, extra, i + 1));
   }
   if (options.caddy) targets.push(await startCaddy({ backendPort: backend.port, core: SERVER_CORE, leaf }));
+  if (options['caddy-static']) targets.push(await startCaddyStatic(leaf));
   for (const target of targets) await measure(target, WARMUP_SECONDS);
 
   const runs = new Map(targets.map((t) => [t.name, []]));
