@@ -37,6 +37,12 @@ const collect = vm.runInNewContext('gc') as () => void;
 
 /** Resident memory in MiB, after a full collection. */
 export function rssMiB(): number {
+  return memoryMiB().rss;
+}
+
+/** Resident memory and live JavaScript heap in MiB, after a full collection: the heap shows what is still referenced, RSS also what the allocator kept. */
+export function memoryMiB(): { rss: number; heap: number } {
   collect();
-  return process.memoryUsage().rss / MiB;
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss: rss / MiB, heap: heapUsed / MiB };
 }

@@ -1,6 +1,9 @@
-import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type { ResponseListener, ResponseMessage } from '../message';
 import { responseHeaderBlock } from './h2-headers';
+import type { H2Request } from './h2-request';
+
+const { NGHTTP2_NO_ERROR } = constants;
 
 /**
  * A response on one HTTP/2 stream. The head is held until the first body
@@ -21,6 +24,8 @@ export class H2Response implements ResponseMessage {
   constructor(
     private readonly stream: ServerHttp2Stream,
     private readonly method: string,
+    /** The request, when it has a body that may still be arriving as the response ends. */
+    private readonly request?: H2Request,
   ) {
     stream.on('drain', this.onDrain);
     stream.once('close', this.onClose);
@@ -80,8 +85,26 @@ export class H2Response implements ResponseMessage {
       if (hasBody) this.stream.end(chunk);
       else this.stream.end();
     }
+    this.closeRequestSide();
     // At once: the exchange settles its attempt and notes its record on this stack.
     this.closed();
+  }
+
+  /**
+   * A response complete before its request (a backend that answered without
+   * reading the body, an error page): the stream is closed with RST_STREAM
+   * NO_ERROR, which asks the client to stop sending (RFC 9113 §8.1), as
+   * nginx's ngx_http_v2_close_stream does. node:http2 sends the reset only
+   * after 'finish', so every DATA frame of the response goes first. It does
+   * this itself only for a stream whose body nothing ever read; one the proxy
+   * was reading would otherwise stay open, holding one of the session's
+   * concurrent streams (and the session itself) for good.
+   */
+  private closeRequestSide(): void {
+    const request = this.request;
+    if (request === undefined || this.destroyed || (this.stream.state.remoteClose ?? 0) !== 0) return;
+    request.discardBody();
+    this.stream.close(NGHTTP2_NO_ERROR);
   }
 
   /**

@@ -65,6 +65,8 @@ export class Http2Front {
   private readonly sessions = new Set<Session>();
   /** Streams whose HEADERS arrived this turn, handed to the proxy on the next (see dispatch). */
   private readonly arrived: { entry: Session; stream: ServerHttp2Stream; flags: number; rawHeaders: string[] }[] = [];
+  /** Requests whose body may still arrive, for the sweep's body idle deadline; each leaves when its stream closes. */
+  private readonly reading = new Set<H2Request>();
   private sweep: NodeJS.Timeout | undefined;
   private stopping = false;
 
@@ -140,8 +142,18 @@ export class Http2Front {
       const endStream = (flags & NGHTTP2_FLAG_END_STREAM) !== 0;
       // As the HTTP/1 server does: the client may send its body now (curl waits a second for this over h2 too).
       if (!endStream && hasToken(head.headers.expect, '100-continue')) stream.additionalHeaders({ ':status': CONTINUE });
-      const req = new H2Request(stream, head, rawHeaders, endStream, entry.socket, this.listener);
-      this.onRequest(req, new H2Response(stream, head.method));
+      // A body that stops arriving while the proxy reads it is cut after the
+      // listener's head timeout (nginx's client_body_timeout, which defaults
+      // to its client_header_timeout): the client's slowness, per listener,
+      // known before any route, and the pace the sweep already keeps. The
+      // route's idle timeout times the backend's silence, and already runs on
+      // the upstream connection, which every body byte sent moves on.
+      const req = new H2Request(stream, head, rawHeaders, endStream, entry.socket, this.listener, this.options.headerTimeoutMs);
+      if (!endStream) {
+        this.reading.add(req);
+        stream.once('close', () => this.reading.delete(req));
+      }
+      this.onRequest(req, new H2Response(stream, head.method, endStream ? undefined : req));
     }
   };
 
@@ -189,6 +201,7 @@ export class Http2Front {
   }
 
   private checkDeadlines(now: number): void {
+    for (const req of this.reading) if (now >= req.bodyDeadline) req.bodyStalled();
     for (const entry of this.sessions) {
       // A closing session's streams in flight have until the listener's grace ends (closeAllConnections).
       if (now < entry.deadline || (entry.closing && entry.open > 0)) continue;
