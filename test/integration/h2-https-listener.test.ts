@@ -1,23 +1,21 @@
 import http2 from 'node:http2';
 import tls from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Core } from '../../src/main/core/core';
-import { startBackend, type TestBackend } from '../helpers/backends';
 import { must, tempDir } from '../helpers/core';
 import { httpsPort } from '../helpers/https-client';
+import { withHttpsCore } from '../helpers/https-core';
 
 // h2 through the real HTTPS listener of `switchyard serve --https-port`: ALPN
 // picks h2, the certificate is the route's from the local CA (the client
 // trusts only the exported root), and the request reaches an HTTP/1.1 backend.
 
-const dir = tempDir();
 let core: Core;
-let backend: TestBackend;
 let root: string;
 let port: number;
 
-beforeAll(async () => {
-  backend = await startBackend('app', (req, res) => {
+withHttpsCore((started) => ({ core, root, port } = started), ['api.test.localhost'], {
+  handler: (req, res) => {
     if (req.method === 'POST') {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       req.on('data', (chunk: Buffer) => res.write(chunk));
@@ -27,17 +25,7 @@ beforeAll(async () => {
     req.resume();
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ version: req.httpVersion, proto: req.headers['x-forwarded-proto'], port: req.headers['x-forwarded-port'], host: req.headers.host }));
-  });
-  core = await Core.start({ dataDir: dir.path, httpPort: 0, httpsPort: 0, httpAddresses: ['127.0.0.1'] });
-  await must(core.run('routes.create', { host: 'api.test.localhost', backends: [{ url: backend.url }], settings: { healthCheck: 'off' } }));
-  root = (await must(core.run('certificates.exportCa', {}))).certificatePem;
-  port = httpsPort(core);
-});
-
-afterAll(async () => {
-  await core.stop();
-  await backend.close();
-  dir.remove();
+  },
 });
 
 async function connect(): Promise<http2.ClientHttp2Session> {

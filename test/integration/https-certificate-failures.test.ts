@@ -1,35 +1,21 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Core } from '../../src/main/core/core';
-import { startBackend, type TestBackend } from '../helpers/backends';
-import { must, tempDir } from '../helpers/core';
-import { httpsPort, httpsRequest } from '../helpers/https-client';
+import { describe, expect, it } from 'vitest';
+import type { Core } from '../../src/main/core/core';
+import { must } from '../helpers/core';
+import { httpsRequest } from '../helpers/https-client';
+import { withHttpsCore } from '../helpers/https-core';
 
 // A certificate the HTTPS listener cannot make again (a key file the user's
 // sudo made unreadable, a full disk) is reported, and a held one that has not
 // expired is served on instead of the default certificate.
 
-const dir = tempDir();
 const log: string[] = [];
 let core: Core;
-let backend: TestBackend;
 let root: string;
 let port: number;
 
-beforeAll(async () => {
-  backend = await startBackend('app');
-  core = await Core.start({ dataDir: dir.path, httpPort: 0, httpsPort: 0, httpAddresses: ['127.0.0.1'], log: (line) => log.push(line) });
-  await must(core.run('routes.create', { host: 'app.localhost', backends: [{ url: backend.url }], settings: { healthCheck: 'off' } }));
-  root = (await must(core.run('certificates.exportCa', {}))).certificatePem;
-  port = httpsPort(core);
-});
-
-afterAll(async () => {
-  await core.stop();
-  await backend.close();
-  dir.remove();
-});
+withHttpsCore((started) => ({ core, root, port } = started), ['app.localhost'], { options: { log: (line) => log.push(line) } });
 
 describe('a certificate that cannot be made again', () => {
   it('keeps the held one served and says why in the log, once', async () => {

@@ -1,40 +1,29 @@
 import http2 from 'node:http2';
 import WebSocket from 'ws';
 import { nextMessage, wsBackend } from '../helpers/ws-backend';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Core } from '../../src/main/core/core';
-import { startBackend, type TestBackend } from '../helpers/backends';
-import { must, request, tempDir } from '../helpers/core';
-import { httpsPort, httpsRequest } from '../helpers/https-client';
+import { describe, expect, it } from 'vitest';
+import type { Core } from '../../src/main/core/core';
+import type { TestBackend } from '../helpers/backends';
+import { must, request } from '../helpers/core';
+import { httpsRequest } from '../helpers/https-client';
+import { withHttpsCore } from '../helpers/https-core';
 
 // The HTTPS listener: every HTTP route over TLS with a certificate from the
 // local CA chosen by SNI, a client that trusts only the exported root.
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const dir = tempDir();
 let clock = Date.now();
 let core: Core;
 let backend: TestBackend;
 let root: string;
 let port: number;
 
-beforeAll(async () => {
-  backend = await startBackend('app', (req, res) => {
+withHttpsCore((started) => ({ core, backend, root, port } = started), ['api.test.localhost', 'web.localhost', '*.wild.localhost', 'api.example.com'], {
+  handler: (req, res) => {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ proto: req.headers['x-forwarded-proto'], port: req.headers['x-forwarded-port'], host: req.headers.host }));
-  });
-  core = await Core.start({ dataDir: dir.path, httpPort: 0, httpsPort: 0, httpAddresses: ['127.0.0.1'], now: () => new Date(clock) });
-  for (const host of ['api.test.localhost', 'web.localhost', '*.wild.localhost', 'api.example.com']) {
-    await must(core.run('routes.create', { host, backends: [{ url: backend.url }], settings: { healthCheck: 'off' } }));
-  }
-  root = (await must(core.run('certificates.exportCa', {}))).certificatePem;
-  port = httpsPort(core);
-});
-
-afterAll(async () => {
-  await core.stop();
-  await backend.close();
-  dir.remove();
+  },
+  options: { now: () => new Date(clock) },
 });
 
 describe('HTTPS listener', () => {
