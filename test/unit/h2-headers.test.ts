@@ -49,6 +49,11 @@ describe('HTTP/2 request headers become what an HTTP/1.1 backend expects', () =>
     expect(translated([':method', 'OPTIONS', ':scheme', 'https', ':authority', 'a.localhost', ':path', '*']).path).toBe('*');
   });
 
+  it('a :path keeps every visible character and obs-text, as an HTTP/1 target may', () => {
+    const path = "/a/b?c=d&e=%20#f!$'()*+,;=:@~\x80\xff";
+    expect(translated(get('a.localhost', path)).path).toBe(path);
+  });
+
   it('te: trailers is allowed (RFC 9113 §8.2.2)', () => {
     expect(translated(get('a.localhost', '/', ['te', 'trailers'])).headers.te).toBe('trailers');
   });
@@ -65,6 +70,7 @@ describe('malformed HTTP/2 requests are stream errors (RFC 9113 §8.1.1, §8.2, 
     ['te other than trailers', get('a.localhost', '/', ['te', 'gzip'])],
     ['no :method', [':scheme', 'https', ':authority', 'a.localhost', ':path', '/']],
     ['no :scheme', [':method', 'GET', ':authority', 'a.localhost', ':path', '/']],
+    ['an empty :scheme', [':method', 'GET', ':scheme', '', ':authority', 'a.localhost', ':path', '/']],
     ['no :path', [':method', 'GET', ':scheme', 'https', ':authority', 'a.localhost']],
     ['an empty :path', get('a.localhost', '')],
     ['a :path not starting with /', get('a.localhost', 'x')],
@@ -81,6 +87,12 @@ describe('malformed HTTP/2 requests are stream errors (RFC 9113 §8.1.1, §8.2, 
     ['a non-numeric Content-Length', get('a.localhost', '/', ['content-length', '1, 1'])],
     ['a Host that differs from :authority', get('a.localhost', '/', ['host', 'evil.localhost'])],
     ['a method that is not a token', [':method', 'G T', ':scheme', 'https', ':authority', 'a.localhost', ':path', '/']],
+    // What would end or bend the upstream request line; the HTTP/1 parser refuses the same bytes in a target.
+    ['a :path with a space', get('a.localhost', '/a b HTTP/1.1')],
+    ['a :path with a tab', get('a.localhost', '/a\tb')],
+    ['a :path with a control character', get('a.localhost', '/a\x01b')],
+    ['a :path with a unit separator (0x1f)', get('a.localhost', '/a\x1fb')],
+    ['a :path with DEL', get('a.localhost', '/a\x7fb')],
   ])('%s resets the stream', (_what, raw) => {
     const result = translateRequestHeaders(raw, limit);
     expect('error' in result && result.error.reset).toBe(true);

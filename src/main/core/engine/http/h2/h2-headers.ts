@@ -39,6 +39,22 @@ const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** RFC 9113 §8.2.1: no NUL, CR or LF anywhere, no whitespace at either end. */
 const badValue = /[\0\r\n]|^[ \t]|[ \t]$/;
 const digits = /^\d+$/;
+const space = 0x20;
+const del = 0x7f;
+
+/**
+ * Whether `path` has a byte the HTTP/1 parser refuses in a request target
+ * (head-parser's targetChar: visible ASCII or obs-text only): a space would
+ * end the upstream request line early, a control byte no backend reads the
+ * same way.
+ */
+function hasBadTargetByte(path: string): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c <= space || c === del) return true;
+  }
+  return false;
+}
 
 const malformed = (message: string): { error: H2HeadError } => ({ error: { reset: true, status: 400, message } });
 const refused = (status: number, message: string): { error: H2HeadError } => ({ error: { reset: false, status, message } });
@@ -109,6 +125,8 @@ function finish(pseudo: Record<string, string>, rawHeaders: string[], headers: R
   if (!path.startsWith('/') && !(path === '*' && method === 'OPTIONS')) {
     return malformed('The :path must start with /, or be * for OPTIONS.');
   }
+  // It becomes the upstream request line: the same bytes as an HTTP/1 target, whatever nghttp2 lets through.
+  if (hasBadTargetByte(path)) return malformed('The :path has a space, a control character or DEL; percent-encode them.');
   const authority = pseudo[':authority'];
   const hostField = headers.host;
   // §8.3.1: a Host naming another entity than :authority makes the request malformed.
