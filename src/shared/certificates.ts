@@ -30,7 +30,7 @@ export interface CertificateAuthorityInfo {
   permittedDomains: string[];
   /** Those of `permittedDomains` that are built in (the user cannot remove them). */
   defaultDomains: string[];
-  /** The user's own domains, as last set with `certificates.setDomains` (the intermediate permits these too). */
+  /** The user's own domains, as last changed with `certificates.addDomain`, `removeDomain` or `setDomains` (the intermediate permits these too). */
   userDomains: string[];
   /** IP ranges the intermediate may certify, as CIDR: loopback only. */
   permittedIpRanges: string[];
@@ -185,15 +185,17 @@ export const regenerateCertificateSchema = z.strictObject({
   keyType: keyTypeSchema.optional(),
 });
 
+const domainSchema = z
+  .string({ error: 'A domain is a DNS name such as dev.example.com.' })
+  .trim()
+  .min(1, 'A domain is a DNS name such as dev.example.com.')
+  .max(maxNameLength, `A domain is at most ${maxNameLength} characters long.`);
+
 export const certificateDomainsSchema = z.strictObject({
   domains: z
-    .array(
-      z
-        .string({ error: 'A domain is a DNS name such as dev.example.com.' })
-        .trim()
-        .min(1, 'A domain is a DNS name such as dev.example.com.')
-        .max(maxNameLength, `A domain is at most ${maxNameLength} characters long.`),
-      { error: 'Domains are a list of DNS names such as dev.example.com.' },
-    )
+    .array(domainSchema, { error: 'Domains are a list of DNS names such as dev.example.com.' })
     .max(maxCertificateDomains, `At most ${maxCertificateDomains} domains of your own.`),
 });
+
+/** `certificates.addDomain` and `certificates.removeDomain`: one domain, changed in the list as it is when the change runs. */
+export const certificateDomainSchema = z.strictObject({ domain: domainSchema });

@@ -19,6 +19,7 @@ import { proxySettingsPatchSchema, type ProxySettings } from './proxy-settings';
 import type { TrafficRecord, TrafficTrace } from './traffic';
 import { cachePurgeSchema, type CachePurged, type CacheRouteStats } from './cache';
 import {
+  certificateDomainSchema,
   certificateDomainsSchema,
   issueCertificateSchema,
   pickCertificateSchema,
@@ -218,6 +219,14 @@ export const commands = {
   'certificates.setDomains': command<CertificateAuthorityInfo>()({
     summary: 'Set your own domains the CA may certify besides localhost, .test, .internal and .home.arpa; this re-issues the intermediate (the root stays trusted).',
     input: certificateDomainsSchema,
+  }),
+  'certificates.addDomain': command<CertificateAuthorityInfo>()({
+    summary: 'Add one domain of your own to those the CA may certify (re-issues the intermediate; the root stays trusted). Two adds at once both stay.',
+    input: certificateDomainSchema,
+  }),
+  'certificates.removeDomain': command<CertificateAuthorityInfo>()({
+    summary: 'Remove one of your own domains (re-issues the intermediate); certificates issued under it are refused by clients from then on.',
+    input: certificateDomainSchema,
   }),
   'certificates.trust': command<TrustInstructions>()({
     summary: 'How to make this system and each client trust the root: exact commands per OS, the current one marked.',

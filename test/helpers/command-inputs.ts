@@ -190,6 +190,8 @@ export const validInputs: Record<CommandName, fc.Arbitrary<Record<string, unknow
   'certificates.remove': fc.oneof(fc.record({ id: certificateId }), fc.record({ names: certificateNames })),
   'certificates.exportCa': fc.constant({}),
   'certificates.setDomains': fc.record({ domains: fc.array(ownDomain, { maxLength: 3 }) }),
+  'certificates.addDomain': fc.record({ domain: ownDomain }),
+  'certificates.removeDomain': fc.record({ domain: ownDomain }),
   'certificates.trust': fc.constant({}),
   // Only the NOT_AVAILABLE path runs here: serve cannot show a password prompt.
   'certificates.installTrust': fc.constant({}),

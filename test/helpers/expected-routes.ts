@@ -142,6 +142,8 @@ export function expectedRoutesAfter(name: CommandName, sent: Json, before: Route
     case 'certificates.regenerate':
     case 'certificates.remove':
     case 'certificates.setDomains':
+    case 'certificates.addDomain':
+    case 'certificates.removeDomain':
       return before;
     case 'status':
     case 'backends.live':
@@ -157,6 +159,8 @@ export function expectedRoutesAfter(name: CommandName, sent: Json, before: Route
     case 'certificates.exportCa':
     case 'certificates.trust':
     case 'certificates.installTrust':
+    case 'cache.stats':
+    case 'cache.purge':
       return undefined;
   }
 }

@@ -96,6 +96,14 @@ describe('switchyard cert', () => {
     expect(await run('cert', 'domains', 'remove', 'example.com')).toMatchObject({ code: 0 });
     expect((await run('cert', 'domains', 'remove', 'example.com')).code).toBe(1);
 
+    // Two at once, as two terminals or scripts would: both stay (each used to write back the list it read, dropping the other's).
+    const both = await Promise.all(['one.example.org', 'two.example.org'].map((domain) => run('cert', 'domains', 'add', domain)));
+    expect(both.map((result) => result.code)).toEqual([0, 0]);
+    expect((await run('cert', 'domains')).stdout.trim().split('\n')).toEqual(['one.example.org', 'two.example.org']);
+    const removedBoth = await Promise.all(['one.example.org', 'two.example.org'].map((domain) => run('cert', 'domains', 'remove', domain)));
+    expect(removedBoth.map((result) => result.code)).toEqual([0, 0]);
+    expect((await run('cert', 'domains')).stdout).toContain('No domains of your own');
+
     expect((await run('cert')).code).toBe(2);
     expect((await run('cert', 'issue')).code).toBe(2);
     expect((await run('cert', 'remove', 'x.localhost', '--id', 'x.localhost')).code).toBe(2);

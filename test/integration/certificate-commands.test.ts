@@ -156,6 +156,30 @@ describe('certificate commands', () => {
     expect(leaf?.state).toBe('not-permitted');
   });
 
+  it('two domain changes at once both apply (each edits the list as the other left it); remove refuses a domain that is not yours', async () => {
+    const added = await Promise.all(['one.example.org', 'Two.Example.org.'].map((domain) => core.run('certificates.addDomain', { domain })));
+    expect(added.map((answer) => answer.ok)).toEqual([true, true]);
+    expect((await must(core.run('certificates.get', {}))).ca.userDomains).toEqual(['one.example.org', 'two.example.org']);
+    expect(await core.run('certificates.addDomain', { domain: 'one.example.org' })).toMatchObject({ ok: true, result: { userDomains: ['one.example.org', 'two.example.org'] } });
+
+    const [removed, third] = await Promise.all([
+      core.run('certificates.removeDomain', { domain: 'one.example.org' }),
+      core.run('certificates.addDomain', { domain: 'three.example.org' }),
+    ]);
+    expect([removed.ok, third.ok]).toEqual([true, true]);
+    const { ca } = await must(core.run('certificates.get', {}));
+    expect(ca.userDomains).toEqual(['three.example.org', 'two.example.org']);
+    expect(ca.permittedDomains).toEqual(['home.arpa', 'internal', 'localhost', 'test', 'three.example.org', 'two.example.org']);
+    expect(await must(core.run('certificates.issue', { names: ['api.three.example.org'] }))).toMatchObject({ state: 'valid' });
+
+    expect(await core.run('certificates.removeDomain', { domain: 'one.example.org' })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION_FAILED', field: 'domain', message: expect.stringContaining('one.example.org is not one of your domains (three.example.org, two.example.org)') as string },
+    });
+    expect(await core.run('certificates.addDomain', { domain: 'com' })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'domain' } });
+    await must(core.run('certificates.setDomains', { domains: [] }));
+  });
+
   it('explains trust for every system and client, this one first, and installTrust says what to run where it cannot prompt', async () => {
     const trust = await must(core.run('certificates.trust', {}));
     const root = join(dir.path, 'tls', 'root.crt');
@@ -188,6 +212,8 @@ describe('certificate commands', () => {
     keyBodies.push(keyBody(issued.result.keyPath));
     await run('certificates.exportCa', {});
     await run('certificates.setDomains', { domains: ['secret.example.net'] });
+    await run('certificates.addDomain', { domain: 'more.example.net' });
+    await run('certificates.removeDomain', { domain: 'more.example.net' });
     await run('certificates.trust', {});
     await run('certificates.installTrust', {});
     await run('certificates.issue', { names: ['example.com'] });

@@ -2,7 +2,6 @@ import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CertificatesOverview, IssuedCertificate, TrustGuide, TrustInstructions } from '../../shared/certificates';
 import type { CommandInput, CommandName, CommandResult } from '../../shared/commands';
-import { SwitchyardError } from '../../shared/errors';
 import { table } from './cli-format';
 
 // `switchyard cert ...`: the certificate commands for a terminal. What it
@@ -132,13 +131,13 @@ export async function certCommand(action: string | undefined, rest: string[], va
         io.out(ca.userDomains.length ? ca.userDomains.join('\n') : 'No domains of your own: the CA certifies localhost, .test, .internal, .home.arpa and loopback IPs.');
         return 0;
       }
-      if ((change !== 'add' && change !== 'remove') || domains.length === 0) throw usage('cert domains [add|remove DOMAIN...]');
-      const { ca } = await call('certificates.get', {});
-      const named = new Set(domains.map((domain) => domain.trim().toLowerCase().replace(/\.$/, '')));
-      const unknown = [...named].filter((domain) => !ca.userDomains.includes(domain));
-      if (change === 'remove' && unknown.length) throw new SwitchyardError('VALIDATION_FAILED', `${unknown.join(', ')} ${unknown.length === 1 ? 'is not one' : 'are not'} of your domains (${ca.userDomains.join(', ') || 'none'}).`);
-      const next = change === 'add' ? [...ca.userDomains, ...domains] : ca.userDomains.filter((domain) => !named.has(domain));
-      const updated = await call('certificates.setDomains', { domains: next });
+      const [first, ...more] = domains;
+      if ((change !== 'add' && change !== 'remove') || first === undefined) throw usage('cert domains [add|remove DOMAIN...]');
+      // One domain at a time, changed in the core's list as it is then (not a list read here and written back, which
+      // would drop a domain another `cert domains` or the Certificates view added meanwhile). Each re-issues the intermediate.
+      const command = change === 'add' ? 'certificates.addDomain' : 'certificates.removeDomain';
+      let updated = await call(command, { domain: first });
+      for (const domain of more) updated = await call(command, { domain });
       io.out(`The CA now certifies ${updated.permittedDomains.join(', ')} and their subdomains (intermediate re-issued; the root stays trusted).`);
       return 0;
     }

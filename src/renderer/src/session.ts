@@ -24,6 +24,8 @@ const certificateActions = new Set<CommandName>([
   'certificates.regenerate',
   'certificates.remove',
   'certificates.setDomains',
+  'certificates.addDomain',
+  'certificates.removeDomain',
   'certificates.installTrust',
 ]);
 

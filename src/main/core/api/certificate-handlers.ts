@@ -1,5 +1,5 @@
 import { SocketAddress, isIP } from 'node:net';
-import type { CertificateAuthorityInfo, IssuedCertificate, LeafCertificateInfo, RouteWithoutHttps } from '../../../shared/certificates';
+import { maxCertificateDomains, type CertificateAuthorityInfo, type IssuedCertificate, type LeafCertificateInfo, type RouteWithoutHttps } from '../../../shared/certificates';
 import type { CommandName, CommandResult, ParsedCommandInput } from '../../../shared/commands';
 import { SwitchyardError } from '../../../shared/errors';
 import type { Route } from '../../../shared/model';
@@ -7,6 +7,7 @@ import {
   DEFAULT_PERMITTED_DOMAINS,
   PERMITTED_IP_RANGES,
   checkSubjectName,
+  checkUserDomain,
   RENEW_BEFORE_EXPIRY_MS,
   checkTrust,
   detectTrustContext,
@@ -15,6 +16,7 @@ import {
   normalizeName,
   trustInstructions,
   type Certificates,
+  type DomainStore,
   type LeafCertificate,
   type LocalCa,
 } from '../tls';
@@ -37,7 +39,7 @@ export interface CertificateDeps {
   certificates: () => Certificates;
   routes: () => Route[];
   /** The user's own domains as stored in the app settings. */
-  domains: { get: () => string[]; set: (domains: readonly string[]) => void };
+  domains: DomainStore;
   /** Tells every UI (and the timeline) what changed. */
   changed: (what: string) => void;
   /** The shell can show the OS's password prompt (the desktop app); a headless serve cannot. */
@@ -151,6 +153,13 @@ export function createCertificateHandlers({ certificates, routes, domains, chang
     };
   };
 
+  /** Re-issued first (a bad domain is refused before anything changes), then stored for the next start; said only when something changed. */
+  const changeDomains = async (edit: (before: readonly string[]) => readonly string[]): Promise<CertificateAuthorityInfo> => {
+    const { before, after } = await certificates().changeDomains(edit, domains);
+    if (after.join() !== [...before].sort().join()) changed(`The local CA's own domains are now ${after.join(', ') || 'none'}: intermediate certificate re-issued`);
+    return caInfo();
+  };
+
   return {
     'certificates.get': async () => {
       const current = ca();
@@ -189,19 +198,30 @@ export function createCertificateHandlers({ certificates, routes, domains, chang
       const current = ca();
       return { certificatePem: current.rootCertificatePem, fingerprint256: current.rootFingerprint256, path: current.rootCertificatePath };
     },
-    'certificates.setDomains': async ({ domains: raw }) => {
-      const next = [...new Set(raw.map(normalizeName))].sort();
-      const before = domains.get();
-      // Re-issued first (a bad domain is refused with its index in the input before anything changes), then stored for the next start.
-      await certificates().setDomains(raw);
-      try {
-        domains.set(next);
-      } catch (error) {
-        await certificates().setDomains(before);
-        throw error;
-      }
-      changed(`The local CA's own domains are now ${next.join(', ') || 'none'}: intermediate certificate re-issued`);
-      return caInfo();
+    // The whole list (the API's edit-everything form); the CLI and the view add or remove one, so two changes at once both stay.
+    'certificates.setDomains': async ({ domains: raw }) => changeDomains(() => raw),
+    'certificates.addDomain': async ({ domain: raw }) => {
+      const domain = checkUserDomain(raw, 'domain');
+      return changeDomains((before) => {
+        if (before.includes(domain)) return before;
+        if (before.length >= maxCertificateDomains) {
+          throw new SwitchyardError('VALIDATION_FAILED', `You have ${before.length} domains of your own, the most there can be: remove one first.`, 'domain');
+        }
+        return [...before, domain];
+      });
+    },
+    'certificates.removeDomain': async ({ domain: raw }) => {
+      const domain = normalizeName(raw);
+      return changeDomains((before) => {
+        if (!before.includes(domain)) {
+          throw new SwitchyardError(
+            'VALIDATION_FAILED',
+            `${raw} is not one of your domains (${before.join(', ') || 'you have none'}): see them with \`switchyard cert domains\` or in the Certificates view.`,
+            'domain',
+          );
+        }
+        return before.filter((own) => own !== domain);
+      });
     },
     'certificates.trust': () => trustInstructions(detectTrustContext(ca().rootCertificatePath)),
     'certificates.installTrust': async () => {

@@ -1,5 +1,17 @@
 import { newHandle, openLocalCa, type LocalCa, type LocalCaOptions } from './local-ca';
-import { permittedDomains } from './name-constraints';
+import { normalizeName, permittedDomains } from './name-constraints';
+
+/** Where the user's own domains are kept for the next start (the app settings). */
+export interface DomainStore {
+  get(): string[];
+  set(domains: readonly string[]): void;
+}
+
+/** What a domain change did: the stored list before and after (normalised, sorted); equal when there was nothing to change. */
+export interface DomainChange {
+  before: string[];
+  after: string[];
+}
 
 /**
  * The core's hold on the local CA: opened at start, replaced when the user's
@@ -8,7 +20,7 @@ import { permittedDomains } from './name-constraints';
  * a restart.
  */
 export class Certificates {
-  /** Domain changes one after another: two at once would each re-issue from what the other is replacing. */
+  /** Changes one after another: two at once would each re-issue from, and store over, what the other is replacing. */
   private changing: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -26,17 +38,32 @@ export class Certificates {
   }
 
   /**
-   * Re-opens the CA permitting the defaults plus `domains` (VALIDATION_FAILED
-   * for one that is not a domain of two labels or more): the intermediate is
-   * re-issued with the same key, so leaves issued before still chain. The
-   * current CA stays in use until the new one is ready.
+   * Sets the user's domains to what `edit` makes of the stored list. The list
+   * is read inside the serialised section, so a change that ran meanwhile is
+   * edited, not overwritten (two `cert domains add` at once keep both), and
+   * the list to go back to is the one really replaced. The CA is re-opened
+   * permitting the defaults plus the result (VALIDATION_FAILED, with its index
+   * in the edited list, for one that is not a domain of two labels or more):
+   * the intermediate is re-issued with the same key, so leaves issued before
+   * still chain; the current CA stays in use until the new one is ready. Then
+   * the list is stored; when that fails the CA goes back to the list before.
    */
-  async setDomains(domains: readonly string[]): Promise<LocalCa> {
-    permittedDomains(domains);
+  async changeDomains(edit: (before: readonly string[]) => readonly string[], store: DomainStore): Promise<DomainChange> {
     return this.serially(async () => {
-      const ca = await openLocalCa({ ...this.options, domains });
-      this.options = { ...this.options, domains };
-      return ca;
+      const before = store.get();
+      const raw = edit(before);
+      permittedDomains(raw);
+      const after = [...new Set(raw.map(normalizeName))].sort();
+      if (after.join() === [...before].sort().join()) return { before, after };
+      this.current = await openLocalCa({ ...this.options, domains: after });
+      try {
+        store.set(after);
+      } catch (error) {
+        this.current = await openLocalCa({ ...this.options, domains: before });
+        throw error;
+      }
+      this.options = { ...this.options, domains: after };
+      return { before, after };
     });
   }
 
@@ -47,15 +74,15 @@ export class Certificates {
    * made (or issues a removed one anew), without a restart.
    */
   async reload(): Promise<LocalCa> {
-    return this.serially(() => newHandle(this.current));
-  }
-
-  /** Replaces `current` with what `next` makes, after any change still under way. */
-  private async serially(next: () => LocalCa | Promise<LocalCa>): Promise<LocalCa> {
-    const done = this.changing.then(async () => {
-      this.current = await next();
+    return this.serially(() => {
+      this.current = newHandle(this.current);
       return this.current;
     });
+  }
+
+  /** Runs `work` after any change still under way. */
+  private async serially<T>(work: () => T | Promise<T>): Promise<T> {
+    const done = this.changing.then(work);
     this.changing = done.catch(() => undefined);
     return done;
   }

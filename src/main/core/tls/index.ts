@@ -21,11 +21,11 @@
 // identifiers to chain an intermediate by. Not node-forge, under most older
 // Node CA tools: it signs with RSA only, no ECDSA.
 export { LEAF_VALIDITY_DAYS } from './certificate-profiles';
-export { Certificates } from './certificates';
+export { Certificates, type DomainChange, type DomainStore } from './certificates';
 export { type LeafCertificate, type LeafOptions } from './leaves';
 export { LocalCa, openLocalCa, type LocalCaOptions } from './local-ca';
 export { keyTypes, type KeyType } from './keys';
-export { DEFAULT_PERMITTED_DOMAINS, PERMITTED_IP_RANGES, checkSubjectName, normalizeName } from './name-constraints';
+export { DEFAULT_PERMITTED_DOMAINS, PERMITTED_IP_RANGES, checkSubjectName, checkUserDomain, normalizeName } from './name-constraints';
 export { RENEW_BEFORE_EXPIRY_DAYS, RENEW_BEFORE_EXPIRY_MS, needsRenewal } from './renewal';
 export { checkTrust } from './trust-check';
 export { installSystemTrust } from './trust-install';

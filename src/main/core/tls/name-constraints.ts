@@ -56,17 +56,17 @@ export const normalizeName = (name: string) => name.trim().toLowerCase().replace
 /** The domains the intermediate permits: the defaults plus the user's, sorted, without any already covered. */
 export function permittedDomains(userDomains: readonly string[]): string[] {
   const domains = new Set(DEFAULT_PERMITTED_DOMAINS);
-  userDomains.forEach((raw, index) => {
-    const domain = normalizeName(raw);
-    if (isIP(domain) !== 0 || !isDnsName(domain) || domain.split('.').length < MIN_USER_DOMAIN_LABELS) {
-      throw invalid(
-        `${raw} is not a domain the local CA can add: give a DNS name of at least two labels without a wildcard, e.g. dev.example.com.`,
-        `domains.${index}`,
-      );
-    }
-    domains.add(domain);
-  });
+  userDomains.forEach((raw, index) => domains.add(checkUserDomain(raw, `domains.${index}`)));
   return [...domains].filter((domain) => ![...domains].some((other) => other !== domain && withinDomain(domain, other))).sort();
+}
+
+/** One domain of the user's, normalised; VALIDATION_FAILED on `field` for one that is not a DNS name of two labels or more. */
+export function checkUserDomain(raw: string, field: string): string {
+  const domain = normalizeName(raw);
+  if (isIP(domain) !== 0 || !isDnsName(domain) || domain.split('.').length < MIN_USER_DOMAIN_LABELS) {
+    throw invalid(`${raw} is not a domain the local CA can add: give a DNS name of at least two labels without a wildcard, e.g. dev.example.com.`, field);
+  }
+  return domain;
 }
 
 const withinDomain = (name: string, base: string) => name === base || name.endsWith(`.${base}`);

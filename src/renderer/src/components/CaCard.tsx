@@ -20,9 +20,10 @@ function Domains({ ca, onChanged, announce }: { ca: CertificateAuthorityInfo; on
   const [removing, setRemoving] = useState<string | undefined>();
   const noteId = useId();
 
-  const setDomains = async (domains: string[], done: string) => {
+  // One domain added or removed by the core in its list as it is then: a list sent whole from here would drop a domain the CLI added meanwhile.
+  const changeDomain = async (command: 'certificates.addDomain' | 'certificates.removeDomain', changed: string, done: string) => {
     setBusy(true);
-    const answer = await invoke('certificates.setDomains', { domains });
+    const answer = await invoke(command, { domain: changed });
     setBusy(false);
     if (!answer.ok) return answer.error.message;
     onChanged();
@@ -33,14 +34,14 @@ function Domains({ ca, onChanged, announce }: { ca: CertificateAuthorityInfo; on
   const add = async (event: FormEvent) => {
     event.preventDefault();
     const typed = domain.trim();
-    const refused = await setDomains([...ca.userDomains, typed], `${typed} added: the intermediate certificate was re-issued, and the root stays trusted.`);
+    const refused = await changeDomain('certificates.addDomain', typed, `${typed} added: the intermediate certificate was re-issued, and the root stays trusted.`);
     setError(refused);
     if (!refused) setDomain('');
   };
 
   const remove = async (gone: string) => {
     setRemoving(undefined);
-    setError(await setDomains(ca.userDomains.filter((d) => d !== gone), `${gone} removed: the intermediate certificate was re-issued.`));
+    setError(await changeDomain('certificates.removeDomain', gone, `${gone} removed: the intermediate certificate was re-issued.`));
   };
 
   return (
