@@ -6,25 +6,15 @@
 // module graph waits on them; over h2 every request shares one connection.
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { chromiumArgs, chromiumPath } from '../scripts/chromium.mjs';
 import { median } from './report.mjs';
 import { HOST } from './peers.mjs';
 import { startChild, stopChild, waitForOutput } from './procs.mjs';
 import { startSwitchyard } from './tls-peers.mjs';
 
 const benchDir = new URL('.', import.meta.url).pathname;
-const chromiumPath = '/usr/bin/chromium';
-// The flags of the UI tests (test/e2e/ui-harness.ts), and every name to 127.0.0.1.
-const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--host-resolver-rules=MAP * 127.0.0.1',
-];
+/** Every name to 127.0.0.1. */
+const resolveToLoopback = '--host-resolver-rules=MAP * 127.0.0.1';
 const LOAD_TIMEOUT_MS = 30_000;
 
 export const pageVariants = [
@@ -87,7 +77,7 @@ async function measureBrowser({ log, runs, modules, delayMs, backendPort, switch
     // Unpinned, as a user's browser uses every core: parsing and running the modules is much of a load's
     // work, and pinned to the backend's core it would measure that contention instead of the network's shape.
     executablePath: chromiumPath,
-    args: [...chromiumArgs, `--ignore-certificate-errors-spki-list=${switchyard.leaf.spkiSha256}`],
+    args: [...chromiumArgs, resolveToLoopback, `--ignore-certificate-errors-spki-list=${switchyard.leaf.spkiSha256}`],
   });
   const version = browser.version();
   const byVariant = Object.fromEntries(pageVariants.map((v) => [v.id, { loads: [], errors: [], protocols: new Set() }]));

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import react from '@vitejs/plugin-react';
 import { chromium } from 'playwright-core';
+import { chromiumArgs, chromiumPath } from './chromium.mjs';
 import { build as viteBuild } from 'vite';
 
 const { values: options } = parseArgs({
@@ -36,16 +37,6 @@ const backendCount = Number(options.backends);
 const requestsPerSecond = routeCount;
 const warmUpMs = 3_000;
 const startTimeoutMs = 15_000;
-const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -130,7 +121,7 @@ async function main() {
   }, 100);
 
   context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: '/usr/bin/chromium',
+    executablePath: chromiumPath,
     headless: true,
     args: chromiumArgs,
     viewport: { width: 1280, height: 800 },

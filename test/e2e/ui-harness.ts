@@ -6,6 +6,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { readConnection, type Connection } from '../../src/main/headless/connection-file';
 import type { Route } from '../../src/shared/model';
+import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
 import type { TestBackend } from '../helpers/backends';
 
 /*
@@ -14,24 +15,14 @@ import type { TestBackend } from '../helpers/backends';
  * the built UI (out/renderer). Run `npx electron-vite build` first.
  */
 
+export { chromiumArgs, chromiumPath };
+
 export const root = resolve(__dirname, '../..');
 const bin = join(root, 'bin', 'switchyard.js');
-export const chromiumPath = '/usr/bin/chromium';
 const execFileAsync = promisify(execFile);
 const startTimeoutMs = 15_000;
 const stopTimeoutMs = 10_000;
 const cliTimeoutMs = 15_000;
-
-export const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 export function assertBuilt(): void {
   if (!existsSync(join(root, 'out', 'main', 'headless.js')) || !existsSync(join(root, 'out', 'renderer', 'index.html'))) {
