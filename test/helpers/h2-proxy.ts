@@ -45,6 +45,19 @@ export async function h2Connect(port: number): Promise<http2.ClientHttp2Session>
   return session;
 }
 
+/** Whether `session` closed within `ms`, and the GOAWAY code it got before, if any. */
+export function closedWithin(session: http2.ClientHttp2Session, ms: number): Promise<{ closed: boolean; goaway: number | undefined }> {
+  return new Promise((resolve) => {
+    let goaway: number | undefined;
+    session.on('goaway', (code: number) => (goaway = code));
+    const timer = setTimeout(() => resolve({ closed: false, goaway }), ms);
+    session.once('close', () => {
+      clearTimeout(timer);
+      resolve({ closed: true, goaway });
+    });
+  });
+}
+
 export interface H2Answer {
   status: number;
   headers: http2.IncomingHttpHeaders;

@@ -5,7 +5,7 @@ import { maxConcurrentStreams } from '../../src/main/core/engine/http/h2/h2-serv
 import { defaultProxySettings } from '../../src/shared/proxy-settings';
 import { must } from '../helpers/core';
 import { memoryMiB } from '../helpers/h2-attack';
-import { h2Connect, h2Request, withH2Core } from '../helpers/h2-proxy';
+import { closedWithin, h2Connect, h2Request, withH2Core } from '../helpers/h2-proxy';
 
 // A backend may answer before it read the request body (an error, a redirect,
 // a quota refusal). Over HTTP/2 the response then finishes with the client's
@@ -62,18 +62,6 @@ function unfinishedUpload(session: http2.ClientHttp2Session, path: string, ms: n
       resolve({ status, bytes, ended, rstCode: stream.rstCode ?? 0 });
     });
     stream.write(body);
-  });
-}
-
-function closedWithin(session: http2.ClientHttp2Session, ms: number): Promise<{ closed: boolean; goaway: number | undefined }> {
-  return new Promise((resolve) => {
-    let goaway: number | undefined;
-    session.on('goaway', (code: number) => (goaway = code));
-    const timer = setTimeout(() => resolve({ closed: false, goaway }), ms);
-    session.once('close', () => {
-      clearTimeout(timer);
-      resolve({ closed: true, goaway });
-    });
   });
 }
 

@@ -4,7 +4,7 @@ import type { Core } from '../../src/main/core/core';
 import { maxConcurrentStreams } from '../../src/main/core/engine/http/h2/h2-server';
 import { must, startCore, tempDir } from '../helpers/core';
 import { Flag, frame, FrameType, getRequest, RawH2Connection } from '../helpers/h2-frames';
-import { h2Connect, h2Request, withH2Core } from '../helpers/h2-proxy';
+import { closedWithin, h2Connect, h2Request, withH2Core } from '../helpers/h2-proxy';
 import { httpsPort } from '../helpers/https-client';
 
 // What an HTTP/2 connection may cost: the same head and keep-alive timeouts
@@ -19,18 +19,6 @@ const graceMs = 300;
 const marginMs = 1_000;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function closedWithin(session: http2.ClientHttp2Session, ms: number): Promise<{ closed: boolean; goaway: number | undefined }> {
-  return new Promise((resolve) => {
-    let goaway: number | undefined;
-    session.on('goaway', (code: number) => (goaway = code));
-    const timer = setTimeout(() => resolve({ closed: false, goaway }), ms);
-    session.once('close', () => {
-      clearTimeout(timer);
-      resolve({ closed: true, goaway });
-    });
-  });
-}
 
 describe('HTTP/2 session limits', () => {
   let core: Core;
