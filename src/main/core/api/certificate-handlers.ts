@@ -153,10 +153,15 @@ export function createCertificateHandlers({ certificates, routes, domains, chang
     };
   };
 
-  /** Re-issued first (a bad domain is refused before anything changes), then stored for the next start; said only when something changed. */
+  /** Re-issued first (a bad domain is refused before anything changes), then stored for the next start. */
   const changeDomains = async (edit: (before: readonly string[]) => readonly string[]): Promise<CertificateAuthorityInfo> => {
     const { before, after } = await certificates().changeDomains(edit, domains);
-    if (after.join() !== [...before].sort().join()) changed(`The local CA's own domains are now ${after.join(', ') || 'none'}: intermediate certificate re-issued`);
+    const list = after.join(', ') || 'none';
+    changed(
+      after.join() === [...before].sort().join()
+        ? `The local CA's own domains stay ${list}: nothing to re-issue`
+        : `The local CA's own domains are now ${list}: intermediate certificate re-issued`,
+    );
     return caInfo();
   };
 

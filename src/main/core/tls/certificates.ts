@@ -54,7 +54,11 @@ export class Certificates {
       const raw = edit(before);
       permittedDomains(raw);
       const after = [...new Set(raw.map(normalizeName))].sort();
-      if (after.join() === [...before].sort().join()) return { before, after };
+      // Stored even when the same (a command accepted is a command recorded), but nothing to re-issue then.
+      if (after.join() === [...before].sort().join()) {
+        store.set(after);
+        return { before, after };
+      }
       this.current = await openLocalCa({ ...this.options, domains: after });
       try {
         store.set(after);
