@@ -21,7 +21,7 @@
 // identifiers to chain an intermediate by. Not node-forge, under most older
 // Node CA tools: it signs with RSA only, no ECDSA.
 export { LEAF_VALIDITY_DAYS } from './certificate-profiles';
-export { Certificates, type DomainChange, type DomainStore } from './certificates';
+export { Certificates, type DomainStore } from './certificates';
 export { type LeafCertificate, type LeafOptions } from './leaves';
 export { LocalCa, openLocalCa, type LocalCaOptions } from './local-ca';
 export { keyTypes, type KeyType } from './keys';
