@@ -5,6 +5,7 @@ import type { RequestBodySink } from '../http1/proxy-request';
 import { loopNow } from '../http1/loop-clock';
 import { pathFromTarget } from '../host-header';
 import type { H2RequestHead } from './h2-headers';
+import { clientAddressOf } from '../../listeners/client-address';
 
 const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR } = constants;
 const resetError = () => new Error('The client reset the stream while sending its request body.');
@@ -68,8 +69,7 @@ export class H2Request implements RequestMessage {
   }
 
   get clientAddress(): string {
-    const address = this.socket.remoteAddress ?? '';
-    return address.startsWith('::ffff:') ? address.slice(7) : address;
+    return clientAddressOf(this.socket);
   }
 
   get localPort(): number {

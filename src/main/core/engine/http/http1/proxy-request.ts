@@ -4,6 +4,7 @@ import type { Framing } from './body-framing';
 import type { RequestHead } from './head-parser';
 import type { ListenerInfo, RequestMessage } from '../message';
 import { pathFromTarget } from '../host-header';
+import { clientAddressOf } from '../../listeners/client-address';
 
 /** Where a request body goes: `onData` returning false pauses the client until `resumeBody()`. */
 export interface RequestBodySink {
@@ -66,8 +67,7 @@ export class ProxyRequest implements RequestMessage {
   }
 
   get clientAddress(): string {
-    const address = this.socket.remoteAddress ?? '';
-    return address.startsWith('::ffff:') ? address.slice(7) : address;
+    return clientAddressOf(this.socket);
   }
 
   get localPort(): number {
