@@ -5,6 +5,15 @@ export interface Migration {
   /** Becomes `PRAGMA user_version` once applied; numbered from 1 without gaps. */
   version: number;
   up: (db: Database.Database) => void;
+  /**
+   * The step rebuilds a table others reference (SQLite's "otherwise" ALTER
+   * TABLE procedure, https://www.sqlite.org/lang_altertable.html): foreign
+   * keys are switched off around its transaction, since dropping the old
+   * table with them on would delete every row that references it (ON DELETE
+   * CASCADE), and the pragma does nothing inside a transaction. The step is
+   * committed only if foreign_key_check then finds nothing.
+   */
+  rebuildsTables?: boolean;
 }
 
 export const migrations: Migration[] = [
@@ -77,6 +86,36 @@ export const migrations: Migration[] = [
     version: 5,
     up: (db) => db.exec(`ALTER TABLE routes ADD COLUMN kind TEXT NOT NULL DEFAULT 'http' CHECK (kind IN ('http', 'tcp'))`),
   },
+  {
+    // UDP routes and TLS passthrough routes (udp://…, tls://… in host).
+    // SQLite cannot change a CHECK constraint, so routes is rebuilt as its
+    // documentation says: a new table with the wanted definition (the columns
+    // of migrations 1, 2 and 5 in their order), every row copied with its id
+    // (backends.route_id and events.route_id keep pointing at the same
+    // routes), the old table dropped and the new one renamed. routes has no
+    // index, trigger or view of its own to recreate (UNIQUE makes its
+    // automatic index); backends' REFERENCES routes(id) names the table, so
+    // it holds for the renamed one.
+    version: 6,
+    rebuildsTables: true,
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE routes_v6 (
+          id         INTEGER PRIMARY KEY,
+          host       TEXT    NOT NULL,
+          path       TEXT    NOT NULL DEFAULT '/',
+          algorithm  TEXT    NOT NULL DEFAULT 'round-robin',
+          created_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+          settings   TEXT    NOT NULL DEFAULT '{}',
+          kind       TEXT    NOT NULL DEFAULT 'http' CHECK (kind IN ('http', 'tcp', 'udp', 'tls')),
+          UNIQUE (host, path)
+        );
+        INSERT INTO routes_v6 (id, host, path, algorithm, created_at, settings, kind)
+          SELECT id, host, path, algorithm, created_at, settings, kind FROM routes;
+        DROP TABLE routes;
+        ALTER TABLE routes_v6 RENAME TO routes;
+      `),
+  },
 ];
 
 export const latestVersion = (steps: Migration[] = migrations): number => (steps.length === 0 ? 0 : steps[steps.length - 1]!.version);
@@ -100,10 +139,42 @@ export function migrate(db: Database.Database, file: string, steps: Migration[] 
   refuseNewerSchema(current, latest, file);
   for (const step of steps) {
     if (step.version <= current) continue;
-    db.transaction(() => {
-      step.up(db);
-      db.pragma(`user_version = ${step.version}`);
-    })();
+    if (step.rebuildsTables) rebuild(db, file, step);
+    else apply(db, step);
   }
   return latest;
+}
+
+function apply(db: Database.Database, step: Migration): void {
+  db.transaction(() => {
+    step.up(db);
+    db.pragma(`user_version = ${step.version}`);
+  })();
+}
+
+/**
+ * Runs a table-rebuilding step with foreign keys off (see
+ * Migration.rebuildsTables), then puts them back as they were. Rows that
+ * already pointed at nothing before the step (only a hand edit with foreign
+ * keys off makes them) do not block it; a step that adds any is undone.
+ */
+function rebuild(db: Database.Database, file: string, step: Migration): void {
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    db.transaction(() => {
+      const before = (db.pragma('foreign_key_check') as unknown[]).length;
+      step.up(db);
+      const broken = (db.pragma('foreign_key_check') as unknown[]).length - before;
+      if (broken > 0) {
+        throw new SwitchyardError(
+          'DB_OPEN_FAILED',
+          `Upgrading the database ${file} to schema ${step.version} would leave ${broken} row(s) pointing at nothing, so it was not done and the file is as it was. Go on with the previous Switchyard version and report this.`,
+        );
+      }
+      db.pragma(`user_version = ${step.version}`);
+    })();
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+  }
 }
