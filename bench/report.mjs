@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { currentIdleSection } from './idle-report.mjs';
+import { currentSection } from './l4-results-file.mjs';
 import { currentSoakSection } from './soak-report.mjs';
 import { currentTlsSection } from './tls-report.mjs';
 // Turning measurements into medians, Markdown tables, target checks and
@@ -254,7 +255,7 @@ ${rounds.join('\n\n')}
 
 ${problemLines.length ? problemLines.map((l) => `- ${l}`).join('\n') : '- none: every response was 2xx and no socket errors occurred.'}
 
-${currentTlsSection()}${currentSoakSection()}${currentIdleSection()}## Findings
+${currentTlsSection()}${currentSection('## Layer 4')}${currentSection('## HTTP cache')}${currentSoakSection()}${currentIdleSection()}## Findings
 
 ${findings()}
 `;
