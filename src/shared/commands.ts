@@ -13,7 +13,7 @@ import {
   weightSchema,
   type Route,
 } from './model';
-import { backendKindIssue, tcpPathIssue, tcpSettingsIssues } from './route-kind';
+import { backendKindIssue, pathIssue, settingsIssues } from './route-kind';
 import type { Problem, RouteHistory, TimelineEntry, TrafficSnapshot } from './events';
 import { proxySettingsPatchSchema, type ProxySettings } from './proxy-settings';
 import type { TrafficRecord, TrafficTrace } from './traffic';
@@ -38,10 +38,10 @@ const maxTrafficList = 100_000;
 const trafficLimitMessage = `The limit is a whole number from 1 to ${maxTrafficList}.`;
 
 export interface ListenerStatus {
-  kind: 'http' | 'https' | 'tcp';
+  kind: 'http' | 'https' | 'tcp' | 'udp';
   address: string;
   port: number;
-  /** For a TCP route's listener: the route it serves. */
+  /** For a TCP or UDP route's listener: the route it serves. */
   routeId?: number;
 }
 
@@ -132,18 +132,17 @@ export const commands = {
           .default([]),
       })
       .superRefine((route, ctx) => {
-        // Each kind's backends, and for TCP what a byte relay cannot do (route-kind.ts).
+        // Each kind's backends, and for TCP and UDP what a relay cannot do (route-kind.ts).
         const kind = routeKindOf(route.host);
         route.backends.forEach((backend, index) => {
           const message = backendKindIssue(kind, backend.url);
           if (message) ctx.addIssue({ code: 'custom', message, path: ['backends', index, 'url'] });
         });
-        if (kind !== 'tcp') return;
-        const pathIssue = tcpPathIssue(route.path);
-        if (pathIssue) ctx.addIssue({ code: 'custom', message: pathIssue, path: ['path'] });
-        for (const issue of tcpSettingsIssues(route.settings, '')) ctx.addIssue({ code: 'custom', message: issue.message, path: ['settings', issue.field] });
+        const wrongPath = pathIssue(kind, route.path);
+        if (wrongPath) ctx.addIssue({ code: 'custom', message: wrongPath, path: ['path'] });
+        for (const issue of settingsIssues(kind, route.settings, '')) ctx.addIssue({ code: 'custom', message: issue.message, path: ['settings', issue.field] });
         route.backends.forEach((backend, index) => {
-          for (const issue of tcpSettingsIssues(backend.health, '')) {
+          for (const issue of settingsIssues(kind, backend.health, '')) {
             ctx.addIssue({ code: 'custom', message: issue.message, path: ['backends', index, 'health', issue.field] });
           }
         });

@@ -131,8 +131,8 @@ export interface TimelineEntry {
  * should see until it is gone: the UI shows a banner, `status` a line.
  */
 export interface Problem {
-  /** TCP_LISTEN_FAILED: a TCP route could not listen (port taken, no rights); the rest of Switchyard runs on. */
-  code: 'HISTORY_NOT_SAVED' | 'ACCESS_LOG_FAILED' | 'TCP_LISTEN_FAILED';
+  /** TCP_LISTEN_FAILED, UDP_LISTEN_FAILED: a TCP or UDP route could not listen (port taken, no rights); the rest of Switchyard runs on. */
+  code: 'HISTORY_NOT_SAVED' | 'ACCESS_LOG_FAILED' | 'TCP_LISTEN_FAILED' | 'UDP_LISTEN_FAILED';
   message: string;
 }
 

@@ -31,7 +31,7 @@ export const hostSchema = z
       .refine((host) => hostPattern.test(host) || ipv6Literal(host.slice(1, -1)) === host, hostSentence),
   );
 
-/** A TCP route's address: the URL it listens on, in its one stored form (route-kind.ts). */
+/** A TCP or UDP route's address: the URL it listens on, in its one stored form (route-kind.ts). */
 export const listenUrlSchema = z.string().transform((raw, ctx) => {
   const parsed = parseListenUrl(raw);
   if ('url' in parsed) return parsed.url;
@@ -39,9 +39,9 @@ export const listenUrlSchema = z.string().transform((raw, ctx) => {
   return z.NEVER;
 });
 
-/** What names a route: a host for an HTTP route, a tcp:// listen URL for a TCP route. */
+/** What names a route: a host for an HTTP route, a tcp:// or udp:// listen URL for a TCP or UDP route. */
 export const routeAddressSchema = z.string({ error: 'Enter a host name, for example api.myapp.localhost.' }).transform((raw, ctx) => {
-  const parsed = routeKindOf(raw) === 'tcp' ? listenUrlSchema.safeParse(raw) : hostSchema.safeParse(raw);
+  const parsed = routeKindOf(raw) !== 'http' ? listenUrlSchema.safeParse(raw) : hostSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
   return z.NEVER;
@@ -89,8 +89,8 @@ export const backendUrlSchema = z
       ctx.addIssue({ code: 'custom', message: 'Enter a full URL with scheme, host and port, for example http://127.0.0.1:3000.' });
       return z.NEVER;
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'tcp:') {
-      ctx.addIssue({ code: 'custom', message: 'A backend URL starts with http:// or https:// (tcp:// behind a TCP route).' });
+    if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'tcp:' && url.protocol !== 'udp:') {
+      ctx.addIssue({ code: 'custom', message: 'A backend URL starts with http:// or https:// (tcp:// behind a TCP route, udp:// behind a UDP route).' });
       return z.NEVER;
     }
     if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
@@ -109,7 +109,7 @@ export const backendUrlSchema = z
       ctx.addIssue({ code: 'custom', message: 'A port is a number from 1 to 65535.' });
       return z.NEVER;
     }
-    // tcp: is not a special scheme to WHATWG URL, so its host is not lower-cased for us.
+    // tcp: and udp: are not special schemes to WHATWG URL, so their host is not lower-cased for us.
     return `${url.protocol}//${url.hostname.toLowerCase()}:${port}`;
   });
 
@@ -193,8 +193,8 @@ const settingsShape = {
    * error); never against must-revalidate, proxy-revalidate or s-maxage.
    */
   serveStaleWhenDown: z.boolean(),
-  /** Active checks: a TCP connect, an HTTP request, or none. */
-  healthCheck: z.enum(['tcp', 'http', 'off'], { error: 'Health checks are tcp, http or off.' }),
+  /** Active checks: a TCP connect, an HTTP request, a UDP probe datagram (healthSend, healthExpect), or none. */
+  healthCheck: z.enum(['tcp', 'http', 'udp', 'off'], { error: 'Health checks are tcp, http, udp or off.' }),
   healthMethod: z.enum(['GET', 'HEAD'], { error: 'Health checks use GET or HEAD.' }),
   /** Stored percent-encoded (`/状态` → `/%E7%8A%B6%E6%80%81`), so what is shown is what is sent. */
   healthPath: z
@@ -215,6 +215,14 @@ const settingsShape = {
     .regex(/^\s*([1-5]xx|[1-5]\d\d)(\s*,\s*([1-5]xx|[1-5]\d\d))*\s*$/i, 'List statuses like 2xx,3xx or 200,204.'),
   /** The body must contain this text (empty: any body). */
   healthBody: z.string().max(256, 'The expected body text is at most 256 characters.'),
+  /** UDP checks: the probe datagram's text (HAProxy's tcp-check send, nginx's match send). */
+  healthSend: z.string({ error: 'The probe datagram is text.' }).max(512, 'The probe datagram is at most 512 characters.'),
+  /**
+   * UDP checks: the reply must contain this text. Empty: no reply is needed,
+   * only no ICMP port unreachable within the check timeout, as nginx's UDP
+   * health_check without a match block.
+   */
+  healthExpect: z.string({ error: 'The expected reply is text.' }).max(256, 'The expected reply is at most 256 characters.'),
   healthIntervalMs: milliseconds('The check interval', 3_600_000).min(100, 'The check interval is at least 100 ms.'),
   healthTimeoutMs: milliseconds('The check timeout', 600_000),
   healthRise: z.number({ error: 'Rise is a whole number of checks.' }).int().min(1).max(100),
@@ -231,9 +239,16 @@ const settingsShape = {
   panicThresholdPercent: z.number({ error: 'The panic threshold is a percentage.' }).min(0).max(100),
   /**
    * TCP routes: connections open at once; one more is closed as soon as it is
-   * accepted (HAProxy's frontend maxconn, without its queue). HTTP routes do
-   * not use it: the proxy-wide maxConnections limits their clients.
+   * accepted (HAProxy's frontend maxconn, without its queue). UDP routes:
+   * sessions at once; a datagram that would start one more is dropped. HTTP
+   * routes do not use it: the proxy-wide maxConnections limits their clients.
    */
+  /**
+   * UDP routes: replies expected per client datagram (nginx's
+   * proxy_responses); once a session has had that many for every datagram
+   * it sent, it ends (DNS: 1). 0: no limit, the session ends when idle.
+   */
+  udpResponses: z.number({ error: 'Responses is a whole number from 0 to 1000 (0 for no limit).' }).int('Responses is a whole number from 0 to 1000 (0 for no limit).').min(0, 'Responses is a whole number from 0 to 1000 (0 for no limit).').max(1000, 'Responses is a whole number from 0 to 1000 (0 for no limit).'),
   maxConnections: z.number({ error: 'Max connections is a whole number from 1 to 1000000.' }).int('Max connections is a whole number from 1 to 1000000.').min(1, 'Max connections is a whole number from 1 to 1000000.').max(1_000_000, 'Max connections is a whole number from 1 to 1000000.'),
 };
 
@@ -265,6 +280,8 @@ const settingsDefaults = {
   healthPath: '/health',
   healthStatuses: '2xx,3xx',
   healthBody: '',
+  healthSend: '',
+  healthExpect: '',
   // HAProxy's defaults: inter 2s, rise 2, fall 3; timeout 1 s.
   healthIntervalMs: 2_000,
   healthTimeoutMs: 1_000,
@@ -277,6 +294,7 @@ const settingsDefaults = {
   ejectMaxMs: 300_000,
   maxEjectedPercent: 50,
   panicThresholdPercent: 50,
+  udpResponses: 0,
   // Far above what a developer's database client pools open (Postgres allows 100 by default), low enough to stop a runaway loop.
   maxConnections: 1_000,
 } satisfies { [K in keyof typeof settingsShape]: z.input<(typeof settingsShape)[K]> };
@@ -324,9 +342,9 @@ export type Backend = z.infer<typeof backendSchema>;
 
 export const routeSchema = z.object({
   id: z.number(),
-  /** http: routed by Host and path; tcp: its own listener relays bytes (engine/l4). */
+  /** http: routed by Host and path; tcp, udp: its own listener relays bytes or datagrams (engine/l4). */
   kind: z.enum(routeKinds),
-  /** For an HTTP route its host; for a TCP route its listen URL (tcp://127.0.0.1:15432), which names it everywhere. */
+  /** For an HTTP route its host; for a TCP or UDP route its listen URL (tcp://127.0.0.1:15432), which names it everywhere. */
   host: z.string(),
   path: z.string(),
   algorithm: algorithmSchema,

@@ -1,47 +1,60 @@
 import { ipv6Literal } from './ip-literal';
 
 // Route kinds. An HTTP route is addressed by a host (and path prefix); a TCP
-// route by the URL it listens on, `tcp://127.0.0.1:15432`, which is what its
-// `host` holds, so every command, list and page that names a route by its
-// host names a TCP route by its URL. Kept free of zod so the renderer can use it.
+// or UDP route by the URL it listens on, `tcp://127.0.0.1:15432` or
+// `udp://127.0.0.1:15353`, which is what its `host` holds, so every command,
+// list and page that names a route by its host names an L4 route by its URL.
+// Kept free of zod so the renderer can use it.
 
-export const routeKinds = ['http', 'tcp'] as const;
+export const routeKinds = ['http', 'tcp', 'udp'] as const;
 export type RouteKind = (typeof routeKinds)[number];
+/** Kinds with a listener of their own, named by their listen URL (engine/l4). */
+export type ListenKind = Exclude<RouteKind, 'http'>;
 
-const tcpScheme = /^tcp:\/\//i;
+const listenScheme = /^(tcp|udp):\/\//i;
 
 /** The kind a route address (a stored host, or what a user typed) names. */
-export const routeKindOf = (address: string): RouteKind => (tcpScheme.test(address.trim()) ? 'tcp' : 'http');
+export const routeKindOf = (address: string): RouteKind => (listenScheme.exec(address.trim())?.[1]?.toLowerCase() as ListenKind | undefined) ?? 'http';
+
+/** How sentences name each kind, and the port their examples use (PostgreSQL's, DNS's, with a 1 in front). */
+const kindWords: Record<ListenKind, { label: string; examplePort: number; backendPort: number; unit: string }> = {
+  tcp: { label: 'TCP', examplePort: 15432, backendPort: 5432, unit: 'connection' },
+  udp: { label: 'UDP', examplePort: 15353, backendPort: 5353, unit: 'datagram' },
+};
 
 const dottedQuad = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
-const listenExample = 'for example tcp://127.0.0.1:15432 (or tcp://[::1]:15432)';
+const listenExample = (kind: ListenKind) =>
+  `for example ${kind}://127.0.0.1:${kindWords[kind].examplePort} (or ${kind}://[::1]:${kindWords[kind].examplePort})`;
 
 /**
- * A TCP route's listen URL in its one stored form, `tcp://127.0.0.1:15432` or
- * `tcp://[::1]:15432`, or the sentence that says what is wrong. It listens on
- * an IP address the user names; `localhost` means 127.0.0.1 (a name could
- * resolve to several addresses, and a listener binds one).
+ * A TCP or UDP route's listen URL in its one stored form,
+ * `tcp://127.0.0.1:15432` or `udp://[::1]:15353`, or the sentence that says
+ * what is wrong. It listens on an IP address the user names; `localhost`
+ * means 127.0.0.1 (a name could resolve to several addresses, and a listener
+ * binds one).
  */
 export function parseListenUrl(raw: string): { url: string } | { error: string } {
   const text = raw.trim();
-  const match = /^tcp:\/\/(\[[^\]]*\]|[^/:?#[\]]*)(?::(\d*))?\/?$/i.exec(text);
-  if (!match) return { error: `A TCP route is a URL with an address and a port and nothing else, ${listenExample}.` };
+  const kind = routeKindOf(text) === 'udp' ? 'udp' : 'tcp';
+  const { label } = kindWords[kind];
+  const match = /^(?:tcp|udp):\/\/(\[[^\]]*\]|[^/:?#[\]]*)(?::(\d*))?\/?$/i.exec(text);
+  if (!match) return { error: `A ${label} route is a URL with an address and a port and nothing else, ${listenExample(kind)}.` };
   const [, rawHost = '', portText] = match;
   const lowerHost = rawHost.toLowerCase();
   const host = lowerHost === 'localhost' ? '127.0.0.1' : lowerHost.startsWith('[') ? ipv6Literal(lowerHost.slice(1, -1)) : lowerHost;
   if (host === undefined || (!host.startsWith('[') && !dottedQuad.test(host))) {
-    return { error: `A TCP route listens on an IP address of this machine, ${listenExample}; "${rawHost}" is not one.` };
+    return { error: `A ${label} route listens on an IP address of this machine, ${listenExample(kind)}; "${rawHost}" is not one.` };
   }
-  if (portText === undefined || portText === '') return { error: `Add the port the TCP route listens on, ${listenExample}.` };
+  if (portText === undefined || portText === '') return { error: `Add the port the ${label} route listens on, ${listenExample(kind)}.` };
   const port = Number(portText);
   if (port < 1 || port > 65535) return { error: 'A port is a number from 1 to 65535.' };
-  return { url: `tcp://${host}:${port}` };
+  return { url: `${kind}://${host}:${port}` };
 }
 
 /** Where a stored listen URL binds: the address without brackets, and the port. */
 export function listenAddressOf(url: string): { address: string; port: number } {
   const at = url.lastIndexOf(':');
-  const host = url.slice('tcp://'.length, at);
+  const host = url.slice(url.indexOf('://') + '://'.length, at);
   return { address: host.replace(/^\[(.*)\]$/, '$1'), port: Number(url.slice(at + 1)) };
 }
 
@@ -72,41 +85,122 @@ export const tcpRouteSettings = [
 
 const tcpAllowed: ReadonlySet<string> = new Set(tcpRouteSettings);
 
+/**
+ * The settings a UDP route has. No connect to time or retry (a UDP socket
+ * "connects" locally), so neither connectTimeoutMs nor retries: a session
+ * whose backend answers with ICMP port unreachable moves to another backend
+ * for its next datagram. Its own: udpResponses (nginx's proxy_responses) and
+ * the probe datagram and expected reply of healthCheck=udp.
+ */
+export const udpRouteSettings = [
+  'idleTimeoutMs',
+  'udpResponses',
+  'healthCheck',
+  'healthSend',
+  'healthExpect',
+  'healthIntervalMs',
+  'healthTimeoutMs',
+  'healthRise',
+  'healthFall',
+  'ejectAfter',
+  'ejectBaseMs',
+  'ejectMaxMs',
+  'maxEjectedPercent',
+  'panicThresholdPercent',
+  'maxConnections',
+] as const;
+
+const udpAllowed: ReadonlySet<string> = new Set(udpRouteSettings);
+/** What only a UDP route uses; refused elsewhere rather than stored and ignored. */
+const udpOnly: ReadonlySet<string> = new Set(['udpResponses', 'healthSend', 'healthExpect']);
+
 export interface KindIssue {
   /** Dotted path of the input field at fault. */
   field: string;
   message: string;
 }
 
-/** What a TCP route's settings (or a backend's health overrides) may not hold; empty when they are fine. */
-export function tcpSettingsIssues(settings: Record<string, unknown> | undefined, prefix: string): KindIssue[] {
+function tcpSettingsIssues(settings: Record<string, unknown>, prefix: string): KindIssue[] {
   const issues: KindIssue[] = [];
-  for (const [key, value] of Object.entries(settings ?? {})) {
+  for (const [key, value] of Object.entries(settings)) {
     if (value === undefined || value === null) continue;
-    if (!tcpAllowed.has(key)) {
+    if (udpOnly.has(key)) {
+      issues.push({ field: `${prefix}${key}`, message: `${key} applies to UDP routes only. Leave it out.` });
+    } else if (!tcpAllowed.has(key)) {
       issues.push({ field: `${prefix}${key}`, message: `${key} applies to HTTP routes only: a TCP route relays bytes without reading them. Leave it out.` });
-    } else if (key === 'healthCheck' && value === 'http') {
-      issues.push({ field: `${prefix}${key}`, message: 'A TCP route checks its backends with a TCP connect (healthCheck=tcp) or not at all (off); an HTTP check needs an HTTP route.' });
+    } else if (key === 'healthCheck' && value !== 'tcp' && value !== 'off') {
+      const other = value === 'udp' ? 'a UDP check needs a UDP route' : 'an HTTP check needs an HTTP route';
+      issues.push({ field: `${prefix}${key}`, message: `A TCP route checks its backends with a TCP connect (healthCheck=tcp) or not at all (off); ${other}.` });
     }
   }
   return issues;
 }
 
+function udpSettingsIssues(settings: Record<string, unknown>, prefix: string): KindIssue[] {
+  const issues: KindIssue[] = [];
+  for (const [key, value] of Object.entries(settings)) {
+    if (value === undefined || value === null) continue;
+    if (!udpAllowed.has(key)) {
+      const what = key === 'retries' || key === 'connectTimeoutMs' ? 'connections: UDP has none to make' : 'HTTP routes only: a UDP route relays datagrams without reading them';
+      issues.push({ field: `${prefix}${key}`, message: `${key} applies to ${what}. Leave it out.` });
+    } else if (key === 'healthCheck' && value !== 'udp' && value !== 'off') {
+      issues.push({
+        field: `${prefix}${key}`,
+        message: 'A UDP route checks its backends with a probe datagram (healthCheck=udp, with healthSend and healthExpect) or not at all (off): UDP has no connection to check.',
+      });
+    }
+  }
+  return issues;
+}
+
+function httpSettingsIssues(settings: Record<string, unknown>, prefix: string): KindIssue[] {
+  const issues: KindIssue[] = [];
+  for (const [key, value] of Object.entries(settings)) {
+    if (value === undefined || value === null) continue;
+    if (udpOnly.has(key) || (key === 'healthCheck' && value === 'udp')) {
+      issues.push({ field: `${prefix}${key}`, message: `${key === 'healthCheck' ? 'healthCheck=udp' : key} applies to UDP routes only. Leave it out.` });
+    }
+  }
+  return issues;
+}
+
+/** What a route's settings (or a backend's health overrides) may not hold for its kind; empty when they are fine. */
+export function settingsIssues(kind: RouteKind, settings: Record<string, unknown> | undefined, prefix: string): KindIssue[] {
+  const given = settings ?? {};
+  if (kind === 'tcp') return tcpSettingsIssues(given, prefix);
+  if (kind === 'udp') return udpSettingsIssues(given, prefix);
+  return httpSettingsIssues(given, prefix);
+}
+
 /** Whether a backend URL fits a route of this kind, and the sentence when it does not. */
 export function backendKindIssue(kind: RouteKind, url: string): string | undefined {
-  const tcp = tcpScheme.test(url);
-  if (kind === 'tcp' && !tcp) return `A TCP route's backends are tcp:// URLs, for example tcp://127.0.0.1:5432; ${url} is not one.`;
-  if (kind === 'http' && tcp) return `An HTTP route's backends are http:// or https:// URLs; ${url} belongs behind a TCP route (switchyard route add tcp://127.0.0.1:PORT --backend ${url}).`;
-  return undefined;
+  const scheme = routeKindOf(url);
+  if (scheme === kind) return undefined;
+  if (scheme !== 'http') {
+    return `An HTTP route's backends are http:// or https:// URLs; ${url} belongs behind a ${kindWords[scheme].label} route (switchyard route add ${scheme}://127.0.0.1:PORT --backend ${url}).`;
+  }
+  const { label, backendPort } = kindWords[kind as ListenKind];
+  return `A ${label} route's backends are ${kind}:// URLs, for example ${kind}://127.0.0.1:${backendPort}; ${url} is not one.`;
 }
 
 /**
- * Where a TCP route's defaults differ from an HTTP route's: a database
- * client keeps pooled connections idle for minutes, so silence is cut after
- * nginx stream's `proxy_timeout` default (10 min), not proxy_read_timeout's 60 s.
+ * Where a TCP or UDP route's defaults differ from an HTTP route's. TCP: a
+ * database client keeps pooled connections idle for minutes, so silence is
+ * cut after nginx stream's `proxy_timeout` default (10 min), not
+ * proxy_read_timeout's 60 s. UDP: a session holds a socket and a slot of
+ * maxConnections, and a client that sends each query from a new port (DNS
+ * resolvers do) leaves a session behind per query, so 10 min would fill the
+ * table; 60 s is Envoy's udp_proxy idle_timeout default and between Linux
+ * conntrack's 30 s (one-way) and 120 s (replied) UDP timeouts. UDP has no
+ * connect to probe, so checks are off until a probe datagram is set
+ * (healthCheck=udp); status says so rather than show the backend up.
  */
-export const tcpSettingDefaults = { idleTimeoutMs: 600_000 } as const;
+export const kindSettingDefaults: Record<RouteKind, { idleTimeoutMs?: number; healthCheck?: 'off' }> = {
+  http: {},
+  tcp: { idleTimeoutMs: 600_000 },
+  udp: { idleTimeoutMs: 60_000, healthCheck: 'off' },
+};
 
-/** A TCP route takes every connection to its address: it has no path prefix. */
-export const tcpPathIssue = (path: string): string | undefined =>
-  path === '/' ? undefined : `A TCP route has no path prefix (${path}): it takes every connection to its address.`;
+/** A TCP or UDP route takes everything sent to its address: it has no path prefix. */
+export const pathIssue = (kind: RouteKind, path: string): string | undefined =>
+  kind === 'http' || path === '/' ? undefined : `A ${kindWords[kind].label} route has no path prefix (${path}): it takes every ${kindWords[kind].unit} to its address.`;

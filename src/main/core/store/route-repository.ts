@@ -3,7 +3,7 @@ import type { ParsedCommandInput } from '../../../shared/commands';
 import { SwitchyardError } from '../../../shared/errors';
 import { backendHealthSchema, maxBackendsPerRoute, routeSettingsSchema, type Algorithm, type BackendHealth, type Backend, type Route, type RouteSettings, type RouteSettingsPatch } from '../../../shared/model';
 import { routeLabel } from '../../../shared/route-label';
-import { backendKindIssue, routeKindOf, tcpPathIssue, tcpSettingDefaults, tcpSettingsIssues, type RouteKind } from '../../../shared/route-kind';
+import { backendKindIssue, kindSettingDefaults, pathIssue, routeKindOf, settingsIssues, type RouteKind } from '../../../shared/route-kind';
 
 interface RouteRow {
   id: number;
@@ -78,31 +78,33 @@ function toBackend(row: BackendRow): Backend {
 /**
  * What the command schema checks for a new route, for an update: it does not
  * know the route's kind, the store does. A route keeps its kind (a listener
- * and a host are different things); a TCP route gets no path or HTTP-only setting.
+ * and a host are different things); a TCP or UDP route gets no path, nor a setting of another kind.
  */
 function refuseKindMismatch(kind: RouteKind, host: string, path: string, settings: RouteSettingsPatch | undefined): void {
-  if (routeKindOf(host) !== kind) {
-    throw new SwitchyardError(
-      'VALIDATION_FAILED',
-      kind === 'tcp'
-        ? `A TCP route keeps a tcp:// address; ${host} would make it an HTTP route. Add an HTTP route for it instead.`
-        : `An HTTP route keeps a host name; ${host} would make it a TCP route. Add a TCP route for it instead (switchyard route add ${host} --backend tcp://HOST:PORT).`,
-      'host',
-    );
+  const newKind = routeKindOf(host);
+  if (newKind !== kind) {
+    throw new SwitchyardError('VALIDATION_FAILED', kindChange(kind, newKind, host), 'host');
   }
-  if (kind !== 'tcp') return;
-  const pathIssue = tcpPathIssue(path);
-  if (pathIssue) throw new SwitchyardError('VALIDATION_FAILED', pathIssue, 'path');
-  const [issue] = tcpSettingsIssues(settings, 'settings.');
+  const wrongPath = pathIssue(kind, path);
+  if (wrongPath) throw new SwitchyardError('VALIDATION_FAILED', wrongPath, 'path');
+  const [issue] = settingsIssues(kind, settings, 'settings.');
   if (issue) throw new SwitchyardError('VALIDATION_FAILED', issue.message, issue.field);
+}
+
+const kindNames: Record<RouteKind, string> = { http: 'an HTTP', tcp: 'a TCP', udp: 'a UDP' };
+
+/** Why a route cannot become another kind, and what to do instead. */
+function kindChange(kind: RouteKind, newKind: RouteKind, host: string): string {
+  const keeps = kind === 'http' ? 'a host name' : `a ${kind}:// address`;
+  const instead = newKind === 'http' ? '' : ` (switchyard route add ${host} --backend ${newKind}://HOST:PORT)`;
+  return `${kindNames[kind].replace(/^a/, 'A')} route keeps ${keeps}; ${host} would make it ${kindNames[newKind]} route. Add ${kindNames[newKind]} route for it instead${instead}.`;
 }
 
 /** A backend's URL scheme and health overrides must suit its route's kind. */
 function refuseBackendOfOtherKind(kind: RouteKind, url: string, health: BackendHealth | undefined, field: string): void {
   const message = backendKindIssue(kind, url);
   if (message) throw new SwitchyardError('VALIDATION_FAILED', message, field);
-  if (kind !== 'tcp') return;
-  const [issue] = tcpSettingsIssues(health, 'health.');
+  const [issue] = settingsIssues(kind, health, 'health.');
   if (issue) throw new SwitchyardError('VALIDATION_FAILED', issue.message, issue.field);
 }
 
@@ -158,7 +160,7 @@ export class RouteRepository {
             input.host,
             input.path,
             input.algorithm,
-            mergeSettings(routeSettingsSchema.parse(routeKindOf(input.host) === 'tcp' ? tcpSettingDefaults : {}), input.settings),
+            mergeSettings(routeSettingsSchema.parse(kindSettingDefaults[routeKindOf(input.host)]), input.settings),
           )
             .lastInsertRowid,
         );
@@ -166,8 +168,8 @@ export class RouteRepository {
         if (!isUniqueViolation(error)) throw error;
         throw new SwitchyardError(
           'ROUTE_EXISTS',
-          routeKindOf(input.host) === 'tcp'
-            ? `A TCP route already listens on ${input.host}. Add backends to it, or choose another port.`
+          routeKindOf(input.host) !== 'http'
+            ? `${kindNames[routeKindOf(input.host)].replace(/^a/, 'A')} route already listens on ${input.host}. Add backends to it, or choose another port.`
             : `A route for ${routeLabel(input)} already exists. Add backends to it, or use another host or path.`,
           'host',
         );

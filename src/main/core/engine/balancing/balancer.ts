@@ -15,8 +15,8 @@ export type InFlight = (backendId: number) => number;
 
 /** The consistent-hash key, per the route's settings; undefined when the request lacks it. */
 export function hashKeyOf(key: SelectionKey, route: CompiledRoute): string | undefined {
-  // A TCP connection has only its address (nginx stream: hash $remote_addr consistent).
-  if (route.kind === 'tcp') return key.clientAddress;
+  // A TCP connection or UDP session has only its address (nginx stream: hash $remote_addr consistent).
+  if (route.kind !== 'http') return key.clientAddress;
   const hashKey = route.settings.hashKey;
   if (hashKey.source === 'path') return key.path;
   if (hashKey.source === 'cookie') return cookieValue(key.header('cookie'), hashKey.name!);

@@ -22,7 +22,7 @@ export interface UpstreamTarget extends UpstreamOrigin {
 
 export interface CompiledRoute {
   id: number;
-  /** tcp routes are never matched by host: their own listener serves them (engine/l4). */
+  /** tcp and udp routes are never matched by host: their own listener serves them (engine/l4). */
   kind: RouteKind;
   host: string;
   path: string;
@@ -165,7 +165,7 @@ export function buildRoutingTable(
   for (const route of routes) {
     const compiled = compileRoute(route, isAvailable, previous?.route(route.id));
     byId.set(route.id, compiled);
-    if (route.kind === 'tcp') continue;
+    if (route.kind !== 'http') continue;
     if (route.host === '*') {
       fallback.routes.push(compiled);
       continue;
@@ -181,7 +181,7 @@ export function buildRoutingTable(
     group.routes.sort((a, b) => b.path.length - a.path.length);
   }
   const wildcardList = [...wildcards.entries()].sort((a, b) => b[0].length - a[0].length);
-  const hosts = [...new Set(routes.filter((r) => r.kind !== 'tcp').map((r) => r.host))].sort();
+  const hosts = [...new Set(routes.filter((r) => r.kind === 'http').map((r) => r.host))].sort();
 
   return {
     revision,
