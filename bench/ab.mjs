@@ -3,14 +3,15 @@
 // machine's noise (bench/FINDINGS.md, "Noise").
 //   npx electron-vite build && cp -r out node_modules/.outA   (baseline)
 //   ... change, build again, cp -r out node_modules/.outB
-//   node bench/ab.mjs [--rounds 6] [--seconds 5] [--connections 64] [--nginx] [--cpu-prof DIR] node_modules/.outA node_modules/.outB
+//   node bench/ab.mjs [--rounds 6] [--seconds 5] [--connections 64] [--nginx] [--pipe] [--cpu-prof DIR] node_modules/.outA node_modules/.outB
 // Each build's copy must live inside the repo so its imports resolve. Every
 // build runs as its own `serve` (one route to the backend, health checks off)
 // on core 1; the backend nginx and wrk run on core 0. Each round measures
 // every target once, in an order rotated each round; the report gives every
 // round's figures, each build's ratio to the first one in the same round, and
 // medians. --nginx adds nginx proxying the same backend, for the ratio the
-// target is set against (issue 11: Switchyard ≤ 2× nginx's CPU per request).
+// target is set against (issue 11: Switchyard ≤ 2× nginx's CPU per request);
+// --pipe adds bench/l4-pipe.mjs, Node's floor: bytes piped, nothing parsed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
@@ -34,6 +35,7 @@ const { values: options, positionals: builds } = parseArgs({
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '64' },
     nginx: { type: 'boolean', default: false },
+    pipe: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
   },
 });
@@ -59,6 +61,14 @@ async function startBuild(dir, backendPort) {
   if (cli.status !== 0) throw new Error(`${dir}: route add failed: ${(cli.stderr || cli.stdout).trim()}`);
   await waitForHttp(dir, port, child);
   return { name: dir, port, child };
+}
+
+/** The bare Node pipe (l4-pipe.mjs), pinned as the builds are: the floor under any proxy on `net`. */
+async function startPipe(backendPort) {
+  const port = await freePort();
+  const child = startChild('node-pipe', [process.execPath, join(repoDir, 'bench/l4-pipe.mjs'), String(port), String(backendPort)], { core: PROXY_CORE, cwd: repoDir });
+  await waitForOutput(child, /ready/);
+  return { name: 'node-pipe', port, child };
 }
 
 /** stime of the tree in clock ticks: the kernel's share (syscalls, loopback TCP) of what cpuTicks counts. */
@@ -129,6 +139,7 @@ async function main() {
   const targets = [];
   for (const dir of builds) targets.push(await startBuild(dir, backend.port));
   if (options.nginx) targets.push(await startPeer('nginx', { backendPort: backend.port, core: PROXY_CORE }));
+  if (options.pipe) targets.push(await startPipe(backend.port));
   for (const target of targets) await measure(target, WARMUP_SECONDS);
 
   const runs = new Map(targets.map((t) => [t.name, []]));

@@ -3,14 +3,17 @@
 // full TLS handshake + one HTTP/1.1 request, from bench/tls-handshakes.mjs
 // (16 lanes, never resuming), the method of bench/tls.mjs's "handshake" case.
 //   npx electron-vite build && cp -r out node_modules/.tlsA   (baseline; copies live in the repo so imports resolve)
-//   node bench/tls-ab.mjs [--rounds 6] [--seconds 5] [--floor] [--floor-options JSON]... [--caddy] [--caddy-static] [--cpu-prof DIR] node_modules/.tlsA node_modules/.tlsB
+//   node bench/tls-ab.mjs [--rounds 6] [--seconds 5] [--keepalive] [--floor] [--floor-options JSON]... [--caddy] [--caddy-static] [--pipe] [--cpu-prof DIR] node_modules/.tlsA node_modules/.tlsB
 // Each build runs as its own `serve` with an HTTPS listener and one route to
 // the backend (health checks off), on core 1; the backend nginx and the client
 // run on core 0. --floor adds bench/tls-floor.mjs (bare tls.createServer, fixed
 // answer, same leaf) once per --floor-options given (or once with none;
 // '{"env":{"OPENSSL_CONF":FILE}}' starts it with an OpenSSL config, e.g.
 // NumTickets); --caddy adds Caddy proxying with the same leaf, --caddy-static
-// Caddy answering "ok" itself (Caddy's own floor). Each round measures every
+// Caddy answering "ok" itself (Caddy's own floor), --pipe bench/tls-pipe.mjs
+// (TLS terminated and piped to the backend: Node's floor for an HTTPS proxy).
+// --keepalive measures CPU per request on 64 keep-alive connections (wrk, as
+// bench/tls.mjs's keep-alive case) instead of per new connection. Each round measures every
 // target once, in an order rotated each round; medians and each target's
 // per-round ratio to the first one are reported, with the load average.
 import { spawnSync } from 'node:child_process';
@@ -22,13 +25,15 @@ import { parseArgs } from 'node:util';
 import { startBackend } from './backends.mjs';
 import { HOST, tempDir } from './peers.mjs';
 import { freePort, processTree, runMain, startChild, ticksPerSecond, waitForOutput } from './procs.mjs';
-import { runHandshakes } from './tls-load.mjs';
+import { runHandshakes, runWrkTls } from './tls-load.mjs';
 import { startCaddy } from './tls-peers.mjs';
 
 const LOAD_CORE = 0;
 const SERVER_CORE = 1;
 const WARMUP_SECONDS = 2;
 const LANES = 16;
+/** As bench/tls.mjs's keep-alive case: wrk -t1 -c64. */
+const KEEPALIVE_CONNECTIONS = 64;
 const CLI_TIMEOUT_MS = 15_000;
 const READY_TIMEOUT_MS = 15_000;
 const PROBE_EVERY_MS = 100;
@@ -44,6 +49,8 @@ const { values: options, positionals: builds } = parseArgs({
     'floor-options': { type: 'string', multiple: true },
     caddy: { type: 'boolean', default: false },
     'caddy-static': { type: 'boolean', default: false },
+    keepalive: { type: 'boolean', default: false },
+    pipe: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
   },
 });
@@ -103,6 +110,15 @@ async function startFloor(leaf, extra, index) {
   return { name: extra ? `floor${index} ${extra}` : 'floor', port, child };
 }
 
+/** bench/tls-pipe.mjs with the same leaf: TLS terminated and piped to the backend, Node's floor for an HTTPS proxy. */
+async function startTlsPipe(leaf, backendPort) {
+  const port = await freePort();
+  const argv = [process.execPath, join(repoDir, 'bench/tls-pipe.mjs'), String(port), leaf.keyPath, leaf.chainPath, String(backendPort)];
+  const child = startChild('tls-pipe', argv, { core: SERVER_CORE, cwd: repoDir });
+  await waitForOutput(child, /ready/);
+  return { name: 'tls-pipe', port, child };
+}
+
 /** Caddy answering `respond "ok"` itself with the same leaf: Caddy's own floor, beside Node's (bench/tls-floor.mjs). */
 async function startCaddyStatic(leaf) {
   const dir = tempDir('tls-ab-caddy');
@@ -149,7 +165,9 @@ async function measure(target, runSeconds) {
   const pids = processTree(target.child.pid);
   const before = runtimeNs(pids);
   const systemBefore = systemTicks(pids);
-  const result = await runHandshakes({ port: target.port, connections: LANES, seconds: runSeconds, core: LOAD_CORE });
+  const result = options.keepalive
+    ? await runWrkTls({ port: target.port, connections: KEEPALIVE_CONNECTIONS, seconds: runSeconds, core: LOAD_CORE })
+    : await runHandshakes({ port: target.port, connections: LANES, seconds: runSeconds, core: LOAD_CORE });
   if (result.error) return result;
   if (result.non2xx || result.socketErrors) return { error: `${result.non2xx} non-2xx, ${result.socketErrors} errors` };
   const cpuSeconds = (runtimeNs(pids) - before) / 1e9;
@@ -164,7 +182,7 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-const describe = (r) => (r.error ? `FAILED: ${r.error}` : `${r.cpuUs.toFixed(0)} µs/conn (sys ${r.systemUs.toFixed(0)}), ${r.rps.toFixed(0)}/s, core ${r.corePercent.toFixed(0)}%`);
+const describe = (r) => (r.error ? `FAILED: ${r.error}` : `${r.cpuUs.toFixed(0)} µs/${options.keepalive ? "req" : "conn"} (sys ${r.systemUs.toFixed(0)}), ${r.rps.toFixed(0)}/s, core ${r.corePercent.toFixed(0)}%`);
 
 async function main() {
   if (builds.length === 0 && !options.floor) throw new Error('Name at least one build copy, e.g. node bench/tls-ab.mjs node_modules/.tlsA node_modules/.tlsB');
@@ -177,13 +195,14 @@ async function main() {
     leaf ??= target.leaf;
     targets.push(target);
   }
-  if ((options.floor || options.caddy || options['caddy-static']) && !leaf) throw new Error('--floor and --caddy serve the leaf of the first build: name a build.');
+  if ((options.floor || options.caddy || options['caddy-static'] || options.pipe) && !leaf) throw new Error('--floor and --caddy serve the leaf of the first build: name a build.');
   if (options.floor) {
     const extras = options['floor-options'] ?? [undefined];
     for (const [i, extra] of extras.entries()) targets.push(await startFloor(leaf, extra, i + 1));
   }
   if (options.caddy) targets.push(await startCaddy({ backendPort: backend.port, core: SERVER_CORE, leaf }));
   if (options['caddy-static']) targets.push(await startCaddyStatic(leaf));
+  if (options.pipe) targets.push(await startTlsPipe(leaf, backend.port));
   for (const target of targets) await measure(target, WARMUP_SECONDS);
 
   const runs = new Map(targets.map((t) => [t.name, []]));
@@ -202,7 +221,7 @@ async function main() {
     log(`round ${round + 1} (load ${loads.at(-1).toFixed(2)}): ${line.join(' | ')}`);
   }
 
-  log(`\nmedian CPU per connection (load average per round ${loads.map((l) => l.toFixed(1)).join(' ')}, at the end ${os.loadavg()[0].toFixed(2)}):`);
+  log(`\nmedian CPU per ${options.keepalive ? "request" : "connection"} (load average per round ${loads.map((l) => l.toFixed(1)).join(' ')}, at the end ${os.loadavg()[0].toFixed(2)}):`);
   const base = runs.get(targets[0].name);
   for (const target of targets) {
     const list = runs.get(target.name);
