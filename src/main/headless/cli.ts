@@ -11,7 +11,7 @@ import { certCommand, certUsage } from './cert-cli';
 import { cacheCommand, cacheUsage } from './cache-cli';
 import type { SwitchyardEvent } from '../../shared/events';
 import { isProcessAlive, readConnection, rotateStoredToken } from './connection-file';
-import { resolveDataDir } from './data-dir';
+import { formerDataDirs, isDefaultDataDir, resolveDataDir } from './data-dir';
 import { defaultAdminPort, serve } from './serve';
 import { routeLabel } from '../../shared/route-label';
 import { guardProcess } from '../process-guard';
@@ -174,7 +174,10 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
       httpsPort: parsePort(values['https-port'], '--https-port'),
       adminPort: parsePort(values['admin-port'], '--admin-port'),
       log: io.err,
+      // Only into the default folder: a folder the user named is theirs to fill.
+      formerDataDirs: isDefaultDataDir(values['data-dir']) ? formerDataDirs(undefined) : [],
     });
+    if (running.migration.kind === 'moved') io.out(running.migration.message);
     const status = await running.core.run('status', {});
     if (status.ok) io.out(formatStatus(status.result, running.uiUrl));
     io.out('Open the UI address above in a browser. Press Ctrl+C to stop.');

@@ -4,6 +4,7 @@ import { createAdminClient } from '../../shared/admin-client';
 import { Core, defaultHttpPort, defaultHttpsPort } from '../core/core';
 import { AdminServer } from './admin-server';
 import { isProcessAlive, loadOrCreateToken, newToken, readConnection, writeConnection } from './connection-file';
+import { migrateFormerData, type MigrationOutcome } from './data-migration';
 
 export const defaultAdminPort = 7801;
 
@@ -15,6 +16,12 @@ export interface ServeOptions {
   /** The built renderer (out/renderer). */
   rendererDir?: string;
   log?: (line: string) => void;
+  /** Folders an older version kept the data in (data-dir.ts formerDataDirs): moved into dataDir on first start. */
+  formerDataDirs?: readonly string[];
+  /** The desktop app's better-sqlite3 build (Electron's ABI). */
+  nativeBinding?: string;
+  /** The desktop app can show the OS's password prompt (see CoreOptions). */
+  canPromptForTrust?: boolean;
 }
 
 export interface RunningServe {
@@ -23,6 +30,8 @@ export interface RunningServe {
   /** The URL to open: the token travels in the fragment, never to a server log. */
   uiUrl: string;
   token: string;
+  /** Whether data was moved in from a former folder on this start. */
+  migration: MigrationOutcome;
   stop(): Promise<void>;
 }
 
@@ -41,6 +50,7 @@ async function refuseIfRunning(dataDir: string): Promise<void> {
 
 export async function serve(options: ServeOptions): Promise<RunningServe> {
   await refuseIfRunning(options.dataDir);
+  const migration = await migrateFormerData(options.dataDir, options.formerDataDirs ?? [], { nativeBinding: options.nativeBinding });
   const token = loadOrCreateToken(options.dataDir);
   let rotate = (): { uiUrl: string } => {
     throw new SwitchyardError('NOT_AVAILABLE', 'The admin API is still starting; try again in a moment.');
@@ -51,6 +61,8 @@ export async function serve(options: ServeOptions): Promise<RunningServe> {
     httpsPort: options.httpsPort ?? defaultHttpsPort,
     log: options.log,
     rotateToken: () => rotate(),
+    nativeBinding: options.nativeBinding,
+    canPromptForTrust: options.canPromptForTrust,
   });
   const admin = new AdminServer({
     core,
@@ -104,6 +116,7 @@ export async function serve(options: ServeOptions): Promise<RunningServe> {
     get token() {
       return admin.currentToken;
     },
+    migration,
     async stop() {
       await admin.close();
       await core.stop();
