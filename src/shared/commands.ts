@@ -38,11 +38,13 @@ const maxTrafficList = 100_000;
 const trafficLimitMessage = `The limit is a whole number from 1 to ${maxTrafficList}.`;
 
 export interface ListenerStatus {
-  kind: 'http' | 'https' | 'tcp' | 'udp';
+  kind: 'http' | 'https' | 'tcp' | 'udp' | 'tls';
   address: string;
   port: number;
   /** For a TCP or UDP route's listener: the route it serves. */
   routeId?: number;
+  /** For a TLS passthrough listener: the routes that share it. */
+  routeIds?: number[];
 }
 
 export interface Status {

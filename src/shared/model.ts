@@ -39,7 +39,7 @@ export const listenUrlSchema = z.string().transform((raw, ctx) => {
   return z.NEVER;
 });
 
-/** What names a route: a host for an HTTP route, a tcp:// or udp:// listen URL for a TCP or UDP route. */
+/** What names a route: a host for an HTTP route, a tcp://, udp:// or tls:// listen URL for the other kinds (route-kind.ts). */
 export const routeAddressSchema = z.string({ error: 'Enter a host name, for example api.myapp.localhost.' }).transform((raw, ctx) => {
   const parsed = routeKindOf(raw) !== 'http' ? listenUrlSchema.safeParse(raw) : hostSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
@@ -248,6 +248,14 @@ const settingsShape = {
    * proxy_responses); once a session has had that many for every datagram
    * it sent, it ends (DNS: 1). 0: no limit, the session ends when idle.
    */
+  /**
+   * TCP and TLS routes: write a PROXY protocol header (v1 text, v2 binary) to
+   * each backend connection before any client byte, so the backend sees the
+   * real client's address and port (HAProxy's send-proxy, send-proxy-v2).
+   * Health checks do not send it, as HAProxy's check-send-proxy is opt-in:
+   * a TCP connect check opens and closes a connection without a byte.
+   */
+  proxyProtocol: z.enum(['off', 'v1', 'v2'], { error: 'The PROXY protocol is off, v1 or v2.' }),
   udpResponses: z.number({ error: 'Responses is a whole number from 0 to 1000 (0 for no limit).' }).int('Responses is a whole number from 0 to 1000 (0 for no limit).').min(0, 'Responses is a whole number from 0 to 1000 (0 for no limit).').max(1000, 'Responses is a whole number from 0 to 1000 (0 for no limit).'),
   maxConnections: z.number({ error: 'Max connections is a whole number from 1 to 1000000.' }).int('Max connections is a whole number from 1 to 1000000.').min(1, 'Max connections is a whole number from 1 to 1000000.').max(1_000_000, 'Max connections is a whole number from 1 to 1000000.'),
 };
@@ -295,6 +303,7 @@ const settingsDefaults = {
   maxEjectedPercent: 50,
   panicThresholdPercent: 50,
   udpResponses: 0,
+  proxyProtocol: 'off',
   // Far above what a developer's database client pools open (Postgres allows 100 by default), low enough to stop a runaway loop.
   maxConnections: 1_000,
 } satisfies { [K in keyof typeof settingsShape]: z.input<(typeof settingsShape)[K]> };
@@ -342,9 +351,9 @@ export type Backend = z.infer<typeof backendSchema>;
 
 export const routeSchema = z.object({
   id: z.number(),
-  /** http: routed by Host and path; tcp, udp: its own listener relays bytes or datagrams (engine/l4). */
+  /** http: routed by Host and path; tcp, udp: its own listener relays bytes or datagrams (engine/l4); tls: a listener shared by server name relays bytes. */
   kind: z.enum(routeKinds),
-  /** For an HTTP route its host; for a TCP or UDP route its listen URL (tcp://127.0.0.1:15432), which names it everywhere. */
+  /** For an HTTP route its host; for a TCP or UDP route its listen URL (tcp://127.0.0.1:15432), for a TLS route that and its server name (tls://127.0.0.1:18443/db.localhost), which names it everywhere. */
   host: z.string(),
   path: z.string(),
   algorithm: algorithmSchema,

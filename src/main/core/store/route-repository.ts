@@ -3,7 +3,7 @@ import type { ParsedCommandInput } from '../../../shared/commands';
 import { SwitchyardError } from '../../../shared/errors';
 import { backendHealthSchema, maxBackendsPerRoute, routeSettingsSchema, type Algorithm, type BackendHealth, type Backend, type Route, type RouteSettings, type RouteSettingsPatch } from '../../../shared/model';
 import { routeLabel } from '../../../shared/route-label';
-import { backendKindIssue, kindSettingDefaults, pathIssue, routeKindOf, settingsIssues, type RouteKind } from '../../../shared/route-kind';
+import { backendKindIssue, kindSettingDefaults, listenAddressOf, pathIssue, routeKindOf, settingsIssues, type RouteKind } from '../../../shared/route-kind';
 
 interface RouteRow {
   id: number;
@@ -91,12 +91,12 @@ function refuseKindMismatch(kind: RouteKind, host: string, path: string, setting
   if (issue) throw new SwitchyardError('VALIDATION_FAILED', issue.message, issue.field);
 }
 
-const kindNames: Record<RouteKind, string> = { http: 'an HTTP', tcp: 'a TCP', udp: 'a UDP' };
+const kindNames: Record<RouteKind, string> = { http: 'an HTTP', tcp: 'a TCP', udp: 'a UDP', tls: 'a TLS passthrough' };
 
 /** Why a route cannot become another kind, and what to do instead. */
 function kindChange(kind: RouteKind, newKind: RouteKind, host: string): string {
   const keeps = kind === 'http' ? 'a host name' : `a ${kind}:// address`;
-  const instead = newKind === 'http' ? '' : ` (switchyard route add ${host} --backend ${newKind}://HOST:PORT)`;
+  const instead = newKind === 'http' ? '' : ` (switchyard route add ${host} --backend ${newKind === 'udp' ? 'udp' : 'tcp'}://HOST:PORT)`;
   return `${kindNames[kind].replace(/^a/, 'A')} route keeps ${keeps}; ${host} would make it ${kindNames[newKind]} route. Add ${kindNames[newKind]} route for it instead${instead}.`;
 }
 
@@ -107,6 +107,9 @@ function refuseBackendOfOtherKind(kind: RouteKind, url: string, health: BackendH
   const [issue] = settingsIssues(kind, health, 'health.');
   if (issue) throw new SwitchyardError('VALIDATION_FAILED', issue.message, issue.field);
 }
+
+/** Kinds that listen on a TCP port: a TCP route takes all of it, TLS routes share it by server name. */
+const tcpPortKinds: ReadonlySet<RouteKind> = new Set(['tcp', 'tls']);
 
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
@@ -125,6 +128,7 @@ export class RouteRepository {
         'SELECT id, route_id, url, weight, enabled, draining, health FROM backends WHERE route_id = ? ORDER BY id',
       ),
       backend: db.prepare<[number], BackendRow>('SELECT id, route_id, url, weight, enabled, draining, health FROM backends WHERE id = ?'),
+      tcpPortRoutes: db.prepare<[], { id: number; kind: RouteKind; host: string }>("SELECT id, kind, host FROM routes WHERE kind IN ('tcp', 'tls') ORDER BY host"),
       insertRoute: db.prepare('INSERT INTO routes (kind, host, path, algorithm, settings) VALUES (?, ?, ?, ?, ?)'),
       updateRoute: db.prepare('UPDATE routes SET host = ?, path = ?, algorithm = ?, settings = ? WHERE id = ?'),
       deleteRoute: db.prepare('DELETE FROM routes WHERE id = ?'),
@@ -152,6 +156,7 @@ export class RouteRepository {
 
   create(input: ParsedCommandInput<'routes.create'>): Route {
     return this.db.transaction(() => {
+      this.refuseSharedPort(input.host, undefined);
       let id: number;
       try {
         id = Number(
@@ -168,7 +173,9 @@ export class RouteRepository {
         if (!isUniqueViolation(error)) throw error;
         throw new SwitchyardError(
           'ROUTE_EXISTS',
-          routeKindOf(input.host) !== 'http'
+          routeKindOf(input.host) === 'tls'
+            ? `A TLS passthrough route already takes ${input.host}. Add backends to it, or choose another server name or port.`
+            : routeKindOf(input.host) !== 'http'
             ? `${kindNames[routeKindOf(input.host)].replace(/^a/, 'A')} route already listens on ${input.host}. Add backends to it, or choose another port.`
             : `A route for ${routeLabel(input)} already exists. Add backends to it, or use another host or path.`,
           'host',
@@ -185,6 +192,7 @@ export class RouteRepository {
       const host = input.host ?? current.host;
       const path = input.path ?? current.path;
       refuseKindMismatch(current.kind, host, path, input.settings);
+      this.refuseSharedPort(host, input.id);
       try {
         this.statements.updateRoute.run(
           host,
@@ -203,6 +211,28 @@ export class RouteRepository {
       }
       return this.get(input.id);
     })();
+  }
+
+  /**
+   * A TCP route takes every connection to its port, so it cannot share the
+   * port with TLS routes, which tell theirs apart by server name (the second
+   * listener would fail with "address in use", naming no culprit).
+   */
+  private refuseSharedPort(host: string, ownId: number | undefined): void {
+    const kind = routeKindOf(host);
+    if (!tcpPortKinds.has(kind)) return;
+    const { address, port } = listenAddressOf(host);
+    const other = this.statements.tcpPortRoutes.all().find((row) => {
+      if (row.id === ownId || (kind === 'tls' && row.kind === 'tls')) return false;
+      const taken = listenAddressOf(row.host);
+      return taken.address === address && taken.port === port;
+    });
+    if (!other || (kind === 'tcp' && other.kind === 'tcp')) return;
+    const message =
+      other.kind === 'tcp'
+        ? `The TCP route ${other.host} takes every connection to that port, so TLS passthrough routes cannot share it. Choose another port, or remove that route first.`
+        : `TLS passthrough routes (${other.host}) share that port by server name, and a TCP route would take every connection to it. Choose another port, or add this backend as a TLS route with a server name.`;
+    throw new SwitchyardError('ROUTE_EXISTS', message, 'host');
   }
 
   delete(id: number): void {

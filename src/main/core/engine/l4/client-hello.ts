@@ -196,7 +196,7 @@ function concat(fragments: readonly Uint8Array[], length: number): Uint8Array {
   return out;
 }
 
-function need(needBytes: number): ClientHelloResult {
+function need(needBytes: number): Exclude<ClientHelloResult, { kind: 'hello' }> {
   return needBytes > maxPeekBytes ? invalid(`no ClientHello within the first ${maxPeekBytes} bytes`) : { kind: 'incomplete', needBytes };
 }
 

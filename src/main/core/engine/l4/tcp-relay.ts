@@ -4,6 +4,7 @@ import { pickBackend } from '../balancing/balancer';
 import type { CompiledRoute, UpstreamTarget } from '../routing/routing-table';
 import { socketFailure, upstreamFailure, type UpstreamFailure } from '../upstream/failures';
 import type { L4Context } from './l4-context';
+import { proxyProtocolHeader } from './proxy-protocol';
 
 /** A connection carries no HTTP status; the traffic counters take it as an answer without a class. */
 const noStatus = 0;
@@ -35,6 +36,8 @@ export class TcpRelay implements SelectionKey {
     private readonly ctx: L4Context,
     /** Called once, when both sockets are closed. */
     private readonly ended: (relay: TcpRelay) => void,
+    /** Bytes already read from the client (a TLS route's ClientHello), sent to the backend first and unchanged. */
+    private readonly prelude?: Buffer,
   ) {
     this.clientAddress = client.remoteAddress ?? '';
   }
@@ -91,7 +94,13 @@ export class TcpRelay implements SelectionKey {
     ctx.health.recordTraffic(target.id, true, '');
     ctx.stats.recordAnswer(route.id, target.id, noStatus, performance.now() - this.started);
     socket.setTimeout(route.settings.idleTimeoutMs);
-    // pipe() ends the destination when its source ends: half-close both ways.
+    // Before any client byte: the PROXY header (HAProxy's send-proxy), then what was read to route the connection.
+    if (route.settings.proxyProtocol !== 'off') {
+      const addresses = { sourceAddress: client.remoteAddress, sourcePort: client.remotePort, destinationAddress: client.localAddress, destinationPort: client.localPort };
+      socket.write(proxyProtocolHeader(route.settings.proxyProtocol, addresses));
+    }
+    if (this.prelude) socket.write(this.prelude);
+    // pipe() ends the destination when its source ends (half-close both ways), and resumes a paused client (a TLS route's, after its hello).
     client.pipe(socket);
     socket.pipe(client);
   }
