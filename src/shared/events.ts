@@ -60,6 +60,10 @@ export interface BackendStats {
   bytesIn: number;
   /** Response body bytes received from it. */
   bytesOut: number;
+  /** UDP routes: datagrams sent to it (their bytes are in bytesIn). */
+  datagramsIn?: number;
+  /** UDP routes: datagrams received from it (their bytes are in bytesOut). */
+  datagramsOut?: number;
   /** 0..1: (failed attempts + 5xx answers) / attempts, over the last minute; 0 without attempts. */
   errorRate: number;
 }

@@ -27,6 +27,8 @@ import { startHttpsListener, type StartedHttpsListener } from './listeners/https
 import { SniCertificates } from './listeners/sni-certificates';
 import { Http2Front } from './http/h2/h2-server';
 import { TcpRoutes } from './l4/tcp-routes';
+import { TlsRoutes } from './l4/tls-routes';
+import { UdpRoutes } from './l4/udp-routes';
 import { HttpCache } from './cache/http-cache';
 
 export interface EngineListenOptions {
@@ -75,6 +77,10 @@ export class Engine {
   private readonly pools = new UpstreamPools();
   /** TCP routes' listeners: opened once the engine listens, then kept in step with every config. */
   private readonly tcp: TcpRoutes;
+  /** TLS passthrough routes' shared listeners, the same way. */
+  private readonly tls: TlsRoutes;
+  /** UDP routes' sockets, the same way. */
+  private readonly udp: UdpRoutes;
   private listening = false;
   private routes: readonly Route[] = [];
   private revision = 0;
@@ -119,10 +125,11 @@ export class Engine {
       (backendId) => this.switches.idle(backendId),
     );
     this.switches = new BackendSwitches(this.inFlight.count, (backendId, routeId) => onDrained?.(backendId, routeId));
-    this.tcp = new TcpRoutes(
-      { table: () => this.table, selection: this.selection, inFlight: this.inFlight, stats: this.stats, health: this.health, dial: this.pools.dialCurrent },
-      { onProblems: onProblems ?? (() => {}), onError: this.onError },
-    );
+    const l4 = { table: () => this.table, selection: this.selection, inFlight: this.inFlight, stats: this.stats, health: this.health, dial: this.pools.dialCurrent, records: this.records };
+    const l4Events = { onProblems: onProblems ?? (() => {}), onError: this.onError };
+    this.tcp = new TcpRoutes(l4, l4Events);
+    this.tls = new TlsRoutes(l4, l4Events);
+    this.udp = new UdpRoutes(l4, l4Events);
   }
 
   /** The seam for fault injection: every new upstream connection is dialed through the decorated dialer (see UpstreamPools). */
@@ -143,17 +150,21 @@ export class Engine {
     this.stats.retain(routeIds, new Set(routes.flatMap((r) => r.backends.map((b) => b.id))));
     this.switches.retain(routes);
     this.pools.retain(new Set(routes.flatMap((r) => r.backends.map((b) => b.url))));
-    if (this.listening) this.tcp.sync(routes);
+    if (this.listening) {
+      this.tcp.sync(routes);
+      this.udp.sync(routes);
+      this.tls.sync(routes);
+    }
   }
 
   /** Resolves once TCP routes' listeners match the last config (bound, or reported as problems). */
   listenersSettled(): Promise<void> {
-    return this.tcp.settled();
+    return Promise.all([this.tcp.settled(), this.udp.settled(), this.tls.settled()]).then(() => undefined);
   }
 
   /** What is wrong with the data plane right now: TCP routes that cannot listen. */
   problems(): Problem[] {
-    return this.tcp.problems();
+    return [...this.tcp.problems(), ...this.udp.problems(), ...this.tls.problems()];
   }
 
   /** Passes the current table so routes whose candidates did not change keep their hash ring. */
@@ -202,7 +213,9 @@ export class Engine {
     // A TCP route that cannot listen is a problem, not a failed start (tcp-routes.ts).
     this.listening = true;
     this.tcp.sync(this.routes);
-    await this.tcp.settled();
+    this.udp.sync(this.routes);
+    this.tls.sync(this.routes);
+    await this.listenersSettled();
     return this.listeners();
   }
 
@@ -326,13 +339,13 @@ export class Engine {
   }
 
   listeners(): ListenerStatus[] {
-    return [...this.bound, ...this.tcp.status()];
+    return [...this.bound, ...this.tcp.status(), ...this.udp.status(), ...this.tls.status()];
   }
 
   async close(graceMs = 2_000): Promise<void> {
     this.https?.stop();
     this.listening = false;
-    await Promise.all([...[...this.servers, ...(this.https?.servers ?? [])].map((server) => closeServer(server, graceMs)), this.tcp.close(graceMs)]);
+    await Promise.all([...[...this.servers, ...(this.https?.servers ?? [])].map((server) => closeServer(server, graceMs)), this.tcp.close(graceMs), this.udp.close(), this.tls.close(graceMs)]);
     // After the listeners: no handshake can start another certificate now.
     await this.certificates?.settled();
     this.servers = [];

@@ -90,9 +90,12 @@ function addressOf(url: string): Pick<ProbeSpec, 'protocol' | 'hostname' | 'port
   };
 }
 
+/** The probe a checked backend gets ('off' is never probed: see sync). */
+const checkType = (check: RouteSettings['healthCheck']): ProbeSpec['type'] => (check === 'http' || check === 'udp' ? check : 'tcp');
+
 function specOf(address: ReturnType<typeof addressOf>, backend: Backend, s: RouteSettings): ProbeSpec {
   return {
-    type: own(backend, s, 'healthCheck') === 'http' ? 'http' : 'tcp',
+    type: checkType(own(backend, s, 'healthCheck')),
     protocol: address.protocol,
     hostname: address.hostname,
     port: address.port,
@@ -101,6 +104,8 @@ function specOf(address: ReturnType<typeof addressOf>, backend: Backend, s: Rout
     path: own(backend, s, 'healthPath'),
     statuses: own(backend, s, 'healthStatuses'),
     bodyContains: own(backend, s, 'healthBody'),
+    send: s.healthSend,
+    expect: s.healthExpect,
     timeoutMs: s.healthTimeoutMs,
     verifyTls: s.verifyBackendTls,
   };
@@ -118,6 +123,8 @@ function sameTarget(a: ProbeSpec, b: ProbeSpec): boolean {
     a.path === b.path &&
     a.statuses === b.statuses &&
     a.bodyContains === b.bodyContains &&
+    a.send === b.send &&
+    a.expect === b.expect &&
     a.verifyTls === b.verifyTls
   );
 }

@@ -1,9 +1,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import { dial, type UpstreamOrigin } from '../engine/upstream/dialer';
+import { udpProbe } from './udp-probe';
 
 export interface ProbeSpec extends UpstreamOrigin {
-  type: 'tcp' | 'http';
+  type: 'tcp' | 'http' | 'udp';
   /** Host header for HTTP checks. */
   hostport: string;
   method: string;
@@ -12,6 +13,10 @@ export interface ProbeSpec extends UpstreamOrigin {
   statuses: string;
   /** The body must contain this (empty: not checked). */
   bodyContains: string;
+  /** UDP checks: the probe datagram's text (absent: empty). */
+  send?: string;
+  /** UDP checks: the reply must contain this (empty or absent: no reply needed, see udp-probe.ts). */
+  expect?: string;
   timeoutMs: number;
   /** For https backends: refuse a certificate this machine does not trust. */
   verifyTls: boolean;
@@ -47,6 +52,7 @@ function describe(error: NodeJS.ErrnoException, spec: ProbeSpec, phase: string):
 
 /** One active health check on its own connection; never throws, always settles within the timeout. */
 export function probe(spec: ProbeSpec): Promise<ProbeResult> {
+  if (spec.type === 'udp') return udpProbe(spec);
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   return new Promise((resolve) => {

@@ -49,6 +49,8 @@ class BackendCounters {
   failures = 0;
   bytesIn = 0;
   bytesOut = 0;
+  datagramsIn = 0;
+  datagramsOut = 0;
   readonly window = new SecondRing(backendChannels);
   readonly latency = new LatencyRing();
 }
@@ -151,6 +153,19 @@ export class TrafficStats {
     this.version += 1;
   }
 
+  /** A UDP route relayed one datagram of `bytes` to the backend (`toBackend`) or from it. */
+  recordDatagram(backendId: number, toBackend: boolean, bytes: number): void {
+    const backend = this.backend(backendId);
+    if (toBackend) {
+      backend.datagramsIn += 1;
+      backend.bytesIn += bytes;
+    } else {
+      backend.datagramsOut += 1;
+      backend.bytesOut += bytes;
+    }
+    this.version += 1;
+  }
+
   failures(backendId: number): number {
     return this.backends.get(backendId)?.failures ?? 0;
   }
@@ -207,6 +222,8 @@ export class TrafficStats {
       latency: backend.latency.percentiles(now),
       bytesIn: backend.bytesIn,
       bytesOut: backend.bytesOut,
+      datagramsIn: backend.datagramsIn,
+      datagramsOut: backend.datagramsOut,
       errorRate: attempts > 0 ? backend.window.sum(now, backendErrorsChannel) / attempts : 0,
     };
   }

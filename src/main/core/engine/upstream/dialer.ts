@@ -7,8 +7,8 @@ import tls from 'node:tls';
 // decorator (fault injection) sees every connection.
 
 export interface UpstreamOrigin {
-  /** tcp: a TCP route's backend, dialed like http: (plain TCP). */
-  protocol: 'http:' | 'https:' | 'tcp:';
+  /** tcp: a TCP route's backend, dialed like http: (plain TCP); udp: a UDP route's, never dialed (its sessions and checks use dgram sockets). */
+  protocol: 'http:' | 'https:' | 'tcp:' | 'udp:';
   /** Without brackets for IPv6. */
   hostname: string;
   port: number;
