@@ -44,6 +44,7 @@ export function featureRoutes(): Route[] {
     route({ host: '*', algorithm: 'round-robin', backends: ['http://localhost:6000', { url: 'http://127.0.0.1:6001', draining: true }], settings: { backendHeader: false } }),
     route({ host: '127.0.0.1', path: '/status', backends: ['http://127.0.0.1:7000'] }),
     route({ host: 'tcp://127.0.0.1:15432', algorithm: 'least-connections', backends: ['tcp://127.0.0.1:5432', 'tcp://127.0.0.1:5433'], settings: { maxConnections: 50, retries: 1 } }),
+    route({ host: 'udp://127.0.0.1:15353', algorithm: 'consistent-hash', backends: ['udp://127.0.0.1:5353', 'udp://127.0.0.1:5354'], settings: { idleTimeoutMs: 60_000, healthCheck: 'off', udpResponses: 1 } }),
     route({ host: 'tcp://[::1]:16379', algorithm: 'consistent-hash', backends: ['tcp://127.0.0.1:6379'], settings: { healthCheck: 'off' } }),
   ];
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import { TCPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1alpha2/TCPRoute';
+import { UDPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1alpha2/UDPRoute';
 import { exportConfig } from '../../src/main/core/export';
 import { featureRoutes } from '../helpers/export-routes';
 import { caddyCheck, haproxyCheck, nginxCheck, tlsFolder, yamlDocuments } from '../helpers/export-tools';
@@ -39,6 +40,8 @@ describe('nginx', () => {
     expect(text).toContain('limit_req_zone $binary_remote_addr zone=api_myapp_localhost:10m rate=10r/s;');
     expect(text).toContain('rate=150r/m;');
     expect(text).toContain('stream {');
+    expect(text).toContain('listen 127.0.0.1:15353 udp;');
+    expect(text).toContain('proxy_responses 1;');
     const notes = comments(text);
     expect(notes).toContain('healthCheck=http: no equivalent in nginx OSS');
     expect(notes).toContain('sticky=cookie: nginx OSS has no cookie stickiness');
@@ -67,6 +70,7 @@ describe('HAProxy', () => {
     expect(notes).toContain('serveStaleWhenDown: no equivalent in HAProxy');
     expect(notes).toContain('rewriteHost: HAProxy sets one Host for the backend');
     expect(notes).toContain('panicThresholdPercent: no equivalent in HAProxy');
+    expect(notes).toContain('udp://127.0.0.1:15353 not exported: HAProxy proxies TCP and HTTP, not UDP');
   });
 });
 
@@ -110,6 +114,9 @@ describe('Kubernetes', () => {
     const docs = yamlDocuments(text);
     const http = docs.filter((d) => d.kind === 'HTTPRoute');
     const tcp = docs.filter((d) => d.kind === 'TCPRoute');
+    const udp = docs.filter((d) => d.kind === 'UDPRoute');
+    expect(udp).toHaveLength(1);
+    for (const doc of udp) expect(() => new UDPRoute(doc as never).validate()).not.toThrow();
     expect(http.length).toBeGreaterThan(0);
     expect(tcp).toHaveLength(2);
     for (const doc of http) expect(() => new HTTPRoute(doc as never).validate()).not.toThrow();

@@ -5,7 +5,9 @@ import {
   byHost,
   isLocalName,
   isOutOfService,
+  isListenRoute,
   isSafeRoute,
+  leftOutNotes,
   preamble,
   unsafeBackendNote,
   unsafeRouteNote,
@@ -142,10 +144,12 @@ function siteAddresses(host: string, group: Route[], notes: string[]): string {
 /** A Caddyfile for the routes: one site per host, a handle per route. TCP routes need the caddy-l4 plugin and are only listed. */
 export function toCaddyfile(routes: readonly Route[], options: ExportOptions): string {
   const out = [...preamble('Caddy', routes, '#')];
-  const safe = routes.filter((route) => isSafeRoute(route) && (route.kind === 'tcp' || !route.path.includes('*')));
-  for (const route of routes.filter((r) => !safe.includes(r))) out.push(`# ${unsafeRouteNote(route)}`);
-  for (const route of safe.filter((r) => r.kind === 'tcp')) {
-    out.push(`# ${route.host} not exported: Caddy proxies TCP only with the caddy-l4 plugin (layer4 app)`);
+  // A `*` in a Caddy path matcher is a wildcard, and there is no escaping it.
+  const safe = routes.filter((route) => isSafeRoute(route) && !route.path.includes('*'));
+  out.push(...leftOutNotes(routes, '#'));
+  for (const route of routes.filter((r) => isSafeRoute(r) && r.path.includes('*'))) out.push(`# ${unsafeRouteNote(route)} (Caddy reads * in a path as a wildcard)`);
+  for (const route of safe.filter(isListenRoute)) {
+    out.push(`# ${route.host} not exported: Caddy proxies ${route.kind.toUpperCase()} only with the caddy-l4 plugin (layer4 app)`);
   }
   out.push('{', `\thttp_port ${options.httpPort}`, `\thttps_port ${options.httpsPort}`, '}');
   let index = 0;

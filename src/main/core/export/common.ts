@@ -26,17 +26,37 @@ const bracketedIpv6 = /^\[[0-9a-f:.]+\]$/;
 const routeHost = /^(?:\*|(?:\*\.)?[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])$/;
 const routePath = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
 
-const listenUrl = /^tcp:\/\/(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\]):\d{1,5}$/;
+const listenUrl = /^(?:tcp|udp):\/\/(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\]):\d{1,5}$/;
 
-/** Whether a route's host (or listen URL) and path hold only what the schemas allow, checked again here. */
+/** Routes with a listener of their own that the exporters write (the kinds a format lacks get a comment). */
+export const isListenRoute = (route: Route): boolean => route.kind === 'tcp' || route.kind === 'udp';
+
+/**
+ * Whether a route's host (or listen URL) and path hold only what the schemas
+ * allow, checked again here; false too for a kind the exporters do not know
+ * (they name it in a comment instead).
+ */
 export function isSafeRoute(route: Route): boolean {
-  if (route.kind === 'tcp') return listenUrl.test(route.host) && route.path === '/';
+  if (isListenRoute(route)) return listenUrl.test(route.host) && route.path === '/';
+  if (route.kind !== 'http') return false;
   return routeHost.test(route.host) && routePath.test(route.path) && !route.path.includes('//');
+}
+
+/** A route's name for a comment line: what a comment cannot hold (a line break) never reaches it. */
+export const commentLabel = (route: Route): string => routeLabel(route).replace(/[^\x20-\x7e]/g, '?');
+
+/** The comments for routes an export leaves out: unknown kinds, and hosts or paths that cannot be written safely. */
+export function leftOutNotes(routes: readonly Route[], comment: string): string[] {
+  return routes.filter((route) => !isSafeRoute(route)).map((route) =>
+    route.kind === 'http' || isListenRoute(route)
+      ? `${comment} ${unsafeRouteNote(route)}`
+      : `${comment} ${commentLabel(route)} not exported: Switchyard's export does not write ${route.kind} routes yet`,
+  );
 }
 
 /** A backend as a config names it; undefined when its host has characters no config format may carry unquoted. */
 export interface BackendAddress {
-  scheme: 'http' | 'https' | 'tcp';
+  scheme: 'http' | 'https' | 'tcp' | 'udp';
   /** As a config writes it: a name, an IPv4 address or a bracketed IPv6 address. */
   host: string;
   port: number;
@@ -46,7 +66,7 @@ export interface BackendAddress {
 }
 
 export function backendAddress(url: string): BackendAddress | undefined {
-  const match = /^(https?|tcp):\/\/(\[[0-9a-f:.]+\]|[^/:[\]]+):(\d{1,5})$/.exec(url);
+  const match = /^(https?|tcp|udp):\/\/(\[[0-9a-f:.]+\]|[^/:[\]]+):(\d{1,5})$/.exec(url);
   if (!match) return undefined;
   const [, scheme, host, portText] = match as unknown as [string, BackendAddress['scheme'], string, string];
   if (!dnsName.test(host) && !ipv4.test(host) && !bracketedIpv6.test(host)) return undefined;
@@ -135,10 +155,11 @@ export function tcpListen(route: Route): { address: string; port: number; hostPo
 
 /** The comment lines every export starts with, in the format's comment syntax. */
 export function preamble(format: string, routes: readonly Route[], comment: string): string[] {
-  const http = routes.filter((r) => r.kind === 'http').length;
-  const tcp = routes.length - http;
+  const count = (kind: string) => routes.filter((r) => r.kind === kind).length;
+  const kinds = [...new Set(routes.map((r) => r.kind))].sort();
+  const counts = kinds.map((kind) => `${count(kind)} ${kind.toUpperCase()} route${count(kind) === 1 ? '' : 's'}`);
   return [
-    `${comment} ${format} config exported by Switchyard: ${http} HTTP route${http === 1 ? '' : 's'}, ${tcp} TCP route${tcp === 1 ? '' : 's'}.`,
+    `${comment} ${format} config exported by Switchyard: ${counts.join(', ') || 'no routes'}.`,
     `${comment} Host names are the local ones (*.localhost and so on): rename them for production.`,
     `${comment} Backends on this machine (127.0.0.1, ::1, localhost) keep their addresses: point them at your production servers.`,
     `${comment} Certificates: only file names are written here; put your own certificate and key at each path (Switchyard's local CA keys never leave its data folder).`,
@@ -148,7 +169,7 @@ export function preamble(format: string, routes: readonly Route[], comment: stri
 
 /** The sentence for a backend left out because its host cannot be written safely. */
 export const unsafeBackendNote = (route: Route, index: number): string =>
-  `backend ${index + 1} of ${routeLabel(route)} left out: its host has characters that are config syntax here; use a DNS name or an IP address`;
+  `backend ${index + 1} of ${commentLabel(route)} left out: its host has characters that are config syntax here; use a DNS name or an IP address`;
 
 /** The sentence for a route left out because its host or path cannot be written safely. */
 export const unsafeRouteNote = (route: Route): string =>

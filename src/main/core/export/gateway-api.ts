@@ -1,6 +1,6 @@
 import type { Route } from '../../../shared/model';
 import { routeLabel } from '../../../shared/route-label';
-import { byHost, isOutOfService, isSafeRoute, preamble, tcpListen, unsafeBackendNote, unsafeRouteNote, usesWeights } from './common';
+import { byHost, isListenRoute, isOutOfService, isSafeRoute, leftOutNotes, preamble, tcpListen, unsafeBackendNote, usesWeights } from './common';
 import { backendService, healthNote, isKubernetesHost, objectName, serviceName, yamlStream } from './k8s-common';
 
 // Gateway API: HTTPRoute (gateway.networking.k8s.io/v1, standard channel) and
@@ -74,37 +74,43 @@ function httpRoutes(routes: Route[], services: Set<string>): { comments: string[
   });
 }
 
-function tcpRoute(route: Route, services: Set<string>): { comments: string[]; body: unknown } {
+/** A TCPRoute or UDPRoute: the Gateway's listener for the port does the listening. None without a backend: the schema needs one. */
+function listenRoute(route: Route, services: Set<string>, head: string[]): { comments: string[]; body: unknown }[] {
   const notes: string[] = [];
   const { port } = tcpListen(route);
-  const listener = `tcp-${port}`;
+  const protocol = route.kind === 'udp' ? 'UDP' : 'TCP';
+  const listener = `${route.kind}-${port}`;
   const refs = backendRefs(route, notes, services);
-  notes.push(`a Gateway listener named ${listener} (protocol TCP, port ${port}) takes this route`);
+  if (refs.length === 0) {
+    head.push(`# ${route.host} not exported: it has no backend that can be written`, ...notes.map((note) => `#   ${note}`));
+    return [];
+  }
+  notes.push(`a Gateway listener named ${listener} (protocol ${protocol}, port ${port}) takes this route`);
   if (route.algorithm !== 'round-robin' && route.algorithm !== 'weighted-round-robin') notes.push(`algorithm ${route.algorithm}: no equivalent in Gateway API`);
   const s = route.settings;
-  notes.push(`maxConnections=${s.maxConnections}, timeouts and retries: no equivalent in TCPRoute`);
+  notes.push(`maxConnections=${s.maxConnections}, timeouts and retries: no equivalent in ${protocol}Route`);
   const health = healthNote(route);
   if (health) notes.push(health);
-  return {
+  return [{
     comments: [`${route.host}:`, ...notes.map((note) => `  ${note}`)],
     body: {
       apiVersion: 'gateway.networking.k8s.io/v1alpha2',
-      kind: 'TCPRoute',
+      kind: `${protocol}Route`,
       metadata: { name: serviceName(route.host) },
       spec: { parentRefs: [{ name: gatewayName, sectionName: listener }], rules: [{ backendRefs: refs }] },
     },
-  };
+  }];
 }
 
 /** An HTTPRoute per host and a TCPRoute per TCP route, attached to a Gateway the user names. */
 export function toGatewayApi(routes: readonly Route[]): string {
   const head = preamble('Kubernetes Gateway API', routes, '#');
   const safe = routes.filter(isSafeRoute);
-  for (const route of routes.filter((r) => !safe.includes(r))) head.push(`# ${unsafeRouteNote(route)}`);
+  head.push(...leftOutNotes(routes, '#'));
   head.push(`# Every route attaches to Gateway ${gatewayName}: put your Gateway's name (and namespace) in parentRefs.`);
   const services = new Set<string>();
-  const docs = [...httpRoutes(safe.filter((r) => r.kind === 'http'), services), ...safe.filter((r) => r.kind === 'tcp').map((r) => tcpRoute(r, services))];
-  if (safe.some((r) => r.kind === 'tcp')) head.push('# TCPRoute is in the experimental channel (gateway.networking.k8s.io/v1alpha2): install those CRDs for it.');
+  const docs = [...httpRoutes(safe.filter((r) => r.kind === 'http'), services), ...safe.filter(isListenRoute).flatMap((r) => listenRoute(r, services, head))];
+  if (safe.some(isListenRoute)) head.push('# TCPRoute and UDPRoute are in the experimental channel (gateway.networking.k8s.io/v1alpha2): install those CRDs for them.');
   head.push(...[...services].map((note) => `# ${note}`));
   return yamlStream(docs, head);
 }

@@ -7,10 +7,10 @@ import {
   inLookupOrder,
   isOutOfService,
   isSafeRoute,
+  leftOutNotes,
   preamble,
   tcpListen,
   unsafeBackendNote,
-  unsafeRouteNote,
   usesWeights,
   type ExportOptions,
 } from './common';
@@ -57,7 +57,7 @@ function balance(route: Route, notes: string[]): string[] {
     case 'ip-hash':
       return ['balance source'];
     case 'consistent-hash': {
-      if (route.kind === 'tcp') return ['balance source', 'hash-type consistent'];
+      if (route.kind !== 'http') return ['balance source', 'hash-type consistent'];
       if (hashKey.source === 'path') return ['balance path', 'hash-type consistent'];
       const name = hashKey.name!;
       if (!/^[a-z0-9_-]+$/.test(name)) {
@@ -74,7 +74,7 @@ function balance(route: Route, notes: string[]): string[] {
 function healthLines(route: Route, notes: string[]): { lines: string[]; check: string } {
   const s = route.settings;
   const lines: string[] = [];
-  if (s.healthCheck === 'off') {
+  if (s.healthCheck !== 'tcp' && s.healthCheck !== 'http') {
     if (s.ejectAfter > 0) notes.push('passive ejection needs checks in HAProxy (observe ... on-error mark-down marks a server down until checks pass): not written with healthCheck=off');
     return { lines, check: '' };
   }
@@ -229,7 +229,8 @@ function tcpListenSection(route: Route, name: string): string[] {
 export function toHaproxy(routes: readonly Route[], options: ExportOptions): string {
   const names = identifiers(routes);
   const safe = routes.filter(isSafeRoute);
-  const out = [...preamble('HAProxy', routes, '#'), ...routes.filter((r) => !safe.includes(r)).map((r) => `# ${unsafeRouteNote(r)}`)];
+  const out = [...preamble('HAProxy', routes, '#'), ...leftOutNotes(routes, '#')];
+  for (const route of safe.filter((r) => r.kind === 'udp')) out.push(`# ${route.host} not exported: HAProxy proxies TCP and HTTP, not UDP (UDP is HAProxy Enterprise's)`);
   out.push(
     '',
     'global',

@@ -46,5 +46,5 @@ export function yamlStream(docs: { comments: string[]; body: unknown }[], preamb
 export function healthNote(route: Route): string | undefined {
   const s = route.settings;
   if (s.healthCheck === 'off') return undefined;
-  return `healthCheck=${s.healthCheck}: Kubernetes checks pods with readiness probes (${s.healthCheck === 'http' ? `httpGet path ${s.healthPath}` : 'tcpSocket'}, periodSeconds ${Math.ceil(s.healthIntervalMs / 1000)}, failureThreshold ${s.healthFall}); put one on the pods behind the Service`;
+  return `healthCheck=${s.healthCheck}: Kubernetes checks pods with readiness probes (${s.healthCheck === 'http' ? `httpGet path ${s.healthPath}` : s.healthCheck === 'udp' ? 'an exec probe that sends the datagram' : 'tcpSocket'}, periodSeconds ${Math.ceil(s.healthIntervalMs / 1000)}, failureThreshold ${s.healthFall}); put one on the pods behind the Service`;
 }

@@ -1,6 +1,6 @@
 import type { Route } from '../../../shared/model';
 import { routeLabel } from '../../../shared/route-label';
-import { backendAddress, byHost, isSafeRoute, preamble, unsafeRouteNote } from './common';
+import { backendAddress, byHost, isListenRoute, isSafeRoute, leftOutNotes, preamble } from './common';
 import { healthNote, isKubernetesHost, objectName, serviceName, yamlStream } from './k8s-common';
 
 // networking.k8s.io/v1 Ingress. Only what every controller reads is written;
@@ -47,8 +47,10 @@ function servicePort(route: Route, comments: string[]): number | undefined {
 export function toIngress(routes: readonly Route[]): string {
   const head = preamble('Kubernetes Ingress (networking.k8s.io/v1)', routes, '#');
   const safe = routes.filter(isSafeRoute);
-  for (const route of routes.filter((r) => !safe.includes(r))) head.push(`# ${unsafeRouteNote(route)}`);
-  for (const route of safe.filter((r) => r.kind === 'tcp')) head.push(`# ${route.host} not exported: an Ingress routes HTTP only (the gateway-api format writes a TCPRoute)`);
+  head.push(...leftOutNotes(routes, '#'));
+  for (const route of safe.filter(isListenRoute)) {
+    head.push(`# ${route.host} not exported: an Ingress routes HTTP only (the gateway-api format writes a ${route.kind === 'udp' ? 'UDPRoute' : 'TCPRoute'})`);
+  }
   const docs = byHost(safe.filter((r) => r.kind === 'http')).map(([host, group]) => {
     const comments: string[] = group.flatMap((route) => [`${routeLabel(route)}:`, ...notes(route).map((note) => `  ${note}`)]);
     if (host.startsWith('*.')) comments.push(`${host}: an Ingress wildcard matches one label; Switchyard's matches any depth`);

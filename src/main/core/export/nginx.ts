@@ -6,7 +6,9 @@ import {
   certificateName,
   identifiers,
   isOutOfService,
+  isListenRoute,
   isSafeRoute,
+  leftOutNotes,
   preamble,
   tcpListen,
   unsafeBackendNote,
@@ -71,7 +73,7 @@ interface Upstream {
 /** The balancing directive, and the notes where nginx OSS differs. */
 function balancing(route: Route, notes: string[]): string | undefined {
   const { sticky, stickyCookie, hashKey } = route.settings;
-  if (route.kind === 'tcp') {
+  if (route.kind !== 'http') {
     if (route.algorithm === 'ip-hash' || route.algorithm === 'consistent-hash') return 'hash $remote_addr consistent;';
     if (route.algorithm === 'least-connections') return 'least_conn;';
     if (route.algorithm === 'random-two-choices') return 'random two least_conn;';
@@ -122,7 +124,7 @@ function upstream(route: Route, name: string, notes: string[]): Upstream {
   route.backends.forEach((backend, index) => {
     const address = backendAddress(backend.url);
     if (!address) return notes.push(unsafeBackendNote(route, index));
-    const wanted = address.scheme === 'tcp' ? undefined : address.scheme;
+    const wanted = address.scheme === 'http' || address.scheme === 'https' ? address.scheme : undefined;
     scheme ??= wanted;
     if (wanted !== scheme) return notes.push(`${backend.url} left out: one nginx upstream is either http or https, and this route's first backend is ${scheme}`);
     const parts = [`server ${address.hostPort}`];
@@ -149,7 +151,7 @@ function upstream(route: Route, name: string, notes: string[]): Upstream {
 /** Notes shared by HTTP and TCP routes: health and ejection, which nginx OSS does only passively. */
 function healthNotes(route: Route, notes: string[]): void {
   const s = route.settings;
-  if (s.healthCheck !== 'off') {
+  if (s.healthCheck === 'tcp' || s.healthCheck === 'http') {
     notes.push(`healthCheck=${s.healthCheck}: no equivalent in nginx OSS (active health_check is NGINX Plus); only passive max_fails/fail_timeout is written`);
   }
   if (s.ejectAfter > 0) {
@@ -273,20 +275,24 @@ function streamServers(routes: Route[], names: Map<number, string>, out: string[
     healthNotes(route, notes);
     const s = route.settings;
     const { hostPort } = tcpListen(route);
+    const udp = route.kind === 'udp';
+    if (udp && s.healthCheck === 'udp') notes.push('healthCheck=udp: no equivalent in nginx OSS (match blocks are NGINX Plus)');
     out.push('', ...lines.map((line) => `    ${line}`), '', `    # ${route.host}`, ...notes.map((note) => comment(note, '    ')));
     if (lines.length === 0) {
       out.push(comment('no backend could be written: nothing listens for this route', '    '));
       continue;
     }
+    // A UDP socket connects locally and nothing is retried (Switchyard's UDP routes have neither setting).
+    const connection = udp
+      ? s.udpResponses > 0 ? [`        proxy_responses ${s.udpResponses};`] : []
+      : [`        proxy_connect_timeout ${s.connectTimeoutMs}ms;`, '        proxy_next_upstream on;', `        proxy_next_upstream_tries ${s.retries + 1};`];
     out.push(
       `    limit_conn_zone $server_port zone=${name}:${zoneSize};`,
       '    server {',
-      `        listen ${hostPort};`,
+      `        listen ${hostPort}${udp ? ' udp' : ''};`,
       `        proxy_pass ${name};`,
-      `        proxy_connect_timeout ${s.connectTimeoutMs}ms;`,
       `        proxy_timeout ${s.idleTimeoutMs}ms;`,
-      '        proxy_next_upstream on;',
-      `        proxy_next_upstream_tries ${s.retries + 1};`,
+      ...connection,
       `        limit_conn ${name} ${s.maxConnections};`,
       '    }',
     );
@@ -297,9 +303,9 @@ function streamServers(routes: Route[], names: Map<number, string>, out: string[
 export function toNginx(routes: readonly Route[], options: ExportOptions): string {
   const names = identifiers(routes);
   const safe = routes.filter(isSafeRoute);
-  const left = routes.filter((route) => !safe.includes(route)).map((route) => comment(unsafeRouteNote(route), ''));
+  const left = leftOutNotes(routes, '#');
   const http = safe.filter((route) => route.kind === 'http');
-  const tcp = safe.filter((route) => route.kind === 'tcp');
+  const tcp = safe.filter(isListenRoute);
   const out = [...preamble('nginx', routes, '#'), ...left];
   if (tcp.length) out.push(`load_module ${streamModule}; # Debian's dynamic stream module; where stream is built in, remove this line`);
   out.push('', 'events {}');
