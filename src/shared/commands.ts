@@ -32,6 +32,7 @@ import {
   type TrustInstallResult,
   type TrustInstructions,
 } from './certificates';
+import { exportFormats, type ExportedConfig } from './export-formats';
 
 /** The traffic record holds at most this many (proxy-settings.ts `trafficRecords`). */
 const maxTrafficList = 100_000;
@@ -119,6 +120,10 @@ export const commands = {
   'routes.list': command<Route[]>()({
     summary: 'List every route with its backends.',
     input: noInput,
+  }),
+  'routes.export': command<ExportedConfig>()({
+    summary: 'Every route as a production config: nginx, HAProxy, Caddy, Kubernetes Ingress or Gateway API; certificates are named by file, never included.',
+    input: z.strictObject({ format: z.enum(exportFormats, { error: `Choose a format: ${exportFormats.join(', ')}.` }) }),
   }),
   'routes.create': command<Route>()({
     summary: 'Create a route for a host (and optional path prefix).',

@@ -3,6 +3,8 @@
 // access log. Vocabulary follows Envoy's access log: response flags say in
 // two or three letters what went wrong, on which side.
 
+import type { RouteKind } from './route-kind';
+
 /**
  * Envoy's response flags (envoy/stream_info/stream_info.h), those this
  * proxy can set, plus LD for a loop it detected (Envoy has none).
@@ -34,6 +36,40 @@ export type ResponseFlag = keyof typeof responseFlags;
 
 /** hit: answered from the cache; miss: fetched (and maybe stored); stale: revalidated, or a stale copy stood in; bypass: a method the cache lets pass. */
 export type CacheOutcome = 'hit' | 'miss' | 'stale' | 'bypass';
+
+/**
+ * How a TCP connection (or a UDP session) through an L4 route ended, in
+ * the words the Traffic view, `switchyard logs` and the access log use.
+ * The first thing that ended it wins: a client that closed its side first
+ * is "client closed" even though the backend closed after it.
+ */
+export const connectionEnds = {
+  'client-closed': 'client closed',
+  'backend-closed': 'backend closed',
+  'client-reset': 'client reset',
+  'backend-reset': 'backend reset',
+  'idle-timeout': 'idle timeout',
+  /** The route was removed or Switchyard stopped, and the connection outlived the grace period. */
+  cut: 'cut at shutdown',
+  'max-connections': 'over max connections',
+  'no-backend': 'no backend',
+  'connect-failed': 'connect failed',
+} as const;
+
+export type ConnectionEnd = keyof typeof connectionEnds;
+
+/** Each end in a sentence, for the trace pane and tooltips. */
+export const connectionEndSentences: Record<ConnectionEnd, string> = {
+  'client-closed': 'The client closed its side first; the backend finished sending and closed too.',
+  'backend-closed': 'The backend closed its side first; the client finished and closed too.',
+  'client-reset': 'The client reset the connection (RST); the backend was reset too.',
+  'backend-reset': 'The backend reset the connection (RST); the client was reset too.',
+  'idle-timeout': 'Nothing moved either way for the route\'s idle timeout (idleTimeoutMs), so both sides were closed.',
+  cut: 'The route was removed or Switchyard stopped, and the connection was still open when the grace period ran out.',
+  'max-connections': 'The route already had maxConnections connections open, so this one was closed as soon as it was accepted.',
+  'no-backend': 'No backend was switched on and healthy, so the connection was closed at once.',
+  'connect-failed': 'Every backend tried refused or timed out, so the client\'s connection was closed.',
+};
 
 /** What went wrong with an attempt: how, and how far the exchange had got. */
 export type FailureKind = 'refused' | 'reset' | 'timeout' | 'tls' | 'protocol' | 'unreachable';
@@ -102,6 +138,16 @@ export interface TrafficRecord {
   cache: CacheOutcome | null;
   /** The Cache-Status sent (RFC 9211), which says why in words: `Switchyard; fwd=uri-miss; detail="not stored: ..."`. */
   cacheStatus: string | null;
+  /**
+   * http for a request; an L4 route's kind (tcp, ...) for a connection, whose
+   * record has no method, path or status (0): `host` is the route's listen
+   * URL, `ttfbMs` the time to the backend's connect, `totalMs` how long it
+   * was open, `bytesIn`/`bytesOut` what went client→backend and back, and
+   * `end` how it ended.
+   */
+  kind: RouteKind;
+  /** How a connection ended; null for HTTP requests. */
+  end: ConnectionEnd | null;
 }
 
 /** A record with its headers (flat [name, value, ...]; credentials redacted), for the trace view. */

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { CommandName } from '../../src/shared/commands';
 import { algorithms, backendHealthKeys, hashKeySources, routeSettingsPatchSchema } from '../../src/shared/model';
+import { exportFormats } from '../../src/shared/export-formats';
 import { hostileChar, hostileValue, objectWith, RawJson, unknownKey } from './hostile-values';
 
 /** What the fuzzer keeps in the store: two routes and three backends, all with health checks off. */
@@ -149,6 +150,7 @@ export const validInputs: Record<CommandName, fc.Arbitrary<Record<string, unknow
   status: fc.constant({}),
   'backends.live': fc.constant({}),
   'routes.list': fc.constant({}),
+  'routes.export': fc.record({ format: fc.constantFrom(...exportFormats) }),
   'routes.history': fc.record({ routeId: idOf(routeRef), seconds: fc.integer({ min: 10, max: 900 }) }, { requiredKeys: ['routeId'] }),
   'timeline.list': fc.record({ routeId: idOf(routeRef), limit: fc.integer({ min: 1, max: 1000 }) }, { requiredKeys: [] }),
   'traffic.list': fc.record({ routeId: idOf(routeRef), after: fc.nat(), limit: fc.integer({ min: 1, max: 100_000 }) }, { requiredKeys: [] }),

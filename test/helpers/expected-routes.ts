@@ -152,6 +152,7 @@ export function expectedRoutesAfter(name: CommandName, sent: Json, before: Route
     case 'traffic.get':
     case 'traffic.clear':
     case 'routes.list':
+    case 'routes.export':
     case 'routes.history':
     case 'settings.get':
     case 'token.rotate':

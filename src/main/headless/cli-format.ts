@@ -125,9 +125,15 @@ export function formatHealth(routes: Route[], live: Record<string, BackendStats>
  */
 export function formatRecord(record: TrafficRecord): string {
   const flags = record.flags.length ? record.flags.join(',') : '-';
-  const parts = [new Date(record.at).toISOString(), record.client, record.method, `${record.host}${record.path}`, String(record.status), `${record.totalMs.toFixed(1)}ms`, flags];
+  // A connection (an L4 route's) has no method, path or status: its kind, its listen URL and how it ended stand in their places.
+  const connection = record.end !== null;
+  const parts = connection
+    ? [new Date(record.at).toISOString(), record.client, record.kind.toUpperCase(), record.host, record.end!, `${record.totalMs.toFixed(1)}ms`, flags]
+    : [new Date(record.at).toISOString(), record.client, record.method, `${record.host}${record.path}`, String(record.status), `${record.totalMs.toFixed(1)}ms`, flags];
   if (record.backend) parts.push(`→ ${record.backend}`);
   if (record.attempts.length > 1) parts.push(`(${record.attempts.length} attempts)`);
   if (record.upgrade && record.upgradeMs !== null) parts.push(`(${record.upgrade} open ${(record.upgradeMs / 1000).toFixed(1)}s)`);
+  if (connection) parts.push(`${record.bytesIn} B up, ${record.bytesOut} B down`);
+  if (record.cache) parts.push(`cache=${record.cache}`);
   return parts.join(' ');
 }

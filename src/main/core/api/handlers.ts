@@ -12,6 +12,7 @@ import { SwitchyardError } from '../../../shared/errors';
 import type { RecordRing } from '../engine/traffic/record-ring';
 import { createCertificateHandlers, type CertificateDeps } from './certificate-handlers';
 import { createCacheHandlers, type CacheDeps } from './cache-handlers';
+import { exportConfig } from '../export';
 
 /** Most commands answer at once (SQLite is synchronous); certificate commands sign and check files, so may answer later. */
 export type Handlers = {
@@ -61,6 +62,7 @@ export function createHandlers({ routes, timeline, live, history, status, ownLis
       return { ...status(), routeCount: all.length, backendCount: all.reduce((n, r) => n + r.backends.length, 0) };
     },
     'backends.live': () => live(),
+    'routes.export': ({ format }) => exportConfig(format, routes.list()),
     'routes.history': ({ routeId, seconds }) => {
       routes.get(routeId);
       return history(routeId, seconds);

@@ -48,6 +48,9 @@ export function accessLogEntry(record: TrafficRecord) {
     backend: record.backend,
     attempts: record.attempts.length,
     flags: record.flags,
+    // Only where they say something: a route with the cache on, an L4 route's connection.
+    ...(record.cache === null ? {} : { cache: record.cache, cache_status: record.cacheStatus }),
+    ...(record.end === null ? {} : { kind: record.kind, end: record.end }),
   };
 }
 

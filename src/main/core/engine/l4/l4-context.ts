@@ -4,6 +4,7 @@ import type { RoutingTable } from '../routing/routing-table';
 import type { TrafficStats } from '../traffic/traffic-stats';
 import type { Dialer } from '../upstream/dialer';
 import type { InFlight } from '../upstream/in-flight';
+import type { RecordSink } from './connection-record';
 
 /** The engine's parts a TCP route's connections read and report to: the same ones HTTP exchanges use. */
 export interface L4Context {
@@ -16,4 +17,6 @@ export interface L4Context {
   health: HealthMonitor;
   /** The engine's one dialer, with whatever decorates it (faults). */
   dial: Dialer;
+  /** The traffic record: one entry per connection, at its end. */
+  records: RecordSink;
 }

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { listenAddressOf } from '../../../../shared/route-kind';
+import { ConnectionRecord } from './connection-record';
 import type { L4Context } from './l4-context';
 import { TcpRelay } from './tcp-relay';
 
@@ -30,6 +31,7 @@ export class TcpListener {
     ({ address: this.address, port: this.port } = listenAddressOf(url));
     this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => this.accept(socket));
     this.server.on('error', (error) => onError(`TCP route ${url}`, error));
+    this.server.on('drop', (data) => this.dropped(data?.remoteAddress ?? ''));
   }
 
   /** Binds the address; rejects with the OS error (EADDRINUSE, EACCES…) for the caller to word. */
@@ -86,6 +88,12 @@ export class TcpListener {
     const relay = new TcpRelay(socket, route, this.ctx, this.relayEnded);
     this.relays.add(relay);
     relay.start();
+  }
+
+  /** Closed at the door for maxConnections: the traffic record says so, as nothing else would. */
+  private dropped(clientAddress: string): void {
+    const route = this.ctx.table().route(this.routeId);
+    if (route && this.ctx.records.wanted) ConnectionRecord.dropped(route, clientAddress, this.ctx.records);
   }
 
   private readonly relayEnded = (relay: TcpRelay): void => {

@@ -1,4 +1,5 @@
-import { responseFlags, type CacheOutcome, type ResponseFlag, type TrafficAttempt, type TrafficRecord, redactedHeaders } from '../../../../shared/traffic';
+import type { RouteKind } from '../../../../shared/route-kind';
+import { responseFlags, type CacheOutcome, type ConnectionEnd, type ResponseFlag, type TrafficAttempt, type TrafficRecord, redactedHeaders } from '../../../../shared/traffic';
 import { describeChoice, type ChoiceNote } from '../balancing/explain-choice';
 import type { KeptHeaders } from '../http/message';
 import type { UpstreamFailure } from '../upstream/failures';
@@ -57,6 +58,9 @@ export interface ExchangeNote {
   /** On a route with the cache on: what it did, and the Cache-Status that says why. */
   readonly cache?: CacheOutcome | null;
   readonly cacheStatus?: string;
+  /** An L4 route's connection (tcp, ...): its kind and how it ended; absent for HTTP exchanges. */
+  readonly kind?: RouteKind;
+  readonly end?: ConnectionEnd;
 }
 
 const flagNames = Object.keys(responseFlags) as ResponseFlag[];
@@ -137,5 +141,7 @@ export function recordOf(id: number, note: ExchangeNote): TrafficRecord {
     upgradeMs: orNull(note.upgradeMs),
     cache: note.cache ?? null,
     cacheStatus: note.cacheStatus ?? null,
+    kind: note.kind ?? 'http',
+    end: note.end ?? null,
   };
 }

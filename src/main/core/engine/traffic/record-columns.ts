@@ -1,4 +1,5 @@
-import type { CacheOutcome } from '../../../../shared/traffic';
+import type { RouteKind } from '../../../../shared/route-kind';
+import type { CacheOutcome, ConnectionEnd } from '../../../../shared/traffic';
 import type { ChoiceKind } from '../balancing/explain-choice';
 import type { KeptHeaders } from '../http/message';
 import type { UpstreamFailure } from '../upstream/failures';
@@ -41,6 +42,9 @@ export class RecordColumns implements ExchangeNote, NotedRequest {
   /** What the cache did, and its Cache-Status (a reference to the string sent). */
   private readonly cacheOutcomes: (CacheOutcome | null | undefined)[];
   private readonly cacheStatuses: (string | undefined)[];
+  /** An L4 connection's kind and end (undefined for HTTP exchanges). */
+  private readonly kinds: (RouteKind | undefined)[];
+  private readonly ends: (ConnectionEnd | undefined)[];
   /** Heads: where in the arena (absolute) and how long; or a reference when a protocol keeps a header list. */
   private readonly requestAt: Float64Array;
   private readonly requestLength: Uint32Array;
@@ -86,6 +90,8 @@ export class RecordColumns implements ExchangeNote, NotedRequest {
     this.tlsVersions = refs();
     this.cacheOutcomes = refs();
     this.cacheStatuses = refs();
+    this.kinds = refs();
+    this.ends = refs();
     this.requestAt = float();
     this.requestLength = new Uint32Array(capacity);
     this.requestLists = refs();
@@ -128,6 +134,8 @@ export class RecordColumns implements ExchangeNote, NotedRequest {
     this.tlsVersions[slot] = req.tlsVersion;
     this.cacheOutcomes[slot] = note.cache;
     this.cacheStatuses[slot] = note.cacheStatus;
+    this.kinds[slot] = note.kind;
+    this.ends[slot] = note.end;
     this.keepHead(slot, req.keptHeaders, this.requestAt, this.requestLength, this.requestLists);
     this.keepHead(slot, note.responseHeaders, this.responseAt, this.responseLength, this.responseLists);
     this.keepAttempts(slot, note.attempts);
@@ -238,6 +246,12 @@ export class RecordColumns implements ExchangeNote, NotedRequest {
   }
   get cacheStatus(): string | undefined {
     return this.cacheStatuses[this.slot];
+  }
+  get kind(): RouteKind | undefined {
+    return this.kinds[this.slot];
+  }
+  get end(): ConnectionEnd | undefined {
+    return this.ends[this.slot];
   }
 
   get keptHeaders(): KeptHeaders {
