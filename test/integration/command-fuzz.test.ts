@@ -42,6 +42,7 @@ const readCommands = new Set<CommandName>([
   'cache.stats',
   'cache.purge',
   'routes.list',
+  'routes.export',
   'settings.get',
   'token.rotate',
   'certificates.get',
