@@ -53,8 +53,8 @@ export const isDefaultDataDir = (flag: string | undefined, env: NodeJS.ProcessEn
 export function formerDataDirs(electronUserData: string | undefined, place: DataDirPlace = here()): string[] {
   const former = electronUserData ? [electronUserData] : [];
   if (place.platform === 'darwin' || place.platform === 'win32') {
-    const join = place.platform === 'win32' ? win32.join : posix.join;
-    former.push(join(place.home, '.local', 'share', 'switchyard'));
+    const path = place.platform === 'win32' ? win32 : posix;
+    former.push(path.join(place.home, '.local', 'share', 'switchyard'));
   }
   return former;
 }
