@@ -42,6 +42,8 @@ export function peekClientHello(socket: net.Socket, timeoutMs: number, done: (by
   };
   const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs);
   socket.on('data', onData);
+  // Accepted paused (pauseOnConnect), the socket reads only once resumed: adding a 'data' listener does not do it.
+  socket.resume();
   socket.once('end', onEnd);
   socket.once('close', () => clearTimeout(timer));
 }
