@@ -9,6 +9,7 @@ import { defaultProxySettings } from '../../shared/proxy-settings';
 import { formatHealth, formatRecord, formatRoutes, formatStatus, table } from './cli-format';
 import { certCommand, certUsage } from './cert-cli';
 import { cacheCommand, cacheUsage } from './cache-cli';
+import { exportCommand, exportUsage } from './export-cli';
 import type { SwitchyardEvent } from '../../shared/events';
 import { isProcessAlive, readConnection, rotateStoredToken } from './connection-file';
 import { formerDataDirs, isDefaultDataDir, resolveDataDir } from './data-dir';
@@ -47,6 +48,7 @@ export const usage = `Usage: switchyard <command> [options]
   token rotate                             a new admin token (the old one, in browser history or a screenshot, stops working)
 ${certUsage}
 ${cacheUsage}
+${exportUsage}
 
 Every command accepts --data-dir DIR (or SWITCHYARD_DATA_DIR).
 Algorithms: ${algorithms.join(', ')}.
@@ -80,6 +82,8 @@ const options = {
   out: { type: 'string' },
   id: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  format: { type: 'string' },
+  output: { type: 'string' },
 } as const;
 
 function parsePort(value: string | undefined, flag: string): number | undefined {
@@ -228,6 +232,9 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
   }
   if (group === 'cert') {
     return certCommand(action, rest, values, client.call, io, (shape) => new UsageError(`Usage: switchyard ${shape}`));
+  }
+  if (group === 'export') {
+    return exportCommand(action === undefined ? rest : [action, ...rest], values, client.call, io.out, (message) => new UsageError(message));
   }
   if (group === 'cache') {
     return cacheCommand(action, rest, values, client.call, io.out, (arg) => routeIdOf(client, arg, values.path), (shape) => new UsageError(`Usage: switchyard ${shape}`));
