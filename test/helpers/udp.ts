@@ -18,9 +18,10 @@ export interface UdpBackend {
 /**
  * A UDP server on loopback. By default it answers each datagram with
  * `name:text` from the port the datagram reached; `onMessage` replaces that
- * (it gets the datagram and a function that replies to its sender).
+ * (it gets the datagram and a function that replies to its sender). On
+ * `port` when given (a backend coming up where one was missing).
  */
-export async function udpBackend(name: string, onMessage?: (datagram: Buffer, reply: (answer: Buffer | string) => void) => void): Promise<UdpBackend> {
+export async function udpBackend(name: string, onMessage?: (datagram: Buffer, reply: (answer: Buffer | string) => void) => void, port = 0): Promise<UdpBackend> {
   const socket = dgram.createSocket('udp4');
   const received: { text: string; from: string }[] = [];
   socket.on('message', (datagram, from) => {
@@ -29,9 +30,9 @@ export async function udpBackend(name: string, onMessage?: (datagram: Buffer, re
     if (onMessage) onMessage(datagram, reply);
     else reply(`${name}:${datagram.toString('utf8')}`);
   });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const port = socket.address().port;
-  return { name, url: `udp://127.0.0.1:${port}`, port, received, close: () => new Promise<void>((resolve) => socket.close(() => resolve())) };
+  await new Promise<void>((resolve) => socket.bind(port, '127.0.0.1', resolve));
+  const bound = socket.address().port;
+  return { name, url: `udp://127.0.0.1:${bound}`, port: bound, received, close: () => new Promise<void>((resolve) => socket.close(() => resolve())) };
 }
 
 /** A loopback UDP port nothing is bound to (it was free a moment ago): datagrams to it get ICMP port unreachable. */

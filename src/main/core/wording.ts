@@ -69,3 +69,6 @@ export const switchedOff = 'Switched off.';
 export const drainedReason = 'Drained: no requests in flight; it takes no new ones until resumed (Resume, or `switchyard backend enable`).';
 export const drainingReason = (inFlight: number) => `Draining: ${plural(inFlight, 'request')} still in flight, no new ones.`;
 export const checksOffReason = 'Health checks are off for this route; it receives traffic.';
+/** A UDP route without a probe: nothing says the backend is up, and status must not look as if something did. */
+export const udpUncheckedReason =
+  'Not checked: UDP has no connection to test, so only a datagram that meets a closed port (ICMP unreachable) counts against it. Set healthCheck=udp with healthSend (and healthExpect) to probe it.';

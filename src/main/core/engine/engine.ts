@@ -331,7 +331,7 @@ export class Engine {
               ? { ...base, status: 'drained', reason: wording.drainedReason }
               : { ...base, status: 'draining', reason: wording.drainingReason(traffic.active) };
         } else if (state?.name === 'unknown' && !this.health.isChecked(backend.id)) {
-          out[backend.id] = { ...base, reason: wording.checksOffReason };
+          out[backend.id] = { ...base, reason: route.kind === 'udp' ? wording.udpUncheckedReason : wording.checksOffReason };
         } else out[backend.id] = base;
       }
     }
