@@ -33,6 +33,9 @@ import {
   type TrustInstructions,
 } from './certificates';
 import { exportFormats, type ExportedConfig } from './export-formats';
+import type { ProjectApplied, ProjectDiff, ProjectExport } from './project';
+import type { DemoStatus } from './demo';
+import type { HostResolution } from './hosts';
 
 /** The traffic record holds at most this many (proxy-settings.ts `trafficRecords`). */
 const maxTrafficList = 100_000;
@@ -72,6 +75,14 @@ function command<Result>() {
 }
 
 const noInput = z.strictObject({});
+
+/** A project file is small text; past this it is surely not one (a log pasted by mistake). */
+const maxProjectFileChars = 4 * 1024 * 1024;
+const projectFileInput = z.strictObject({
+  text: z.string({ error: "The project file's text is required." }).max(maxProjectFileChars, `A project file is at most ${maxProjectFileChars / 1024 / 1024} MiB.`),
+  /** Also remove routes, backends and domains the file does not name (kubectl apply --prune). */
+  prune: z.boolean({ error: 'prune is true or false.' }).default(false),
+});
 
 /**
  * The single table of commands. IPC channels, the preload bridge, the admin
@@ -249,6 +260,30 @@ export const commands = {
   'cache.purge': command<CachePurged>()({
     summary: 'Drop stored responses: one URL, every URL under a prefix, or everything; of one route or of all.',
     input: cachePurgeSchema,
+  }),
+  'project.diff': command<ProjectDiff>()({
+    summary: 'What applying a project file (switchyard.json) would change: routes, backends, settings and domains added, changed or removed. Changes nothing.',
+    input: projectFileInput,
+  }),
+  'project.apply': command<ProjectApplied>()({
+    summary: 'Make the running set-up match a project file; the whole file is checked first, so a bad one changes nothing. Removes what the file does not name only with prune.',
+    input: projectFileInput,
+  }),
+  'project.export': command<ProjectExport>()({
+    summary: 'The running set-up as a project file (switchyard.json): routes, backends, settings other than defaults, and your CA domains.',
+    input: noInput,
+  }),
+  'demo.start': command<DemoStatus>()({
+    summary: 'Start three demo backends (one steady, one flaky, one slow) and a route for demo.localhost with light traffic, to watch balancing, health and failover.',
+    input: noInput,
+  }),
+  'demo.stop': command<DemoStatus>()({
+    summary: 'Stop the demo: its backends, traffic and route go away.',
+    input: noInput,
+  }),
+  'hosts.check': command<HostResolution>()({
+    summary: "Whether a host name reaches this machine, and if not the hosts-file line to add (.localhost names always do).",
+    input: z.strictObject({ host: routeAddressSchema }),
   }),
   'token.rotate': command<{ uiUrl: string }>()({
     summary: 'Replace the admin token (it is in the UI address, so in browser history and screenshots); the old one stops working at once.',

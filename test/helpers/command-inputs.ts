@@ -145,6 +145,16 @@ const ownDomain = fc
   .tuple(fc.array(label, { minLength: 2, maxLength: 3 }), fc.constantFrom('', '.'))
   .chain(([labels, dot]) => fc.mixedCase(fc.constant(`${labels.join('.')}${dot}`)));
 
+const projectFile = fc
+  .record(
+    {
+      settings: optional({ keepAliveTimeoutMs: fc.integer({ min: 100, max: 3_600_000 }), trafficRecords: fc.integer({ min: 0, max: 100_000 }), accessLog: fc.boolean() }),
+      certificates: fc.record({ domains: fc.uniqueArray(ownDomain, { maxLength: 2, selector: (domain) => domain.toLowerCase().replace(/\.$/, '') }) }),
+    },
+    { requiredKeys: [] },
+  )
+  .map((file) => JSON.stringify({ version: 1, ...file }, null, 2));
+
 /** Valid input for every command, derived by name so the test can tell when one is missing. */
 export const validInputs: Record<CommandName, fc.Arbitrary<Record<string, unknown>>> = {
   status: fc.constant({}),
@@ -199,6 +209,14 @@ export const validInputs: Record<CommandName, fc.Arbitrary<Record<string, unknow
   'certificates.trust': fc.constant({}),
   // Only the NOT_AVAILABLE path runs here: serve cannot show a password prompt.
   'certificates.installTrust': fc.constant({}),
+  // Project files with listener limits and CA domains, no routes: without prune the fixture's routes stay as they are.
+  'project.diff': projectFile.map((text) => ({ text })),
+  'project.apply': fc.tuple(projectFile, fc.boolean()).map(([text, prune]) => (prune ? { text, prune: false } : { text })),
+  'project.export': fc.constant({}),
+  'demo.start': fc.constant({}),
+  'demo.stop': fc.constant({}),
+  // Names answered without a lookup (.localhost, wildcards, IP literals): a fuzz case must not query DNS.
+  'hosts.check': fc.record({ host: fc.oneof(fc.constantFrom('*', '[::1]', '127.0.0.1', 'localhost', 'tcp://127.0.0.1:15432'), fc.array(label, { minLength: 1, maxLength: 3 }).map((labels) => `${labels.join('.')}.localhost`)) }),
 };
 
 // ---- mutations of valid input ----------------------------------------------

@@ -144,7 +144,25 @@ export function expectedRoutesAfter(name: CommandName, sent: Json, before: Route
     case 'certificates.setDomains':
     case 'certificates.addDomain':
     case 'certificates.removeDomain':
+    // The fuzzer's project files name no routes (and do not prune): settings and domains only.
+    case 'project.apply':
       return before;
+    // The demo's route, with the id it answered with; its backends' ports are the servers' own, so only their number is known.
+    case 'demo.start':
+      return [
+        ...before,
+        {
+          id: createdId,
+          kind: 'http',
+          host: 'demo.localhost',
+          path: '/',
+          algorithm: 'round-robin',
+          settings: expect.objectContaining({ healthCheck: 'http', healthPath: '/health' }) as Route['settings'],
+          backends: [1, 2, 3].map(() => expect.objectContaining({ routeId: createdId, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) }) as Backend),
+        },
+      ];
+    case 'demo.stop':
+      return before.filter((route) => route.host !== 'demo.localhost');
     case 'status':
     case 'backends.live':
     case 'timeline.list':
@@ -162,6 +180,9 @@ export function expectedRoutesAfter(name: CommandName, sent: Json, before: Route
     case 'certificates.installTrust':
     case 'cache.stats':
     case 'cache.purge':
+    case 'project.diff':
+    case 'project.export':
+    case 'hosts.check':
       return undefined;
   }
 }

@@ -19,6 +19,9 @@ import { RouteRepository } from './store/route-repository';
 import { SettingsRepository } from './store/settings-repository';
 import { AccessLog } from './traffic/access-log';
 import { Certificates } from './tls';
+import { Demo } from './demo/demo';
+import { HostCheck } from './hosts/host-check';
+import type { RunCommand } from './project/project-plan';
 
 export const defaultHttpPort = 7800;
 /** Caddy's and mkcert users' habit is 443; an unprivileged port needs no root (7443, beside 7800). */
@@ -60,6 +63,8 @@ export class Core {
   private readonly timeline: Timeline;
   private readonly accessLog: AccessLog;
   private readonly handlers: Handlers;
+  /** The one-click demo's servers and route; stopped with the core. */
+  private readonly demo: Demo;
   /** The local CA, opened in `start`. */
   private certificates: Certificates | undefined;
   private readonly startedAt = new Date().toISOString();
@@ -88,7 +93,17 @@ export class Core {
       onProblem: () => this.emit({ name: 'problems.changed', payload: this.problems() }),
       log: options.log,
     });
+    // Commands made of other commands (project files, the demo) run them as a client would, through execute.
+    const run: RunCommand = async (name, input) => {
+      const answer = await this.run(name, input);
+      if (!answer.ok) throw new SwitchyardError(answer.error.code, answer.error.message, answer.error.field);
+      return answer.result;
+    };
+    this.demo = new Demo({ run, listeners: () => this.engine.listeners() });
     this.handlers = createHandlers({
+      run,
+      demo: this.demo,
+      hostCheck: new HostCheck(),
       routes: this.routes,
       timeline: this.timeline,
       live: () => this.live(),
@@ -197,6 +212,14 @@ export class Core {
   private stopped = false;
 
   async stop(): Promise<void> {
+    // The demo's route goes with its servers: left in the store it would point at ports nobody holds.
+    if (this.demo.status().running) {
+      try {
+        await this.demo.stop();
+      } catch (error) {
+        this.logError('stopping the demo', error);
+      }
+    }
     this.stopped = true;
     clearInterval(this.trafficTimer);
     clearTimeout(this.pushTimer);

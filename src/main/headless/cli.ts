@@ -10,6 +10,8 @@ import { formatHealth, formatRecord, formatRoutes, formatStatus, table } from '.
 import { certCommand, certUsage } from './cert-cli';
 import { cacheCommand, cacheUsage } from './cache-cli';
 import { exportCommand, exportUsage } from './export-cli';
+import { applyCommand, exportProjectCommand, projectUsage } from './project-cli';
+import { demoCommand, demoUsage } from './demo-cli';
 import type { SwitchyardEvent } from '../../shared/events';
 import { isProcessAlive, readConnection, rotateStoredToken } from './connection-file';
 import { formerDataDirs, isDefaultDataDir, resolveDataDir } from './data-dir';
@@ -28,8 +30,9 @@ const policyViolation = 1008;
 
 export const usage = `Usage: switchyard <command> [options]
 
-  serve [--http-port N] [--https-port N] [--admin-port N]
-                                           run the proxy and the web UI (default ports 7800, 7443, ${defaultAdminPort})
+  serve [--http-port N] [--https-port N] [--admin-port N] [--demo]
+                                           run the proxy and the web UI (default ports 7800, 7443, ${defaultAdminPort});
+                                           --demo also starts the demo (see demo start)
   status [--json] [--watch]                what is running, every backend's health and why
   logs [--follow|-f] [--route HOST[/PATH]] [--json] [--limit N]
                                            the last N proxied exchanges (default ${defaultLogLimit}), one a line; --follow
@@ -46,6 +49,8 @@ export const usage = `Usage: switchyard <command> [options]
   backend remove|enable|disable|drain HOST URL [--path P]
   settings [--json] [--set KEY=VALUE ...]      the proxy's listener limits (${Object.keys(defaultProxySettings).join(', ')})
   token rotate                             a new admin token (the old one, in browser history or a screenshot, stops working)
+${projectUsage}
+${demoUsage}
 ${certUsage}
 ${cacheUsage}
 ${exportUsage}
@@ -84,6 +89,9 @@ const options = {
   help: { type: 'boolean', short: 'h' },
   format: { type: 'string' },
   output: { type: 'string' },
+  prune: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  demo: { type: 'boolean' },
 } as const;
 
 function parsePort(value: string | undefined, flag: string): number | undefined {
@@ -184,6 +192,11 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     if (running.migration.kind === 'moved') io.out(running.migration.message);
     const status = await running.core.run('status', {});
     if (status.ok) io.out(formatStatus(status.result, running.uiUrl));
+    if (values.demo) {
+      const demo = await running.core.run('demo.start', {});
+      // The proxy runs without it: a demo that cannot start is a sentence, not a stop.
+      io.out(demo.ok ? `Demo: open ${demo.result.url} (the UI shows its three backends balance, fail and recover).` : `The demo did not start: ${demo.error.message}`);
+    }
     io.out('Open the UI address above in a browser. Press Ctrl+C to stop.');
     // Handlers stay installed while stopping: Ctrl+C reaches every process
     // of `npm start` and a second signal must not cut the clean stop short.
@@ -232,6 +245,17 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
   }
   if (group === 'cert') {
     return certCommand(action, rest, values, client.call, io, (shape) => new UsageError(`Usage: switchyard ${shape}`));
+  }
+  if (group === 'apply') {
+    return applyCommand(action === undefined ? rest : [action, ...rest], values, client.call, io, (shape) => new UsageError(`Usage: switchyard ${shape}`));
+  }
+  // --format nginx and the other production configs are export-cli's; without --format, or with switchyard, the project file.
+  const exportFormat = (values as { format?: string }).format;
+  if (group === 'export' && (exportFormat === undefined || exportFormat === 'switchyard')) {
+    return exportProjectCommand(action === undefined ? rest : [action, ...rest], values, client.call, io.out, (shape) => new UsageError(`Usage: switchyard ${shape}`));
+  }
+  if (group === 'demo') {
+    return demoCommand(action, rest, client.call, io.out, (shape) => new UsageError(`Usage: switchyard ${shape}`));
   }
   if (group === 'export') {
     return exportCommand(action === undefined ? rest : [action, ...rest], values, client.call, io.out, (message) => new UsageError(message));

@@ -13,6 +13,10 @@ import type { RecordRing } from '../engine/traffic/record-ring';
 import { createCertificateHandlers, type CertificateDeps } from './certificate-handlers';
 import { createCacheHandlers, type CacheDeps } from './cache-handlers';
 import { exportConfig } from '../export';
+import { createProjectHandlers } from './project-handlers';
+import type { RunCommand } from '../project/project-plan';
+import type { Demo } from '../demo/demo';
+import type { HostCheck } from '../hosts/host-check';
 
 /** Most commands answer at once (SQLite is synchronous); certificate commands sign and check files, so may answer later. */
 export type Handlers = {
@@ -42,12 +46,16 @@ export interface HandlerDeps {
   certificates: Omit<CertificateDeps, 'routes'>;
   /** The engine's HTTP cache, for its counters and purges. */
   cache: CacheDeps['cache'];
+  /** Runs another command as a client would (validated, answered once listeners settle): project files and the demo are made of commands. */
+  run: RunCommand;
+  demo: Demo;
+  hostCheck: HostCheck;
 }
 
 const backendUrl = (route: Route, id: number) => route.backends.find((b) => b.id === id)?.url ?? `backend ${id}`;
 
 /** One handler per command; the type makes a missing one a compile error. */
-export function createHandlers({ routes, timeline, live, history, status, ownListeners, configChanged, settings, settingsChanged, rotateToken, traffic, certificates, cache }: HandlerDeps): Handlers {
+export function createHandlers({ routes, timeline, live, history, status, ownListeners, configChanged, settings, settingsChanged, rotateToken, traffic, certificates, cache, run, demo, hostCheck }: HandlerDeps): Handlers {
   /** Runs a write and reports it; the message is built from the result. */
   const write = <T>(result: T, what: string, routeId: number | null, backendId: number | null = null): T => {
     configChanged(what, routeId, backendId);
@@ -57,6 +65,18 @@ export function createHandlers({ routes, timeline, live, history, status, ownLis
   return {
     ...createCertificateHandlers({ ...certificates, routes: () => routes.list() }),
     ...createCacheHandlers({ cache, routes: () => routes.list(), route: (id) => routes.get(id) }),
+    ...createProjectHandlers({
+      routes: () => routes.list(),
+      settings: () => settings.proxy(),
+      domains: () => certificates.domains.get(),
+      ownedElsewhere: () => demo.ownRouteIds,
+      ownListeners,
+      run,
+      applied: (what) => configChanged(what, null),
+    }),
+    'demo.start': () => demo.start(),
+    'demo.stop': () => demo.stop(),
+    'hosts.check': ({ host }) => hostCheck.check(host),
     status: () => {
       const all = routes.list();
       return { ...status(), routeCount: all.length, backendCount: all.reduce((n, r) => n + r.backends.length, 0) };
