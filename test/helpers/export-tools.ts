@@ -114,3 +114,48 @@ export function yamlDocuments(text: string): Record<string, unknown>[] {
     return doc.toJS() as Record<string, unknown>;
   });
 }
+
+/** A proxy started from an export, in its own process group so stopping it kills every worker. */
+export interface RunningProxy {
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** How long a proxy may take to accept connections on its port. */
+const proxyStartMs = 10_000;
+
+async function accepting(port: number): Promise<boolean> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Starts `file args` detached (its own process group) and waits until `port` accepts. */
+export async function runProxy(file: string, args: string[], port: number): Promise<RunningProxy> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(file, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  let exited = false;
+  const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  const stop = async () => {
+    if (!exited) process.kill(-child.pid!, 'SIGKILL');
+    await exit;
+  };
+  const deadline = Date.now() + proxyStartMs;
+  while (!(await accepting(port))) {
+    if (exited || Date.now() > deadline) {
+      await stop();
+      throw new Error(`${file} did not start accepting on ${port}: ${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { output: () => output, stop };
+}
