@@ -64,6 +64,8 @@ function routeTraffic(live: RouteLive | undefined, kind: Route['kind']): string[
   if (!live || live.requests === 0) return [];
   // A TCP route's "requests" are connections, and it has no statuses.
   if (kind === 'tcp') return [`  ${live.requests} connections, ${live.rps}/s · ${live.errorsLastMinute} failed connects in the last minute`];
+  // A UDP route's are sessions; its failures are ICMP unreachables and replies owed at the idle timeout.
+  if (kind === 'udp') return [`  ${live.requests} sessions, ${live.rps}/s · ${live.errorsLastMinute} failed in the last minute`];
   const local = Object.entries(live.local)
     .filter(([, count]) => count > 0)
     .map(([status, count]) => `${count}×${status}`);
@@ -98,6 +100,18 @@ export function formatHealth(routes: Route[], live: Record<string, BackendStats>
           `${stats.bytesIn} B in ${stats.bytesOut} B out`,
           errors(stats),
           `connect p50 ${milliseconds(stats.latency.p50)} p95 ${milliseconds(stats.latency.p95)} ms`,
+          stats.reason,
+        ];
+      }
+      if (route.kind === 'udp') {
+        return [
+          `  ${marks[status]} ${status}`,
+          backend.url,
+          percent(stats.share),
+          `${stats.active} sessions`,
+          `${stats.datagramsIn ?? 0} datagrams (${stats.bytesIn} B) in ${stats.datagramsOut ?? 0} (${stats.bytesOut} B) out`,
+          errors(stats),
+          `first reply p50 ${milliseconds(stats.latency.p50)} p95 ${milliseconds(stats.latency.p95)} ms`,
           stats.reason,
         ];
       }

@@ -42,6 +42,10 @@ export const usage = `Usage: switchyard <command> [options]
   route add tcp://127.0.0.1:PORT --backend tcp://HOST:PORT [--backend ...] [--algorithm A] [--set KEY=VALUE ...]
                                            a TCP route: its own listener relays bytes to the backends;
                                            everywhere HOST is asked for, a TCP route is named by its tcp:// URL
+  route add udp://127.0.0.1:PORT --backend udp://HOST:PORT [--backend ...] [--algorithm A] [--set KEY=VALUE ...]
+                                           a UDP route: a session per client address:port, named by its udp:// URL;
+                                           --set udpResponses=1 ends a session at its reply (DNS),
+                                           --set healthCheck=udp --set healthSend=TEXT --set healthExpect=TEXT probes backends
   route set HOST [--path P] [--algorithm A] [--set KEY=VALUE ...]
   route remove HOST [--path P]
   backend add HOST URL [--path P] [--weight N] [--set KEY=VALUE ...]
@@ -297,6 +301,11 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
       io.out(`Try it: nc ${address} ${port}   (or point your client at ${address.includes(':') ? `[${address}]` : address}:${port}; \`switchyard status\` says if the port could not be taken)`);
       return 0;
     }
+    if (route.kind === 'udp') {
+      const { address, port } = listenAddressOf(route.host);
+      io.out(`Try it: nc -u ${address} ${port}   (or dig @${address} -p ${port} for DNS; \`switchyard status\` says if the port could not be taken)`);
+      return 0;
+    }
     const exampleHost = route.host.replace(/^\*\./, 'any.');
     io.out(`Try it: curl http://${exampleHost}:${client.httpPort}${route.path}`);
     if (client.httpsPort !== undefined) {
@@ -361,8 +370,8 @@ type Client = ReturnType<typeof connect>;
 
 /** `--route HOST[/PATH]` (or `--route HOST --path P`) as a route id; ROUTE_NOT_FOUND when there is none. */
 async function routeIdOf(client: Client, arg: string, pathArg: string | undefined): Promise<number> {
-  // A tcp:// URL is a whole route name; a host's first slash starts its path.
-  const slash = routeKindOf(arg) === 'tcp' ? -1 : arg.indexOf('/');
+  // A tcp:// or udp:// URL is a whole route name; a host's first slash starts its path.
+  const slash = routeKindOf(arg) !== 'http' ? -1 : arg.indexOf('/');
   const host = slash < 0 ? arg : arg.slice(0, slash);
   const path = slash < 0 ? pathArg : arg.slice(slash);
   return findRoute(await client.call('routes.list', {}), host, path).id;
