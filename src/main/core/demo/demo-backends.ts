@@ -4,8 +4,16 @@ import type { AddressInfo } from 'node:net';
 // Three small HTTP servers inside the core, on loopback and free ports, each
 // with a character a user can see in the UI within seconds.
 
-/** Share of the flaky backend's answers (and health checks) that are 503s. */
+/** Share of the flaky backend's answers that are 503s. */
 export const flakyFailureRate = 0.3;
+/**
+ * The flaky backend also fails its health checks for a spell in every
+ * cycle, so it is seen going down and coming back within the first ten
+ * seconds (random check failures alone could take a minute to line up).
+ */
+export const flakyCycleMs = 15_000;
+export const flakyDownFromMs = 4_000;
+export const flakyDownForMs = 5_000;
 /** The slow backend's delay before it answers: long enough to stand out on a latency chart. */
 export const slowDelayMs = 400;
 export const healthPath = '/health';
@@ -19,8 +27,10 @@ export interface DemoBackend {
 interface Character {
   name: string;
   behaviour: string;
-  /** Whether this answer (or health check) fails with a 503. */
+  /** Whether this answer fails with a 503. */
   fails: () => boolean;
+  /** Whether this health check fails with a 503. */
+  healthFails: () => boolean;
   delayMs: number;
 }
 
@@ -32,9 +42,9 @@ function start(character: Character, random: () => number): Promise<DemoBackend>
   const server = createServer((request, response) => {
     const isHealth = request.url === healthPath;
     const answer = () => {
-      if (character.fails()) {
+      if (isHealth ? character.healthFails() : character.fails()) {
         response.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1' });
-        response.end(`The ${character.name} backend failed this one on purpose (${Math.round(flakyFailureRate * 100)}% of requests).\n`);
+        response.end(`The ${character.name} backend failed this one on purpose (${character.behaviour.toLowerCase()}).\n`);
         return;
       }
       response.writeHead(200, { 'content-type': isHealth ? 'text/plain; charset=utf-8' : 'text/html; charset=utf-8' });
@@ -56,11 +66,23 @@ function start(character: Character, random: () => number): Promise<DemoBackend>
 }
 
 /** Starts the steady, flaky and slow backends; if one cannot start, those that did are closed. */
-export async function startDemoBackends(random: () => number = Math.random): Promise<DemoBackend[]> {
+export async function startDemoBackends(random: () => number = Math.random, now: () => number = Date.now): Promise<DemoBackend[]> {
+  const startedAt = now();
+  const inDownSpell = () => {
+    const into = (now() - startedAt) % flakyCycleMs;
+    return into >= flakyDownFromMs && into < flakyDownFromMs + flakyDownForMs;
+  };
+  const never = () => false;
   const characters: Character[] = [
-    { name: 'steady', behaviour: 'Answers every request at once', fails: () => false, delayMs: 0 },
-    { name: 'flaky', behaviour: `Fails ${Math.round(flakyFailureRate * 100)}% of requests and health checks with 503`, fails: () => random() < flakyFailureRate, delayMs: 0 },
-    { name: 'slow', behaviour: `Takes about ${slowDelayMs} ms to answer`, fails: () => false, delayMs: slowDelayMs },
+    { name: 'steady', behaviour: 'Answers every request at once', fails: never, healthFails: never, delayMs: 0 },
+    {
+      name: 'flaky',
+      behaviour: `Fails ${Math.round(flakyFailureRate * 100)}% of requests with 503, and its health checks for ${flakyDownForMs / 1000} s of every ${flakyCycleMs / 1000}`,
+      fails: () => random() < flakyFailureRate,
+      healthFails: inDownSpell,
+      delayMs: 0,
+    },
+    { name: 'slow', behaviour: `Takes about ${slowDelayMs} ms to answer`, fails: never, healthFails: never, delayMs: slowDelayMs },
   ];
   const started = await Promise.allSettled(characters.map((character) => start(character, random)));
   const backends = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
