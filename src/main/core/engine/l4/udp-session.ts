@@ -133,9 +133,10 @@ export class UdpSession implements SelectionKey {
     if (!upstream || !target) return;
     if (this.sent === 0) this.firstSentAt = performance.now();
     this.sent += 1;
-    this.ctx.stats.recordDatagram(target.id, true, datagram.length);
     upstream.send(datagram, (error) => {
+      // Counted once the kernel took it: a datagram it refused never reached the backend.
       if (error) this.notSent(upstream, error as NodeJS.ErrnoException);
+      else this.ctx.stats.recordDatagram(target.id, true, datagram.length);
     });
   }
 
