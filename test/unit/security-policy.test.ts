@@ -91,11 +91,14 @@ describe('desktop notifications', () => {
 
   it('remembers whether they are switched off, and survives a damaged preferences file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-prefs-'));
-    expect(loadPreferences(dir)).toEqual({ notifications: true });
-    savePreferences(dir, { notifications: false });
-    expect(loadPreferences(dir)).toEqual({ notifications: false });
+    expect(loadPreferences(dir)).toEqual({ notifications: true, closedToTrayNoticeShown: false });
+    savePreferences(dir, { notifications: false, closedToTrayNoticeShown: true });
+    expect(loadPreferences(dir)).toEqual({ notifications: false, closedToTrayNoticeShown: true });
+    // A file from before the tray keeps its setting and gets the new one's default.
+    writeFileSync(join(dir, 'preferences.json'), '{"notifications":false}');
+    expect(loadPreferences(dir)).toEqual({ notifications: false, closedToTrayNoticeShown: false });
     writeFileSync(join(dir, 'preferences.json'), '{not json');
-    expect(loadPreferences(dir)).toEqual({ notifications: true });
+    expect(loadPreferences(dir)).toEqual({ notifications: true, closedToTrayNoticeShown: false });
     rmSync(dir, { recursive: true });
   });
 });

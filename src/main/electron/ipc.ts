@@ -1,4 +1,4 @@
-import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { ipcChannel } from '../../shared/api';
 import { commandNames } from '../../shared/commands';
 import type { Core } from '../core/core';
@@ -8,7 +8,7 @@ import { isAppUrl } from './security-policy';
  * One ipcMain handler per command in the table. Each checks that the caller
  * is our window showing our page before the core validates the input.
  */
-export function registerIpc(core: Core, trusted: () => WebContents | undefined, appUrl: string): () => void {
+export function registerIpc(ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>, core: Core, trusted: () => WebContents | undefined, appUrl: string): () => void {
   const isTrusted = (event: IpcMainInvokeEvent) =>
     event.sender === trusted() && event.senderFrame !== null && isAppUrl(event.senderFrame.url, appUrl);
 

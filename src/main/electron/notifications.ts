@@ -22,14 +22,17 @@ export function notificationFor(entry: TimelineEntry): { title: string; body: st
 /** Desktop-only preferences, beside the database in the app's data folder. */
 export interface Preferences {
   notifications: boolean;
+  /** The "still running in the tray" notice was shown once, when the window was first closed: never again. */
+  closedToTrayNoticeShown: boolean;
 }
 
-const defaults: Preferences = { notifications: true };
+const defaults: Preferences = { notifications: true, closedToTrayNoticeShown: false };
 
 export function loadPreferences(dir: string): Preferences {
   try {
     const stored = JSON.parse(readFileSync(join(dir, 'preferences.json'), 'utf8')) as Partial<Preferences>;
-    return { notifications: typeof stored.notifications === 'boolean' ? stored.notifications : defaults.notifications };
+    const flag = (key: keyof Preferences) => (typeof stored[key] === 'boolean' ? stored[key] : defaults[key]);
+    return { notifications: flag('notifications'), closedToTrayNoticeShown: flag('closedToTrayNoticeShown') };
   } catch {
     return { ...defaults };
   }
