@@ -3,6 +3,7 @@ import type { Server as NetServer } from 'node:net';
 /** node:http's server and the data plane's own both stop this way. */
 export type Server = NetServer & { closeIdleConnections(): void; closeAllConnections(): void };
 import { listenError } from './os-errors';
+import { refuseUnprivilegedPort } from './privileged-ports';
 
 export interface BoundAddress {
   address: string;
@@ -45,6 +46,7 @@ export async function listenAll<S extends Server>(
   port: number,
   flag: string,
 ): Promise<{ servers: S[]; bound: BoundAddress[] }> {
+  refuseUnprivilegedPort(port, flag);
   for (let attempt = 1; ; attempt++) {
     try {
       return await listenEach(createServer, addresses, port, flag, port === 0 && attempt < ephemeralPortAttempts);

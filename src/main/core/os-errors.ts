@@ -1,4 +1,5 @@
 import { SwitchyardError } from '../../shared/errors';
+import { privilegedPortError } from './privileged-ports';
 
 /** Maps an errno from listen() to a typed error that says what to do. */
 export function listenError(error: NodeJS.ErrnoException, address: string, port: number, flag: string): SwitchyardError {
@@ -10,10 +11,7 @@ export function listenError(error: NodeJS.ErrnoException, address: string, port:
       );
     case 'EACCES':
     case 'EPERM':
-      return new SwitchyardError(
-        'PERMISSION_DENIED',
-        `Not allowed to listen on port ${port} (ports below 1024 need extra privileges). Choose a port above 1023 with ${flag}.`,
-      );
+      return privilegedPortError(port, flag);
     case 'EADDRNOTAVAIL':
       return new SwitchyardError(
         'ADDRESS_UNAVAILABLE',
