@@ -13,6 +13,9 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           headless: resolve(__dirname, 'src/main/headless.ts'),
         },
+        // Code both entries share (serve() since the desktop shell runs it too) sits beside them, not in chunks/:
+        // it finds the built renderer and other files relative to its own __dirname.
+        output: { chunkFileNames: '[name]-[hash].js' },
       },
     },
   },
