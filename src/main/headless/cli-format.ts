@@ -62,8 +62,8 @@ function errors(stats: BackendStats): string {
 /** The route's traffic line, once it has had any: what its clients got, and what Switchyard answered itself. */
 function routeTraffic(live: RouteLive | undefined, kind: Route['kind']): string[] {
   if (!live || live.requests === 0) return [];
-  // A TCP route's "requests" are connections, and it has no statuses.
-  if (kind === 'tcp') return [`  ${live.requests} connections, ${live.rps}/s · ${live.errorsLastMinute} failed connects in the last minute`];
+  // A TCP or TLS passthrough route's "requests" are connections, and it has no statuses.
+  if (kind === 'tcp' || kind === 'tls') return [`  ${live.requests} connections, ${live.rps}/s · ${live.errorsLastMinute} failed connects in the last minute`];
   // A UDP route's are sessions; its failures are ICMP unreachables and replies owed at the idle timeout.
   if (kind === 'udp') return [`  ${live.requests} sessions, ${live.rps}/s · ${live.errorsLastMinute} failed in the last minute`];
   const local = Object.entries(live.local)
@@ -91,7 +91,7 @@ export function formatHealth(routes: Route[], live: Record<string, BackendStats>
       const stats = live[backend.id];
       const status = stats?.status ?? 'unknown';
       if (!stats) return [`  ${marks[status]} ${status}`, backend.url, '', '', '', '', '', ''];
-      if (route.kind === 'tcp') {
+      if (route.kind === 'tcp' || route.kind === 'tls') {
         return [
           `  ${marks[status]} ${status}`,
           backend.url,

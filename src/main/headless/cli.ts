@@ -4,7 +4,7 @@ import type { SwitchyardApi } from '../../shared/api';
 import type { CommandInput, CommandName, CommandResult } from '../../shared/commands';
 import { SwitchyardError } from '../../shared/errors';
 import { algorithms, backendUrlSchema, defaultRouteSettings, pathSchema, routeAddressSchema, type Route } from '../../shared/model';
-import { listenAddressOf, routeKindOf } from '../../shared/route-kind';
+import { listenAddressOf, routeKindOf, tlsRouteParts } from '../../shared/route-kind';
 import { defaultProxySettings } from '../../shared/proxy-settings';
 import { formatHealth, formatRecord, formatRoutes, formatStatus, table } from './cli-format';
 import { certCommand, certUsage } from './cert-cli';
@@ -299,6 +299,13 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     if (route.kind === 'tcp') {
       const { address, port } = listenAddressOf(route.host);
       io.out(`Try it: nc ${address} ${port}   (or point your client at ${address.includes(':') ? `[${address}]` : address}:${port}; \`switchyard status\` says if the port could not be taken)`);
+      return 0;
+    }
+    if (route.kind === 'tls') {
+      const { address, port } = listenAddressOf(route.host);
+      const name = tlsRouteParts(route.host).serverName.replace(/^\*\./, 'any.');
+      const sni = name === '*' ? '-noservername' : `-servername ${name}`;
+      io.out(`Try it: openssl s_client -connect ${address.includes(':') ? `[${address}]` : address}:${port} ${sni}   (the backend's own certificate answers; \`switchyard status\` says if the port could not be taken)`);
       return 0;
     }
     if (route.kind === 'udp') {
