@@ -12,6 +12,7 @@ import { cacheCommand, cacheUsage } from './cache-cli';
 import { exportCommand, exportUsage } from './export-cli';
 import { applyCommand, exportProjectCommand, projectUsage } from './project-cli';
 import { demoCommand, demoUsage } from './demo-cli';
+import { serviceCommand, serviceUsage } from './service-cli';
 import type { SwitchyardEvent } from '../../shared/events';
 import { isProcessAlive, readConnection, rotateStoredToken } from './connection-file';
 import { formerDataDirs, isDefaultDataDir, resolveDataDir } from './data-dir';
@@ -55,6 +56,7 @@ export const usage = `Usage: switchyard <command> [options]
   token rotate                             a new admin token (the old one, in browser history or a screenshot, stops working)
 ${projectUsage}
 ${demoUsage}
+${serviceUsage}
 ${certUsage}
 ${cacheUsage}
 ${exportUsage}
@@ -214,6 +216,10 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
 
+  // Needs no running Switchyard: it installs the one that will run.
+  if (group === 'service') {
+    return serviceCommand(action, rest, dataDir, io.out, (shape) => new UsageError(`Usage: switchyard ${shape}`));
+  }
   if (group === 'token' && action === 'rotate') {
     if (rest.length) throw new UsageError('Usage: switchyard token rotate');
     const connection = readConnection(dataDir);
