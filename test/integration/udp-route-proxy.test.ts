@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import { must, proxyPort, request, withCleanCore } from '../helpers/core';
-import { udpBackend, udpClient, udpRoute, type UdpBackend } from '../helpers/udp';
+import { freeUdpPort, udpBackend, udpClient, udpRoute, type UdpBackend } from '../helpers/udp';
 
 // A UDP route relays datagrams through its own socket, opened and closed
 // with the config: a client's datagrams reach a backend and the backend's
@@ -43,6 +43,23 @@ describe('UDP route', () => {
     c.send(route.port, 'anyone?');
     expect(await c.next(200)).toBeUndefined();
     expect(a!.received.map((r) => r.text)).toEqual(['ping', 'pong']);
+  });
+
+  it('moves to a new port without a restart: the old one stops, the new one answers, and a UDP route stays a UDP route', async () => {
+    const [a] = await backends('a');
+    const route = await udpRoute(core, [a!.url]);
+    const c = await client();
+    await c.ask(route.port, 'before');
+    const newPort = await freeUdpPort();
+    await must(core.run('routes.update', { id: route.id, host: `udp://127.0.0.1:${newPort}` }));
+    c.send(route.port, 'old port');
+    expect(await c.next(200)).toBeUndefined();
+    expect((await c.ask(newPort, 'new port')).toString()).toBe('a:new port');
+    const refused = await core.run('routes.update', { id: route.id, host: `tcp://127.0.0.1:${newPort}` });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { field: 'host', message: `A UDP route keeps a udp:// address; tcp://127.0.0.1:${newPort} would make it a TCP route. Add a TCP route for it instead (switchyard route add tcp://127.0.0.1:${newPort} --backend tcp://HOST:PORT).` },
+    });
   });
 
   it('counts sessions, datagrams and bytes each way per backend', async () => {

@@ -40,9 +40,9 @@ export function udpProbe(spec: ProbeSpec): Promise<ProbeResult> {
     socket.connect(spec.port, spec.hostname, (error?: Error) => {
       // Timed out while the name resolved: the socket is closed already.
       if (settled) return;
-      if (error) return failed(error as NodeJS.ErrnoException);
+      if (error) return failed(error);
       socket.send(spec.send ?? '', (sendError) => {
-        if (sendError) failed(sendError as NodeJS.ErrnoException);
+        if (sendError) failed(sendError);
       });
     });
   });

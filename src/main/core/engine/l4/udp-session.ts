@@ -114,7 +114,7 @@ export class UdpSession implements SelectionKey {
     socket.on('message', (reply) => this.fromBackend(socket, reply));
     socket.on('error', (error: NodeJS.ErrnoException) => this.onUpstreamError(socket, error));
     socket.connect(target.port, target.hostname, (error?: Error) => {
-      if (error) this.onUpstreamError(socket, error as NodeJS.ErrnoException);
+      if (error) this.onUpstreamError(socket, error);
       else this.onConnect(socket);
     });
     return true;
@@ -135,7 +135,7 @@ export class UdpSession implements SelectionKey {
     this.sent += 1;
     upstream.send(datagram, (error) => {
       // Counted once the kernel took it: a datagram it refused never reached the backend.
-      if (error) this.notSent(upstream, error as NodeJS.ErrnoException);
+      if (error) this.notSent(upstream, error);
       else this.ctx.stats.recordDatagram(target.id, true, datagram.length);
     });
   }
