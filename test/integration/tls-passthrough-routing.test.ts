@@ -128,5 +128,7 @@ describe('TLS passthrough by server name', () => {
     await new Promise((resolve) => held.once('data', resolve));
     expect(await tlsGreeting(port, 'db.localhost', certificates.db)).toEqual({ ok: false, code: 'ECONNRESET' });
     expect(await tlsGreeting(port, 'web.localhost', certificates.web)).toMatchObject({ ok: true, greeting: 'web' });
+    const { records } = await must(core.run('traffic.list', {}));
+    expect(records.filter((record) => record.end === 'max-connections').map((record) => record.host)).toEqual([`tls://127.0.0.1:${port}/db.localhost`]);
   });
 });

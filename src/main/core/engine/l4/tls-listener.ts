@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { listenAddressOf } from '../../../../shared/route-kind';
+import { ConnectionRecord } from './connection-record';
 import { peekClientHello, type PeekOutcome } from './hello-peek';
 import type { L4Context } from './l4-context';
 import { routeForServerName, sniIndex, type SniIndex, type SniRoute } from './sni-routes';
@@ -123,8 +124,14 @@ export class TlsListener {
     const routeId = routeForServerName(this.index, outcome.kind === 'hello' ? outcome.serverName : undefined);
     const route = routeId === undefined ? undefined : this.ctx.table().route(routeId);
     const open = routeId === undefined ? undefined : (this.relays.get(routeId) ?? new Set<TcpRelay>());
-    // No route for this name (and no * route), or the route is full: closed, as nginx closes a stream with no upstream.
-    if (!route || route.kind !== 'tls' || !open || open.size >= (this.limits.get(route.id) ?? 0)) {
+    // No route for this name (and no * route): closed, as nginx closes a stream with no upstream.
+    if (!route || route.kind !== 'tls' || !open) {
+      socket.destroy();
+      return;
+    }
+    if (open.size >= (this.limits.get(route.id) ?? 0)) {
+      // Closed for maxConnections: the traffic record says so, as a TCP route's does.
+      if (this.ctx.records.wanted) ConnectionRecord.dropped(route, socket.remoteAddress ?? '', this.ctx.records);
       socket.destroy();
       return;
     }
