@@ -107,6 +107,10 @@ export const settingValues: Record<string, fc.Arbitrary<unknown>> = {
   maxConnections: fc.integer({ min: 1, max: 1_000_000 }),
   // v1 and v2 are refused on the HTTP routes the fuzzer makes (route-kind.ts): refused input must change nothing.
   proxyProtocol: fc.constantFrom('off', 'v1', 'v2'),
+  // UDP routes' own: refused on the HTTP routes the fuzzer makes, as above.
+  udpResponses: fc.integer({ min: 0, max: 1000 }),
+  healthSend: fc.string({ unit: 'binary', maxLength: 64 }),
+  healthExpect: fc.string({ unit: 'binary', maxLength: 64 }),
 };
 
 export const settingKeys = Object.keys(routeSettingsPatchSchema.shape);
