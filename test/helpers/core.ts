@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { checksOffReason } from '../../src/main/core/wording';
+import { checksOffReason, udpUncheckedReason } from '../../src/main/core/wording';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +65,8 @@ export async function settled(core: Core, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const live = await must(core.run('backends.live', {}));
-    if (!Object.values(live.backends).some((b) => b.status === 'unknown' && b.reason !== checksOffReason)) return;
+    // Unchecked backends (checks off, a UDP route without a probe) stay unknown for good.
+    if (!Object.values(live.backends).some((b) => b.status === 'unknown' && b.reason !== checksOffReason && b.reason !== udpUncheckedReason)) return;
     if (Date.now() > deadline) throw new Error(`backends still unknown: ${JSON.stringify(live.backends)}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
