@@ -1,4 +1,4 @@
-import type { TrafficRecord } from '../../shared/traffic';
+import { connectionEnds, type TrafficRecord } from '../../shared/traffic';
 
 export const statusClasses = ['2xx', '3xx', '4xx', '5xx'] as const;
 export type StatusClass = (typeof statusClasses)[number];
@@ -10,7 +10,7 @@ export interface TrafficFilters {
   statusClass: StatusClass | undefined;
   /** A response flag set, or a 5xx. */
   failedOnly: boolean;
-  /** Matched, ignoring case, against method, host, path and backend. */
+  /** Matched, ignoring case, against method, host, path and backend, and a connection's kind and how it ended. */
   text: string;
 }
 
@@ -40,7 +40,8 @@ export function matcher(filters: TrafficFilters): (record: TrafficRecord) => boo
       r.method.toLowerCase().includes(text) ||
       r.host.toLowerCase().includes(text) ||
       r.path.toLowerCase().includes(text) ||
-      (r.backend?.toLowerCase().includes(text) ?? false));
+      (r.backend?.toLowerCase().includes(text) ?? false) ||
+      (r.end !== null && (r.kind.includes(text) || connectionEnds[r.end].includes(text))));
 }
 
 export function filtering(filters: TrafficFilters): boolean {

@@ -1,8 +1,11 @@
 import { useState, type FormEvent } from 'react';
+import type { RouteKind } from '../../../shared/model';
 import { useApi } from '../api-context';
+import { isL4, kindWords, withScheme } from '../route-kinds';
 import { Field } from './Field';
 
-export function AddBackendForm({ routeId, label }: { routeId: number; label: string }) {
+export function AddBackendForm({ routeId, label, kind = 'http' }: { routeId: number; label: string; kind?: RouteKind }) {
+  const words = kindWords(kind);
   const { invoke } = useApi();
   const [url, setUrl] = useState('');
   const [weight, setWeight] = useState('1');
@@ -10,7 +13,7 @@ export function AddBackendForm({ routeId, label }: { routeId: number; label: str
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const answer = await invoke('backends.add', { routeId, url, weight: weight.trim() === '' ? 1 : Number(weight) });
+    const answer = await invoke('backends.add', { routeId, url: isL4(kind) ? withScheme(url, words.backendScheme) : url, weight: weight.trim() === '' ? 1 : Number(weight) });
     if (!answer.ok) {
       setErrors(answer.error.field ? { [answer.error.field]: answer.error.message } : {});
       return;
@@ -26,7 +29,7 @@ export function AddBackendForm({ routeId, label }: { routeId: number; label: str
       <Field
         label="New backend URL"
         className="grow"
-        placeholder="http://127.0.0.1:3001"
+        placeholder={words.backendPlaceholder}
         value={url}
         onChange={(e) => setUrl(e.target.value)}
         error={errors.url}

@@ -55,15 +55,38 @@ function WeightInput({ backend }: { backend: Backend }) {
  * The less-read counters, HAProxy stats style, on a line of their own under
  * the backend: answers by class, errors, retries, latency and bytes.
  */
-function Figures({ stats }: { stats: BackendStats | undefined }) {
+const figure = (name: string, value: string, title: string, danger = false) => (
+  <span className={`figure${danger ? ' danger-text' : ''}`} title={title}>
+    <span className="figure-name">{name}</span> {value}
+  </span>
+);
+
+/** An L4 route's backend: connections have no statuses, so what it has is connects (made and failed) and bytes each way. */
+function ConnectionFigures({ stats }: { stats: BackendStats }) {
+  return (
+    <>
+      {figure('open', compactCount(stats.active), 'Connections open to it now')}
+      {figure('connections', compactCount(stats.served), 'Connections it accepted since it was configured')}
+      {figure(
+        'failed connects',
+        `${compactCount(stats.failures)} · ${percent(stats.errorRate)}`,
+        `${stats.failures} connects refused or timed out since it was configured; ${percent(stats.errorRate)} of connects over the last minute`,
+        stats.failures > 0 || stats.errorRate > 0,
+      )}
+      {figure('retries', compactCount(stats.retries), 'Failed connects that went on to another backend')}
+      {figure('connect p50', millis(stats.latency.p50), 'Median time to connect, over the last minute')}
+      {figure('p95', millis(stats.latency.p95), '95th percentile time to connect, over the last minute')}
+      {figure('↑', compactBytes(stats.bytesIn), 'Bytes from clients to it')}
+      {figure('↓', compactBytes(stats.bytesOut), 'Bytes from it to clients')}
+    </>
+  );
+}
+
+function Figures({ stats, connections }: { stats: BackendStats | undefined; connections: boolean }) {
   if (!stats?.responses) return <span className="muted">No traffic counted yet.</span>;
+  if (connections) return <ConnectionFigures stats={stats} />;
   const { responses } = stats;
   const errors = stats.failures + responses['5xx'];
-  const figure = (name: string, value: string, title: string, danger = false) => (
-    <span className={`figure${danger ? ' danger-text' : ''}`} title={title}>
-      <span className="figure-name">{name}</span> {value}
-    </span>
-  );
   return (
     <>
       {figure('2xx', compactCount(responses['2xx']), `${responses['2xx'].toLocaleString('en')} successful answers (and ${responses['3xx'].toLocaleString('en')} redirects, 3xx)`)}
@@ -121,7 +144,7 @@ function RemoveButton({ backend }: { backend: Backend }) {
 }
 
 /** One backend as two table rows: its state and share, then its counters under it across the table. */
-export function BackendRow({ backend, showWeight, columns }: { backend: Backend; showWeight: boolean; columns: number }) {
+export function BackendRow({ backend, showWeight, columns, connections = false }: { backend: Backend; showWeight: boolean; columns: number; connections?: boolean }) {
   const { invoke } = useApi();
   const stats = useBackendStats(backend.id);
   const share = Math.round((stats?.share ?? 0) * 100);
@@ -181,9 +204,15 @@ export function BackendRow({ backend, showWeight, columns }: { backend: Backend;
             </span>
           </div>
           <span className="small muted nowrap">
-            {stats?.rps ?? 0} req/s · {compactCount(stats?.served ?? 0)} total
+            {stats?.rps ?? 0}
+            {connections ? ' conn/s' : ' req/s'} · {compactCount(stats?.served ?? 0)} total
           </span>
-          {(stats?.active ?? 0) > 0 && <span className="small muted"> · {stats!.active} in flight</span>}
+          {(stats?.active ?? 0) > 0 && (
+            <span className="small muted">
+              {' '}
+              · {stats!.active} {connections ? 'open' : 'in flight'}
+            </span>
+          )}
         </td>
         <td className="right nowrap">
           {backend.draining ? (
@@ -202,7 +231,7 @@ export function BackendRow({ backend, showWeight, columns }: { backend: Backend;
       </tr>
       <tr className="backend-figures">
         <td colSpan={columns - 1} className="small">
-          <Figures stats={stats} />
+          <Figures stats={stats} connections={connections} />
         </td>
       </tr>
     </>

@@ -1,5 +1,6 @@
 import { memo } from 'react';
 import type { Route } from '../../../shared/model';
+import { isL4 } from '../route-kinds';
 import { weightsApply } from '../weights';
 import { BackendRow } from './BackendRow';
 
@@ -8,7 +9,9 @@ const Row = memo(BackendRow);
 
 /** The route's backends with their live state; scrolls sideways inside its pane when the window is narrow. */
 export function BackendsTable({ route }: { route: Route }) {
-  if (route.backends.length === 0) return <p className="muted">No backends: requests to this route get a 503 until you add one.</p>;
+  if (route.backends.length === 0) {
+    return <p className="muted">{isL4(route.kind) ? 'No backends: connections to this route are closed at once until you add one.' : 'No backends: requests to this route get a 503 until you add one.'}</p>;
+  }
   // Plain round-robin ignores weights: no column to edit what changes nothing.
   const showWeight = weightsApply(route);
   const columns = showWeight ? 6 : 5;
@@ -43,7 +46,7 @@ export function BackendsTable({ route }: { route: Route }) {
         </thead>
         {route.backends.map((backend) => (
           <tbody key={backend.id} className="backend-group">
-            <Row backend={backend} showWeight={showWeight} columns={columns} />
+            <Row backend={backend} showWeight={showWeight} columns={columns} connections={isL4(route.kind)} />
           </tbody>
         ))}
       </table>

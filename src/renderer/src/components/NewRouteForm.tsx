@@ -1,14 +1,17 @@
 import { useState, type FormEvent } from 'react';
 import { algorithmDescriptions, algorithms, type Algorithm } from '../../../shared/algorithms';
-import type { Route } from '../../../shared/model';
+import type { Route, RouteKind } from '../../../shared/model';
 import { useApi } from '../api-context';
+import { isL4, kindsOffered, kindWords, withScheme } from '../route-kinds';
 import { Field } from './Field';
+import './RouteKinds.css';
 
 type Errors = Record<string, string>;
 
-/** Host, optional path, algorithm and any number of backend URLs, created in one command. */
+/** The kind, what names the route (a host, or a listen URL), an optional path, algorithm and any number of backend URLs, created in one command. */
 export function NewRouteForm({ onCreated, onCancel }: { onCreated: (route: Route) => void; onCancel: () => void }) {
   const { invoke } = useApi();
+  const [kind, setKind] = useState<RouteKind>('http');
   const [host, setHost] = useState('');
   const [path, setPath] = useState('');
   const [algorithm, setAlgorithm] = useState<Algorithm>('round-robin');
@@ -17,18 +20,21 @@ export function NewRouteForm({ onCreated, onCancel }: { onCreated: (route: Route
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
 
+  const words = kindWords(kind);
+  const l4 = isL4(kind);
   // Stripping needs a prefix to strip: offered as soon as one is typed.
-  const hasPrefix = path.trim() !== '' && path.trim() !== '/';
+  const hasPrefix = !l4 && path.trim() !== '' && path.trim() !== '/';
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
+    // An L4 route is named by its listen URL: what was typed without a scheme gets the kind's, so the core parses it as that kind.
     const answer = await invoke('routes.create', {
-      host,
-      path: path.trim() === '' ? '/' : path,
+      host: l4 ? withScheme(host, kind) : host,
+      path: l4 || path.trim() === '' ? '/' : path,
       algorithm,
       settings: hasPrefix && stripPrefix ? { stripPrefix: true } : {},
-      backends: backends.filter((url) => url.trim() !== '').map((url) => ({ url })),
+      backends: backends.filter((url) => url.trim() !== '').map((url) => ({ url: l4 ? withScheme(url, words.backendScheme) : url })),
     });
     setBusy(false);
     if (!answer.ok) {
@@ -45,23 +51,47 @@ export function NewRouteForm({ onCreated, onCancel }: { onCreated: (route: Route
   return (
     // submit never rejects: invoke turns every failure into an answer, shown here or in the banner.
     <form className="new-route" onSubmit={(event) => void submit(event)} aria-label="New route" noValidate>
+      <fieldset className="kind-choice">
+        <legend>Kind</legend>
+        <div className="segmented" role="radiogroup" aria-label="Route kind">
+          {kindsOffered.map((k) => (
+            <label key={k} className={`chip-button${k === kind ? ' selected' : ''}`}>
+              <input
+                type="radio"
+                name="route-kind"
+                value={k}
+                checked={k === kind}
+                onChange={() => {
+                  setKind(k);
+                  setErrors({});
+                }}
+              />
+              {kindWords(k).label}
+            </label>
+          ))}
+        </div>
+        <span className="field-hint">{words.does}</span>
+      </fieldset>
       <div className="row">
         <Field
-          label="Host"
+          label={words.addressLabel}
           className="grow"
-          placeholder="api.myapp.localhost or *.myapp.localhost"
+          placeholder={words.addressPlaceholder}
           value={host}
           onChange={(e) => setHost(e.target.value)}
           error={errors.host}
+          hint={words.addressHint}
           autoFocus
         />
-        <Field
-          label="Path prefix (optional)"
-          placeholder="e.g. /api"
-          value={path}
-          onChange={(e) => setPath(e.target.value)}
-          error={errors.path}
-        />
+        {!l4 && (
+          <Field
+            label="Path prefix (optional)"
+            placeholder="e.g. /api"
+            value={path}
+            onChange={(e) => setPath(e.target.value)}
+            error={errors.path}
+          />
+        )}
         <div className="field">
           <label htmlFor="new-route-algorithm">Algorithm</label>
           <select
@@ -95,7 +125,7 @@ export function NewRouteForm({ onCreated, onCancel }: { onCreated: (route: Route
             <Field
               label={`Backend URL ${index + 1}`}
               className="grow"
-              placeholder="http://127.0.0.1:3000"
+              placeholder={words.backendPlaceholder}
               value={url}
               onChange={(e) => setBackends(backends.map((u, i) => (i === index ? e.target.value : u)))}
               error={url.trim() === '' ? undefined : errors[`backends.${sentIndex(index)}.url`]}

@@ -5,7 +5,26 @@ import { routeLabel } from '../../../shared/route-label';
 import { useApi } from '../api-context';
 import { useHttpPort, useHttpsPort, useLive } from '../live-store';
 import { receivingCount } from '../route-health';
+import { isL4, kindWords } from '../route-kinds';
+import { L4Traffic, ListenHint } from './L4Traffic';
 import { RouteTraffic } from './RouteTraffic';
+import './RouteKinds.css';
+
+const msPerSecond = 1_000;
+const msPerMinute = 60_000;
+
+/** 600000 → "10 min", 45000 → "45 s". */
+const duration = (ms: number) => (ms % msPerMinute === 0 ? `${ms / msPerMinute} min` : `${Math.round(ms / msPerSecond)} s`);
+
+/** The algorithm's description in an L4 route's words: it balances connections (or sessions), not requests. */
+function algorithmHint(route: Route): string {
+  const text = algorithmDescriptions[route.algorithm];
+  if (!isL4(route.kind)) return text;
+  const unit = kindWords(route.kind).unit;
+  // An L4 route has no header, cookie or path: it hashes the client's address (nginx stream's hash $remote_addr consistent).
+  if (route.algorithm === 'consistent-hash') return "The client's address picks the backend on a hash ring; removing one of N backends moves only about 1/N of clients.";
+  return text.replace(/\brequests\b/g, `${unit}s`).replace(/\brequest\b/g, unit);
+}
 
 /** Non-default settings at a glance. */
 function settingBadges(route: Route): string[] {
@@ -17,6 +36,11 @@ function settingBadges(route: Route): string[] {
   if (s.compression) badges.push('compressed');
   if (s.stripPrefix) badges.push('strips prefix');
   if (s.rewriteHost) badges.push('rewrites Host');
+  if (s.cache) badges.push(s.serveStaleWhenDown ? 'cached, stale when down' : 'cached');
+  if (isL4(route.kind)) {
+    if (s.proxyProtocol !== 'off') badges.push(`PROXY protocol ${s.proxyProtocol}`);
+    badges.push(`max ${s.maxConnections.toLocaleString('en')} ${kindWords(route.kind).unit}s`, `idle timeout ${duration(s.idleTimeoutMs)}`);
+  }
   badges.push(s.healthCheck === 'off' ? 'no health checks' : s.healthCheck === 'http' ? `checks ${s.healthMethod} ${s.healthPath}` : 'TCP checks');
   return badges;
 }
@@ -49,6 +73,7 @@ export function RouteHeader({ route }: { route: Route }) {
     <header className="route-header">
       <div className="route-title">
         <h2>
+          {isL4(route.kind) && <span className="kind-badge">{kindWords(route.kind).label}</span>}{' '}
           {browsable ? (
             <a href={href} target="_blank" rel="noreferrer" title={`Open ${href}`}>
               {label}
@@ -59,6 +84,12 @@ export function RouteHeader({ route }: { route: Route }) {
         </h2>
         <p className="muted small">
           <Receiving route={route} />
+          {isL4(route.kind) && (
+            <>
+              {' · '}
+              <ListenHint route={route} />
+            </>
+          )}
           {browsable ? ` · ${href}` : ''}
           {browsable && httpsHref !== undefined && (
             <>
@@ -76,7 +107,7 @@ export function RouteHeader({ route }: { route: Route }) {
             </span>
           ))}
         </p>
-        <RouteTraffic routeId={route.id} />
+        {isL4(route.kind) ? <L4Traffic route={route} /> : <RouteTraffic routeId={route.id} />}
       </div>
       <div className="route-actions">
         <label className="inline">
@@ -108,7 +139,7 @@ export function RouteHeader({ route }: { route: Route }) {
           </button>
         )}
       </div>
-      <p className="muted small algorithm-hint">{algorithmDescriptions[route.algorithm]}</p>
+      <p className="muted small algorithm-hint">{algorithmHint(route)}</p>
     </header>
   );
 }

@@ -3,6 +3,12 @@ import type { Route } from '../../../shared/model';
 import { routeLabel } from '../../../shared/route-label';
 import { useLive } from '../live-store';
 import { receivingCount, routeState, routeStateLabels } from '../route-health';
+import { isL4, kindWords } from '../route-kinds';
+
+/** Open connections of an L4 route (its backends' in-flight counts); undefined for HTTP routes, whose list line has no room for them. */
+function useOpen(route: Route): number | undefined {
+  return useLive((s) => (isL4(route.kind) ? route.backends.reduce((sum, b) => sum + (s.backends[b.id]?.active ?? 0), 0) : undefined));
+}
 
 interface Props {
   route: Route;
@@ -19,9 +25,12 @@ export const RouteListItem = memo(function RouteListItem({ route, selected, onSe
   const state = useLive((s) => routeState(route, s.backends, s.routeLive[route.id]));
   const receiving = useLive((s) => receivingCount(route, s.routeLive[route.id]));
   const errors = useLive((s) => s.routeLive[route.id]?.errorsLastMinute ?? 0);
+  const open = useOpen(route);
+  const words = kindWords(route.kind);
   const label = routeLabel(route);
   const total = route.backends.length;
-  const traffic = total === 0 ? 'No backends' : `${receiving} of ${total} receiving traffic`;
+  const receivingText = total === 0 ? 'No backends' : `${receiving} of ${total} receiving traffic`;
+  const traffic = open === undefined ? receivingText : `${receivingText} · ${open} open`;
   const trouble = state === 'down' || state === 'empty';
   return (
     <li>
@@ -35,7 +44,10 @@ export const RouteListItem = memo(function RouteListItem({ route, selected, onSe
       >
         <span className={`marker live marker-${state}`} title={routeStateLabels[state]} aria-hidden="true" />
         <span className="route-item-text">
-          <span className="route-item-label">{label}</span>
+          <span className="route-item-label">
+            {isL4(route.kind) && <span className="kind-badge">{words.label}</span>}
+            {label}
+          </span>
           <span className={`route-item-meta live${trouble ? ' danger-text' : ''}`}>
             {traffic}
             {errors > 0 && <span className="danger-text"> · {errors} errors/min</span>}

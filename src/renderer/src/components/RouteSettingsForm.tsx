@@ -1,7 +1,8 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { hashKeySources } from '../../../shared/algorithms';
-import { hostSchema, pathSchema, routeSettingsPatchSchema, type Route, type RouteSettings } from '../../../shared/model';
+import { hostSchema, pathSchema, routeAddressSchema, routeSettingsPatchSchema, type Route, type RouteSettings } from '../../../shared/model';
 import { useApi } from '../api-context';
+import { healthChecksFor, isL4, kindWords, settingApplies } from '../route-kinds';
 
 type Draft = Record<string, string | boolean>;
 
@@ -34,13 +35,20 @@ const fields: FieldSpec[] = [
   { key: 'rateLimitRps', group: 'limits', label: 'Rate limit (requests/s)', kind: 'number', hint: '0 means no limit. Excess requests get 429 with Retry-After.' },
   { key: 'rateLimitBurst', group: 'limits', label: 'Burst', kind: 'number', hint: 'Requests allowed at once before the rate applies.', when: (d) => Number(d.rateLimitRps) > 0 },
   { key: 'rateLimitPer', group: 'limits', label: 'Limit applies', kind: 'choice', choices: ['ip', 'global'], hint: 'Per client address, or shared by all clients.', when: (d) => Number(d.rateLimitRps) > 0 },
+  { key: 'cache', group: 'limits', label: 'Cache responses (RFC 9111)', kind: 'boolean', hint: 'Keep what backends allow a shared cache to keep, in memory; the Cache tab shows hits and why.' },
+  { key: 'serveStaleWhenDown', group: 'limits', label: 'Serve stale when all backends are down', kind: 'boolean', hint: 'Answer from the cache even past freshness while no backend answers.', when: (d) => d.cache === true },
+  { key: 'maxConnections', group: 'limits', label: 'Max connections', kind: 'number', hint: 'Open at once; one more is closed as soon as it is accepted. Default 1000.' },
+  { key: 'proxyProtocol', group: 'routing', label: 'PROXY protocol to backends', kind: 'choice', choices: ['off', 'v1', 'v2'], hint: "Tells each backend the real client's address (HAProxy's send-proxy); the backend must expect it." },
+  { key: 'udpResponses', group: 'limits', label: 'Replies per datagram', kind: 'number', hint: 'End a session after this many replies (DNS: 1); 0 waits for the idle timeout.' },
+  { key: 'healthSend', group: 'health', label: 'Probe datagram', kind: 'text', hint: 'Sent to each backend to check it.', when: (d) => d.healthCheck === 'udp' },
+  { key: 'healthExpect', group: 'health', label: 'Expected reply contains', kind: 'text', hint: 'Empty: any reply.', when: (d) => d.healthCheck === 'udp' },
   { key: 'compression', group: 'limits', label: 'Compress responses (gzip/br)', kind: 'boolean', hint: 'Text and JSON the backend sent uncompressed; never event streams.' },
   { key: 'redirectHttps', group: 'routing', label: 'Redirect HTTP to HTTPS', kind: 'boolean', hint: 'Plain-HTTP requests get a 308 to the same URL on the HTTPS port. No HSTS is sent.' },
   { key: 'stripPrefix', group: 'routing', label: 'Strip the path prefix', kind: 'boolean', hint: '/api/users reaches the backend as /users.', when: (_, r) => r.path !== '/' },
   { key: 'rewriteHost', group: 'routing', label: "Send the backend's host as Host", kind: 'boolean', hint: 'Many dev servers (Vite, webpack) reject unknown Host headers.' },
   { key: 'verifyBackendTls', group: 'routing', label: 'Verify https backends', kind: 'boolean', hint: "Off accepts a dev server's self-signed certificate." },
   { key: 'backendHeader', group: 'routing', label: 'Add X-Switchyard-Backend', kind: 'boolean', hint: 'Response header naming the backend that answered.' },
-  { key: 'healthCheck', group: 'health', label: 'Health checks', kind: 'choice', choices: ['tcp', 'http', 'off'], hint: 'tcp: the port accepts connections; http: a request answers as expected.' },
+  { key: 'healthCheck', group: 'health', label: 'Health checks', kind: 'choice', choices: ['tcp', 'http', 'udp', 'off'], hint: 'tcp: the port accepts connections; http: a request answers as expected; udp: a probe datagram gets its reply.' },
   { key: 'healthMethod', group: 'health', label: 'Check method', kind: 'choice', choices: ['GET', 'HEAD'], hint: 'GET can also match body text.', when: (d) => d.healthCheck === 'http' },
   { key: 'healthPath', group: 'health', label: 'Check path', kind: 'text', hint: 'For example /health.', when: (d) => d.healthCheck === 'http' },
   { key: 'healthStatuses', group: 'health', label: 'Healthy statuses', kind: 'text', hint: 'Like 2xx,3xx or 200,204.', when: (d) => d.healthCheck === 'http' },
@@ -58,14 +66,14 @@ const fields: FieldSpec[] = [
   { key: 'retries', group: 'timeouts', label: 'Retries', kind: 'number', hint: 'Other backends to try when one fails before answering.' },
   { key: 'connectTimeoutMs', group: 'timeouts', label: 'Connect timeout (ms)', kind: 'number', hint: 'Default 5000.' },
   { key: 'responseHeaderTimeoutMs', group: 'timeouts', label: 'Response header timeout (ms)', kind: 'number', hint: 'Default 60000.' },
-  { key: 'idleTimeoutMs', group: 'timeouts', label: 'Idle timeout (ms)', kind: 'number', hint: 'Longest silence mid-response. Default 60000.' },
+  { key: 'idleTimeoutMs', group: 'timeouts', label: 'Idle timeout (ms)', kind: 'number', hint: 'Longest silence mid-response (HTTP, default 60000) or either way on a connection (TCP, default 600000).' },
 ];
 
 function toDraft(settings: RouteSettings): Draft {
   const draft: Draft = {};
   for (const field of fields) {
     const value = settings[field.key];
-    draft[field.key] = typeof value === 'boolean' ? value : String(value);
+    if (value !== undefined) draft[field.key] = typeof value === 'boolean' ? value : String(value);
   }
   draft.hashSource = settings.hashKey.source;
   draft.hashName = settings.hashKey.name ?? '';
@@ -75,10 +83,12 @@ function toDraft(settings: RouteSettings): Draft {
 function toPatch(draft: Draft, route: Route): Record<string, unknown> {
   const patch: Record<string, unknown> = {};
   for (const field of fields) {
-    const value = draft[field.key]!;
+    const value = draft[field.key];
+    if (value === undefined || !settingApplies(route.kind, field.key)) continue;
     const parsed = field.kind === 'number' ? (String(value).trim() === '' ? null : Number(value)) : value;
     if (JSON.stringify(parsed) !== JSON.stringify(route.settings[field.key])) patch[field.key] = parsed;
   }
+  if (isL4(route.kind)) return patch;
   const hashKey = draft.hashSource === 'path' ? { source: 'path' } : { source: draft.hashSource, name: draft.hashName };
   if (JSON.stringify(hashKey) !== JSON.stringify(route.settings.hashKey)) patch.hashKey = hashKey;
   return patch;
@@ -117,11 +127,13 @@ export function RouteSettingsForm({ route, label, onDone }: { route: Route; labe
   const set = (key: string, value: string | boolean) => setDraft({ ...draft, [key]: value });
   const idOf = (key: string) => `${key}-${route.id}`;
 
-  const visible = fields.filter((field) => !field.when || field.when(draft, route));
+  // Only what the route's kind has (the core's rule: an L4 route refuses HTTP-only settings), and what the draft calls for.
+  const l4 = isL4(route.kind);
+  const visible = fields.filter((field) => draft[field.key] !== undefined && settingApplies(route.kind, field.key) && (!field.when || field.when(draft, route)));
   /** Problems known before asking the core: the shared schema's rule for each visible field. */
   const typed: Record<string, string | undefined> = {
-    host: checkValue(hostSchema, host),
-    path: checkValue(pathSchema, path.trim() === '' ? '/' : path),
+    host: checkValue(l4 ? routeAddressSchema : hostSchema, host),
+    path: l4 ? undefined : checkValue(pathSchema, path.trim() === '' ? '/' : path),
   };
   for (const field of visible) {
     if (field.kind === 'number' || field.kind === 'text') typed[field.key] = checkValue(shape[field.key], parsedValue(field, draft[field.key]!));
@@ -157,7 +169,7 @@ export function RouteSettingsForm({ route, label, onDone }: { route: Route; labe
 
   const textField = (key: 'host' | 'path') => (
     <div className={`setting ${errorFor(key) ? 'has-error' : ''}`} key={key}>
-      <label htmlFor={idOf(key)}>{key === 'host' ? 'Host' : 'Path prefix'}</label>
+      <label htmlFor={idOf(key)}>{key === 'host' ? kindWords(route.kind).addressLabel : 'Path prefix'}</label>
       <input
         id={idOf(key)}
         value={key === 'host' ? host : path}
@@ -166,11 +178,12 @@ export function RouteSettingsForm({ route, label, onDone }: { route: Route; labe
         spellCheck={false}
         onChange={(e) => (key === 'host' ? setHost : setPath)(e.target.value)}
       />
-      {hint(key, key === 'host' ? 'Exact, *.wildcard, or * for every other host.' : 'Longest prefix wins; / for everything.')}
+      {hint(key, key === 'host' ? kindWords(route.kind).addressHint : 'Longest prefix wins; / for everything.')}
     </div>
   );
 
-  const hashKeyField = route.algorithm === 'consistent-hash' && (
+  // An L4 route hashes the client's address: it has no request to take a key from.
+  const hashKeyField = route.algorithm === 'consistent-hash' && !l4 && (
     <div className="setting" key="hash">
       <label htmlFor={idOf('hash')}>Hash key</label>
       <div className="row tight">
@@ -212,7 +225,7 @@ export function RouteSettingsForm({ route, label, onDone }: { route: Route; labe
         <label htmlFor={id}>{field.label}</label>
         {field.choices ? (
           <select id={id} value={String(draft[field.key])} onChange={(e) => set(field.key, e.target.value)}>
-            {field.choices.map((choice) => (
+            {(field.key === 'healthCheck' ? healthChecksFor(route.kind, field.choices) : field.choices).map((choice) => (
               <option key={choice} value={choice}>
                 {choice}
               </option>
@@ -233,7 +246,7 @@ export function RouteSettingsForm({ route, label, onDone }: { route: Route; labe
     );
   };
 
-  const extras: Partial<Record<GroupId, ReactNode[]>> = { routing: [textField('host'), textField('path')], balancing: [hashKeyField] };
+  const extras: Partial<Record<GroupId, ReactNode[]>> = { routing: l4 ? [textField('host')] : [textField('host'), textField('path')], balancing: [hashKeyField] };
   const unplaced = error && !error.field?.startsWith('settings.') && error.field !== 'host' && error.field !== 'path';
 
   return (

@@ -1,5 +1,5 @@
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
-import { responseFlags, type TrafficRecord } from '../../../shared/traffic';
+import { connectionEndSentences, connectionEnds, responseFlags, type TrafficRecord } from '../../../shared/traffic';
 import { millis } from '../format';
 import { statusClassOf } from '../traffic-filter';
 
@@ -37,6 +37,22 @@ export function StatusText({ status }: { status: number }) {
   return <span className={`http-status status-${statusClassOf(status) ?? 'none'}`}>{status === 0 ? '—' : status}</span>;
 }
 
+/** How a connection ended, where a request's status goes: "client closed", coloured as a failure when it was one. */
+export function EndText({ record }: { record: TrafficRecord }) {
+  const end = record.end!;
+  return (
+    <span className={`connection-end${record.flags.length > 0 ? ' status-none' : ''}`} title={connectionEndSentences[end]}>
+      {connectionEnds[end]}
+    </span>
+  );
+}
+
+/** HTTP requests show their protocol's short name; connections their route's kind. */
+function kindOf(record: TrafficRecord): string {
+  if (record.end !== null) return record.kind;
+  return record.protocol === 'HTTP/2' ? 'h2' : record.tls ? 'https' : 'http';
+}
+
 /** One exchange: props only, no state, memoised so an append renders only the new rows. */
 const Row = memo(function Row({ record, index, selected }: { record: TrafficRecord; index: number; selected: boolean }) {
   return (
@@ -51,6 +67,9 @@ const Row = memo(function Row({ record, index, selected }: { record: TrafficReco
       <span role="gridcell" className="cell-time">
         {timeOf(record.at)}
       </span>
+      <span role="gridcell" className={`cell-kind${record.end === null ? '' : ' kind-l4'}`} title={`${record.protocol}${record.tls ? ` over ${record.tls}` : ''}`}>
+        {kindOf(record)}
+      </span>
       <span role="gridcell" className="cell-method">
         {record.method}
       </span>
@@ -59,7 +78,7 @@ const Row = memo(function Row({ record, index, selected }: { record: TrafficReco
         {record.path}
       </span>
       <span role="gridcell" className="cell-status">
-        <StatusText status={record.status} />
+        {record.end === null ? <StatusText status={record.status} /> : <EndText record={record} />}
       </span>
       <span role="gridcell" className="cell-flags">
         <FlagBadges flags={record.flags} />
@@ -77,9 +96,10 @@ const Row = memo(function Row({ record, index, selected }: { record: TrafficReco
 /** Header text and the class its cells share (styles.css sizes and hides columns by it). */
 const columns = [
   ['Time', 'cell-time'],
+  ['Kind', 'cell-kind'],
   ['Method', 'cell-method'],
-  ['Host and path', 'cell-url'],
-  ['Status', 'cell-status'],
+  ['Host and path, or listen URL', 'cell-url'],
+  ['Status or end', 'cell-status'],
   ['Flags', 'cell-flags'],
   ['Backend', 'cell-backend'],
   ['Duration', 'cell-duration'],

@@ -1,15 +1,17 @@
 import { useEffect, useState } from 'react';
-import { responseFlags, type TrafficAttempt, type TrafficTrace as Trace } from '../../../shared/traffic';
+import { connectionEndSentences, responseFlags, type TrafficAttempt, type TrafficTrace as Trace } from '../../../shared/traffic';
 import { useApi } from '../api-context';
+import { cacheSentence } from '../cache-wording';
 import { compactBytes, millis } from '../format';
-import { FlagBadges, StatusText, timeOf } from './TrafficList';
+import { EndText, FlagBadges, StatusText, timeOf } from './TrafficList';
 
 /** A bar narrower than this (in % of the waterfall) would vanish: a 0.1 ms attempt still shows. */
 const minBarPercent = 0.5;
 const fullPercent = 100;
 
-function outcome(attempt: TrafficAttempt): string {
+function outcome(attempt: TrafficAttempt, connection: boolean): string {
   if (attempt.failure) return `${attempt.failure.flag}: ${attempt.failure.kind} in ${attempt.failure.phase} — ${attempt.failure.message}`;
+  if (connection) return 'connected';
   return attempt.status === null ? 'no answer' : `answered ${attempt.status}`;
 }
 
@@ -17,6 +19,7 @@ function outcome(attempt: TrafficAttempt): string {
 function Waterfall({ trace }: { trace: Trace }) {
   const span = Math.max(trace.totalMs, ...trace.attempts.map((a) => a.startMs + a.durationMs), Number.MIN_VALUE);
   if (trace.attempts.length === 0) return <p className="muted small">No backend was tried.</p>;
+  const connection = trace.end !== null;
   return (
     <ol className="waterfall" aria-label="Attempts">
       {trace.attempts.map((attempt, i) => (
@@ -24,7 +27,15 @@ function Waterfall({ trace }: { trace: Trace }) {
           <div className="attempt-head">
             <span className="attempt-number">#{i + 1}</span>
             <code>{attempt.url}</code>
-            {attempt.failure ? <abbr className="flag" title={responseFlags[attempt.failure.flag]}>{attempt.failure.flag}</abbr> : <StatusText status={attempt.status ?? 0} />}
+            {attempt.failure ? (
+              <abbr className="flag" title={responseFlags[attempt.failure.flag]}>
+                {attempt.failure.flag}
+              </abbr>
+            ) : connection ? (
+              <span className="http-status status-2xx">connected</span>
+            ) : (
+              <StatusText status={attempt.status ?? 0} />
+            )}
             <span className="muted small">
               +{millis(attempt.startMs)}, {millis(attempt.durationMs)}
             </span>
@@ -39,7 +50,7 @@ function Waterfall({ trace }: { trace: Trace }) {
             />
           </div>
           <p className="attempt-why small">{attempt.why}</p>
-          <p className={`small ${attempt.failure ? 'danger-text' : 'muted'}`}>{outcome(attempt)}</p>
+          <p className={`small ${attempt.failure ? 'danger-text' : 'muted'}`}>{outcome(attempt, connection)}</p>
         </li>
       ))}
     </ol>
@@ -68,6 +79,61 @@ function Headers({ title, headers }: { title: string; headers: string[] }) {
   );
 }
 
+/** What the route's cache did with the request: the Cache-Status sent and its decision in words. */
+function CacheSection({ trace }: { trace: Trace }) {
+  if (trace.cacheStatus === null) return null;
+  return (
+    <section className="trace-section trace-cache" aria-label="Cache">
+      <h3>Cache</h3>
+      <p className="small">
+        <strong>{trace.cache ?? '—'}</strong> — {cacheSentence(trace.cacheStatus)}
+      </p>
+      <p className="small muted">
+        Cache-Status: <code>{trace.cacheStatus}</code>
+      </p>
+    </section>
+  );
+}
+
+/** A connection's summary: how it ended and why, how long to connect and how long open, bytes each way. */
+function ConnectionSummary({ trace }: { trace: Trace }) {
+  return (
+    <>
+      <dl className="trace-summary">
+        <div>
+          <dt>Ended</dt>
+          <dd>
+            <EndText record={trace} /> <FlagBadges flags={trace.flags} />
+          </dd>
+        </div>
+        <div>
+          <dt>At</dt>
+          <dd>{timeOf(trace.at)}</dd>
+        </div>
+        <div>
+          <dt>Client</dt>
+          <dd>
+            <code>{trace.client}</code> over {trace.kind.toUpperCase()}
+          </dd>
+        </div>
+        <div>
+          <dt>Timing</dt>
+          <dd>
+            {trace.ttfbMs === null ? 'never connected' : `connected in ${millis(trace.ttfbMs)}`}, open {millis(trace.totalMs)}
+          </dd>
+        </div>
+        <div>
+          <dt>Bytes</dt>
+          <dd>
+            {compactBytes(trace.bytesIn)} client → backend, {compactBytes(trace.bytesOut)} backend → client
+          </dd>
+        </div>
+      </dl>
+      <p className="small">{connectionEndSentences[trace.end!]}</p>
+    </>
+  );
+}
+
 /** One exchange in full, fetched when selected (`traffic.get`): what happened, why that backend, each attempt, both sides' headers. */
 export function TrafficTrace({ id, onClose }: { id: number; onClose: () => void }) {
   const { invoke } = useApi();
@@ -89,7 +155,8 @@ export function TrafficTrace({ id, onClose }: { id: number; onClose: () => void 
     };
   }, [invoke, id]);
 
-  const title = trace ? `${trace.method} ${trace.host}${trace.path}` : `Exchange ${id}`;
+  const connection = trace !== undefined && trace.end !== null;
+  const title = trace ? (connection ? `${trace.kind.toUpperCase()} ${trace.host}` : `${trace.method} ${trace.host}${trace.path}`) : `Exchange ${id}`;
   return (
     <aside className="traffic-trace" aria-label="Trace">
       <div className="trace-title">
@@ -100,7 +167,32 @@ export function TrafficTrace({ id, onClose }: { id: number; onClose: () => void 
       </div>
       {error && <p className="field-error">{error}</p>}
       {!trace && !error && <p className="muted">Loading the trace…</p>}
-      {trace && (
+      {trace && connection && (
+        <>
+          <ConnectionSummary trace={trace} />
+          {trace.flags.length > 0 && (
+            <ul className="flag-meanings small">
+              {trace.flags.map((flag) => (
+                <li key={flag}>
+                  <strong>{flag}</strong> {responseFlags[flag]}
+                </li>
+              ))}
+            </ul>
+          )}
+          <section className="trace-section">
+            <h3>Decision</h3>
+            <p className="small">
+              Route: <code>{trace.route}</code>
+            </p>
+            {trace.attempts[0] && <p className="small">Backend: {trace.attempts[0].why}</p>}
+          </section>
+          <section className="trace-section">
+            <h3>Attempts</h3>
+            <Waterfall trace={trace} />
+          </section>
+        </>
+      )}
+      {trace && !connection && (
         <>
           <dl className="trace-summary">
             <div>
@@ -154,6 +246,7 @@ export function TrafficTrace({ id, onClose }: { id: number; onClose: () => void 
             <h3>Attempts</h3>
             <Waterfall trace={trace} />
           </section>
+          <CacheSection trace={trace} />
           <Headers title="Request headers" headers={trace.requestHeaders} />
           <Headers title="Response headers" headers={trace.responseHeaders} />
         </>

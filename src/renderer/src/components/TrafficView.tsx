@@ -60,7 +60,7 @@ function Filters() {
         type="search"
         className="traffic-search"
         aria-label="Filter by text"
-        placeholder="Method, host, path or backend"
+        placeholder="Method, host, path, backend, or tcp"
         value={filters.text}
         autoComplete="off"
         spellCheck={false}
