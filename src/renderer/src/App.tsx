@@ -5,6 +5,8 @@ import { ApiContext } from './api-context';
 import { Banners } from './components/Banners';
 import { CertificatesView } from './components/CertificatesView';
 import { Dialog } from './components/Dialog';
+import { TryDemoButton } from './components/DemoControls';
+import { ProjectFilePanel } from './components/ProjectFilePanel';
 import { NewRouteForm } from './components/NewRouteForm';
 import { ProxySettingsForm } from './components/ProxySettingsForm';
 import { RouteDetail, type DetailTab } from './components/RouteDetail';
@@ -130,6 +132,9 @@ function Shell() {
                     <button type="button" className="primary" onClick={() => setNewOpen(true)}>
                       New route
                     </button>
+                    <div className="demo-offer">
+                      <TryDemoButton onStarted={select} />
+                    </div>
                   </div>
                 )}
               </section>
@@ -143,6 +148,7 @@ function Shell() {
           <main className="settings-area" aria-labelledby="area-title">
             <h1 id="area-title">Proxy settings</h1>
             <ProxySettingsForm />
+            <ProjectFilePanel />
           </main>
         )}
       </div>

@@ -7,6 +7,7 @@ import { BackendsTable } from './BackendsTable';
 import { CachePanel } from './CachePanel';
 import { RouteCharts } from './RouteCharts';
 import { RouteHeader } from './RouteHeader';
+import { HostHint } from './HostHint';
 import { RouteSettingsForm } from './RouteSettingsForm';
 import { TabPanel, Tabs } from './Tabs';
 import { TimelinePanel } from './TimelinePanel';
@@ -30,6 +31,7 @@ export function RouteDetail({ route, tab, onTab }: { route: Route; tab: DetailTa
   return (
     <section className="route-detail" aria-label={`Route ${label}`}>
       <RouteHeader route={route} />
+      <HostHint route={route} />
       <Tabs
         label={`Sections of ${label}`}
         idBase={idBase}

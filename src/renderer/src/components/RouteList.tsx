@@ -3,6 +3,8 @@ import type { Route } from '../../../shared/model';
 import { routeLabel } from '../../../shared/route-label';
 import { useLive } from '../live-store';
 import { RouteListItem } from './RouteListItem';
+import { StopDemoButton } from './DemoControls';
+import { demoHost } from '../../../shared/demo';
 
 /** A route matches when its host, path or a backend URL contains every word of the query. */
 function matches(route: Route, words: string[]): boolean {
@@ -95,6 +97,7 @@ export function RouteList({ selectedId, onSelect, onNew, searchRef, reveal, onRe
           ))}
         </ul>
       )}
+      {routes?.some((route) => route.host === demoHost) && <StopDemoButton />}
     </section>
   );
 }
