@@ -76,7 +76,7 @@ describe('the Cache tab, served by `switchyard serve`, in Chromium', { timeout: 
     expect(await figures.getByLabel('Cache entries').textContent()).toBe('1');
     const decisions = pane.getByRole('region', { name: 'Recent cache decisions' });
     await decisions.getByText('Hit: answered from the cache').waitFor();
-    await decisions.getByText('Miss: not in the cache; stored').waitFor();
+    await decisions.getByText('Miss: not in the cache; fetched from the backend and stored').waitFor();
     await decisions.getByText('not stored: response has Set-Cookie').waitFor();
 
     const shot = process.env.UPDATE_SCREENSHOT === '1' ? join(root, 'docs', 'cache-panel.png') : join(shotDir.path, 'cache-panel.png');

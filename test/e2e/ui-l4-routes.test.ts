@@ -90,7 +90,7 @@ describe('a TCP route made in the UI, in Chromium', { timeout: 120_000 }, () => 
     await client.waitFor('hello');
     client.socket.end();
     await client.closed;
-    await pane.getByLabel('Route traffic').filter({ hasText: '1 in all' }).waitFor();
+    await pane.getByLabel('Route traffic').filter({ hasText: '1 connection in all' }).waitFor();
     const down = `${greeting}\n`.length + 'hello'.length;
 
     // -- Traffic: a connection row (kind, listen URL, how it ended), and its trace.

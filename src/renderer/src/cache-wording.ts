@@ -53,6 +53,6 @@ export function cacheSentence(value: string): string {
   const lead = p.fwd === 'bypass' || p.fwd === 'method' ? 'Bypassed' : p.fwd === 'stale' ? 'Revalidated' : 'Miss';
   const waited = p.collapsed ? '; it waited for another request to the same URL' : '';
   // A miss's detail is why it was not stored ("not stored: response has Set-Cookie and no s-maxage"); stored says so itself.
-  const outcome = p.stored ? `; stored${freshness(p.ttl)}` : p.detail ? `; ${p.detail}` : '';
+  const outcome = p.stored ? `; fetched from the backend and stored${freshness(p.ttl)}` : p.detail ? `; ${p.detail}` : '; fetched from the backend';
   return `${lead}: ${why}${waited}${outcome}.`;
 }

@@ -60,7 +60,8 @@ export function L4Traffic({ route }: { route: Route }) {
         {totals.open === 1 ? '' : 's'}
       </span>
       <span>
-        {count(live?.requests ?? 0)} in all, {live?.rps ?? 0}/s
+        {count(live?.requests ?? 0)} {unit}
+        {live?.requests === 1 ? '' : 's'} in all, {live?.rps ?? 0}/s
       </span>
       <span title="Bytes from clients to backends, and back">
         ↑ {compactBytes(totals.up)} · ↓ {compactBytes(totals.down)}
