@@ -7,29 +7,12 @@
 import type { ListenerStatus } from '../../../../shared/commands';
 import type { Problem } from '../../../../shared/events';
 import type { Route } from '../../../../shared/model';
-import { listenError } from '../../os-errors';
 import type { L4Context } from './l4-context';
+import { listenProblem } from './listen-problem';
 import { TcpListener } from './tcp-listener';
 
 /** How long a removed route's open connections may go on before they are cut. */
 export const removedRouteGraceMs = 10_000;
-
-/** IPv6 literals bracketed, as in the route's URL and the HTTP listener's messages. */
-const displayAddress = (address: string) => (address.includes(':') ? `[${address}]` : address);
-
-/** A listen failure in the words the HTTP listener uses (os-errors.ts), about this route, with what to do. */
-function listenProblem(url: string, listener: TcpListener, error: NodeJS.ErrnoException): string {
-  const typed = listenError(error, displayAddress(listener.address), listener.port, 'another port');
-  const lead = `TCP route ${url} takes no connections`;
-  // Its own "what to do": a TCP route's port is in its URL, not in a flag.
-  if (typed.code === 'PORT_IN_USE') {
-    return `${lead}: port ${listener.port} on ${displayAddress(listener.address)} is already in use by another program. Stop that program, or remove the route and add it again with another port.`;
-  }
-  if (typed.code === 'PERMISSION_DENIED') {
-    return `${lead}: not allowed to listen on port ${listener.port} (ports below 1024 need extra privileges). Remove the route and add it again with a port above 1023.`;
-  }
-  return `${lead}: ${typed.message}`;
-}
 
 export interface TcpRoutesEvents {
   /** The list of TCP routes that cannot listen changed. */
@@ -114,7 +97,7 @@ export class TcpRoutes {
         this.listeners.set(route.id, listener);
         this.failed.delete(route.id);
       } catch (error) {
-        this.failed.set(route.id, listenProblem(route.host, listener, error as NodeJS.ErrnoException));
+        this.failed.set(route.id, listenProblem(`TCP route ${route.host} takes no connections`, listener, error as NodeJS.ErrnoException, 'the route'));
       }
     }
     if ([...this.failed.values()].join('\n') !== problemsBefore) this.events.onProblems();

@@ -8,27 +8,11 @@ import type { ListenerStatus } from '../../../../shared/commands';
 import type { Problem } from '../../../../shared/events';
 import type { Route } from '../../../../shared/model';
 import { tlsRouteParts } from '../../../../shared/route-kind';
-import { listenError } from '../../os-errors';
 import { clientHelloTimeoutMs } from './hello-peek';
 import type { L4Context } from './l4-context';
+import { listenProblem } from './listen-problem';
 import { removedRouteGraceMs, type TcpRoutesEvents } from './tcp-routes';
 import { TlsListener, type TlsListenerRoute } from './tls-listener';
-
-/** IPv6 literals bracketed, as in the route's URL. */
-const displayAddress = (address: string) => (address.includes(':') ? `[${address}]` : address);
-
-/** A listen failure in the words of a TCP route's (tcp-routes.ts), naming the routes that share the address. */
-function listenProblem(url: string, names: readonly string[], listener: TlsListener, error: NodeJS.ErrnoException): string {
-  const typed = listenError(error, displayAddress(listener.address), listener.port, 'another port');
-  const lead = `TLS passthrough on ${url} (${names.join(', ')}) takes no connections`;
-  if (typed.code === 'PORT_IN_USE') {
-    return `${lead}: port ${listener.port} on ${displayAddress(listener.address)} is already in use by another program. Stop that program, or remove these routes and add them again with another port.`;
-  }
-  if (typed.code === 'PERMISSION_DENIED') {
-    return `${lead}: not allowed to listen on port ${listener.port} (ports below 1024 need extra privileges). Remove these routes and add them again with a port above 1023.`;
-  }
-  return `${lead}: ${typed.message}`;
-}
 
 export class TlsRoutes {
   /** By listen URL (tls://127.0.0.1:8443). */
@@ -110,7 +94,8 @@ export class TlsRoutes {
         this.listeners.set(url, listener);
         this.failed.delete(url);
       } catch (error) {
-        this.failed.set(url, listenProblem(url, wanted.map((route) => route.serverName), listener, error as NodeJS.ErrnoException));
+        const lead = `TLS passthrough on ${url} (${wanted.map((route) => route.serverName).join(', ')}) takes no connections`;
+        this.failed.set(url, listenProblem(lead, listener, error as NodeJS.ErrnoException, 'these routes'));
       }
     }
     if ([...this.failed.values()].join('\n') !== problemsBefore) this.events.onProblems();
