@@ -19,15 +19,16 @@ const toolTimeoutMs = 30_000;
 export interface ToolResult {
   ok: boolean;
   output: string;
+  stdout: string;
 }
 
 async function tool(file: string, args: string[], cwd?: string): Promise<ToolResult> {
   try {
     const { stdout, stderr } = await run(file, args, { timeout: toolTimeoutMs, cwd, env: { ...process.env, HOME: cwd ?? process.env.HOME } });
-    return { ok: true, output: `${stdout}${stderr}` };
+    return { ok: true, output: `${stdout}${stderr}`, stdout };
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string; message: string };
-    return { ok: false, output: `${failed.stdout ?? ''}${failed.stderr ?? ''}` || failed.message };
+    return { ok: false, output: `${failed.stdout ?? ''}${failed.stderr ?? ''}` || failed.message, stdout: failed.stdout ?? '' };
   }
 }
 
@@ -99,7 +100,7 @@ export async function caddyCheck(config: string): Promise<ToolResult & { json?: 
     const adapted = await tool('caddy', ['adapt', '--adapter', 'caddyfile', '--config', file], dir.path);
     if (!adapted.ok) return adapted;
     // adapt prints the JSON on stdout and warnings on stderr; only stdout parses.
-    const json = JSON.parse((await run('caddy', ['adapt', '--adapter', 'caddyfile', '--config', file], { cwd: dir.path, env: { ...process.env, HOME: dir.path } })).stdout) as unknown;
+    const json = JSON.parse(adapted.stdout) as unknown;
     const validated = await tool('caddy', ['validate', '--adapter', 'caddyfile', '--config', file], dir.path);
     return { ...validated, json };
   } finally {

@@ -8,7 +8,9 @@ import {
   isListenRoute,
   isSafeRoute,
   leftOutNotes,
+  oneLine,
   preamble,
+  statusList,
   unsafeBackendNote,
   unsafeRouteNote,
   type ExportOptions,
@@ -27,11 +29,15 @@ const rawToken = (text: string): string | undefined => (printable.test(text) && 
 
 const regexEscape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** Cookie and header names as a Caddyfile token; others (quotes, $, |...) are the model's but not safe here. */
+const plainName = (name: string) => /^[a-z0-9_-]+$/i.test(name);
+
 function lbPolicy(route: Route, notes: string[]): string | undefined {
   const { sticky, stickyCookie, hashKey } = route.settings;
   if (sticky === 'cookie') {
     // Caddy's cookie policy pins a client with a cookie it sets, as Switchyard's sticky does.
-    return `lb_policy cookie ${stickyCookie}`;
+    if (plainName(stickyCookie)) return `lb_policy cookie ${stickyCookie}`;
+    notes.push('sticky=cookie: the cookie name has characters a Caddyfile cannot take as a word; not sticky here');
   }
   if (sticky === 'ip') return 'lb_policy ip_hash';
   switch (route.algorithm) {
@@ -46,14 +52,20 @@ function lbPolicy(route: Route, notes: string[]): string | undefined {
       return 'lb_policy ip_hash';
     case 'random-two-choices':
       return 'lb_policy random_choose 2';
-    case 'consistent-hash':
+    case 'consistent-hash': {
       if (hashKey.source === 'path') {
         notes.push('consistent-hash on the path: Caddy hashes the whole URI, query included');
         return 'lb_policy uri_hash';
       }
-      if (hashKey.source === 'header') return `lb_policy header ${hashKey.name!}`;
-      notes.push(`consistent-hash on cookie ${hashKey.name!}: Caddy's cookie policy pins clients with a cookie it sets instead of hashing yours`);
-      return `lb_policy cookie ${hashKey.name!}`;
+      const name = hashKey.name!;
+      if (!plainName(name)) {
+        notes.push(`consistent-hash on a ${hashKey.source} whose name a Caddyfile cannot take as a word: round_robin here`);
+        return 'lb_policy round_robin';
+      }
+      if (hashKey.source === 'header') return `lb_policy header ${name}`;
+      notes.push(`consistent-hash on cookie ${name}: Caddy's cookie policy pins clients with a cookie it sets instead of hashing yours`);
+      return `lb_policy cookie ${name}`;
+    }
   }
 }
 
@@ -83,9 +95,9 @@ function reverseProxy(route: Route, notes: string[]): string[] {
   if (s.healthCheck === 'http') {
     const uri = rawToken(s.healthPath);
     if (uri) lines.push(`health_uri ${uri}`);
-    const statuses = s.healthStatuses.split(',').map((part) => part.trim().toLowerCase());
-    lines.push(`health_status ${statuses[0]!}`);
-    if (statuses.length > 1) notes.push(`healthStatuses=${s.healthStatuses}: Caddy's health_status takes one code or class, so only ${statuses[0]!}`);
+    const statuses = statusList(s.healthStatuses);
+    if (statuses) lines.push(`health_status ${statuses[0]!}`);
+    if (statuses && statuses.length > 1) notes.push(`healthStatuses=${statuses.join(',')}: Caddy's health_status takes one code or class, so only ${statuses[0]!}`);
     if (s.healthMethod !== 'GET') notes.push('healthMethod=HEAD: Caddy 2.6 checks with GET');
     if (s.healthBody) {
       const body = rawToken(regexEscape(s.healthBody));
@@ -126,7 +138,7 @@ function routeBlock(route: Route, index: number, options: ExportOptions, mixedRe
   if (s.compression) inner.push('encode gzip');
   if (s.cache) notes.push(`cache: no equivalent in standard Caddy (the cache-handler plugin has one)${s.serveStaleWhenDown ? '; serveStaleWhenDown neither' : ''}`);
   inner.push(...reverseProxy(route, notes));
-  const head = [`# ${routeLabel(route)}`, ...notes.map((note) => `# ${note}`)];
+  const head = [`# ${routeLabel(route)}`, ...notes.map((note) => `# ${oneLine(note)}`)];
   if (route.path === '/') return [...head, 'handle {', ...inner.map((line) => `\t${line}`), '}'];
   // Named matchers keep the order written: longest prefix first, as Switchyard picks.
   return [...head, `${matcher} path ${route.path} ${route.path}/*`, `handle ${matcher} {`, ...inner.map((line) => `\t${line}`), '}'];
@@ -162,7 +174,7 @@ export function toCaddyfile(routes: readonly Route[], options: ExportOptions): s
     if (host !== '*' && isLocalName(host.replace(/^\*\./, ''))) body.push('tls internal');
     else if (host !== '*') notes.push(`${host}: Caddy gets a certificate by ACME once the name's DNS points at this server`);
     for (const route of group) body.push(...routeBlock(route, (index += 1), options, mixedRedirect));
-    out.push('', ...notes.map((note) => `# ${note}`), `${address} {`, ...body.map((line) => `\t${line}`), '}');
+    out.push('', ...notes.map((note) => `# ${oneLine(note)}`), `${address} {`, ...body.map((line) => `\t${line}`), '}');
   }
   return `${out.join('\n')}\n`;
 }

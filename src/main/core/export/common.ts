@@ -42,6 +42,12 @@ export function isSafeRoute(route: Route): boolean {
   return routeHost.test(route.host) && routePath.test(route.path) && !route.path.includes('//');
 }
 
+/**
+ * Text for a comment line. Notes quote what the user typed (a cookie name, a
+ * URL), and a line break there would end the comment and start config.
+ */
+export const oneLine = (text: string): string => text.replace(/[^\x20-\x7e]/g, '?');
+
 /** A route's name for a comment line: what a comment cannot hold (a line break) never reaches it. */
 export const commentLabel = (route: Route): string => routeLabel(route).replace(/[^\x20-\x7e]/g, '?');
 
@@ -165,6 +171,12 @@ export function preamble(format: string, routes: readonly Route[], comment: stri
     `${comment} Certificates: only file names are written here; put your own certificate and key at each path (Switchyard's local CA keys never leave its data folder).`,
     `${comment} Where a Switchyard setting has no equivalent here, a comment says so next to the route.`,
   ];
+}
+
+/** healthStatuses as a list of classes (2xx) and codes (204); undefined when any part is neither (the model refuses those). */
+export function statusList(text: string): string[] | undefined {
+  const parts = text.split(',').map((part) => part.trim().toLowerCase());
+  return parts.every((part) => /^[1-5](?:xx|\d\d)$/.test(part)) ? parts : undefined;
 }
 
 /** The sentence for a backend left out because its host cannot be written safely. */

@@ -1,6 +1,6 @@
 import type { Route } from '../../../shared/model';
 import { routeLabel } from '../../../shared/route-label';
-import { byHost, isListenRoute, isOutOfService, isSafeRoute, leftOutNotes, preamble, tcpListen, unsafeBackendNote, usesWeights } from './common';
+import { byHost, isListenRoute, isOutOfService, isSafeRoute, leftOutNotes, oneLine, preamble, tcpListen, unsafeBackendNote, usesWeights } from './common';
 import { backendService, healthNote, isKubernetesHost, objectName, serviceName, yamlStream } from './k8s-common';
 
 // Gateway API: HTTPRoute (gateway.networking.k8s.io/v1, standard channel) and
@@ -82,7 +82,7 @@ function listenRoute(route: Route, services: Set<string>, head: string[]): { com
   const listener = `${route.kind}-${port}`;
   const refs = backendRefs(route, notes, services);
   if (refs.length === 0) {
-    head.push(`# ${route.host} not exported: it has no backend that can be written`, ...notes.map((note) => `#   ${note}`));
+    head.push(`# ${route.host} not exported: it has no backend that can be written`, ...notes.map((note) => `#   ${oneLine(note)}`));
     return [];
   }
   notes.push(`a Gateway listener named ${listener} (protocol ${protocol}, port ${port}) takes this route`);

@@ -8,7 +8,9 @@ import {
   isOutOfService,
   isSafeRoute,
   leftOutNotes,
+  oneLine,
   preamble,
+  statusList,
   tcpListen,
   unsafeBackendNote,
   usesWeights,
@@ -58,15 +60,15 @@ function balance(route: Route, notes: string[]): string[] {
       return ['balance source'];
     case 'consistent-hash': {
       if (route.kind !== 'http') return ['balance source', 'hash-type consistent'];
-      if (hashKey.source === 'path') return ['balance path', 'hash-type consistent'];
+      // The path without the query, as Switchyard hashes it.
+      if (hashKey.source === 'path') return ['balance uri path-only', 'hash-type consistent'];
       const name = hashKey.name!;
-      if (!/^[a-z0-9_-]+$/.test(name)) {
-        notes.push(`consistent-hash on ${hashKey.source} ${name}: HAProxy cannot name it here; balanced round-robin`);
+      if (hashKey.source === 'cookie' || !/^[a-z0-9_-]+$/.test(name)) {
+        notes.push(`consistent-hash on ${hashKey.source} ${name}: HAProxy 2.6 cannot hash ${hashKey.source === 'cookie' ? 'one cookie (balance hash req.cook() came later)' : 'this header name'}; balanced round-robin`);
         return ['balance roundrobin'];
       }
-      notes.push(`consistent-hash: HAProxy balances requests without the ${hashKey.source} round-robin, as Switchyard does`);
-      // HAProxy has balance hdr(); a cookie is hashed through its value with balance hash (2.6+).
-      return hashKey.source === 'header' ? [`balance hdr(${name})`, 'hash-type consistent'] : [`balance hash req.cook(${name})`, 'hash-type consistent'];
+      notes.push('consistent-hash: HAProxy balances requests without the header round-robin, as Switchyard does');
+      return [`balance hdr(${name})`, 'hash-type consistent'];
     }
   }
 }
@@ -82,8 +84,8 @@ function healthLines(route: Route, notes: string[]): { lines: string[]; check: s
     const path = haproxyWord(s.healthPath);
     lines.push('option httpchk');
     if (path) lines.push(`http-check send meth ${s.healthMethod} uri ${path}`);
-    const statuses = s.healthStatuses.split(',').map((part) => part.trim().toLowerCase().replace(/x/g, '.'));
-    lines.push(`http-check expect rstatus ${haproxyWord(`^(${statuses.join('|')})$`)!}`);
+    const statuses = statusList(s.healthStatuses);
+    if (statuses) lines.push(`http-check expect rstatus ${haproxyWord(`^(${statuses.map((part) => part.replace(/x/g, '.')).join('|')})$`)!}`);
     if (s.healthBody) {
       const body = haproxyWord(s.healthBody);
       if (body) lines.push(`http-check expect string ${body}`);
@@ -173,7 +175,8 @@ function httpBackend(route: Route, name: string, options: ExportOptions, section
     notes.push('compression: gzip only (HAProxy has no br)');
   }
   if (s.cache) {
-    const cache = `cache_${name}`;
+    // HAProxy cuts a cache's name at 32 characters: a short one per route.
+    const cache = `cache_${route.id}`;
     sections.extra.push('', `cache ${cache}`, `    total-max-size ${cacheMegabytes}`, `    max-object-size ${cacheObjectBytes}`, '    process-vary on');
     lines.push(`    http-request cache-use ${cache}`, `    http-response cache-store ${cache}`);
     notes.push('cache: HAProxy caches fresh responses only (no revalidation or stale-while-revalidate)');
@@ -181,7 +184,7 @@ function httpBackend(route: Route, name: string, options: ExportOptions, section
   }
   if (s.panicThresholdPercent > 0) notes.push('panicThresholdPercent: no equivalent in HAProxy (with every server down it answers 503)');
   const serverLines = servers(route, cookieName !== undefined, check, notes);
-  sections.backends.push('', `# ${routeLabel(route)}`, ...notes.map((note) => `# ${note}`), `backend ${name}`, ...lines, ...serverLines);
+  sections.backends.push('', `# ${routeLabel(route)}`, ...notes.map((note) => `# ${oneLine(note)}`), `backend ${name}`, ...lines, ...serverLines);
 }
 
 function frontendRule(route: Route, name: string, index: number): string[] {
@@ -209,7 +212,7 @@ function tcpListenSection(route: Route, name: string): string[] {
   return [
     '',
     `# ${route.host}`,
-    ...notes.map((note) => `# ${note}`),
+    ...notes.map((note) => `# ${oneLine(note)}`),
     `listen ${name}`,
     '    mode tcp',
     `    bind ${tcpListen(route).hostPort}`,

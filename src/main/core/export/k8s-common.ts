@@ -1,6 +1,6 @@
 import { Document } from 'yaml';
 import type { Route } from '../../../shared/model';
-import { backendAddress, certificateName } from './common';
+import { backendAddress, certificateName, oneLine } from './common';
 
 // What the two Kubernetes formats share: object names and YAML with comments.
 
@@ -36,7 +36,7 @@ export const isKubernetesHost = (host: string): boolean => host !== '*' && !/^[\
 export function yamlStream(docs: { comments: string[]; body: unknown }[], preamble: string[]): string {
   const text = docs.map(({ comments, body }) => {
     const doc = new Document(body);
-    if (comments.length) doc.commentBefore = comments.map((line) => ` ${line}`).join('\n');
+    if (comments.length) doc.commentBefore = comments.map((line) => ` ${oneLine(line)}`).join('\n');
     return doc.toString({ lineWidth: 0 });
   });
   return `${preamble.join('\n')}\n${text.map((doc) => `---\n${doc}`).join('')}`;

@@ -9,6 +9,7 @@ import {
   isListenRoute,
   isSafeRoute,
   leftOutNotes,
+  oneLine,
   preamble,
   tcpListen,
   unsafeBackendNote,
@@ -32,7 +33,7 @@ const systemCaBundle = '/etc/ssl/certs/ca-certificates.crt';
 const streamModule = '/usr/lib/nginx/modules/ngx_stream_module.so';
 const compressibleTypes = 'text/plain text/css text/xml text/javascript application/json application/javascript application/xml image/svg+xml';
 
-const comment = (text: string, indent: string) => `${indent}# ${text}`;
+const comment = (text: string, indent: string) => `${indent}# ${oneLine(text)}`;
 
 /** An nginx string in double quotes; callers pass only text without control characters. */
 const quoted = (text: string) => `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
