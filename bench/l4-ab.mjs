@@ -4,6 +4,7 @@
 //   npx electron-vite build && cp -r out node_modules/.l4A   (baseline)
 //   ... change, build again, cp -r out node_modules/.l4B
 //   node bench/l4-ab.mjs [--case connect|keepalive|pipelined] [--rounds 10] [--seconds 2] [--haproxy] [--pipe] [--cpu-prof DIR] node_modules/.l4A node_modules/.l4B
+// A copy whose folder holds a file node-flags runs with those Node flags instead of the bin's.
 // Each build's copy lives inside the repo so its imports resolve, and runs
 // as its own `serve` with one TCP route to Redis, on core 1; Redis and
 // redis-benchmark run on core 0. Each round measures every target once, in
@@ -54,8 +55,9 @@ async function startBuild(dir, backendPort) {
   if (!existsSync(entry)) throw new Error(`${entry} does not exist: copy a build there (cp -r out ${dir}).`);
   const dataDir = tempDir('l4-ab');
   const port = await freePort();
-  // The V8 flag the bin's shebang gives `serve` (bin/switchyard.js).
-  const flags = ['--max-semi-space-size=2'];
+  // The V8 flag the bin's shebang gives `serve` (bin/switchyard.js), or the copy's own in DIR/node-flags (one run of a build with other flags).
+  const flagsFile = join(resolve(dir), 'node-flags');
+  const flags = existsSync(flagsFile) ? readFileSync(flagsFile, 'utf8').trim().split(/\s+/).filter(Boolean) : ['--max-semi-space-size=2'];
   if (options['cpu-prof']) flags.push('--cpu-prof', '--cpu-prof-dir', resolve(options['cpu-prof']));
   const serve = ['serve', '--data-dir', dataDir, '--http-port', '0', '--https-port', '0', '--admin-port', '0'];
   const child = startChild(dir, [process.execPath, ...flags, entry, ...serve], { core: PROXY_CORE, cwd: repoDir });

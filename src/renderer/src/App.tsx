@@ -5,6 +5,7 @@ import { ApiContext } from './api-context';
 import { Banners } from './components/Banners';
 import { CertificatesView } from './components/CertificatesView';
 import { Dialog } from './components/Dialog';
+import { ExportPanel } from './components/ExportPanel';
 import { TryDemoButton } from './components/DemoControls';
 import { ProjectFilePanel } from './components/ProjectFilePanel';
 import { NewRouteForm } from './components/NewRouteForm';
@@ -59,6 +60,7 @@ function Shell() {
   const [tab, setTab] = useState<DetailTab>('backends');
   const [newOpen, setNewOpen] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
+  const [exportOpen, setExportOpen] = useState(false);
   const [announcement, setAnnouncement] = useState('');
   const [reveal, setReveal] = useState<number | undefined>();
   const searchRef = useRef<HTMLInputElement>(null);
@@ -105,7 +107,7 @@ function Shell() {
 
   return (
     <div className={`app${connection === 'offline' ? ' stale' : ''}`}>
-      <Sidebar area={area} onArea={setArea} onHelp={() => setHelpOpen(true)} />
+      <Sidebar area={area} onArea={setArea} onHelp={() => setHelpOpen(true)} onExport={() => setExportOpen(true)} />
       <div className="main">
         <SummaryBar />
         <Banners />
@@ -157,6 +159,9 @@ function Shell() {
       </Dialog>
       <Dialog open={helpOpen} onClose={() => setHelpOpen(false)} title="Keyboard shortcuts">
         <ShortcutsHelp />
+      </Dialog>
+      <Dialog open={exportOpen} onClose={() => setExportOpen(false)} title="Export to a production config">
+        <ExportPanel />
       </Dialog>
       <div className="sr-only" role="status" aria-live="polite">
         {announcement}

@@ -5,6 +5,7 @@ const paths = {
   traffic: 'M3 12h4l3-7 4 14 3-7h4',
   certificates: 'M6 11h12v9H6zM8.5 11V8a3.5 3.5 0 0 1 7 0v3M12 15v2',
   keyboard: 'M3 7h18v10H3zM7 11h0m4 0h0m4 0h0M8 14h8',
+  export: 'M12 4v11m-4-4 4 4 4-4M5 20h14',
 } as const;
 
 export type IconName = keyof typeof paths;

@@ -18,7 +18,7 @@ function RouteCount() {
   return count === undefined ? null : <span className="nav-count">{count}</span>;
 }
 
-export function Sidebar({ area, onArea, onHelp }: { area: Area; onArea: (area: Area) => void; onHelp: () => void }) {
+export function Sidebar({ area, onArea, onHelp, onExport }: { area: Area; onArea: (area: Area) => void; onHelp: () => void; onExport: () => void }) {
   return (
     <aside className="sidebar">
       <div className="brand">
@@ -45,6 +45,10 @@ export function Sidebar({ area, onArea, onHelp }: { area: Area; onArea: (area: A
         </ul>
       </nav>
       <div className="sidebar-footer">
+        <button type="button" className="ghost nav-item" onClick={onExport} title="Export the routes as an nginx, HAProxy, Caddy or Kubernetes config">
+          <Icon name="export" />
+          <span className="nav-label">Export config</span>
+        </button>
         <ThemeToggle />
         <button type="button" className="ghost nav-item" onClick={onHelp} title="Keyboard shortcuts (?)" aria-keyshortcuts="?">
           <Icon name="keyboard" />
