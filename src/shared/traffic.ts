@@ -54,6 +54,10 @@ export const connectionEnds = {
   'max-connections': 'over max connections',
   'no-backend': 'no backend',
   'connect-failed': 'connect failed',
+  /** UDP: the backend sent udpResponses replies for every datagram. */
+  'replies-received': 'replies received',
+  /** UDP: its backend was switched off or removed. */
+  'backend-off': 'backend switched off',
 } as const;
 
 export type ConnectionEnd = keyof typeof connectionEnds;
@@ -69,6 +73,8 @@ export const connectionEndSentences: Record<ConnectionEnd, string> = {
   'max-connections': 'The route already had maxConnections connections open, so this one was closed as soon as it was accepted.',
   'no-backend': 'No backend was switched on and healthy, so the connection was closed at once.',
   'connect-failed': 'Every backend tried refused or timed out, so the client\'s connection was closed.',
+  'replies-received': 'The backend sent the replies expected for every datagram (udpResponses, nginx\'s proxy_responses), so the session ended.',
+  'backend-off': 'Its backend was switched off or removed, so the session ended; the client\'s next datagram starts one on another backend.',
 };
 
 /** What went wrong with an attempt: how, and how far the exchange had got. */

@@ -61,7 +61,7 @@ export class UdpListener implements SessionOwner {
   retire(keep: (backendId: number) => boolean): void {
     for (const session of this.sessions.values()) {
       const id = session.backendId;
-      if (id !== undefined && !keep(id)) session.end();
+      if (id !== undefined && !keep(id)) session.end('backend-off');
     }
   }
 
@@ -72,7 +72,7 @@ export class UdpListener implements SessionOwner {
    */
   stop(): Promise<void> {
     this.stopped ??= new Promise<void>((resolve) => {
-      for (const session of this.sessions.values()) session.end();
+      for (const session of this.sessions.values()) session.end('cut');
       try {
         this.socket.close(() => resolve());
       } catch {

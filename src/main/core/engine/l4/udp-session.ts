@@ -1,8 +1,11 @@
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
+import type { ConnectionEnd } from '../../../../shared/traffic';
 import type { SelectionKey } from '../http/message';
 import { pickBackend } from '../balancing/balancer';
 import type { CompiledRoute, UpstreamTarget } from '../routing/routing-table';
+import { upstreamFailure } from '../upstream/failures';
+import { ConnectionRecord } from './connection-record';
 import type { L4Context } from './l4-context';
 
 /** A datagram carries no HTTP status; the traffic counters take a session's first reply as an answer without a class. */
@@ -49,6 +52,11 @@ export class UdpSession implements SelectionKey {
   private firstSentAt = 0;
   private readonly idle: NodeJS.Timeout;
   private finished = false;
+  /** The traffic record, when anyone keeps or hears records (connection-record.ts): one per session, at its end. */
+  private readonly record: ConnectionRecord | undefined;
+  /** Bytes each way over the whole session, whichever backends it had: what its record shows. */
+  private bytesSent = 0;
+  private bytesReceived = 0;
 
   constructor(
     readonly clientAddress: string,
@@ -60,6 +68,7 @@ export class UdpSession implements SelectionKey {
   ) {
     this.key = `${clientAddress}:${clientPort}`;
     ctx.stats.recordRequest(route.id);
+    if (ctx.records.wanted) this.record = new ConnectionRecord(route, clientAddress);
     this.idle = setTimeout(this.onIdle, route.settings.idleTimeoutMs);
     this.idle.unref();
   }
@@ -82,13 +91,29 @@ export class UdpSession implements SelectionKey {
     return true;
   }
 
-  /** Ends the session now: its socket closes and its backend's count drops. */
-  end(): void {
+  /** Ends the session now, for the reason its record gives: its socket closes and its backend's count drops. */
+  end(why?: ConnectionEnd): void {
     if (this.finished) return;
     this.finished = true;
     clearTimeout(this.idle);
     this.detach();
     this.owner.ended(this);
+    const { record } = this;
+    if (!record) return;
+    // Without one, the record says from its attempts why: no backend, or every one failed.
+    if (why) record.ended(why);
+    record.bytesIn = this.bytesSent;
+    record.bytesOut = this.bytesReceived;
+    record.finish(this.ctx.records);
+  }
+
+  /** The session's bytes, as the record reads a socket's (ConnectionRecord.connected). */
+  get bytesWritten(): number {
+    return this.bytesSent;
+  }
+
+  get bytesRead(): number {
+    return this.bytesReceived;
   }
 
   private attach(): boolean {
@@ -102,6 +127,7 @@ export class UdpSession implements SelectionKey {
       target = pickBackend(this, route, ctx.selection, ctx.inFlight.count);
     }
     if (!target) return false;
+    this.record?.attempt(this, target, ctx.inFlight.count);
     this.target = target;
     this.sent = 0;
     this.replies = 0;
@@ -135,8 +161,9 @@ export class UdpSession implements SelectionKey {
     this.sent += 1;
     upstream.send(datagram, (error) => {
       // Counted once the kernel took it: a datagram it refused never reached the backend.
-      if (error) this.notSent(upstream, error);
-      else this.ctx.stats.recordDatagram(target.id, true, datagram.length);
+      if (error) return this.notSent(upstream, error);
+      this.bytesSent += datagram.length;
+      this.ctx.stats.recordDatagram(target.id, true, datagram.length);
     });
   }
 
@@ -156,14 +183,17 @@ export class UdpSession implements SelectionKey {
     if (socket !== this.upstream || !target) return;
     this.idle.refresh();
     this.replies += 1;
+    this.bytesReceived += reply.length;
     if (this.replies === 1) {
+      // The first reply is a UDP session's "connected": its time is the record's time to first byte.
+      this.record?.connected(this);
       ctx.health.recordTraffic(target.id, true, '');
       ctx.stats.recordAnswer(route.id, target.id, noStatus, performance.now() - this.firstSentAt);
     }
     ctx.stats.recordDatagram(target.id, false, reply.length);
     this.owner.reply(this, reply);
     const expected = route.settings.udpResponses;
-    if (expected > 0 && this.replies >= expected * this.sent) this.end();
+    if (expected > 0 && this.replies >= expected * this.sent) this.end('replies-received');
   }
 
   private onUpstreamError(socket: dgram.Socket, error: NodeJS.ErrnoException): void {
@@ -179,6 +209,8 @@ export class UdpSession implements SelectionKey {
   /** The current backend failed: passive health hears it, and the next datagram picks another. */
   private failed(detail: string): void {
     const target = this.target!;
+    // A closed port refuses as a TCP connect would: UF in the record, as HTTP and TCP attempts.
+    this.record?.failed(upstreamFailure('refused', 'connect', `${detail}.`));
     this.detach();
     const { ctx } = this;
     ctx.health.recordTraffic(target.id, false, detail);
@@ -198,10 +230,12 @@ export class UdpSession implements SelectionKey {
     const { target, route } = this;
     const expected = route.settings.udpResponses;
     if (target && expected > 0 && this.replies < expected * this.sent) {
-      this.ctx.health.recordTraffic(target.id, false, `no reply within ${route.settings.idleTimeoutMs} ms (idleTimeoutMs)`);
+      const detail = `no reply within ${route.settings.idleTimeoutMs} ms (idleTimeoutMs)`;
+      this.record?.failed(upstreamFailure('timeout', 'head', `${detail}.`));
+      this.ctx.health.recordTraffic(target.id, false, detail);
       this.ctx.stats.recordFailure(route.id, target.id, false);
     }
-    this.end();
+    this.end('idle-timeout');
   };
 
   private detach(): void {
