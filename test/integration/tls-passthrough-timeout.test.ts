@@ -2,7 +2,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import { clientHelloTimeoutMs } from '../../src/main/core/engine/l4/hello-peek';
-import { withCleanCore } from '../helpers/core';
+import { must, withCleanCore } from '../helpers/core';
 import { capturedHellos, helloBytes } from '../helpers/client-hellos';
 import { recordingBackend, tlsRoute } from '../helpers/tls-passthrough';
 
@@ -41,6 +41,19 @@ describe('a ClientHello that never completes', () => {
     expect(routed.socket.destroyed).toBe(false);
     expect(named.connections).toHaveLength(0);
   }, clientHelloTimeoutMs * 3);
+
+  it('is closed at once when the last route on its port is removed', async () => {
+    const fallback = await recordingBackend();
+    cleanups.push(() => fallback.close());
+    const route = await tlsRoute(core, '*', [fallback.url]);
+    const stalled = stall(route.port, helloBytes(capturedHellos.nodeDb).subarray(0, 10));
+    await new Promise((resolve) => stalled.socket.once('connect', resolve));
+    const removedAt = performance.now();
+    await must(core.run('routes.delete', { id: route.id }));
+    await stalled.closedAfterMs;
+    expect(performance.now() - removedAt).toBeLessThan(clientHelloTimeoutMs / 2);
+    expect(fallback.connections).toHaveLength(0);
+  });
 
   it('is closed at once when the client ends it, without reaching any backend', async () => {
     const fallback = await recordingBackend();

@@ -70,11 +70,6 @@ export class TlsListener {
     return [...this.limits.keys()];
   }
 
-  /** Open connections of a route (for its live status). */
-  connections(routeId: number): number {
-    return this.relays.get(routeId)?.size ?? 0;
-  }
-
   /** A route gone from this address: its connections go on until `graceMs` has passed, then are cut. */
   retire(routeId: number, graceMs: number): void {
     if (this.cutTimers.has(routeId) || !this.relays.has(routeId)) return;
@@ -121,14 +116,16 @@ export class TlsListener {
 
   private route(socket: net.Socket, hello: Buffer, outcome: PeekOutcome): void {
     this.peeking.delete(socket);
+    // Closed meanwhile (the listener stopping closes connections still sending their hello).
+    if (socket.destroyed) return;
     const routeId = routeForServerName(this.index, outcome.kind === 'hello' ? outcome.serverName : undefined);
     const route = routeId === undefined ? undefined : this.ctx.table().route(routeId);
-    const open = routeId === undefined ? undefined : (this.relays.get(routeId) ?? new Set<TcpRelay>());
     // No route for this name (and no * route): closed, as nginx closes a stream with no upstream.
-    if (!route || route.kind !== 'tls' || !open) {
+    if (!route || route.kind !== 'tls') {
       socket.destroy();
       return;
     }
+    const open = this.relays.get(route.id) ?? new Set<TcpRelay>();
     if (open.size >= (this.limits.get(route.id) ?? 0)) {
       // Closed for maxConnections: the traffic record says so, as a TCP route's does.
       if (this.ctx.records.wanted) ConnectionRecord.dropped(route, socket.remoteAddress ?? '', this.ctx.records);

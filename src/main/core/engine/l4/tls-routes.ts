@@ -45,13 +45,6 @@ export class TlsRoutes {
     return [...this.listeners.values()].map((listener) => ({ kind: 'tls', address: listener.address, port: listener.port, routeIds: listener.routeIds }));
   }
 
-  /** Open connections of a route (for its live status). */
-  connections(routeId: number): number {
-    let open = 0;
-    for (const listener of this.listeners.values()) open += listener.connections(routeId);
-    return open;
-  }
-
   async close(graceMs: number): Promise<void> {
     this.closed = true;
     await this.queue;
