@@ -15,8 +15,8 @@ export function Dialog({ open, onClose, title, children }: { open: boolean; onCl
     if (!dialog) return;
     if (open && !dialog.open) {
       dialog.showModal();
-      // showModal focuses the first focusable element, the close button; a form starts at its first field.
-      dialog.querySelector<HTMLElement>('input, select, textarea')?.focus();
+      // showModal focuses the first focusable element, the close button; a form starts at the field it marks (data-autofocus), else its first.
+      (dialog.querySelector<HTMLElement>('[data-autofocus]') ?? dialog.querySelector<HTMLElement>('input, select, textarea'))?.focus();
     }
     if (!open && dialog.open) dialog.close();
   }, [open]);

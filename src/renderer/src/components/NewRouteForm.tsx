@@ -81,6 +81,8 @@ export function NewRouteForm({ onCreated, onCancel }: { onCreated: (route: Route
           onChange={(e) => setHost(e.target.value)}
           error={errors.host}
           hint={words.addressHint}
+          // The dialog starts here, past the kind: most routes are HTTP, and the user types at once.
+          data-autofocus
           autoFocus
         />
         {!l4 && (
