@@ -80,7 +80,7 @@ describe('the demo, host hints and project files in the UI, in Chromium', { time
     await panel.getByRole('button', { name: 'Export switchyard.json' }).click();
     const saved = await download;
     expect(saved.suggestedFilename()).toBe('switchyard.json');
-    const exported = JSON.parse(readFileSync((await saved.path())!, 'utf8')) as { routes: { host: string }[] };
+    const exported = JSON.parse(readFileSync((await saved.path()), 'utf8')) as { routes: { host: string }[] };
     // The demo's route lives only as long as its servers: not in the file.
     expect(exported.routes.map((route) => route.host)).toEqual([elsewhere]);
 

@@ -137,6 +137,7 @@ export function expectedRoutesAfter(name: CommandName, sent: Json, before: Route
     case 'backends.remove':
       return withBackend(before, id, () => undefined);
     // Proxy settings and certificates are not routes: the list stays as it was.
+    // The fuzzer's project files name no routes (and do not prune): settings and domains only.
     case 'settings.update':
     case 'certificates.issue':
     case 'certificates.regenerate':
@@ -144,7 +145,6 @@ export function expectedRoutesAfter(name: CommandName, sent: Json, before: Route
     case 'certificates.setDomains':
     case 'certificates.addDomain':
     case 'certificates.removeDomain':
-    // The fuzzer's project files name no routes (and do not prune): settings and domains only.
     case 'project.apply':
       return before;
     // The demo's route, with the id it answered with; its backends' ports are the servers' own, so only their number is known.
@@ -158,7 +158,7 @@ export function expectedRoutesAfter(name: CommandName, sent: Json, before: Route
           path: '/',
           algorithm: 'round-robin',
           settings: expect.objectContaining({ healthCheck: 'http', healthPath: '/health' }) as Route['settings'],
-          backends: [1, 2, 3].map(() => expect.objectContaining({ routeId: createdId, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) }) as Backend),
+          backends: [1, 2, 3].map(() => expect.objectContaining({ routeId: createdId, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) as string }) as Backend),
         },
       ];
     case 'demo.stop':

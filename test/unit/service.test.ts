@@ -57,10 +57,10 @@ describe('service install, uninstall and status (a recording runner: the real us
       uid: 501,
       systemdBooted: true,
       wsl: false,
-      run: async (program, args) => {
+      run: (program, args) => {
         const line = [program, ...args].join(' ');
         calls.push(line);
-        return { code: 0, stdout: '', stderr: '', ...answers[line] };
+        return Promise.resolve({ code: 0, stdout: '', stderr: '', ...answers[line] });
       },
       ...over,
     };

@@ -102,7 +102,7 @@ export async function applyCommand(
       timer = setTimeout(() => {
         running = running.then(report).catch((error: unknown) => {
           stop();
-          fail(error);
+          fail(error instanceof Error ? error : new Error(String(error)));
         });
       }, watchDebounceMs);
     });

@@ -89,7 +89,7 @@ export async function startDemoBackends(random: () => number = Math.random, now:
   const failed = started.find((result) => result.status === 'rejected');
   if (failed) {
     await closeDemoBackends(backends);
-    throw (failed as PromiseRejectedResult).reason;
+    throw (failed).reason;
   }
   return backends;
 }

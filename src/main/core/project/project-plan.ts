@@ -29,7 +29,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 export const kindDefaults = (host: string): RouteSettings => routeSettingsSchema.parse(kindSettingDefaults[routeKindOf(host)]);
 
 /** The settings the file asks for: each one it gives, the kind's default for the rest. */
-const wantedSettings = (route: FileRoute): RouteSettings => ({ ...kindDefaults(route.host), ...route.settings }) as RouteSettings;
+const wantedSettings = (route: FileRoute): RouteSettings => ({ ...kindDefaults(route.host), ...route.settings });
 
 /** Overrides a backend keeps once null (remove) is read as absent. */
 const wantedHealth = (health: BackendHealth): Record<string, unknown> =>
@@ -44,7 +44,7 @@ function settingsPatch(current: RouteSettings, wanted: RouteSettings): { patch: 
     patch[key] = value;
     details.push(`${key}: ${show(before)} → ${show(value)}`);
   }
-  return { patch: patch as Partial<RouteSettings>, details };
+  return { patch: patch, details };
 }
 
 function backendDetails(backend: FileBackend): string {
@@ -65,7 +65,7 @@ function backendChange(current: Backend, wanted: FileBackend): { details: string
     const before = (current.health as Record<string, unknown>)[key];
     if (!same(before, health[key])) details.push(`health.${key}: ${before === undefined ? '(route’s)' : show(before)} → ${health[key] === undefined ? '(route’s)' : show(health[key])}`);
   }
-  return { details, health: { ...removed, ...health } as BackendHealth };
+  return { details, health: { ...removed, ...health } };
 }
 
 /**
