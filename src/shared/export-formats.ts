@@ -6,11 +6,11 @@ export type ExportFormat = (typeof exportFormats)[number];
 
 /** What each format is, shown where the user picks one. */
 export const exportFormatLabels: Record<ExportFormat, string> = {
-  nginx: 'nginx (nginx.conf)',
-  haproxy: 'HAProxy (haproxy.cfg)',
-  caddy: 'Caddy (Caddyfile)',
-  'k8s-ingress': 'Kubernetes Ingress (YAML)',
-  'gateway-api': 'Kubernetes Gateway API HTTPRoute (YAML)',
+  nginx: 'nginx',
+  haproxy: 'HAProxy',
+  caddy: 'Caddy',
+  'k8s-ingress': 'Kubernetes Ingress',
+  'gateway-api': 'Gateway API (HTTPRoute)',
 };
 
 /** The file name a saved export gets by default. */
