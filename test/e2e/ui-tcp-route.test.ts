@@ -4,9 +4,9 @@ import { freePort, tempDir } from '../helpers/core';
 import { assertBuilt, type Browser, cliFor, closeUi, launchBrowser, routeItem, routePane, type Serve, startServe } from './ui-harness';
 
 /*
- * The UI has no TCP route view yet; until it has, a TCP route must show
- * where routes show (named by its URL), open without breaking the page,
- * and a port it cannot take must show as a problem banner.
+ * A TCP route added with the CLI shows where routes show (named by its
+ * URL), opens without breaking the page, and a port it cannot take shows
+ * as a problem banner. Making one in the UI and its traffic: ui-l4-routes.
  */
 describe('a TCP route in the UI', { timeout: 60_000 }, () => {
   const dataDir = tempDir('switchyard-e2e-tcp-data-');

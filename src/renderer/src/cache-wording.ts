@@ -50,7 +50,7 @@ export function cacheSentence(value: string): string {
   const detail = p.detail ? ` (${p.detail})` : '';
   if (p.hit) return `Hit: answered from the cache${freshness(p.ttl)}${detail}.`;
   const why = p.fwd ? (forwardWords[p.fwd] ?? p.fwd) : 'sent to the backend';
-  const lead = p.fwd === 'bypass' || p.fwd === 'method' ? 'Bypassed' : p.fwd === 'stale' ? 'Revalidated' : 'Miss';
+  const lead = p.fwd === 'bypass' || p.fwd === 'method' ? 'Bypassed' : p.fwd === 'stale' ? 'Stale' : 'Miss';
   const waited = p.collapsed ? '; it waited for another request to the same URL' : '';
   // A miss's detail is why it was not stored ("not stored: response has Set-Cookie and no s-maxage"); stored says so itself.
   const outcome = p.stored ? `; fetched from the backend and stored${freshness(p.ttl)}` : p.detail ? `; ${p.detail}` : '; fetched from the backend';
