@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import type { SwitchyardEvent } from '../../src/shared/events';
@@ -24,6 +25,22 @@ async function takenUdpPort(): Promise<{ port: number; release: () => Promise<vo
   return { port: squatter.address().port, release };
 }
 
+/** A port number free for both UDP and TCP on loopback (either alone may be taken by another test's socket). */
+async function freeBothPort(): Promise<number> {
+  for (;;) {
+    const port = await freeUdpPort();
+    const server = net.createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (free) {
+      await new Promise((resolve) => server.close(resolve));
+      return port;
+    }
+  }
+}
+
 async function clients(count: number): Promise<UdpClient[]> {
   const started = await Promise.all(Array.from({ length: count }, () => udpClient()));
   for (const client of started) cleanups.push(() => client.close());
@@ -43,7 +60,7 @@ describe('UDP route limits', () => {
       expect((await must(core.run('status', {}))).problems).toEqual([
         {
           code: 'UDP_LISTEN_FAILED',
-          message: `UDP route udp://127.0.0.1:${taken} takes no datagrams: UDP port ${taken} on 127.0.0.1 is already in use by another program. Stop that program, or remove the route and add it again with another port.`,
+          message: `UDP route udp://127.0.0.1:${taken} takes no datagrams: port ${taken} on 127.0.0.1 is already in use by another program. Stop that program, or remove the route and add it again with another port.`,
         },
       ]);
       expect(events.some((e) => e.name === 'problems.changed' && e.payload.some((p) => p.code === 'UDP_LISTEN_FAILED'))).toBe(true);
@@ -121,7 +138,7 @@ describe('UDP route limits', () => {
   });
 
   it('shares a port number with a TCP route: UDP and TCP ports are separate', async () => {
-    const port = await freeUdpPort();
+    const port = await freeBothPort();
     const udp = await udpBackend('u');
     const tcp = await tcpBackend('t');
     cleanups.push(() => udp.close(), () => tcp.close());

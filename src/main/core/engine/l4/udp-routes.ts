@@ -7,26 +7,9 @@
 import type { ListenerStatus } from '../../../../shared/commands';
 import type { Problem } from '../../../../shared/events';
 import type { Route } from '../../../../shared/model';
-import { listenError } from '../../os-errors';
 import type { L4Context } from './l4-context';
+import { listenProblem } from './listen-problem';
 import { UdpListener } from './udp-listener';
-
-/** IPv6 literals bracketed, as in the route's URL and the HTTP listener's messages. */
-const displayAddress = (address: string) => (address.includes(':') ? `[${address}]` : address);
-
-/** A bind failure in the words the HTTP listener uses (os-errors.ts), about this route, with what to do. */
-function listenProblem(url: string, listener: UdpListener, error: NodeJS.ErrnoException): string {
-  const typed = listenError(error, displayAddress(listener.address), listener.port, 'another port');
-  const lead = `UDP route ${url} takes no datagrams`;
-  // Its own "what to do": a UDP route's port is in its URL, not in a flag.
-  if (typed.code === 'PORT_IN_USE') {
-    return `${lead}: UDP port ${listener.port} on ${displayAddress(listener.address)} is already in use by another program. Stop that program, or remove the route and add it again with another port.`;
-  }
-  if (typed.code === 'PERMISSION_DENIED') {
-    return `${lead}: not allowed to listen on port ${listener.port} (ports below 1024 need extra privileges). Remove the route and add it again with a port above 1023.`;
-  }
-  return `${lead}: ${typed.message}`;
-}
 
 export interface UdpRoutesEvents {
   /** The list of UDP routes that cannot listen changed. */
@@ -107,7 +90,7 @@ export class UdpRoutes {
         this.failed.delete(route.id);
       } catch (error) {
         await listener.stop();
-        this.failed.set(route.id, listenProblem(route.host, listener, error as NodeJS.ErrnoException));
+        this.failed.set(route.id, listenProblem(`UDP route ${route.host} takes no datagrams`, listener, error as NodeJS.ErrnoException, 'the route'));
       }
     }
     if ([...this.failed.values()].join('\n') !== problemsBefore) this.events.onProblems();
