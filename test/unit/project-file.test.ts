@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseJsonWithPositions } from '../../src/shared/json-positions';
 import { parseProjectFile } from '../../src/main/core/project/project-file';
@@ -88,5 +90,12 @@ describe('parseProjectFile', () => {
     expect(refusal(file('    { "host": "a.localhost" },\n    { "host": "A.localhost." }')).message).toBe('5:5: routes.1: a.localhost is already routes.0; a route appears once (merge their backends).');
     expect(refusal(file('    { "host": "a.localhost", "backends": [{ "url": "http://127.0.0.1:1" }, { "url": "127.0.0.1:1" }] }')).message).toMatch(/^4:78: routes\.0\.backends\.1\.url: http:\/\/127\.0\.0\.1:1 is already backends\.0/);
     expect(refusal('{\n  "version": 1,\n}').message).toBe('3:1: Expected a quoted field name, found "}" (JSON allows no comma before }).');
+  });
+
+  it("accepts README's example project file", () => {
+    const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+    const example = /## Project files[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    expect(parseProjectFile(example!).routes.map((route) => route.host)).toEqual(['api.myapp.localhost', 'tcp://127.0.0.1:15432']);
   });
 });
