@@ -95,6 +95,17 @@ describe('a TLS passthrough route through its life', () => {
     await expect.poll(status).toBe('drained');
   });
 
+  it('checks its backends with TCP connects and sends no connection to one that fails them', async () => {
+    const live = await dbBackend();
+    const dead = `tcp://127.0.0.1:${await freePort()}`;
+    const route = await tlsRoute(core, 'db.localhost', [dead, live.url], { healthCheck: 'tcp', healthIntervalMs: 100, healthRise: 1, healthFall: 1, retries: 0 });
+    const status = async (index: number) => (await must(core.run('backends.live', {}))).backends[route.backends[index]!.id]!.status;
+    await expect.poll(() => status(0)).toBe('unhealthy');
+    await expect.poll(() => status(1)).toBe('healthy');
+    // With retries off, only the checks keep connections off the dead backend.
+    for (let i = 0; i < 3; i++) expect(await tlsGreeting(route.port, 'db.localhost', db)).toMatchObject({ ok: true, greeting: 'db' });
+  });
+
   it('listens again after a restart', async () => {
     const dir = tempDir();
     const backend = await dbBackend();
