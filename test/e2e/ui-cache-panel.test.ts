@@ -58,6 +58,12 @@ describe('the Cache tab, served by `switchyard serve`, in Chromium', { timeout: 
     const port = serve!.connection.httpPort;
     await routeItem(page, host).click();
     const pane = routePane(page, host);
+    // An HTTP route's settings have the cache, and none of what only L4 routes have.
+    await pane.getByRole('tab', { name: 'Settings' }).click();
+    const settings = pane.getByRole('form', { name: `Settings for ${host}` });
+    await settings.getByLabel('Cache responses (RFC 9111)').waitFor();
+    for (const l4Only of ['Max connections', 'PROXY protocol to backends', 'Replies per datagram']) expect(await settings.getByLabel(l4Only).count(), l4Only).toBe(0);
+    await settings.getByRole('button', { name: 'Cancel' }).click();
     await pane.getByRole('tab', { name: /Cache/ }).click();
 
     // -- Off: the tab says what the cache would do and turns it on.
