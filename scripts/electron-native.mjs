@@ -1,6 +1,6 @@
 // better-sqlite3 is built for Node by `npm install` (tests and `serve` use
 // that). Electron has another ABI, so the desktop shell loads a second build
-// from build/electron-native/ (see src/main/index.ts). This makes it once,
+// from build/electron-native/ (see src/main/electron/native-binding.ts). This makes it once,
 // with the node-gyp npm ships, against Electron's headers.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

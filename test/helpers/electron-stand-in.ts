@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { dirname } from 'node:path';
 import type { ElectronModules } from '../../src/main/electron/electron-modules';
 
 // A RECORDED STAND-IN for the `electron` module, for testing the desktop
@@ -78,8 +79,10 @@ export function createElectronStandIn(options: { userData: string; singleInstanc
     readonly isPackaged = false;
     readonly commandLine = { appendSwitch: () => undefined };
     getPath(name: string): string {
-      if (name !== 'userData') throw new Error(`the stand-in knows only userData, not ${name}`);
-      return options.userData;
+      if (name === 'userData') return options.userData;
+      // As Electron's: userData is appData joined with the app's name.
+      if (name === 'appData') return dirname(options.userData);
+      throw new Error(`the stand-in knows only userData and appData, not ${name}`);
     }
     getAppPath(): string {
       return process.cwd();

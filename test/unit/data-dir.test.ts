@@ -26,9 +26,11 @@ describe('the one default data folder of the app and the CLI', () => {
   });
 
   it("lists the app's Electron folder, and on macOS and Windows the CLI's former XDG folder", () => {
-    expect(formerDataDirs('/home/ann/.config/switchyard', { platform: 'linux', env: {}, home: '/home/ann' })).toEqual(['/home/ann/.config/switchyard']);
-    expect(formerDataDirs(undefined, { platform: 'linux', env: {}, home: '/home/ann' })).toEqual([]);
-    expect(formerDataDirs('/Users/ann/Library/Application Support/switchyard', { platform: 'darwin', env: {}, home: '/Users/ann' })).toEqual([
+    const linux = { platform: 'linux', env: {}, home: '/home/ann' } as const;
+    expect(formerDataDirs(['/home/ann/.config/Switchyard', '/home/ann/.config/switchyard'], linux)).toEqual(['/home/ann/.config/Switchyard', '/home/ann/.config/switchyard']);
+    expect(formerDataDirs(['/home/ann/.config/switchyard', '/home/ann/.config/switchyard'], linux)).toEqual(['/home/ann/.config/switchyard']);
+    expect(formerDataDirs([], linux)).toEqual([]);
+    expect(formerDataDirs(['/Users/ann/Library/Application Support/switchyard'], { platform: 'darwin', env: {}, home: '/Users/ann' })).toEqual([
       '/Users/ann/Library/Application Support/switchyard',
       '/Users/ann/.local/share/switchyard',
     ]);

@@ -139,8 +139,9 @@ export function startDesktopShell(electron: ElectronModules, options: DesktopShe
         nativeBinding: options.nativeBinding,
         // A desktop session: osascript, pkexec's polkit agent or UAC can put the system's password prompt in front of the user.
         canPromptForTrust: true,
-        // Electron's own folder held the app's data before the app and the CLI shared one.
-        formerDataDirs: isDefaultDataDir(undefined, options.env) ? formerDataDirs(app.getPath('userData')) : [],
+        // Electron's own folder held the app's data before the app and the CLI shared one: userData, named
+        // after the app, and the package name's folder that `npm start` used before packages set a productName.
+        formerDataDirs: isDefaultDataDir(undefined, options.env) ? formerDataDirs([app.getPath('userData'), join(app.getPath('appData'), 'switchyard')]) : [],
         log: options.log,
       });
     } catch (error) {

@@ -193,7 +193,7 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
       adminPort: parsePort(values['admin-port'], '--admin-port'),
       log: io.err,
       // Only into the default folder: a folder the user named is theirs to fill.
-      formerDataDirs: isDefaultDataDir(values['data-dir']) ? formerDataDirs(undefined) : [],
+      formerDataDirs: isDefaultDataDir(values['data-dir']) ? formerDataDirs([]) : [],
     });
     if (running.migration.kind === 'moved') io.out(running.migration.message);
     const status = await running.core.run('status', {});

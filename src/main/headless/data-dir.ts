@@ -46,12 +46,12 @@ export const isDefaultDataDir = (flag: string | undefined, env: NodeJS.ProcessEn
 
 /**
  * Folders that held Switchyard's data before the shells shared one: the
- * desktop app's Electron folder (given by the app), and on macOS and Windows
+ * desktop app's Electron folders (given by the app), and on macOS and Windows
  * the XDG path the CLI used there before it had a per-OS default. Data found
  * in one of them is moved on first start (data-migration.ts).
  */
-export function formerDataDirs(electronUserData: string | undefined, place: DataDirPlace = here()): string[] {
-  const former = electronUserData ? [electronUserData] : [];
+export function formerDataDirs(electronFolders: readonly string[], place: DataDirPlace = here()): string[] {
+  const former = [...new Set(electronFolders)];
   if (place.platform === 'darwin' || place.platform === 'win32') {
     const path = place.platform === 'win32' ? win32 : posix;
     former.push(path.join(place.home, '.local', 'share', 'switchyard'));
