@@ -92,6 +92,14 @@ describe('parseProjectFile', () => {
     expect(refusal('{\n  "version": 1,\n}').message).toBe('3:1: Expected a quoted field name, found "}" (JSON allows no comma before }).');
   });
 
+  it('checks and normalises CA domains as certificates.addDomain does', () => {
+    expect(parseProjectFile('{ "version": 1, "certificates": { "domains": ["Dev.Example.COM."] } }').certificates).toEqual({ domains: ['dev.example.com'] });
+    expect(refusal('{ "version": 1, "certificates": { "domains": ["ok.example.com", "%7db.test"] } }').message).toBe(
+      '1:65: certificates.domains.1: %7db.test is not a domain the local CA can add: give a DNS name of at least two labels without a wildcard, e.g. dev.example.com.',
+    );
+    expect(refusal('{ "version": 1, "certificates": { "domains": ["a.example.com", "A.example.com."] } }').message).toBe('1:64: certificates.domains.1: a.example.com is listed twice; keep one.');
+  });
+
   it("accepts README's example project file", () => {
     const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
     const example = /## Project files[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];

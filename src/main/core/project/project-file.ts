@@ -3,6 +3,7 @@ import { parseJsonWithPositions, type JsonPath } from '../../../shared/json-posi
 import { projectFileSchema, type ProjectFile } from '../../../shared/project';
 import { routeLabel } from '../../../shared/route-label';
 import { validate } from '../api/validate';
+import { checkUserDomain } from '../tls/name-constraints';
 
 /**
  * A project file's text as a checked ProjectFile, or VALIDATION_FAILED whose
@@ -59,10 +60,18 @@ export function parseProjectFile(text: string): ProjectFile {
       urls.set(backend.url, backendIndex);
     });
   });
+  // In the form the CA stores them (lower case, no root dot), checked as certificates.addDomain would check them.
   const domains = new Set<string>();
-  file.certificates?.domains.forEach((domain, index) => {
+  file.certificates?.domains.forEach((raw, index) => {
+    let domain = raw;
+    try {
+      domain = checkUserDomain(raw, `certificates.domains.${index}`);
+    } catch (error) {
+      if (error instanceof SwitchyardError) refuse(['certificates', 'domains', index], error.message);
+      throw error;
+    }
     if (domains.has(domain)) refuse(['certificates', 'domains', index], `${domain} is listed twice; keep one.`);
     domains.add(domain);
   });
-  return file;
+  return file.certificates ? { ...file, certificates: { domains: [...domains] } } : file;
 }
