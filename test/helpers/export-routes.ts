@@ -18,13 +18,14 @@ export interface RouteSpec {
 export function route({ host, path = '/', algorithm = 'round-robin', settings = {}, backends }: RouteSpec): Route {
   const id = nextId++;
   const kind = routeKindOf(host);
+  // TCP and TLS routes cut silence after 10 minutes (route-kind.ts kindSettingDefaults).
   return {
     id,
     kind,
     host,
     path,
     algorithm,
-    settings: routeSettingsSchema.parse(kind === 'tcp' ? { idleTimeoutMs: 600_000, ...settings } : settings),
+    settings: routeSettingsSchema.parse(kind === 'tcp' || kind === 'tls' ? { idleTimeoutMs: 600_000, ...settings } : settings),
     backends: backends.map((spec, index) => {
       const b = typeof spec === 'string' ? { url: spec } : spec;
       return { id: id * 1000 + index, routeId: id, url: b.url, weight: b.weight ?? 1, enabled: b.enabled ?? true, draining: b.draining ?? false, health: {} };
@@ -45,6 +46,9 @@ export function featureRoutes(): Route[] {
     route({ host: '127.0.0.1', path: '/status', backends: ['http://127.0.0.1:7000'] }),
     route({ host: 'tcp://127.0.0.1:15432', algorithm: 'least-connections', backends: ['tcp://127.0.0.1:5432', 'tcp://127.0.0.1:5433'], settings: { maxConnections: 50, retries: 1 } }),
     route({ host: 'udp://127.0.0.1:15353', algorithm: 'consistent-hash', backends: ['udp://127.0.0.1:5353', 'udp://127.0.0.1:5354'], settings: { idleTimeoutMs: 60_000, healthCheck: 'off', udpResponses: 1 } }),
+    route({ host: 'tls://127.0.0.1:18443/db.localhost', backends: ['tcp://127.0.0.1:8443'], settings: { proxyProtocol: 'v2' } }),
+    route({ host: 'tls://127.0.0.1:18443/*.db.localhost', algorithm: 'least-connections', backends: ['tcp://127.0.0.1:8444', 'tcp://127.0.0.1:8445'] }),
+    route({ host: 'tls://127.0.0.1:18443/*', backends: ['tcp://127.0.0.1:8446'], settings: { healthCheck: 'off' } }),
     route({ host: 'tcp://[::1]:16379', algorithm: 'consistent-hash', backends: ['tcp://127.0.0.1:6379'], settings: { healthCheck: 'off' } }),
   ];
 }

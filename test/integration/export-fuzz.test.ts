@@ -4,13 +4,14 @@ import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import { TCPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1alpha2/TCPRoute';
 import { UDPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1alpha2/UDPRoute';
+import { TLSRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1alpha2/TLSRoute';
 import { exportConfig } from '../../src/main/core/export';
 import { algorithms, routeSettingsSchema, type Route } from '../../src/shared/model';
 import { caddyCheck, haproxyCheck, nginxCheck, tlsFolder, yamlDocuments } from '../helpers/export-tools';
 import { tempDir } from '../helpers/core';
 
-// Routes with odd settings (every algorithm, sticky, rate limits, TLS, TCP
-// and UDP) and values the store's schemas would refuse or that are syntax in
+// Routes with odd settings (every algorithm, sticky, rate limits, TLS, TCP, TLS passthrough
+// , UDP and TLS passthrough) and values the store's schemas would refuse or that are syntax in
 // a config (spaces, quotes, semicolons, braces, $, #, line breaks) in hosts,
 // paths, backend hosts, cookie and header names, health paths, bodies and
 // statuses. The exporters get them as raw Route objects, so their own checks
@@ -74,21 +75,26 @@ const httpRoute = fc
   .map(({ settings, ...rest }) => ({ ...rest, kind: 'http' as const, settings }));
 const listenRoute = fc
   .record({
-    kind: fc.constantFrom('tcp' as const, 'udp' as const),
+    kind: fc.constantFrom('tcp' as const, 'udp' as const, 'tls' as const),
     port: fc.integer({ min: 20_000, max: 20_999 }),
+    serverName: fc.constantFrom('db.localhost', '*.db.localhost', '*', `db;${marker}`, `*.{${marker}}`),
     bad: fc.boolean(),
     algorithm: fc.constantFrom(...algorithms),
+    proxyProtocol: fc.constantFrom('off', 'v1', 'v2'),
     backends: fc.array(fc.record({ url: fc.constant(''), weight: fc.integer({ min: 1, max: 5 }), enabled: fc.boolean() }), { minLength: 1, maxLength: 2 }),
-    backendIndex: fc.nat(),
   })
-  .map(({ kind, port, bad, backends, ...rest }) => ({
-    ...rest,
-    kind,
-    host: bad ? `${kind}://127.0.0.1:${port};${marker}` : `${kind}://127.0.0.1:${port}`,
-    path: '/',
-    settings: { healthCheck: 'off' },
-    backends: backends.map((b, i) => ({ ...b, url: i % 2 ? `${kind}://a;b{${marker}}:5` : `${kind}://127.0.0.1:${5000 + i}` })),
-  }));
+  .map(({ kind, port, serverName, bad, proxyProtocol, backends, ...rest }) => {
+    const address = `${kind}://127.0.0.1:${port}${kind === 'tls' ? `/${serverName}` : ''}`;
+    const backendScheme = kind === 'udp' ? 'udp' : 'tcp';
+    return {
+      ...rest,
+      kind,
+      host: bad ? `${address};${marker}` : address,
+      path: '/',
+      settings: { healthCheck: 'off', ...(kind === 'udp' ? {} : { proxyProtocol }) },
+      backends: backends.map((b, i) => ({ ...b, url: i % 2 ? `${backendScheme}://a;b{${marker}}:5` : `${backendScheme}://127.0.0.1:${5000 + i}` })),
+    };
+  });
 
 /** Raw Route objects: settings parsed for their defaults, then hostile values put back as the fuzz chose them. */
 function toRoutes(specs: { kind: Route['kind']; host: string; path: string; algorithm: Route['algorithm']; settings: Record<string, unknown>; backends: { url: string; weight: number; enabled: boolean }[] }[]): Route[] {
@@ -154,7 +160,7 @@ describe('exporters with hostile and odd routes', () => {
             expect(() => new Ingress(doc as never).validate()).not.toThrow();
             expect(markerOutsidePaths(doc)).toEqual([]);
           }
-          const models = { HTTPRoute, TCPRoute, UDPRoute } as Record<string, new (doc: never) => { validate(): void }>;
+          const models = { HTTPRoute, TCPRoute, UDPRoute, TLSRoute } as Record<string, new (doc: never) => { validate(): void }>;
           for (const doc of yamlDocuments(exportConfig('gateway-api', routes, options).text)) {
             expect(() => new models[doc.kind as string]!(doc as never).validate()).not.toThrow();
             expect(markerOutsidePaths(doc)).toEqual([]);

@@ -3,6 +3,7 @@ import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import { TCPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1alpha2/TCPRoute';
 import { UDPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1alpha2/UDPRoute';
+import { TLSRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1alpha2/TLSRoute';
 import { exportConfig } from '../../src/main/core/export';
 import { featureRoutes } from '../helpers/export-routes';
 import { caddyCheck, haproxyCheck, nginxCheck, tlsFolder, yamlDocuments } from '../helpers/export-tools';
@@ -42,6 +43,9 @@ describe('nginx', () => {
     expect(text).toContain('stream {');
     expect(text).toContain('listen 127.0.0.1:15353 udp;');
     expect(text).toContain('proxy_responses 1;');
+    expect(text).toContain('ssl_preread on;');
+    expect(text).toMatch(/map \$ssl_preread_server_name \$tls_127_0_0_1_18443 \{\n\s+hostnames;\n\s+db\.localhost tls_127_0_0_1_18443_db_localhost;/);
+    expect(comments(text)).toContain('proxyProtocol=v2: nginx sends only v1');
     const notes = comments(text);
     expect(notes).toContain('healthCheck=http: no equivalent in nginx OSS');
     expect(notes).toContain('sticky=cookie: nginx OSS has no cookie stickiness');
@@ -66,6 +70,8 @@ describe('HAProxy', () => {
     expect(text).toContain('option redispatch');
     expect(text).toContain('store http_req_rate(1s)');
     expect(text).toContain('mode tcp');
+    expect(text).toContain("use_backend tls_127_0_0_1_18443_db_localhost if { req_ssl_sni -i 'db.localhost' }");
+    expect(text).toMatch(/server s1 127\.0\.0\.1:8443 check send-proxy-v2/);
     const notes = comments(text);
     expect(notes).toContain('serveStaleWhenDown: no equivalent in HAProxy');
     expect(notes).toContain('rewriteHost: HAProxy sets one Host for the backend');
@@ -116,6 +122,9 @@ describe('Kubernetes', () => {
     const tcp = docs.filter((d) => d.kind === 'TCPRoute');
     const udp = docs.filter((d) => d.kind === 'UDPRoute');
     expect(udp).toHaveLength(1);
+    const tls = docs.filter((d) => d.kind === 'TLSRoute');
+    expect(tls.map((d) => (d.spec as { hostnames?: string[] }).hostnames)).toEqual([['db.localhost'], ['*.db.localhost'], undefined]);
+    for (const doc of tls) expect(() => new TLSRoute(doc as never).validate()).not.toThrow();
     for (const doc of udp) expect(() => new UDPRoute(doc as never).validate()).not.toThrow();
     expect(http.length).toBeGreaterThan(0);
     expect(tcp).toHaveLength(2);

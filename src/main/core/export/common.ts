@@ -27,9 +27,27 @@ const routeHost = /^(?:\*|(?:\*\.)?[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]
 const routePath = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
 
 const listenUrl = /^(?:tcp|udp):\/\/(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\]):\d{1,5}$/;
+const tlsRouteUrl = /^tls:\/\/(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\]):\d{1,5}\/(?:\*|(?:\*\.)?[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)$/;
 
 /** Routes with a listener of their own that the exporters write (the kinds a format lacks get a comment). */
-export const isListenRoute = (route: Route): boolean => route.kind === 'tcp' || route.kind === 'udp';
+export const isListenRoute = (route: Route): boolean => route.kind === 'tcp' || route.kind === 'udp' || route.kind === 'tls';
+
+/** A TLS passthrough route's shared listen address and the server name it takes (`db.localhost`, `*.db.localhost` or `*`). */
+export function tlsRoute(route: Route): { listen: string; serverName: string } {
+  const slash = route.host.indexOf('/', 'tls://'.length);
+  return { listen: route.host.slice(0, slash), serverName: route.host.slice(slash + 1) };
+}
+
+/** TLS passthrough routes grouped by the address they share, in Switchyard's order: names, then wildcards, then `*`. */
+export function tlsGroups(routes: readonly Route[]): [string, Route[]][] {
+  const rank = (name: string) => (name === '*' ? 2 : name.startsWith('*.') ? 1 : 0);
+  const groups = new Map<string, Route[]>();
+  for (const route of routes.filter((r) => r.kind === 'tls')) {
+    const { listen } = tlsRoute(route);
+    groups.set(listen, [...(groups.get(listen) ?? []), route]);
+  }
+  return [...groups].map(([listen, group]) => [listen, group.sort((a, b) => rank(tlsRoute(a).serverName) - rank(tlsRoute(b).serverName))]);
+}
 
 /**
  * Whether a route's host (or listen URL) and path hold only what the schemas
@@ -37,6 +55,7 @@ export const isListenRoute = (route: Route): boolean => route.kind === 'tcp' || 
  * (they name it in a comment instead).
  */
 export function isSafeRoute(route: Route): boolean {
+  if (route.kind === 'tls') return tlsRouteUrl.test(route.host) && route.path === '/';
   if (isListenRoute(route)) return listenUrl.test(route.host) && route.path === '/';
   if (route.kind !== 'http') return false;
   return routeHost.test(route.host) && routePath.test(route.path) && !route.path.includes('//');

@@ -1,6 +1,6 @@
 import type { Route } from '../../../shared/model';
 import { routeLabel } from '../../../shared/route-label';
-import { byHost, isListenRoute, isOutOfService, isSafeRoute, leftOutNotes, oneLine, preamble, tcpListen, unsafeBackendNote, usesWeights } from './common';
+import { byHost, isListenRoute, isOutOfService, isSafeRoute, leftOutNotes, oneLine, preamble, tcpListen, tlsRoute, unsafeBackendNote, usesWeights } from './common';
 import { backendService, healthNote, isKubernetesHost, objectName, serviceName, yamlStream } from './k8s-common';
 
 // Gateway API: HTTPRoute (gateway.networking.k8s.io/v1, standard channel) and
@@ -74,18 +74,21 @@ function httpRoutes(routes: Route[], services: Set<string>): { comments: string[
   });
 }
 
-/** A TCPRoute or UDPRoute: the Gateway's listener for the port does the listening. None without a backend: the schema needs one. */
+/** A TCPRoute, UDPRoute or TLSRoute (passthrough, by server name): the Gateway's listener for the port does the listening. None without a backend: the schema needs one. */
 function listenRoute(route: Route, services: Set<string>, head: string[]): { comments: string[]; body: unknown }[] {
   const notes: string[] = [];
   const { port } = tcpListen(route);
-  const protocol = route.kind === 'udp' ? 'UDP' : 'TCP';
+  const protocol = route.kind === 'udp' ? 'UDP' : route.kind === 'tls' ? 'TLS' : 'TCP';
   const listener = `${route.kind}-${port}`;
   const refs = backendRefs(route, notes, services);
   if (refs.length === 0) {
     head.push(`# ${route.host} not exported: it has no backend that can be written`, ...notes.map((note) => `#   ${oneLine(note)}`));
     return [];
   }
-  notes.push(`a Gateway listener named ${listener} (protocol ${protocol}, port ${port}) takes this route`);
+  notes.push(`a Gateway listener named ${listener} (protocol ${protocol}${route.kind === 'tls' ? ', tls mode Passthrough' : ''}, port ${port}) takes this route`);
+  const serverName = route.kind === 'tls' ? tlsRoute(route).serverName : undefined;
+  if (serverName?.startsWith('*.')) notes.push(`${serverName}: a TLSRoute wildcard matches any depth below the name; Switchyard's takes one label`);
+  if (route.settings.proxyProtocol !== 'off') notes.push(`proxyProtocol=${route.settings.proxyProtocol}: no equivalent in Gateway API`);
   if (route.algorithm !== 'round-robin' && route.algorithm !== 'weighted-round-robin') notes.push(`algorithm ${route.algorithm}: no equivalent in Gateway API`);
   const s = route.settings;
   notes.push(`maxConnections=${s.maxConnections}, timeouts and retries: no equivalent in ${protocol}Route`);
@@ -97,7 +100,12 @@ function listenRoute(route: Route, services: Set<string>, head: string[]): { com
       apiVersion: 'gateway.networking.k8s.io/v1alpha2',
       kind: `${protocol}Route`,
       metadata: { name: serviceName(route.host) },
-      spec: { parentRefs: [{ name: gatewayName, sectionName: listener }], rules: [{ backendRefs: refs }] },
+      spec: {
+        parentRefs: [{ name: gatewayName, sectionName: listener }],
+        // A TLSRoute without hostnames takes every name, as the * route does.
+        ...(serverName !== undefined && serverName !== '*' ? { hostnames: [serverName] } : {}),
+        rules: [{ backendRefs: refs }],
+      },
     },
   }];
 }
@@ -110,7 +118,7 @@ export function toGatewayApi(routes: readonly Route[]): string {
   head.push(`# Every route attaches to Gateway ${gatewayName}: put your Gateway's name (and namespace) in parentRefs.`);
   const services = new Set<string>();
   const docs = [...httpRoutes(safe.filter((r) => r.kind === 'http'), services), ...safe.filter(isListenRoute).flatMap((r) => listenRoute(r, services, head))];
-  if (safe.some(isListenRoute)) head.push('# TCPRoute and UDPRoute are in the experimental channel (gateway.networking.k8s.io/v1alpha2): install those CRDs for them.');
+  if (safe.some(isListenRoute)) head.push('# TCPRoute, UDPRoute and TLSRoute are in the experimental channel (gateway.networking.k8s.io/v1alpha2): install those CRDs for them.');
   head.push(...[...services].map((note) => `# ${note}`));
   return yamlStream(docs, head);
 }

@@ -12,6 +12,8 @@ import {
   preamble,
   statusList,
   tcpListen,
+  tlsGroups,
+  tlsRoute,
   unsafeBackendNote,
   usesWeights,
   type ExportOptions,
@@ -116,6 +118,8 @@ function servers(route: Route, cookie: boolean, check: string, notes: string[]):
       parts.push(route.settings.verifyBackendTls ? 'ssl verify required ca-file @system-ca' : 'ssl verify none');
       if (!/^[\d.]+$|^\[/.test(address.host)) parts.push(`sni str(${address.host})`);
     }
+    // The PROXY protocol header before the client's bytes (HAProxy's own send-proxy).
+    if (route.settings.proxyProtocol !== 'off' && route.kind !== 'http') parts.push(route.settings.proxyProtocol === 'v2' ? 'send-proxy-v2' : 'send-proxy');
     if (isOutOfService(backend)) parts.push('disabled');
     lines.push(`    ${parts.filter(Boolean).join(' ')}${isOutOfService(backend) ? ` # ${backend.draining ? 'draining' : 'switched off'} in Switchyard` : ''}`);
   });
@@ -203,7 +207,43 @@ function frontendRule(route: Route, name: string, index: number): string[] {
   return lines;
 }
 
-function tcpListenSection(route: Route, name: string): string[] {
+/**
+ * TLS passthrough: a TCP frontend per shared address waits for the
+ * ClientHello (inspect-delay, Switchyard's 5 s) and picks the backend by its
+ * SNI, names before wildcards before `*`, as Switchyard's TLS listener does.
+ */
+function tlsSections(routes: Route[], names: Map<number, string>): string[] {
+  const out: string[] = [];
+  for (const [listen, group] of tlsGroups(routes)) {
+    const rules: string[] = [];
+    const backends: string[] = [];
+    for (const route of group) {
+      const name = names.get(route.id)!;
+      const { serverName } = tlsRoute(route);
+      if (serverName === '*') rules.push(`    default_backend ${name}`);
+      else if (serverName.startsWith('*.')) rules.push(`    use_backend ${name} if { req_ssl_sni -i -m end ${haproxyWord(serverName.slice(1))!} }`);
+      else rules.push(`    use_backend ${name} if { req_ssl_sni -i ${haproxyWord(serverName)!} }`);
+      const section = tcpListenSection(route, name, 'backend');
+      if (serverName.startsWith('*.')) section.splice(2, 0, `# ${serverName}: HAProxy's -m end matches any depth below the name; Switchyard's takes one label`);
+      backends.push(...section);
+    }
+    const first = group[0]!.settings;
+    out.push(
+      '',
+      `frontend tls_${listen.replace(/^tls:\/\//, '').replace(/[^A-Za-z0-9]+/g, '_')}`,
+      '    mode tcp',
+      `    bind ${tcpListen(group[0]!).hostPort}`,
+      `    timeout client ${first.idleTimeoutMs}ms`,
+      '    tcp-request inspect-delay 5s',
+      '    tcp-request content accept if { req_ssl_hello_type 1 }',
+      ...rules,
+      ...backends,
+    );
+  }
+  return out;
+}
+
+function tcpListenSection(route: Route, name: string, section: 'listen' | 'backend' = 'listen'): string[] {
   const s = route.settings;
   const notes: string[] = [];
   const { lines: health, check } = healthLines(route, notes);
@@ -213,14 +253,13 @@ function tcpListenSection(route: Route, name: string): string[] {
     '',
     `# ${route.host}`,
     ...notes.map((note) => `# ${oneLine(note)}`),
-    `listen ${name}`,
+    `${section} ${name}`,
     '    mode tcp',
-    `    bind ${tcpListen(route).hostPort}`,
-    `    maxconn ${s.maxConnections}`,
+    ...(section === 'listen' ? [`    bind ${tcpListen(route).hostPort}`, `    maxconn ${s.maxConnections}`] : []),
     ...balance(route, notes).map((line) => `    ${line}`),
     ...health.map((line) => `    ${line}`),
     `    timeout connect ${s.connectTimeoutMs}ms`,
-    `    timeout client ${s.idleTimeoutMs}ms`,
+    ...(section === 'listen' ? [`    timeout client ${s.idleTimeoutMs}ms`] : []),
     `    timeout server ${s.idleTimeoutMs}ms`,
     `    retries ${s.retries}`,
     '    option redispatch',
@@ -273,6 +312,7 @@ export function toHaproxy(routes: readonly Route[], options: ExportOptions): str
     );
   }
   for (const route of safe.filter((r) => r.kind === 'tcp')) out.push(...tcpListenSection(route, names.get(route.id)!));
+  out.push(...tlsSections(safe, names));
   out.push(...sections.extra);
   return `${out.join('\n')}\n`;
 }

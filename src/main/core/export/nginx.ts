@@ -12,6 +12,8 @@ import {
   oneLine,
   preamble,
   tcpListen,
+  tlsGroups,
+  tlsRoute,
   unsafeBackendNote,
   unsafeRouteNote,
   usesWeights,
@@ -268,8 +270,63 @@ function httpServers(routes: Route[], names: Map<number, string>, options: Expor
   }
 }
 
+/** nginx stream writes the PROXY protocol's v1 text header only. */
+function proxyProtocol(route: Route, notes: string[]): string[] {
+  const version = route.settings.proxyProtocol;
+  if (version === 'v2') notes.push('proxyProtocol=v2: nginx sends only v1 (proxy_protocol on); set the backend to accept v1');
+  return version === 'off' ? [] : ['        proxy_protocol on;'];
+}
+
+/**
+ * TLS passthrough: one server per shared address reads the ClientHello
+ * (ssl_preread) and a map picks the route's upstream by server name, as
+ * Switchyard's TLS listener does; a name no route takes gets no upstream, so
+ * nginx closes the connection.
+ */
+function tlsServers(routes: Route[], names: Map<number, string>, out: string[]): void {
+  for (const [listen, group] of tlsGroups(routes)) {
+    const variable = `$tls_${listen.replace(/^tls:\/\//, '').replace(/[^A-Za-z0-9]+/g, '_')}`;
+    const notes: string[] = [];
+    const entries: string[] = [];
+    for (const route of group) {
+      const name = names.get(route.id)!;
+      const { lines } = upstream(route, name, notes);
+      healthNotes(route, notes);
+      out.push('', ...lines.map((line) => `    ${line}`));
+      if (lines.length === 0) continue;
+      const { serverName } = tlsRoute(route);
+      entries.push(serverName === '*' ? `        default ${name};` : `        ${serverName} ${name};`);
+      if (serverName.startsWith('*.')) notes.push(`${serverName}: nginx's map matches any depth below the name; Switchyard's takes one label`);
+    }
+    // One server for the address: the first route's timeouts and retries stand for all of them.
+    const first = group[0]!.settings;
+    const proxy = proxyProtocol(group[0]!, notes);
+    if (group.some((route) => JSON.stringify(route.settings) !== JSON.stringify(first))) notes.push(`routes on ${listen} differ in settings: nginx has one server per address, written with the first route's`);
+    out.push(
+      '',
+      `    # ${group.map((route) => route.host).join(', ')}`,
+      ...notes.map((note) => comment(note, '    ')),
+      `    map $ssl_preread_server_name ${variable} {`,
+      '        hostnames;',
+      ...entries,
+      '    }',
+      '    server {',
+      `        listen ${tcpListen(group[0]!).hostPort};`,
+      '        ssl_preread on;',
+      `        proxy_pass ${variable};`,
+      `        proxy_connect_timeout ${first.connectTimeoutMs}ms;`,
+      `        proxy_timeout ${first.idleTimeoutMs}ms;`,
+      '        proxy_next_upstream on;',
+      `        proxy_next_upstream_tries ${first.retries + 1};`,
+      ...proxy,
+      '    }',
+    );
+  }
+}
+
 function streamServers(routes: Route[], names: Map<number, string>, out: string[]): void {
-  for (const route of routes) {
+  tlsServers(routes, names, out);
+  for (const route of routes.filter((r) => r.kind !== 'tls')) {
     const name = names.get(route.id)!;
     const notes: string[] = [];
     const { lines } = upstream(route, name, notes);
@@ -286,7 +343,7 @@ function streamServers(routes: Route[], names: Map<number, string>, out: string[
     // A UDP socket connects locally and nothing is retried (Switchyard's UDP routes have neither setting).
     const connection = udp
       ? s.udpResponses > 0 ? [`        proxy_responses ${s.udpResponses};`] : []
-      : [`        proxy_connect_timeout ${s.connectTimeoutMs}ms;`, '        proxy_next_upstream on;', `        proxy_next_upstream_tries ${s.retries + 1};`];
+      : [`        proxy_connect_timeout ${s.connectTimeoutMs}ms;`, '        proxy_next_upstream on;', `        proxy_next_upstream_tries ${s.retries + 1};`, ...proxyProtocol(route, notes)];
     out.push(
       `    limit_conn_zone $server_port zone=${name}:${zoneSize};`,
       '    server {',
