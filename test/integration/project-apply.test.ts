@@ -69,6 +69,7 @@ describe('switchyard apply and export (real serve, real CLI, real backends)', ()
     expect(exported.code).toBe(0);
     const text = JSON.parse(exported.stdout) as { $schema: string; version: number; routes: unknown[] };
     expect(text).toMatchObject({ $schema: 'urn:switchyard:project:v1', version: 1, settings: { trafficRecords: 500 } });
+    expect((await run('export', '--format', 'switchyard')).stdout).toBe(exported.stdout);
     const copy = join(dir.path, 'exported.json');
     expect((await run('export', '--out', copy)).stdout).toContain(`Wrote ${copy}`);
     expect((await run('apply', copy)).stdout).toBe(`Nothing to change: the running set-up is ${copy}'s.\n`);

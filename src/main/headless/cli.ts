@@ -260,7 +260,7 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     return applyCommand(action === undefined ? rest : [action, ...rest], values, client.call, io, (shape) => new UsageError(`Usage: switchyard ${shape}`));
   }
   // --format nginx and the other production configs are export-cli's; without --format, or with switchyard, the project file.
-  const exportFormat = (values as { format?: string }).format;
+  const exportFormat = values.format;
   if (group === 'export' && (exportFormat === undefined || exportFormat === 'switchyard')) {
     return exportProjectCommand(action === undefined ? rest : [action, ...rest], values, client.call, io.out, (shape) => new UsageError(`Usage: switchyard ${shape}`));
   }
