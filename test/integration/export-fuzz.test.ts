@@ -10,8 +10,8 @@ import { algorithms, routeSettingsSchema, type Route } from '../../src/shared/mo
 import { caddyCheck, haproxyCheck, nginxCheck, tlsFolder, yamlDocuments } from '../helpers/export-tools';
 import { tempDir } from '../helpers/core';
 
-// Routes with odd settings (every algorithm, sticky, rate limits, TLS, TCP, TLS passthrough
-// , UDP and TLS passthrough) and values the store's schemas would refuse or that are syntax in
+// Routes with odd settings (every algorithm, sticky, rate limits, TLS, TCP,
+// UDP and TLS passthrough) and values the store's schemas would refuse or that are syntax in
 // a config (spaces, quotes, semicolons, braces, $, #, line breaks) in hosts,
 // paths, backend hosts, cookie and header names, health paths, bodies and
 // statuses. The exporters get them as raw Route objects, so their own checks
