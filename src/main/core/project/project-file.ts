@@ -3,7 +3,7 @@ import { parseJsonWithPositions, type JsonPath } from '../../../shared/json-posi
 import { projectFileSchema, type ProjectFile } from '../../../shared/project';
 import { routeLabel } from '../../../shared/route-label';
 import { validate } from '../api/validate';
-import { checkUserDomain } from '../tls/name-constraints';
+import { checkUserDomain } from '../tls';
 
 /**
  * A project file's text as a checked ProjectFile, or VALIDATION_FAILED whose
