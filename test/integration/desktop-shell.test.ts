@@ -271,3 +271,31 @@ describe('the desktop shell while `switchyard serve` runs on its data folder', (
     }
   });
 });
+
+describe('the desktop shell when another program holds the admin port', () => {
+  it('serves the admin API on another port, which connection.json names, rather than refusing to start', async () => {
+    const root = tempDir('switchyard-desktop-port-');
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const taken = (holder.address() as net.AddressInfo).port;
+    const standIn = createElectronStandIn({ userData: join(root.path, 'user-data') });
+    const logged: string[] = [];
+    // No SWITCHYARD_ADMIN_PORT: the default port, here one that is taken.
+    const env = { ...shellEnv(join(root.path, 'xdg')), SWITCHYARD_ADMIN_PORT: undefined };
+    try {
+      const shell = startDesktopShell(standIn.electron, { mainDir: join(repoRoot, 'out', 'main'), env, nativeBinding: undefined, log: (line) => logged.push(line), adminPort: taken });
+      await shell.ready;
+      expect(standIn.record.errorBoxes).toEqual([]);
+      const adminPort = Number(new URL(shell.running()!.adminUrl).port);
+      expect(adminPort).not.toBe(taken);
+      expect(logged.join('\n')).toContain(`Port ${taken} on 127.0.0.1 is already in use`);
+      const status = await cli(['status', '--data-dir', join(root.path, 'xdg', 'switchyard')]);
+      expect(status.code).toBe(0);
+      standIn.app.quit();
+      await waitFor('the app to quit', () => standIn.record.quit);
+    } finally {
+      holder.close();
+      root.remove();
+    }
+  });
+});

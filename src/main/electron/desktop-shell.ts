@@ -28,6 +28,8 @@ export interface DesktopShellOptions {
   log: (line: string) => void;
   /** For "Start at login"; the running program by default. */
   loginItem?: Omit<LoginItemHost, 'app'>;
+  /** The admin API's port unless SWITCHYARD_ADMIN_PORT says otherwise: serve's 7801 by default. */
+  adminPort?: number;
 }
 
 export interface DesktopShell {
@@ -39,6 +41,9 @@ export interface DesktopShell {
 }
 
 const port = (value: string | undefined, fallback: number) => (value === undefined || value === '' ? fallback : Number(value));
+
+/** listenAll names the flag of the port it could not take (os-errors.ts). */
+const adminPortTaken = (error: unknown) => error instanceof SwitchyardError && error.code === 'PORT_IN_USE' && error.message.includes('--admin-port');
 
 export function startDesktopShell(electron: ElectronModules, options: DesktopShellOptions): DesktopShell {
   const { app, dialog, Notification } = electron;
@@ -129,12 +134,12 @@ export function startDesktopShell(electron: ElectronModules, options: DesktopShe
   const start = async (): Promise<void> => {
     denyWebPermissions(electron);
     dataDir = resolveDataDir(undefined, options.env);
-    try {
-      running = await serve({
+    const startServe = (adminPort: number) =>
+      serve({
         dataDir,
         httpPort: port(options.env.SWITCHYARD_HTTP_PORT, defaultHttpPort),
         httpsPort: port(options.env.SWITCHYARD_HTTPS_PORT, defaultHttpsPort),
-        adminPort: port(options.env.SWITCHYARD_ADMIN_PORT, defaultAdminPort),
+        adminPort,
         rendererDir,
         nativeBinding: options.nativeBinding,
         // A desktop session: osascript, pkexec's polkit agent or UAC can put the system's password prompt in front of the user.
@@ -143,6 +148,14 @@ export function startDesktopShell(electron: ElectronModules, options: DesktopShe
         // after the app, and the package name's folder that `npm start` used before packages set a productName.
         formerDataDirs: isDefaultDataDir(undefined, options.env) ? formerDataDirs([app.getPath('userData'), join(app.getPath('appData'), 'switchyard')]) : [],
         log: options.log,
+      });
+    try {
+      running = await startServe(port(options.env.SWITCHYARD_ADMIN_PORT, options.adminPort ?? defaultAdminPort)).catch((error: unknown) => {
+        // Nobody types the app's admin address (the CLI reads connection.json), so a default port another program
+        // holds is no reason not to start: take any free one. A port the user chose is theirs to fix.
+        if (!adminPortTaken(error) || options.env.SWITCHYARD_ADMIN_PORT) throw error;
+        options.log(`${(error as Error).message} Using another port for the admin API.`);
+        return startServe(0);
       });
     } catch (error) {
       const message = error instanceof SwitchyardError ? error.message : String(error);
