@@ -2,6 +2,7 @@ import type { CheckResult } from '../../../shared/events';
 import type { Backend, BackendHealth, Route, RouteSettings } from '../../../shared/model';
 import {
   initialHealth,
+  onChecksOff,
   mayEjectAnother,
   onCheck,
   onTick,
@@ -206,6 +207,7 @@ export class HealthMonitor {
         const newTarget = !sameTarget(entry.spec, spec);
         const moved = newTarget || entry.spec.timeoutMs !== spec.timeoutMs || entry.intervalMs !== s.healthIntervalMs || entry.checked !== checked;
         if (!moved && (entry.group !== undefined) === checked) continue;
+        if (entry.checked && !checked) this.set(entry, onChecksOff(entry.state, this.now()));
         Object.assign(entry, { checked, url: backend.url, spec, intervalMs: s.healthIntervalMs });
         if (newTarget && entry.historyCount > 0) {
           // Another address or kind of check: old results say nothing about it.

@@ -126,6 +126,18 @@ export function onTraffic(state: HealthState, ok: boolean, detail: string, polic
   };
 }
 
+/**
+ * Active checks were switched off: what they concluded no longer holds, or a
+ * backend they marked down would stay down for good with nothing left to
+ * bring it back. HAProxy's `disable health` does the same: "the last health
+ * check result will be ignored" and the server is considered up. A passive
+ * ejection runs its course, then ends in the unchecked state.
+ */
+export function onChecksOff(state: HealthState, now: number): HealthState {
+  const cleared = { ...state, okStreak: 0, failStreak: 0, underlying: 'unknown' as const, detail: '' };
+  return state.name === 'ejected' ? cleared : enter(cleared, 'unknown', now, 'Health checks are off: the backend takes traffic until real traffic fails it.');
+}
+
 /** Ends an ejection whose time is up: back to what the checks say. */
 export function onTick(state: HealthState, now: number): HealthState {
   if (state.name !== 'ejected' || now < state.ejectedUntil) return state;
