@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseJsonWithPositions } from '../../src/shared/json-positions';
 import { parseProjectFile } from '../../src/main/core/project/project-file';
@@ -49,6 +50,37 @@ describe('parseJsonWithPositions', () => {
       expect(parsed.ok, text).toBe(false);
       if (!parsed.ok) expect([text, parsed.position]).toEqual([text, { line, column }]);
     }
+  });
+
+  it('agrees with JSON.parse on generated documents and on arbitrary text (differential)', () => {
+    const seed = 20_261_201;
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.constantFrom(0, 1, 2, '\t'), (value, indent) => {
+        const text = JSON.stringify(value, null, indent);
+        const parsed = parseJsonWithPositions(text);
+        expect(parsed.ok).toBe(true);
+        expect(parsed.ok && parsed.value).toEqual(JSON.parse(text));
+      }),
+      { seed, numRuns: 500 },
+    );
+    const jsonish = fc.string({ unit: fc.constantFrom(...'{}[]:,"\\ \n0123456789.eE+-truefalsnu'.split('')), maxLength: 24 });
+    fc.assert(
+      fc.property(fc.oneof(jsonish, fc.string()), (text) => {
+        let expected: unknown;
+        let valid = true;
+        try {
+          expected = JSON.parse(text);
+        } catch {
+          valid = false;
+        }
+        const parsed = parseJsonWithPositions(text);
+        // A duplicate key is the one thing refused on purpose that JSON.parse takes (its last value wins).
+        if (!parsed.ok && parsed.message.includes('appears twice')) return;
+        expect([text, parsed.ok]).toEqual([text, valid]);
+        if (parsed.ok) expect(parsed.value).toEqual(expected);
+      }),
+      { seed, numRuns: 3000 },
+    );
   });
 
   it('knows where each value and key starts', () => {
