@@ -299,3 +299,19 @@ describe('the desktop shell when another program holds the admin port', () => {
     }
   });
 });
+
+describe('the CLI when nothing runs on the shared folder', () => {
+  it('names the desktop app as the other way to start Switchyard', async () => {
+    const root = tempDir('switchyard-desktop-cli-');
+    try {
+      assertBuilt();
+      const shared = await cli(['route', 'list'], { SWITCHYARD_DATA_DIR: root.path });
+      expect(shared.code).not.toBe(0);
+      expect(shared.stderr.trim()).toBe(`switchyard: Switchyard is not running for ${root.path}. Start it with \`switchyard serve\`, or open the Switchyard app.`);
+      // A folder named on the command line is not the app's.
+      expect((await cli(['route', 'list', '--data-dir', join(root.path, 'other')])).stderr).not.toContain('Switchyard app');
+    } finally {
+      root.remove();
+    }
+  });
+});

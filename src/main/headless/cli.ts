@@ -119,7 +119,10 @@ function connect(dataDir: string): { call: <N extends CommandName>(name: N, inpu
   if (!connection || !isProcessAlive(connection.pid)) {
     throw new SwitchyardError(
       'NOT_RUNNING',
-      `Switchyard is not running for ${dataDir}. Start it with \`switchyard serve${dataDir === resolveDataDir(undefined) ? '' : ` --data-dir ${dataDir}`}\`.`,
+      // The desktop app runs on the same folder as a plain `serve` (data-dir.ts), so it is the other way to start it.
+      dataDir === resolveDataDir(undefined)
+        ? `Switchyard is not running for ${dataDir}. Start it with \`switchyard serve\`, or open the Switchyard app.`
+        : `Switchyard is not running for ${dataDir}. Start it with \`switchyard serve --data-dir ${dataDir}\`.`,
     );
   }
   const api: SwitchyardApi = createAdminClient({ baseUrl: connection.adminUrl, token: connection.token });
