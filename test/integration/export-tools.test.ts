@@ -52,6 +52,7 @@ describe('nginx', () => {
     expect(notes).toContain('cache: nginx caches with proxy_cache');
     expect(notes).toContain('rewriteHost: nginx sends one Host for the whole upstream');
     expect(notes).toContain('compression: gzip only');
+    expect(notes).toContain('paths no route of this host has: Switchyard tries the matching *.name and * routes next; nginx answers 404 here');
   });
 });
 

@@ -237,6 +237,11 @@ function httpServers(routes: Route[], names: Map<number, string>, options: Expor
     ];
     if (host.startsWith('*.')) server.splice(2, 0, '# nginx matches *.name at any depth, as Switchyard does');
     if (isDefault) server.splice(2, 0, '# * (every other host): the default server');
+    // Switchyard falls through to the next matching host group when none of a host's prefixes match; nginx stays in the server.
+    const fallback = routes.some((r) => r.host === '*' || (r.host.startsWith('*.') && r.host !== host));
+    if (fallback && !group.some((r) => r.path === '/')) {
+      server.splice(2, 0, '# paths no route of this host has: Switchyard tries the matching *.name and * routes next; nginx answers 404 here');
+    }
     for (const route of group) {
       const notes: string[] = [];
       const name = names.get(route.id)!;
