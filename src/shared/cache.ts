@@ -8,8 +8,13 @@ export interface CacheRouteStats {
   /** As routes are named to people (route-label.ts). */
   route: string;
   entries: number;
-  /** Memory the entries take: bodies, header text and a little per entry. */
+  /** Memory the entries take (bodies, header text and a little per entry), or with storage disk the bytes of their files. */
   bytes: number;
+  storage: 'memory' | 'disk';
+  /** Why the disk cache stores nothing new now ("disk cache unavailable: … what to do"); undefined while it works or in memory. */
+  diskProblem?: string;
+  /** Failed disk reads and writes and damaged files found, since the route's disk cache started (0 in memory). */
+  diskFaults: number;
   /** Requests the cache answered by itself, and those it sent on (since the cache was switched on or Switchyard started). */
   hits: number;
   misses: number;

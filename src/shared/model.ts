@@ -193,6 +193,18 @@ const settingsShape = {
    * error); never against must-revalidate, proxy-revalidate or s-maxage.
    */
   serveStaleWhenDown: z.boolean(),
+  /**
+   * Where the cache keeps responses: memory (gone at exit), or one file per
+   * response under the data directory's cache/<route id>/ (nginx's
+   * proxy_cache_path), kept across restarts.
+   */
+  cacheStorage: z.enum(['memory', 'disk'], { error: 'Cache storage is memory or disk.' }),
+  /** The disk cache's cap in MB (nginx's max_size): past it the least recently used responses' files are removed. */
+  cacheDiskMaxMb: z
+    .number({ error: 'The disk cache size is a whole number of MB from 1 to 1048576.' })
+    .int('The disk cache size is a whole number of MB from 1 to 1048576.')
+    .min(1, 'The disk cache size is a whole number of MB from 1 to 1048576.')
+    .max(1_048_576, 'The disk cache size is a whole number of MB from 1 to 1048576.'),
   /** Active checks: a TCP connect, an HTTP request, a UDP probe datagram (healthSend, healthExpect), or none. */
   healthCheck: z.enum(['tcp', 'http', 'udp', 'off'], { error: 'Health checks are tcp, http, udp or off.' }),
   healthMethod: z.enum(['GET', 'HEAD'], { error: 'Health checks use GET or HEAD.' }),
@@ -282,6 +294,8 @@ const settingsDefaults = {
   compression: false,
   cache: false,
   serveStaleWhenDown: false,
+  cacheStorage: 'memory',
+  cacheDiskMaxMb: 256,
   // A TCP connect works against any dev server; switch to http for /health.
   healthCheck: 'tcp',
   healthMethod: 'GET',

@@ -48,6 +48,8 @@ export interface CoreOptions {
 }
 
 export const databaseFile = (dataDir: string) => join(dataDir, 'switchyard.db');
+/** Routes with cacheStorage disk keep their responses here, one folder per route (nginx's proxy_cache_path). */
+export const cacheFolder = (dataDir: string) => join(dataDir, 'cache');
 
 /**
  * The product: store + engine behind the command table. Both shells host
@@ -86,7 +88,7 @@ export class Core {
       onDrained: (backendId, routeId) => this.onDrained(backendId, routeId),
       onError: (context, error) => this.logError(context, error),
       onProblems: () => this.emit({ name: 'problems.changed', payload: this.problems() }),
-    });
+    }, { dir: cacheFolder(options.dataDir), log: (line) => options.log?.(line) });
     this.accessLog = new AccessLog({
       dataDir: options.dataDir,
       subscribe: (listener) => this.engine.records.subscribe(listener, { complete: true }),

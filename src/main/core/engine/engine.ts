@@ -29,7 +29,7 @@ import { Http2Front } from './http/h2/h2-server';
 import { TcpRoutes } from './l4/tcp-routes';
 import { TlsRoutes } from './l4/tls-routes';
 import { UdpRoutes } from './l4/udp-routes';
-import { HttpCache } from './cache/http-cache';
+import { HttpCache, type DiskCacheOptions } from './cache/http-cache';
 
 export interface EngineListenOptions {
   addresses: readonly string[];
@@ -97,10 +97,12 @@ export class Engine {
   readonly health: HealthMonitor;
   /** The last exchanges, for the Traffic view, `switchyard logs` and the access log. */
   readonly records = new RecordRing(defaultProxySettings.trafficRecords);
-  /** Responses kept for routes with the cache on (RFC 9111, in memory). */
-  readonly cache = new HttpCache();
+  /** Responses kept for routes with the cache on (RFC 9111, in memory or on disk). */
+  readonly cache: HttpCache;
 
-  constructor({ onHealth, onDrained, onError, onProblems }: EngineEvents = {}) {
+  /** `disk`: where routes with cacheStorage disk keep their files; without it they cache in memory. */
+  constructor({ onHealth, onDrained, onError, onProblems }: EngineEvents = {}, disk?: DiskCacheOptions) {
+    this.cache = new HttpCache(undefined, Date.now, disk);
     this.onError = onError ?? (() => {});
     let availabilityChanged = false;
     this.health = new HealthMonitor(
@@ -145,7 +147,7 @@ export class Engine {
     this.certificates?.warm(this.table);
     const routeIds = new Set(routes.map((r) => r.id));
     this.selection.retain(routeIds);
-    this.cache.retain(new Set(routes.filter((r) => r.settings.cache).map((r) => r.id)));
+    this.cache.retain(routes.filter((r) => r.settings.cache));
     this.limiters.retain(routeIds);
     this.stats.retain(routeIds, new Set(routes.flatMap((r) => r.backends.map((b) => b.id))));
     this.switches.retain(routes);

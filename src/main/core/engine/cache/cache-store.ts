@@ -20,7 +20,8 @@ export interface CacheEntry {
   reason: string | undefined;
   /** As the client got them, without Age, Cache-Status and framing; a 304 updates them (RFC 9111 §3.2). */
   headers: string[];
-  readonly body: Buffer;
+  /** In memory, or in a file of the route's disk cache (disk-store.ts). */
+  readonly body: Buffer | DiskBody;
   readonly varyNames: readonly string[];
   readonly varyValues: readonly (string | undefined)[];
   directives: Directives;
@@ -28,11 +29,46 @@ export interface CacheEntry {
   times: FetchTimes;
   etag: string | undefined;
   lastModified: string | undefined;
-  /** Memory charged for it. */
+  /** Memory charged for it (on disk: the file's bytes). */
   size: number;
 }
 
-export function entrySize(headers: readonly string[], body: Buffer): number {
+/** A body kept in a file: where, how long, and the CRC-32 it must add up to before it is trusted. */
+export interface DiskBody {
+  readonly file: string;
+  readonly length: number;
+  readonly crc: number;
+}
+
+export const isOnDisk = (body: Buffer | DiskBody): body is DiskBody => !Buffer.isBuffer(body);
+
+/** An entry before its body is placed: what a fill knows once the response ended. */
+export type EntryWithoutBody = Omit<CacheEntry, 'body' | 'size'>;
+
+/** A body on its way into a store, chunk by chunk as it streams to the client. */
+export interface EntryFill {
+  /** False once the store cannot keep it (the store says why in `failed`): the rest is not kept. */
+  write(chunk: Buffer): boolean;
+  /** The response ended whole: the entry goes into the store. */
+  commit(entry: EntryWithoutBody): void;
+  abort(): void;
+  /** Why the body could not be kept, once it could not. */
+  readonly failed: string | undefined;
+}
+
+/** What the cache asks of where it keeps entries: the shared memory store, or a route's disk store. */
+export interface EntryStore {
+  readonly maxEntryBytes: number;
+  variants(key: string): readonly CacheEntry[] | undefined;
+  /** A new body; `string` when the store cannot take one now (a disk that refuses), saying why. */
+  openFill(): EntryFill | string;
+  resized(entry: CacheEntry, size: number): void;
+  invalidate(key: string): number;
+  purge(drop: (entry: CacheEntry) => boolean): RouteUsage;
+  usageOf(routeId: number): RouteUsage;
+}
+
+export function entrySize(headers: readonly string[], body: { readonly length: number }): number {
   let size = entryOverheadBytes + body.length;
   for (const text of headers) size += text.length;
   return size;
@@ -43,7 +79,7 @@ export interface RouteUsage {
   bytes: number;
 }
 
-export class CacheStore {
+export class CacheStore implements EntryStore {
   /** Variants by primary key; Map order is recency (a use moves the key to the end). */
   private readonly slots = new Map<string, CacheEntry[]>();
   private bytes = 0;
@@ -62,6 +98,26 @@ export class CacheStore {
       this.slots.set(key, slot);
     }
     return slot;
+  }
+
+  openFill(): EntryFill {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    return {
+      failed: undefined,
+      write: (chunk) => {
+        chunks.push(chunk);
+        bytes += chunk.length;
+        return true;
+      },
+      commit: (partial) => {
+        const body = Buffer.concat(chunks, bytes);
+        this.put({ ...partial, body, size: entrySize(partial.headers, body) });
+      },
+      abort: () => {
+        chunks.length = 0;
+      },
+    };
   }
 
   /** Stores an entry in place of the variant it matches (same scheme and Vary values), then evicts down to the cap. */

@@ -3,7 +3,7 @@ import type { ResponseListener, ResponseMessage } from '../http/message';
 import type { Directives } from './cache-control';
 import { parseCacheControl } from './cache-control';
 import { cacheStatus, type Forward } from './cache-status';
-import { entrySize, type CacheEntry } from './cache-store';
+import { entrySize, type CacheEntry, type EntryFill, type EntryWithoutBody } from './cache-store';
 import { ageHeaderSeconds, currentAge, freshnessLifetime, httpDateSeconds } from './freshness';
 import { headerOf, withoutHeaders } from './header-list';
 import { staleOnError } from './reuse';
@@ -58,6 +58,8 @@ const unstoredHeaders = new Set(['content-length', 'age', 'cache-status', 'x-swi
 const keptOn304 = new Set(['content-length', 'cache-status', 'x-switchyard-backend', 'age', 'set-cookie']);
 /** RFC 5861 §4: the errors stale-if-error stands in for. */
 const serverErrors = new Set([500, 502, 503, 504]);
+/** The stored copy chosen to answer could not be read from disk, after the backend had its turn: a gateway that cannot answer. */
+const unreadableStatus = 502;
 
 /**
  * The client's response as a cache fill sees it: an Exchange writes the
@@ -70,8 +72,11 @@ const serverErrors = new Set([500, 502, 503, 504]);
 export class CachingResponse implements ResponseMessage, ResponseListener, CacheSeam {
   outcome: CacheOutcome;
   statusValue: string | undefined;
-  private chunks: Buffer[] | undefined;
+  /** The body on its way into the store, while it may still be kept. */
+  private fill: EntryFill | undefined;
   private bytes = 0;
+  /** A body sent from a file listens here for the client's drain and close (the exchange listens to `inner` through this seam). */
+  private pump: ResponseListener | undefined;
   private head:
     | { status: number; reason: string | undefined; headers: string[]; age: number; requestTimeMs: number; responseTimeMs: number }
     | undefined;
@@ -118,7 +123,7 @@ export class CachingResponse implements ResponseMessage, ResponseListener, Cache
     const stored = options.stored;
     if (options.mode === 'invalidate') {
       // §4.4: a non-error answer to an unsafe method invalidates the URL, and Location/Content-Location on the same host.
-      if (status < 400) this.cache.invalidateAfter(this.req, headers);
+      if (status < 400) this.cache.invalidateAfter(options.routeId, this.req, headers);
       return this.send(status, reason, headers, { fwd: 'method', fwdStatus: status });
     }
     if (this.failoverDetail !== undefined) return this.send(status, reason, headers, { fwd: options.fwd, detail: this.failoverDetail });
@@ -145,14 +150,17 @@ export class CachingResponse implements ResponseMessage, ResponseListener, Cache
       vary: headerOf(headers, 'vary'),
       etag: headerOf(headers, 'etag'),
       contentLength: length === undefined ? undefined : Number(length),
-      maxEntryBytes: this.cache.store.maxEntryBytes,
+      maxEntryBytes: this.cache.storeOf(options.routeId).maxEntryBytes,
       responseTimeMs: now,
       date: headerOf(headers, 'date'),
       expires: headerOf(headers, 'expires'),
       lastModified: headerOf(headers, 'last-modified'),
     });
-    if (decision.store) {
-      this.chunks = [];
+    // A disk that refuses the file (read-only, not ours) is known before the head goes out, so Cache-Status can say so.
+    const fill = decision.store ? this.cache.storeOf(options.routeId).openFill() : undefined;
+    const why = decision.store ? (typeof fill === 'string' ? `not stored: ${fill}` : options.detail) : decision.why;
+    if (fill !== undefined && typeof fill !== 'string') {
+      this.fill = fill;
       this.head = { status, reason, headers: this.storedHeaders(headers, responseDirectives), age: ageHeaderSeconds(headerOf(headers, 'age')), requestTimeMs: this.requestTimeMs, responseTimeMs: now };
     } else {
       // Requests waiting on this one go to the backend themselves, without queueing again.
@@ -161,9 +169,9 @@ export class CachingResponse implements ResponseMessage, ResponseListener, Cache
     this.send(status, reason, headers, {
       fwd: options.fwd,
       fwdStatus: status,
-      stored: decision.store,
+      stored: this.fill !== undefined,
       collapsed: options.collapsed,
-      detail: decision.store ? options.detail : decision.why,
+      detail: why,
     });
   }
 
@@ -185,7 +193,7 @@ export class CachingResponse implements ResponseMessage, ResponseListener, Cache
   }
 
   destroy(): void {
-    this.chunks = undefined;
+    this.dropFill();
     this.release(true);
     if (this.answered) {
       this.exchangeReading = false;
@@ -205,13 +213,16 @@ export class CachingResponse implements ResponseMessage, ResponseListener, Cache
   }
 
   responseDrained(): void {
+    this.pump?.responseDrained();
     this.listener?.responseDrained();
   }
 
   responseClosed(): void {
+    this.pump?.responseClosed();
+    this.pump = undefined;
     // The client went away (or its response ended): a fill not yet committed never will be.
     if (!this.answered) {
-      this.chunks = undefined;
+      this.dropFill();
       this.release(true);
     }
     if (this.exchangeReading) this.closePending = true;
@@ -266,13 +277,13 @@ export class CachingResponse implements ResponseMessage, ResponseListener, Cache
     for (const values of updates.values()) merged.push(...values);
     const now = this.cache.now();
     this.applyHeaders(stored, merged, this.requestTimeMs, now, ageHeaderSeconds(headerOf(headers, 'age')));
-    this.cache.store.resized(stored, entrySize(merged, stored.body));
+    this.cache.storeOf(this.options.routeId).resized(stored, entrySize(merged, stored.body));
     this.exchangeReading = true;
     this.answerFromStore(stored, { fwd: 'stale', fwdStatus: 304, ttl: stored.lifetimeSeconds - currentAge(stored.times, now) });
   }
 
   /** Age is not kept among the headers (each use writes its own), so it comes apart. */
-  private applyHeaders(entry: CacheEntry, headers: string[], requestTimeMs: number, responseTimeMs: number, ageSeconds: number): void {
+  private applyHeaders(entry: EntryWithoutBody, headers: string[], requestTimeMs: number, responseTimeMs: number, ageSeconds: number): void {
     entry.headers = headers;
     entry.directives = parseCacheControl(headerOf(headers, 'cache-control'));
     entry.etag = headerOf(headers, 'etag');
@@ -285,9 +296,22 @@ export class CachingResponse implements ResponseMessage, ResponseListener, Cache
   private answerFromStore(stored: CacheEntry, parts: Parameters<typeof cacheStatus>[0]): void {
     this.answered = true;
     this.outcome = 'stale';
-    this.chunks = undefined;
-    this.statusValue = this.cache.serve(this.req, this.inner, stored, parts);
+    this.dropFill();
+    this.statusValue = this.cache.serve(this.req, this.inner, stored, parts, {
+      listen: (listener) => (this.pump = listener),
+      // The backend has had its turn (a 304, an error, or none answering): the client is told, and asking again fetches anew.
+      unreadable: (why) => {
+        this.statusValue = cacheStatus({ fwd: 'stale', detail: `the stored copy on disk ${why}, so it was removed; ask again` });
+        this.inner.writeHead(unreadableStatus, undefined, ['Content-Length', '0', 'Cache-Control', 'no-store', 'Cache-Status', this.statusValue]);
+        this.inner.end();
+      },
+    });
     this.release(true);
+  }
+
+  private dropFill(): void {
+    this.fill?.abort();
+    this.fill = undefined;
   }
 
   /** §5.2.2.7: qualified private names fields a shared cache must not keep; framing and Age are written anew at each use. */
@@ -300,32 +324,28 @@ export class CachingResponse implements ResponseMessage, ResponseListener, Cache
   }
 
   private keep(chunk: Buffer | string): void {
-    if (!this.chunks) return;
+    if (!this.fill) return;
     this.bytes += chunk.length;
-    if (this.bytes > this.cache.store.maxEntryBytes) {
-      // Announced no length, and grew past the limit: the client still gets it all, the cache none of it.
-      this.chunks = undefined;
-      this.release(false);
-      return;
-    }
     // Copied: the connection reads the next bytes into the same memory once the client has these.
-    this.chunks.push(Buffer.from(chunk));
+    if (this.bytes > this.cache.storeOf(this.options.routeId).maxEntryBytes || !this.fill.write(Buffer.from(chunk))) {
+      // Announced no length and grew past the limit, or the disk refused: the client still gets it all, the cache none of it.
+      this.dropFill();
+      this.release(false);
+    }
   }
 
   private commit(): void {
-    const { chunks, head } = this;
-    this.chunks = undefined;
-    if (!chunks || !head) return this.release(true);
-    const body = Buffer.concat(chunks, this.bytes);
+    const { fill, head } = this;
+    this.fill = undefined;
+    if (!fill || !head) return this.release(true);
     const names = varyNames(headerOf(head.headers, 'vary'));
-    const entry: CacheEntry = {
+    const entry: EntryWithoutBody = {
       routeId: this.options.routeId,
       key: this.options.key,
       scheme: this.req.listener.scheme,
       status: head.status,
       reason: head.reason,
       headers: head.headers,
-      body,
       varyNames: names === '*' ? [] : names,
       varyValues: names === '*' ? [] : varyValues(names, this.req),
       directives: new Map(),
@@ -333,11 +353,10 @@ export class CachingResponse implements ResponseMessage, ResponseListener, Cache
       times: { requestTimeMs: 0, responseTimeMs: 0, dateSeconds: undefined, ageSeconds: 0 },
       etag: undefined,
       lastModified: undefined,
-      size: entrySize(head.headers, body),
     };
     // The upstream connection ends a body at its Content-Length and fails one cut short, so what arrived is what was announced.
     this.applyHeaders(entry, head.headers, head.requestTimeMs, head.responseTimeMs, head.age);
-    this.cache.store.put(entry);
+    fill.commit(entry);
     this.release(true);
   }
 

@@ -1,0 +1,275 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Core } from '../../src/main/core/core';
+import type { TestBackend } from '../helpers/backends';
+import { cachedRoute, expectCacheStatus } from '../helpers/cache';
+import { must, proxyPort, request, startCore, tempDir } from '../helpers/core';
+import { fillDisk, mountTmpfs, tmpfsUnavailable, type Tmpfs } from '../helpers/tmpfs';
+
+// The HTTP cache on disk (cacheStorage: disk): real files under the data
+// directory, a real restart of the core, real damaged files, and a real
+// read-only and a real full filesystem (tmpfs; skipped without root).
+
+const disk = { cacheStorage: 'disk' };
+const fresh = { 'cache-control': 'max-age=600' };
+/** Past one second, so a restarted core's Age has grown. */
+const ageStepMs = 1_100;
+const largeBodyBytes = 16 * 1024 * 1024;
+const mb = 1024 * 1024;
+
+let dir = tempDir();
+let cores: Core[] = [];
+const backends: TestBackend[] = [];
+const mounts: Tmpfs[] = [];
+afterEach(async () => {
+  for (const core of cores.splice(0)) await core.stop();
+  await Promise.all(backends.splice(0).map((b) => b.close()));
+  for (const mount of mounts.splice(0)) mount.unmount();
+  dir.remove();
+  dir = tempDir();
+});
+
+if (tmpfsUnavailable) console.log(`disk-cache tests on a read-only and a full filesystem skipped: ${tmpfsUnavailable}`);
+
+async function core(): Promise<Core> {
+  const started = await startCore(dir.path);
+  cores.push(started);
+  return started;
+}
+
+async function route(c: Core, host: string, handler: Parameters<typeof cachedRoute>[2], settings: Record<string, unknown> = {}) {
+  const made = await cachedRoute(c, host, handler, { ...disk, ...settings });
+  backends.push(made.backend);
+  return made;
+}
+
+/** Every entry file of a route (the folders below its own, without tmp/). */
+function entryFiles(routeId: number): string[] {
+  const root = join(dir.path, 'cache', String(routeId));
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile() && !d.parentPath.includes(`${root}/tmp`))
+    .map((d) => join(d.parentPath, d.name));
+}
+
+const answer = (text: string) => (_req: http.IncomingMessage, res: http.ServerResponse) => {
+  res.writeHead(200, fresh);
+  res.end(text);
+};
+
+async function statsOf(c: Core, routeId: number) {
+  return (await must(c.run('cache.stats', {}))).find((s) => s.routeId === routeId)!;
+}
+
+describe('HTTP cache on disk', () => {
+  it('keeps an entry across a core restart: a hit whose Age grew; a half-written temp file is removed', async () => {
+    const first = await core();
+    const { backend, get, routeId } = await route(first, 'restart.localhost', answer('kept on disk'));
+    expectCacheStatus(await get('/a'), 'Switchyard; fwd=uri-miss; fwd-status=200; stored');
+    expect(entryFiles(routeId)).toHaveLength(1);
+    expect(await statsOf(first, routeId)).toMatchObject({ storage: 'disk', entries: 1, diskFaults: 0 });
+    await first.stop();
+    cores = [];
+    // What a crash mid-fill leaves behind.
+    mkdirSync(join(dir.path, 'cache', String(routeId), 'tmp'), { recursive: true });
+    writeFileSync(join(dir.path, 'cache', String(routeId), 'tmp', 'half'), 'half an entry');
+    await new Promise((resolve) => setTimeout(resolve, ageStepMs));
+
+    const second = await core();
+    const hit = await request(proxyPort(second), 'restart.localhost', '/a');
+    expect(hit.body).toBe('kept on disk');
+    expectCacheStatus(hit, /^Switchyard; hit; ttl=59\d$/);
+    expect(Number(hit.headers.age)).toBeGreaterThanOrEqual(1);
+    expect(backend.requests).toHaveLength(1);
+    expect(existsSync(join(dir.path, 'cache', String(routeId), 'tmp', 'half'))).toBe(false);
+    expect(await statsOf(second, routeId)).toMatchObject({ storage: 'disk', entries: 1, hits: 1 });
+  });
+
+  it('streams a large body from its file: memory does not grow by the body while the client is slow', async () => {
+    const c = await core();
+    const body = Buffer.alloc(largeBodyBytes);
+    for (let i = 0; i < body.length; i += 4) body.writeUInt32LE(i, i);
+    const digest = createHash('sha256').update(body).digest('hex');
+    const { backend, get } = await route(c, 'large.localhost', (_req, res) => {
+      res.writeHead(200, { ...fresh, 'content-length': String(body.length) });
+      res.end(body);
+    });
+    expectCacheStatus(await get('/big'), 'Switchyard; fwd=uri-miss; fwd-status=200; stored');
+
+    const baseline = process.memoryUsage().arrayBuffers;
+    let peak = baseline;
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const cacheStatus = await new Promise<string>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port: proxyPort(c), path: '/big', headers: { host: 'large.localhost' }, agent: false }, (res) => {
+        // A slow client: it reads nothing for a while, so the proxy must wait for it.
+        res.pause();
+        setTimeout(() => {
+          peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+          res.on('data', (chunk: Buffer) => {
+            hash.update(chunk);
+            bytes += chunk.length;
+          });
+          res.on('end', () => resolve(String(res.headers['cache-status'])));
+          res.resume();
+        }, 500);
+      });
+      req.on('error', reject);
+    });
+    expect(cacheStatus).toMatch(/^Switchyard; hit; ttl=/);
+    expect(bytes).toBe(largeBodyBytes);
+    expect(hash.digest('hex')).toBe(digest);
+    expect(backend.requests).toHaveLength(1);
+    // Read whole, the body alone would add 16 MB; streamed, what is held is the socket's queue and a chunk or two.
+    expect(peak - baseline).toBeLessThan(largeBodyBytes / 2);
+  });
+
+  it('purge removes the files: one URL, then everything', async () => {
+    const c = await core();
+    const { get, routeId } = await route(c, 'purge.localhost', answer('x'));
+    for (const path of ['/1', '/2', '/3']) await get(path);
+    expect(entryFiles(routeId)).toHaveLength(3);
+    expect(await must(c.run('cache.purge', { url: 'http://purge.localhost/2' }))).toMatchObject({ entries: 1 });
+    expect(entryFiles(routeId)).toHaveLength(2);
+    expectCacheStatus(await get('/2'), 'Switchyard; fwd=uri-miss; fwd-status=200; stored');
+    expect(await must(c.run('cache.purge', { routeId }))).toMatchObject({ entries: 3 });
+    expect(entryFiles(routeId)).toEqual([]);
+    expect(await statsOf(c, routeId)).toMatchObject({ entries: 0, bytes: 0 });
+  });
+
+  it('evicts the least recently used entries past the disk cap, files and all', async () => {
+    const c = await core();
+    const entryBytes = 200 * 1024;
+    const { backend, get, routeId } = await route(c, 'lru.localhost', answer('y'.repeat(entryBytes)), { cacheDiskMaxMb: 1 });
+    for (const path of ['/1', '/2', '/3', '/4']) await get(path);
+    expectCacheStatus(await get('/1'), /^Switchyard; hit/);
+    for (const path of ['/5', '/6']) await get(path);
+    const stats = await statsOf(c, routeId);
+    expect(stats.bytes).toBeLessThanOrEqual(mb);
+    expect(entryFiles(routeId)).toHaveLength(stats.entries);
+    expect(entryFiles(routeId).reduce((sum, file) => sum + statSync(file).size, 0)).toBe(stats.bytes);
+    // /2 was the least recently used, /1 was used after it.
+    expectCacheStatus(await get('/1'), /^Switchyard; hit/);
+    expectCacheStatus(await get('/2'), 'Switchyard; fwd=uri-miss; fwd-status=200; stored');
+    expect(backend.requests.map((r) => r.url)).toEqual(['/1', '/2', '/3', '/4', '/5', '/6', '/2']);
+  });
+
+  it('a damaged or truncated file is a miss, never served, and is removed; so is one cut while the core was stopped', async () => {
+    const c = await core();
+    const { backend, get, routeId } = await route(c, 'damaged.localhost', answer('the right answer'));
+    await get('/flip');
+    const [flipped] = entryFiles(routeId);
+    const bytes = readFileSync(flipped!);
+    // The body follows the 32-byte prefix: one bit of it changed.
+    bytes[32] = bytes[32]! ^ 1;
+    writeFileSync(flipped!, bytes);
+    const afterFlip = await get('/flip');
+    expect(afterFlip.body).toBe('the right answer');
+    expectCacheStatus(afterFlip, 'Switchyard; fwd=uri-miss; fwd-status=200; stored; detail="the stored copy on disk does not match its checksum (damaged), so it was removed"');
+
+    await get('/cut');
+    const cut = entryFiles(routeId).find((f) => f !== flipped)!;
+    truncateSync(cut, 40);
+    const afterCut = await get('/cut');
+    expect(afterCut.body).toBe('the right answer');
+    expectCacheStatus(afterCut, 'Switchyard; fwd=uri-miss; fwd-status=200; stored; detail="the stored copy on disk is cut short, so it was removed"');
+    expect(backend.requests.map((r) => r.url)).toEqual(['/flip', '/flip', '/cut', '/cut']);
+    expect((await statsOf(c, routeId)).diskFaults).toBe(2);
+
+    // Cut while nothing ran: the loader finds it at start and removes it.
+    await c.stop();
+    cores = [];
+    const file = entryFiles(routeId)[0]!;
+    truncateSync(file, 10);
+    const again = await core();
+    expect(existsSync(file)).toBe(false);
+    expect(await statsOf(again, routeId)).toMatchObject({ entries: 1, diskFaults: 1 });
+  });
+
+  it('a large entry damaged mid-body is cut (never a whole-looking wrong answer), removed, and fetched again', async () => {
+    const c = await core();
+    const body = Buffer.alloc(3 * mb, 0x61);
+    const { backend, get, routeId } = await route(c, 'cutlarge.localhost', (_req, res) => {
+      res.writeHead(200, { ...fresh, 'content-length': String(body.length) });
+      res.end(body);
+    });
+    await get('/big');
+    const [file] = entryFiles(routeId);
+    const bytes = readFileSync(file!);
+    bytes[32 + 2 * mb] = 0x62;
+    writeFileSync(file!, bytes);
+    await expect(get('/big')).rejects.toThrow();
+    expect(existsSync(file!)).toBe(false);
+    const refetched = await get('/big');
+    expect(refetched.body).toBe(body.toString());
+    expectCacheStatus(refetched, 'Switchyard; fwd=uri-miss; fwd-status=200; stored');
+    expect(backend.requests).toHaveLength(2);
+  });
+
+  it('removing the route or moving its cache to memory removes its folder', async () => {
+    const c = await core();
+    const one = await route(c, 'gone.localhost', answer('a'));
+    const two = await route(c, 'moved.localhost', answer('b'));
+    await one.get('/');
+    await two.get('/');
+    const folder = (id: number) => join(dir.path, 'cache', String(id));
+    expect(existsSync(folder(one.routeId)) && existsSync(folder(two.routeId))).toBe(true);
+    await must(c.run('routes.delete', { id: one.routeId }));
+    expect(existsSync(folder(one.routeId))).toBe(false);
+    await must(c.run('routes.update', { id: two.routeId, settings: { cacheStorage: 'memory' } }));
+    expect(existsSync(folder(two.routeId))).toBe(false);
+    expectCacheStatus(await two.get('/'), 'Switchyard; fwd=uri-miss; fwd-status=200; stored');
+    expect(await statsOf(c, two.routeId)).toMatchObject({ storage: 'memory', entries: 1 });
+  });
+});
+
+describe.skipIf(tmpfsUnavailable !== undefined)('HTTP cache on a disk that refuses', () => {
+  /** Puts the route's cache folder on `mount` (a symlink where the folder was). */
+  function folderOn(routeId: number, mount: Tmpfs): void {
+    const folder = join(dir.path, 'cache', String(routeId));
+    rmSync(folder, { recursive: true, force: true });
+    symlinkSync(mount.path, folder);
+  }
+
+  it('a read-only folder: the proxy answers from the backend, Cache-Status and cache.stats say why', async () => {
+    const c = await core();
+    const readOnly = mountTmpfs('ro,size=64k');
+    mounts.push(readOnly);
+    const { backend, get, routeId } = await route(c, 'ro.localhost', answer('from the backend'));
+    folderOn(routeId, readOnly);
+    for (let i = 0; i < 3; i += 1) {
+      const res = await get('/r');
+      expect(res.status).toBe(200);
+      expect(res.body).toBe('from the backend');
+      expectCacheStatus(res, /^Switchyard; fwd=uri-miss; fwd-status=200; detail="not stored: disk cache unavailable: .* is on a read-only filesystem\. Remount it read-write, or set the route's cacheStorage to memory; requests go to the backends uncached meanwhile\."$/);
+    }
+    expect(backend.requests).toHaveLength(3);
+    const stats = await statsOf(c, routeId);
+    expect(stats.diskProblem).toMatch(/^disk cache unavailable: .* read-only filesystem/);
+    expect(stats.diskFaults).toBe(1);
+  });
+
+  it('a full disk: the answer reaches the client whole, nothing half-written stays, later misses say the disk is full', async () => {
+    const c = await core();
+    const small = mountTmpfs('size=256k');
+    mounts.push(small);
+    const { backend, get, routeId } = await route(c, 'full.localhost', answer('z'.repeat(64 * 1024)));
+    folderOn(routeId, small);
+    fillDisk(join(small.path, 'filler'));
+    const first = await get('/f');
+    expect(first.status).toBe(200);
+    expect(first.body).toHaveLength(64 * 1024);
+    // The head went out before the disk refused the body.
+    expectCacheStatus(first, 'Switchyard; fwd=uri-miss; fwd-status=200; stored');
+    expect(readdirSync(join(small.path, 'tmp'))).toEqual([]);
+    const second = await get('/f');
+    expect(second.body).toHaveLength(64 * 1024);
+    expectCacheStatus(second, /^Switchyard; fwd=uri-miss; fwd-status=200; detail="not stored: disk cache unavailable: the disk that holds .* is full\. Free some space there or lower the route's cacheDiskMaxMb; requests go to the backends uncached meanwhile\."$/);
+    expect(backend.requests).toHaveLength(2);
+    expect(await statsOf(c, routeId)).toMatchObject({ entries: 0, diskFaults: 1 });
+    expect((await statsOf(c, routeId)).diskProblem).toMatch(/is full/);
+  });
+});
