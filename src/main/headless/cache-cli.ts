@@ -30,17 +30,20 @@ function formatBytes(bytes: number): string {
 
 export function formatCacheStats(stats: CacheRouteStats[]): string {
   if (stats.length === 0) return 'No route has the cache on. Switch it on with `switchyard route set HOST --set cache=on`.';
-  return table([
+  const rows = table([
     ['ROUTE', 'ENTRIES', 'SIZE', 'HITS', 'MISSES', 'HIT RATIO'],
     ...stats.map((s) => [
       s.route,
       String(s.entries),
-      formatBytes(s.bytes),
+      s.storage === 'disk' ? `${formatBytes(s.bytes)} on disk` : formatBytes(s.bytes),
       String(s.hits),
       String(s.misses),
       s.hitRatio === null ? '-' : `${(s.hitRatio * percent).toFixed(1)}%`,
     ]),
   ]);
+  // A disk that refuses is said under the table, in the words that say what to do.
+  const problems = stats.filter((s) => s.diskProblem !== undefined).map((s) => `\n${s.route}: ${s.diskProblem}`);
+  return rows + problems.join('');
 }
 
 /** Runs `cache ACTION ...`; `routeId` finds --route's id; `usage` builds the error for a wrong shape (exit 2). */

@@ -101,6 +101,11 @@ export function CachePanel({ route, label }: { route: Route; label: string }) {
   const misses = stats?.misses ?? 0;
   return (
     <div className="cache-panel">
+      {stats?.diskProblem !== undefined && (
+        <p className="cache-disk-problem" role="alert">
+          {stats.diskProblem}
+        </p>
+      )}
       <dl className="cache-figures" aria-label="Cache figures">
         <div>
           <dt>Hit ratio</dt>
@@ -117,7 +122,7 @@ export function CachePanel({ route, label }: { route: Route; label: string }) {
           <dd aria-label="Cache entries">{(stats?.entries ?? 0).toLocaleString('en')}</dd>
         </div>
         <div>
-          <dt>Memory</dt>
+          <dt>{stats?.storage === 'disk' ? 'On disk' : 'Memory'}</dt>
           <dd>{compactBytes(stats?.bytes ?? 0)}</dd>
         </div>
       </dl>

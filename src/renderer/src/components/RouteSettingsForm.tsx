@@ -37,6 +37,8 @@ const fields: FieldSpec[] = [
   { key: 'rateLimitPer', group: 'limits', label: 'Limit applies', kind: 'choice', choices: ['ip', 'global'], hint: 'Per client address, or shared by all clients.', when: (d) => Number(d.rateLimitRps) > 0 },
   { key: 'cache', group: 'limits', label: 'Cache responses (RFC 9111)', kind: 'boolean', hint: 'Keep what backends allow a shared cache to keep, in memory; the Cache tab shows hits and why.' },
   { key: 'serveStaleWhenDown', group: 'limits', label: 'Serve stale when all backends are down', kind: 'boolean', hint: 'Answer from the cache even past freshness while no backend answers.', when: (d) => d.cache === true },
+  { key: 'cacheStorage', group: 'limits', label: 'Keep the cache', kind: 'choice', choices: ['memory', 'disk'], hint: "disk: one file per response in the data folder, kept across restarts (nginx's proxy_cache_path).", when: (d) => d.cache === true },
+  { key: 'cacheDiskMaxMb', group: 'limits', label: 'Disk cache size (MB)', kind: 'number', hint: 'Past it the least recently used responses go. Default 256.', when: (d) => d.cache === true && d.cacheStorage === 'disk' },
   { key: 'maxConnections', group: 'limits', label: 'Max connections', kind: 'number', hint: 'Open at once; one more is closed as soon as it is accepted. Default 1000.', when: (_, r) => isL4(r.kind) },
   { key: 'proxyProtocol', group: 'routing', label: 'PROXY protocol to backends', kind: 'choice', choices: ['off', 'v1', 'v2'], hint: "Tells each backend the real client's address (HAProxy's send-proxy); the backend must expect it." },
   { key: 'udpResponses', group: 'limits', label: 'Replies per datagram', kind: 'number', hint: 'End a session after this many replies (DNS: 1); 0 waits for the idle timeout.' },
