@@ -226,6 +226,78 @@ describe('HTTP cache on disk', () => {
   });
 });
 
+describe('HTTP cache on disk: the same decisions as in memory', () => {
+  it('a 304 refreshes the entry on disk (its new headers survive a restart); stale-if-error and all-backends-down answer from the file', async () => {
+    const first = await core();
+    let maxAge = 0;
+    let failing = false;
+    const { backend, get, routeId } = await route(first, 'decide.localhost', (req, res) => {
+      if (failing) {
+        res.writeHead(500);
+        return res.end('backend error');
+      }
+      if (req.headers['if-none-match'] === '"v1"') {
+        res.writeHead(304, { etag: '"v1"', 'cache-control': `max-age=${maxAge}, stale-if-error=600`, 'x-refreshed': 'yes' });
+        return res.end();
+      }
+      res.writeHead(200, { etag: '"v1"', 'cache-control': `max-age=${maxAge}, stale-if-error=600` });
+      res.end('stored body');
+    });
+    expectCacheStatus(await get('/doc'), 'Switchyard; fwd=uri-miss; fwd-status=200; stored');
+    // Stale at once: the backend's 500 gives way to the stored copy (RFC 5861 stale-if-error), read from its file.
+    failing = true;
+    const standIn = await get('/doc');
+    expect(standIn.body).toBe('stored body');
+    expectCacheStatus(standIn, /^Switchyard; fwd=stale; fwd-status=500; ttl=-?\d+; detail="stale-if-error: the backend answered 500"$/);
+    failing = false;
+    maxAge = 600;
+    const refreshed = await get('/doc');
+    expect(refreshed.body).toBe('stored body');
+    expect(refreshed.headers['x-refreshed']).toBe('yes');
+    expectCacheStatus(refreshed, /^Switchyard; fwd=stale; fwd-status=304; ttl=(599|600)$/);
+    expect(backend.requests).toHaveLength(3);
+
+    await first.stop();
+    cores = [];
+    const second = await core();
+    const hit = await request(proxyPort(second), 'decide.localhost', '/doc');
+    expect(hit.body).toBe('stored body');
+    expect(hit.headers['x-refreshed']).toBe('yes');
+    expectCacheStatus(hit, /^Switchyard; hit; ttl=\d+$/);
+    expect(backend.requests).toHaveLength(3);
+    expect(await statsOf(second, routeId)).toMatchObject({ entries: 1, diskFaults: 0 });
+  });
+
+  it('concurrent misses make one backend request; the others are answered from the file it wrote', async () => {
+    const c = await core();
+    const { backend, get } = await route(c, 'lock.localhost', (_req, res) => {
+      setTimeout(() => {
+        res.writeHead(200, fresh);
+        res.end('one answer');
+      }, 300);
+    });
+    const answers = await Promise.all(Array.from({ length: 5 }, () => get('/slow')));
+    expect(backend.requests).toHaveLength(1);
+    expect(answers.map((a) => a.body)).toEqual(Array(5).fill('one answer'));
+    const statuses = answers.map((a) => String(a.headers['cache-status']));
+    expect(statuses.filter((v) => v === 'Switchyard; fwd=uri-miss; fwd-status=200; stored')).toHaveLength(1);
+    expect(statuses.filter((v) => /^Switchyard; hit; collapsed; ttl=/.test(v))).toHaveLength(4);
+  });
+
+  it('with every backend down a stale entry stands in from its file', async () => {
+    const c = await core();
+    const { backend, get } = await route(c, 'down.localhost', (_req, res) => {
+      res.writeHead(200, { 'cache-control': 'max-age=0, stale-if-error=600', etag: '"1"' });
+      res.end('last good answer');
+    });
+    await get('/page');
+    await backend.close();
+    const answer = await get('/page');
+    expect(answer.body).toBe('last good answer');
+    expectCacheStatus(answer, /^Switchyard; fwd=stale; ttl=-?\d+; detail="all backends down"$/);
+  });
+});
+
 describe.skipIf(tmpfsUnavailable !== undefined)('HTTP cache on a disk that refuses', () => {
   /** Puts the route's cache folder on `mount` (a symlink where the folder was). */
   function folderOn(routeId: number, mount: Tmpfs): void {
