@@ -13,7 +13,6 @@ const maxCached = 500;
 export const currentHostsOs = (platform: NodeJS.Platform = process.platform): HostsOs =>
   platform === 'win32' ? 'windows' : platform === 'darwin' ? 'macos' : 'linux';
 
-export const hostsFileOf = (os: HostsOs) => hostsFiles.find((file) => file.os === os)!.path;
 
 const isLoopbackAddress = (address: string) =>
   (isIP(address) === 4 && address.startsWith('127.')) || address === '::1' || address.toLowerCase().startsWith('::ffff:127.');
