@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { hostsFiles, type HostResolution, type HostsOs } from '../../../shared/hosts';
+import type { HostResolution, HostsOs } from '../../../shared/hosts';
 import { routeKindOf } from '../../../shared/route-kind';
 
 /** How long an answer is reused: the UI asks on every render of a route pane; a hosts-file edit shows within this. */
@@ -12,7 +12,6 @@ const maxCached = 500;
 
 export const currentHostsOs = (platform: NodeJS.Platform = process.platform): HostsOs =>
   platform === 'win32' ? 'windows' : platform === 'darwin' ? 'macos' : 'linux';
-
 
 const isLoopbackAddress = (address: string) =>
   (isIP(address) === 4 && address.startsWith('127.')) || address === '::1' || address.toLowerCase().startsWith('::ffff:127.');
