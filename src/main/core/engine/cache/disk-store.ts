@@ -99,6 +99,7 @@ export class DiskStore implements EntryStore {
     readonly dir: string,
     private maxBytes: number,
     readonly faults: DiskFaults,
+    private readonly indexCap = indexMaxBytes,
   ) {
     this.maxEntryBytes = Math.floor(maxBytes / maxEntryShareOfCap);
     this.load();
@@ -241,7 +242,7 @@ export class DiskStore implements EntryStore {
   /** Least recently used first, down to the disk cap and the index's memory cap. */
   private evict(): void {
     for (const [key, oldest] of this.slots) {
-      if (this.usage.bytes <= this.maxBytes && this.indexBytes <= indexMaxBytes) break;
+      if (this.usage.bytes <= this.maxBytes && this.indexBytes <= this.indexCap) break;
       this.slots.delete(key);
       for (const entry of oldest) this.remove(entry);
     }
