@@ -13,14 +13,15 @@
 // target is set against (issue 11: Switchyard ≤ 2× nginx's CPU per request);
 // --pipe adds bench/l4-pipe.mjs, Node's floor: bytes piped, nothing parsed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBackend } from './backends.mjs';
 import { runWrk } from './load.mjs';
 import { HOST, startPeer, tempDir, waitForHttp } from './peers.mjs';
-import { freePort, processTree, runMain, startChild, ticksPerSecond, waitForOutput } from './procs.mjs';
+import { freePort, processTree, runMain, runtimeNs, startChild, systemTicks, ticksPerSecond, waitForOutput } from './procs.mjs';
+import { median } from './report.mjs';
 
 const LOAD_CORE = 0;
 const PROXY_CORE = 1;
@@ -71,37 +72,6 @@ async function startPipe(backendPort) {
   return { name: 'node-pipe', port, child };
 }
 
-/** stime of the tree in clock ticks: the kernel's share (syscalls, loopback TCP) of what cpuTicks counts. */
-function systemTicks(pids) {
-  let total = 0;
-  for (const pid of pids) {
-    try {
-      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      total += Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[12]);
-    } catch {
-      // Exited since the tree was read.
-    }
-  }
-  return total;
-}
-
-/**
- * CPU time of the tree's threads in ns, from the scheduler's own account
- * (/proc/PID/task/TID/schedstat): exact, where utime+stime come in clock
- * ticks, too coarse for the short runs many interleaved pairs need.
- */
-function runtimeNs(pids) {
-  let total = 0;
-  for (const pid of pids) {
-    try {
-      for (const tid of readdirSync(`/proc/${pid}/task`)) total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // Exited since the tree was read.
-    }
-  }
-  return total;
-}
-
 /** One wrk run on `target`, with the CPU its process tree spent meanwhile (and the kernel's part of it). */
 async function measure(target, runSeconds) {
   const pids = processTree(target.child.pid);
@@ -118,13 +88,6 @@ async function measure(target, runSeconds) {
     corePercent: (cpuSeconds / result.seconds) * 100,
   };
 }
-
-const median = (values) => {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 function describe(result) {
   if (result.error) return `FAILED: ${result.error}`;

@@ -12,14 +12,14 @@
 // (schedstat, ns), exact even for short runs. The summary gives each build's
 // median, and the median of the rounds' own ratios to the first target.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runRedisBenchmark } from './l4-load.mjs';
 import { startL4Peer, startRedis } from './l4-peers.mjs';
 import { tempDir } from './peers.mjs';
-import { freePort, processTree, runMain, startChild, waitForOutput } from './procs.mjs';
+import { freePort, processTree, runMain, runtimeNs, startChild, waitForOutput } from './procs.mjs';
 import { median } from './report.mjs';
 
 const LOAD_CORE = 0;
@@ -72,19 +72,6 @@ async function startBuild(dir, backendPort) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${dir}: the TCP route did not relay a PING.`);
-}
-
-/** CPU time of the tree's threads in ns, from the scheduler (/proc/PID/task/TID/schedstat). */
-function runtimeNs(pids) {
-  let total = 0;
-  for (const pid of pids) {
-    try {
-      for (const tid of readdirSync(`/proc/${pid}/task`)) total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // Exited since the tree was read.
-    }
-  }
-  return total;
 }
 
 async function measure(target, requests, expectedMs) {

@@ -197,6 +197,36 @@ export function cpuTicks(pids) {
   return total;
 }
 
+/** stime of the tree in clock ticks: the kernel's share (syscalls, loopback TCP) of what cpuTicks counts. */
+export function systemTicks(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      total += Number(statFields(pid)[12]);
+    } catch {
+      // Exited since the tree was read.
+    }
+  }
+  return total;
+}
+
+/**
+ * CPU time of the tree's threads in ns, from the scheduler's own account
+ * (/proc/PID/task/TID/schedstat): exact, where utime+stime come in clock
+ * ticks, too coarse for the short runs many interleaved pairs need.
+ */
+export function runtimeNs(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      for (const tid of readdirSync(`/proc/${pid}/task`)) total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // Exited since the tree was read.
+    }
+  }
+  return total;
+}
+
 /** Sum of VmRSS over the tree, in kB. */
 export function rssKb(pids) {
   let total = 0;

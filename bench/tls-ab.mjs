@@ -17,14 +17,15 @@
 // target once, in an order rotated each round; medians and each target's
 // per-round ratio to the first one are reported, with the load average.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import tls from 'node:tls';
 import { parseArgs } from 'node:util';
 import { startBackend } from './backends.mjs';
 import { HOST, tempDir } from './peers.mjs';
-import { freePort, processTree, runMain, startChild, ticksPerSecond, waitForOutput } from './procs.mjs';
+import { freePort, processTree, runMain, runtimeNs, startChild, systemTicks, ticksPerSecond, waitForOutput } from './procs.mjs';
+import { median } from './report.mjs';
 import { runHandshakes, runWrkTls } from './tls-load.mjs';
 import { startCaddy } from './tls-peers.mjs';
 
@@ -134,33 +135,6 @@ async function startCaddyStatic(leaf) {
   return { name: 'caddy-static', port, child };
 }
 
-/** Scheduler CPU time of the tree's threads in ns (exact, where /proc/PID/stat counts clock ticks). */
-function runtimeNs(pids) {
-  let total = 0;
-  for (const pid of pids) {
-    try {
-      for (const tid of readdirSync(`/proc/${pid}/task`)) total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // Exited since the tree was read.
-    }
-  }
-  return total;
-}
-
-/** stime of the tree in clock ticks: the kernel's share (loopback TCP, syscalls) of the CPU time. */
-function systemTicks(pids) {
-  let total = 0;
-  for (const pid of pids) {
-    try {
-      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      total += Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[12]);
-    } catch {
-      // Exited since the tree was read.
-    }
-  }
-  return total;
-}
-
 async function measure(target, runSeconds) {
   const pids = processTree(target.child.pid);
   const before = runtimeNs(pids);
@@ -174,13 +148,6 @@ async function measure(target, runSeconds) {
   const systemUs = (((systemTicks(pids) - systemBefore) / ticksPerSecond) * 1e6) / result.requests;
   return { ...result, cpuUs: (cpuSeconds * 1e6) / result.requests, systemUs, corePercent: (cpuSeconds / result.seconds) * 100 };
 }
-
-const median = (values) => {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 const describe = (r) => (r.error ? `FAILED: ${r.error}` : `${r.cpuUs.toFixed(0)} µs/${options.keepalive ? "req" : "conn"} (sys ${r.systemUs.toFixed(0)}), ${r.rps.toFixed(0)}/s, core ${r.corePercent.toFixed(0)}%`);
 

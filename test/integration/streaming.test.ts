@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import { startBackend, type TestBackend } from '../helpers/backends';
 import { must, proxyPort, startCore, tempDir } from '../helpers/core';
+import { peakRssGrowth } from '../helpers/memory';
 
 const MB = 1024 * 1024;
 const total = 100 * MB;
@@ -140,19 +141,6 @@ describe('streaming bodies through the proxy', () => {
     });
     expect(received).toBe(total);
   });
-
-  /** Peak resident memory of this process (client, proxy and backend all live here) while `run` goes. */
-  async function peakRssGrowth(run: () => Promise<void>): Promise<number> {
-    const before = process.memoryUsage.rss();
-    let peak = before;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
-    try {
-      await run();
-    } finally {
-      clearInterval(sampler);
-    }
-    return Math.max(peak, process.memoryUsage.rss()) - before;
-  }
 
   it('a 1 GB download and a 1 GB upload leave memory flat', async () => {
     const download = await peakRssGrowth(

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import { withCleanCore } from '../helpers/core';
 import { tcpBackend, tcpRoute } from '../helpers/tcp';
+import { peakRssGrowth } from '../helpers/memory';
 
 // A gigabyte each way through a TCP route with memory flat: the relay holds
 // what the socket buffers hold, never the stream (issue 13's "1 GB through
@@ -46,19 +47,6 @@ async function writeAll(socket: net.Socket, total: number): Promise<void> {
     if (!socket.write(block)) await new Promise((resolve) => socket.once('drain', resolve));
   }
   socket.end();
-}
-
-/** Peak resident memory growth of this process while `run` goes. */
-async function peakRssGrowth(run: () => Promise<void>): Promise<number> {
-  const before = process.memoryUsage.rss();
-  let peak = before;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
-  try {
-    await run();
-  } finally {
-    clearInterval(sampler);
-  }
-  return Math.max(peak, process.memoryUsage.rss()) - before;
 }
 
 describe('a TCP route carrying a gigabyte', () => {
