@@ -1,4 +1,5 @@
 import * as electron from 'electron';
+import { serveV8Flags } from './headless/serve-v8-flags';
 import { guardProcess } from './process-guard';
 import { startDesktopShell } from './electron/desktop-shell';
 import { electronSqliteBinding } from './electron/native-binding';
@@ -12,8 +13,8 @@ const log = (line: string) => console.error(line);
 // proxy must keep serving, so log and go on, like `switchyard serve`.
 guardProcess(log);
 
-// Same young-generation size as `switchyard serve` (see bin/switchyard.js).
-electron.app.commandLine.appendSwitch('js-flags', '--max-semi-space-size=2');
+// Same young-generation size as `switchyard serve` (serve-v8-flags.ts).
+electron.app.commandLine.appendSwitch('js-flags', serveV8Flags.join(' '));
 
 startDesktopShell(electron, {
   mainDir: __dirname,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchdPlist, systemdUnit } from '../../src/main/headless/service/service-files';
 import { installService, serviceStatus, uninstallService, type RunResult, type ServiceEnvironment } from '../../src/main/headless/service/service';
+import { serveCommand } from '../../src/main/headless/service-cli';
 import { repoRoot } from '../helpers/cli';
 import { tempDir } from '../helpers/core';
 
@@ -16,6 +17,14 @@ describe('service files', () => {
     expect(unit).toContain(`ExecStart="${process.execPath}" "${bin}" "serve" "--data-dir" "/home/ann/My Data/100%% \\"switchyard\\""\n`);
     expect(unit).toContain('Restart=on-failure\n');
     expect(unit).toContain('[Install]\nWantedBy=default.target\n');
+  });
+
+  it("runs serve with the V8 flags the bin's shebang gives it: node ignores a shebang it is handed as a script", () => {
+    const unit = systemdUnit(serveCommand('/home/ann/data'));
+    // (The script's folder is the build's, out/main/../../bin; from the sources vitest runs it is another.)
+    expect(unit).toMatch(new RegExp(`\\nExecStart="${process.execPath}" "--max-semi-space-size=2" "[^"]*/bin/switchyard\\.js" "serve" "--data-dir" "/home/ann/data"\\n`));
+    // The flag is the shebang's, so the service and `switchyard serve` run alike.
+    expect(readFileSync(bin, 'utf8').split('\n')[0]).toContain('--max-semi-space-size=2');
   });
 
   it.runIf(spawnSync('systemd-analyze', ['--version']).status === 0)('is a unit systemd-analyze verify accepts (system mode: there is no user manager in a test)', () => {
