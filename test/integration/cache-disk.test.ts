@@ -34,8 +34,8 @@ afterEach(async () => {
 
 if (tmpfsUnavailable) console.log(`disk-cache tests on a read-only and a full filesystem skipped: ${tmpfsUnavailable}`);
 
-async function core(): Promise<Core> {
-  const started = await startCore(dir.path);
+async function core(options: Parameters<typeof startCore>[1] = {}): Promise<Core> {
+  const started = await startCore(dir.path, options);
   cores.push(started);
   return started;
 }
@@ -190,6 +190,27 @@ describe('HTTP cache on disk', () => {
     expect(await statsOf(again, routeId)).toMatchObject({ entries: 0, diskFaults: 2 });
   });
 
+  it('a file deleted under it, or one that cannot be read (a folder in its place: EISDIR), is a miss that says so', async () => {
+    const c = await core();
+    const { backend, get, routeId } = await route(c, 'gone.localhost', answer('fetched again'));
+    await get('/deleted');
+    const [deleted] = entryFiles(routeId);
+    rmSync(deleted!);
+    const afterDelete = await get('/deleted');
+    expect(afterDelete.body).toBe('fetched again');
+    expectCacheStatus(afterDelete, 'Switchyard; fwd=uri-miss; fwd-status=200; stored; detail="the stored copy on disk was deleted, so it was removed"');
+
+    await get('/unreadable');
+    const unreadable = entryFiles(routeId).find((f) => f !== deleted)!;
+    rmSync(unreadable);
+    mkdirSync(unreadable);
+    const afterError = await get('/unreadable');
+    expect(afterError.body).toBe('fetched again');
+    expectCacheStatus(afterError, /^Switchyard; fwd=uri-miss; fwd-status=200; stored; detail="the stored copy on disk could not be read \(EISDIR\), so it was removed"$/);
+    expect(backend.requests).toHaveLength(4);
+    expect((await statsOf(c, routeId)).diskFaults).toBeGreaterThanOrEqual(2);
+  });
+
   it('a large entry damaged mid-body is cut (never a whole-looking wrong answer), removed, and fetched again', async () => {
     const c = await core();
     const body = Buffer.alloc(3 * mb, 0x61);
@@ -307,8 +328,9 @@ describe.skipIf(tmpfsUnavailable !== undefined)('HTTP cache on a disk that refus
     symlinkSync(mount.path, folder);
   }
 
-  it('a read-only folder: the proxy answers from the backend, Cache-Status and cache.stats say why', async () => {
-    const c = await core();
+  it('a read-only folder: the proxy answers from the backend, Cache-Status, cache.stats and one log line say why', async () => {
+    const lines: string[] = [];
+    const c = await core({ log: (line) => lines.push(line) });
     const readOnly = mountTmpfs('ro,size=64k');
     mounts.push(readOnly);
     const { backend, get, routeId } = await route(c, 'ro.localhost', answer('from the backend'));
@@ -323,6 +345,7 @@ describe.skipIf(tmpfsUnavailable !== undefined)('HTTP cache on a disk that refus
     const stats = await statsOf(c, routeId);
     expect(stats.diskProblem).toMatch(/^disk cache unavailable: .* read-only filesystem/);
     expect(stats.diskFaults).toBe(1);
+    expect(lines.filter((line) => line.includes('disk cache unavailable'))).toEqual([expect.stringMatching(/^cache of ro\.localhost: disk cache unavailable: .* is on a read-only filesystem\./)]);
   });
 
   it('a full disk: the answer reaches the client whole, nothing half-written stays, later misses say the disk is full', async () => {
