@@ -106,7 +106,8 @@ export class CacheStore implements EntryStore {
     return {
       failed: undefined,
       write: (chunk) => {
-        chunks.push(chunk);
+        // Copied: the connection reads the next bytes into the same memory once the client has these.
+        chunks.push(Buffer.from(chunk));
         bytes += chunk.length;
         return true;
       },

@@ -326,8 +326,7 @@ export class CachingResponse implements ResponseMessage, ResponseListener, Cache
   private keep(chunk: Buffer | string): void {
     if (!this.fill) return;
     this.bytes += chunk.length;
-    // Copied: the connection reads the next bytes into the same memory once the client has these.
-    if (this.bytes > this.cache.storeOf(this.options.routeId).maxEntryBytes || !this.fill.write(Buffer.from(chunk))) {
+    if (this.bytes > this.cache.storeOf(this.options.routeId).maxEntryBytes || !this.fill.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) {
       // Announced no length and grew past the limit, or the disk refused: the client still gets it all, the cache none of it.
       this.dropFill();
       this.release(false);

@@ -108,6 +108,8 @@ export class HttpCache {
   private readonly counters = new Map<number, { hits: number; misses: number }>();
   /** Routes whose cache is on disk, by route id. */
   private readonly disks = new Map<number, DiskStore>();
+  /** Each disk route's name as the log says it, kept current as routes change. */
+  private readonly labels = new Map<number, string>();
   /** Folders under the disk cache's root not belonging to a route are removed once, at the first config. */
   private orphansRemoved = false;
 
@@ -334,11 +336,13 @@ export class HttpCache {
     }
     if (!this.disk) return;
     if (!this.orphansRemoved) this.removeOrphans(this.disk.dir, new Set(onDisk.keys()));
+    for (const id of this.labels.keys()) if (!onDisk.has(id)) this.labels.delete(id);
     for (const [id, route] of onDisk) {
+      this.labels.set(id, routeLabel(route));
       const maxBytes = route.settings.cacheDiskMaxMb * bytesPerMb;
       const existing = this.disks.get(id);
       if (existing) existing.setMaxBytes(maxBytes);
-      else this.disks.set(id, new DiskStore(id, join(this.disk.dir, String(id)), maxBytes, new DiskFaults(() => routeLabel(route), this.disk.log)));
+      else this.disks.set(id, new DiskStore(id, join(this.disk.dir, String(id)), maxBytes, new DiskFaults(() => this.labels.get(id) ?? String(id), this.disk.log)));
     }
   }
 
