@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { algorithmDescriptions, algorithms, type Algorithm } from '../../../shared/algorithms';
 import type { Route } from '../../../shared/model';
 import { routeLabel } from '../../../shared/route-label';
+import { originOf } from '../../../shared/origin';
 import { useApi } from '../api-context';
 import { useHttpPort, useHttpsPort, useLive } from '../live-store';
 import { receivingCount } from '../route-health';
@@ -36,7 +37,7 @@ function settingBadges(route: Route): string[] {
   if (s.compression) badges.push('compressed');
   if (s.stripPrefix) badges.push('strips prefix');
   if (s.rewriteHost) badges.push('rewrites Host');
-  if (s.cache) badges.push(s.serveStaleWhenDown ? 'cached, stale when down' : 'cached');
+  if (s.cache) badges.push(`${s.cacheStorage === 'disk' ? 'cached on disk' : 'cached'}${s.serveStaleWhenDown ? ', stale when down' : ''}`);
   if (isL4(route.kind)) {
     if (s.proxyProtocol !== 'off') badges.push(`PROXY protocol ${s.proxyProtocol}`);
     badges.push(`max ${s.maxConnections.toLocaleString('en')} ${kindWords(route.kind).unit}s`, `idle timeout ${duration(s.idleTimeoutMs)}`);
@@ -66,9 +67,10 @@ export function RouteHeader({ route }: { route: Route }) {
   const label = routeLabel(route);
   // A TCP route's host is its tcp:// listen URL: nothing a browser opens.
   const browsable = route.kind === 'http' && !route.host.startsWith('*') && httpPort !== undefined;
-  const href = `http://${route.host}:${httpPort}${route.path}`;
+  // No ":80" or ":443" when Switchyard listens on the standard ports.
+  const href = httpPort === undefined ? '' : `${originOf('http', route.host, httpPort)}${route.path}`;
   // Every route is served on the HTTPS listener too, with a certificate from the local CA.
-  const httpsHref = httpsPort === undefined ? undefined : `https://${route.host}:${httpsPort}${route.path}`;
+  const httpsHref = httpsPort === undefined ? undefined : `${originOf('https', route.host, httpsPort)}${route.path}`;
   return (
     <header className="route-header">
       <div className="route-title">
