@@ -115,6 +115,25 @@ describe('HTTP cache on disk', () => {
     expect(await statsOf(second, routeId)).toMatchObject({ storage: 'disk', entries: 1, hits: 1 });
   });
 
+  it('keeps each Vary variant in its own file, and finds them again after a restart', async () => {
+    const first = await core();
+    const { backend, get } = await route(first, 'vary.localhost', (req, res) => {
+      res.writeHead(200, { ...fresh, vary: 'Accept-Language' });
+      res.end(`hello in ${req.headers['accept-language'] ?? 'no language'}`);
+    });
+    for (const language of ['en', 'fr', undefined]) await get('/greet', language ? { 'accept-language': language } : {});
+    await first.stop();
+    cores = [];
+    const second = await core();
+    for (const language of ['en', 'fr', undefined]) {
+      const hit = await request(proxyPort(second), 'vary.localhost', '/greet', { headers: language ? { 'accept-language': language } : {} });
+      expect(hit.body).toBe(`hello in ${language ?? 'no language'}`);
+      expectCacheStatus(hit, /^Switchyard; hit; ttl=/);
+    }
+    expectCacheStatus(await request(proxyPort(second), 'vary.localhost', '/greet', { headers: { 'accept-language': 'de' } }), /^Switchyard; fwd=vary-miss/);
+    expect(backend.requests).toHaveLength(4);
+  });
+
   it('streams a large body from its file as a slow client takes it (cut the file after the head, and the response is cut)', async () => {
     const c = await core();
     const body = Buffer.alloc(largeBodyBytes);
