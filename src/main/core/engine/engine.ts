@@ -347,7 +347,7 @@ export class Engine {
   async close(graceMs = 2_000): Promise<void> {
     this.https?.stop();
     this.listening = false;
-    await Promise.all([...[...this.servers, ...(this.https?.servers ?? [])].map((server) => closeServer(server, graceMs)), this.tcp.close(graceMs), this.udp.close(), this.tls.close(graceMs)]);
+    await Promise.all([...[...this.servers, ...(this.https?.servers ?? [])].map((server) => closeServer(server, graceMs)), this.tcp.close(graceMs), this.udp.close(graceMs), this.tls.close(graceMs)]);
     // After the listeners: no handshake can start another certificate now.
     await this.certificates?.settled();
     this.servers = [];

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { listenAddressOf } from '../../../../shared/route-kind';
 import { ConnectionRecord } from './connection-record';
 import type { L4Context } from './l4-context';
+import type { PerRouteListener } from './route-listeners';
 import { TcpRelay } from './tcp-relay';
 
 /**
@@ -11,7 +12,7 @@ import { TcpRelay } from './tcp-relay';
  * on its own). Beyond the route's maxConnections a new connection is closed
  * as soon as it is accepted (net.Server's own limit).
  */
-export class TcpListener {
+export class TcpListener implements PerRouteListener {
   private readonly relays = new Set<TcpRelay>();
   private readonly server: net.Server;
   private emptied: (() => void) | undefined;
@@ -23,7 +24,6 @@ export class TcpListener {
 
   constructor(
     readonly routeId: number,
-    /** The route's listen URL this socket was opened for; another URL needs another listener. */
     readonly url: string,
     private readonly ctx: L4Context,
     onError: (context: string, error: unknown) => void,
@@ -48,10 +48,6 @@ export class TcpListener {
 
   set maxConnections(limit: number) {
     this.server.maxConnections = limit;
-  }
-
-  get connections(): number {
-    return this.relays.size;
   }
 
   /**

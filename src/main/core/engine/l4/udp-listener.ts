@@ -2,6 +2,7 @@ import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { listenAddressOf } from '../../../../shared/route-kind';
 import type { L4Context } from './l4-context';
+import type { PerRouteListener } from './route-listeners';
 import { UdpSession, type SessionOwner } from './udp-session';
 
 /**
@@ -11,7 +12,7 @@ import { UdpSession, type SessionOwner } from './udp-session';
  * holds at most that many sessions (and upstream sockets). Replies go back
  * from this socket, the address the client sent to.
  */
-export class UdpListener implements SessionOwner {
+export class UdpListener implements SessionOwner, PerRouteListener {
   private readonly sessions = new Map<string, UdpSession>();
   private readonly socket: dgram.Socket;
   private maxSessions = 0;
@@ -21,7 +22,6 @@ export class UdpListener implements SessionOwner {
 
   constructor(
     readonly routeId: number,
-    /** The route's listen URL this socket was opened for; another URL needs another listener. */
     readonly url: string,
     private readonly ctx: L4Context,
     private readonly onError: (context: string, error: unknown) => void,
@@ -31,13 +31,17 @@ export class UdpListener implements SessionOwner {
     this.socket.on('message', (datagram, from) => this.receive(datagram, from.address, from.port));
   }
 
-  /** Binds the address; rejects with the OS error (EADDRINUSE, EACCES…) for the caller to word. */
+  /** Binds the address; rejects with the OS error (EADDRINUSE, EACCES…) for the caller to word, the socket closed. */
   listen(maxSessions: number): Promise<void> {
     this.maxSessions = maxSessions;
     return new Promise((resolve, reject) => {
-      this.socket.once('error', reject);
+      // A socket that could not bind still holds its handle until closed.
+      const failed = (error: Error): void => {
+        this.socket.close(() => reject(error));
+      };
+      this.socket.once('error', failed);
       this.socket.bind({ address: this.address, port: this.port, exclusive: true }, () => {
-        this.socket.off('error', reject);
+        this.socket.off('error', failed);
         // From here on a socket error is logged: it must not stop the proxy.
         this.socket.on('error', (error) => this.onError(`UDP route ${this.url}`, error));
         resolve();
@@ -47,10 +51,6 @@ export class UdpListener implements SessionOwner {
 
   set maxConnections(limit: number) {
     this.maxSessions = limit;
-  }
-
-  get connections(): number {
-    return this.sessions.size;
   }
 
   /**
@@ -73,12 +73,7 @@ export class UdpListener implements SessionOwner {
   stop(): Promise<void> {
     this.stopped ??= new Promise<void>((resolve) => {
       for (const session of this.sessions.values()) session.end('cut');
-      try {
-        this.socket.close(() => resolve());
-      } catch {
-        // Never bound (the bind failed): nothing to close.
-        resolve();
-      }
+      this.socket.close(() => resolve());
     });
     return this.stopped;
   }
