@@ -100,20 +100,8 @@ export function listenAddressOf(url: string): { address: string; port: number } 
   return { address: host.replace(/^\[(.*)\]$/, '$1'), port: Number(url.slice(at + 1)) };
 }
 
-/**
- * The settings a TCP route has: the rest act on HTTP requests (headers,
- * paths, cookies, statuses, bodies, caching) and a TCP route relays bytes
- * without reading them. A list of what is allowed, so a setting added for
- * HTTP later is refused on TCP routes until someone decides otherwise. (A
- * TCP route's consistent-hash key is always the client address, as nginx's
- * stream `hash $remote_addr consistent`, so hashKey is not among them.)
- */
-export const tcpRouteSettings = [
-  'proxyProtocol',
-  'retries',
-  'connectTimeoutMs',
-  'idleTimeoutMs',
-  'healthCheck',
+/** Health checks' timing, passive ejection and the connection limit: TCP, TLS and UDP routes all have them. */
+const l4HealthAndLimitSettings = [
   'healthIntervalMs',
   'healthTimeoutMs',
   'healthRise',
@@ -125,6 +113,16 @@ export const tcpRouteSettings = [
   'panicThresholdPercent',
   'maxConnections',
 ] as const;
+
+/**
+ * The settings a TCP route has: the rest act on HTTP requests (headers,
+ * paths, cookies, statuses, bodies, caching) and a TCP route relays bytes
+ * without reading them. A list of what is allowed, so a setting added for
+ * HTTP later is refused on TCP routes until someone decides otherwise. (A
+ * TCP route's consistent-hash key is always the client address, as nginx's
+ * stream `hash $remote_addr consistent`, so hashKey is not among them.)
+ */
+export const tcpRouteSettings = ['proxyProtocol', 'retries', 'connectTimeoutMs', 'idleTimeoutMs', 'healthCheck', ...l4HealthAndLimitSettings] as const;
 
 const tcpAllowed: ReadonlySet<string> = new Set(tcpRouteSettings);
 
@@ -135,23 +133,7 @@ const tcpAllowed: ReadonlySet<string> = new Set(tcpRouteSettings);
  * for its next datagram. Its own: udpResponses (nginx's proxy_responses) and
  * the probe datagram and expected reply of healthCheck=udp.
  */
-export const udpRouteSettings = [
-  'idleTimeoutMs',
-  'udpResponses',
-  'healthCheck',
-  'healthSend',
-  'healthExpect',
-  'healthIntervalMs',
-  'healthTimeoutMs',
-  'healthRise',
-  'healthFall',
-  'ejectAfter',
-  'ejectBaseMs',
-  'ejectMaxMs',
-  'maxEjectedPercent',
-  'panicThresholdPercent',
-  'maxConnections',
-] as const;
+export const udpRouteSettings = ['idleTimeoutMs', 'udpResponses', 'healthCheck', 'healthSend', 'healthExpect', ...l4HealthAndLimitSettings] as const;
 
 const udpAllowed: ReadonlySet<string> = new Set(udpRouteSettings);
 /** What only a UDP route uses; refused elsewhere rather than stored and ignored. */
