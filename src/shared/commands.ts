@@ -60,6 +60,12 @@ export interface Status {
   backendCount: number;
   /** What is wrong with Switchyard itself right now (empty: nothing). */
   problems: Problem[];
+  /**
+   * What this start asked for: the useStandardPorts setting as read then, and the
+   * ports it gave (80, 443 unless a flag or environment variable named others);
+   * `listeners` has the ports bound. A setting changed since applies at the next start.
+   */
+  requestedPorts: { useStandardPorts: boolean; http: number; https?: number };
 }
 
 interface CommandDefinition<Input extends z.ZodType, Result> {

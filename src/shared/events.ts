@@ -136,8 +136,11 @@ export interface TimelineEntry {
  */
 export interface Problem {
   /** TCP_LISTEN_FAILED, UDP_LISTEN_FAILED: a TCP or UDP route could not listen (port taken, no rights); the rest of Switchyard runs on. */
-  code: 'HISTORY_NOT_SAVED' | 'ACCESS_LOG_FAILED' | 'TCP_LISTEN_FAILED' | 'UDP_LISTEN_FAILED';
+  /** STANDARD_PORTS_REFUSED: the useStandardPorts setting could not take 80 or 443, so the usual port serves. */
+  code: 'HISTORY_NOT_SAVED' | 'ACCESS_LOG_FAILED' | 'TCP_LISTEN_FAILED' | 'UDP_LISTEN_FAILED' | 'STANDARD_PORTS_REFUSED';
   message: string;
+  /** The one command that fixes it, for a copy button (never running as root). */
+  fix?: string;
 }
 
 /** Every event the core pushes to the UI, declared once like the commands. */

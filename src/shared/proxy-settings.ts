@@ -26,6 +26,11 @@ const proxySettingsShape = {
   accessLog: z.boolean({ error: 'The access log is on (true) or off (false).' }),
   /** access.log is rolled to access.log.1 (and older ones shift) when it reaches this size (Caddy's roll_size). */
   accessLogMaxBytes: whole('The access log size', 'bytes', 65_536, 1_073_741_824),
+  /**
+   * The plain listener on 80 and the HTTPS one on 443 (http://demo.localhost/ with no port), at the next start;
+   * a port named with a flag or environment variable wins, and a port the OS refuses leaves the usual one (core.ts).
+   */
+  useStandardPorts: z.boolean({ error: 'Standard ports are on (true) or off (false).' }),
 };
 
 // HAProxy recommends `timeout http-request 10s`; 16 KiB is Node's head limit
@@ -39,6 +44,7 @@ const proxySettingsDefaults = {
   trafficRecords: 10_000,
   accessLog: false,
   accessLogMaxBytes: 10 * 1024 * 1024,
+  useStandardPorts: false,
 } satisfies { [K in keyof typeof proxySettingsShape]: z.input<(typeof proxySettingsShape)[K]> };
 
 export const proxySettingsSchema = z.object({
@@ -49,6 +55,7 @@ export const proxySettingsSchema = z.object({
   trafficRecords: proxySettingsShape.trafficRecords.default(proxySettingsDefaults.trafficRecords),
   accessLog: proxySettingsShape.accessLog.default(proxySettingsDefaults.accessLog),
   accessLogMaxBytes: proxySettingsShape.accessLogMaxBytes.default(proxySettingsDefaults.accessLogMaxBytes),
+  useStandardPorts: proxySettingsShape.useStandardPorts.default(proxySettingsDefaults.useStandardPorts),
 });
 export type ProxySettings = z.infer<typeof proxySettingsSchema>;
 export const defaultProxySettings: ProxySettings = proxySettingsSchema.parse({});
@@ -62,5 +69,6 @@ export const proxySettingsPatchSchema = z.strictObject({
   trafficRecords: proxySettingsShape.trafficRecords.optional(),
   accessLog: proxySettingsShape.accessLog.optional(),
   accessLogMaxBytes: proxySettingsShape.accessLogMaxBytes.optional(),
+  useStandardPorts: proxySettingsShape.useStandardPorts.optional(),
 });
 export type ProxySettingsPatch = z.infer<typeof proxySettingsPatchSchema>;

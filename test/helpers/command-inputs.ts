@@ -195,6 +195,7 @@ export const validInputs: Record<CommandName, fc.Arbitrary<Record<string, unknow
     trafficRecords: fc.integer({ min: 0, max: 100_000 }),
     accessLog: fc.boolean(),
     accessLogMaxBytes: fc.integer({ min: 65_536, max: 1_073_741_824 }),
+    useStandardPorts: fc.boolean(),
   }),
   'token.rotate': fc.constant({}),
   'cache.stats': fc.constant({}),

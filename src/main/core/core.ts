@@ -22,6 +22,7 @@ import { Certificates } from './tls';
 import { Demo } from './demo/demo';
 import { HostCheck } from './hosts/host-check';
 import type { RunCommand } from './project/project-plan';
+import { standardPortsProblem, takeStandardPorts, wantedPorts, type NamedPorts } from './standard-ports';
 
 export const defaultHttpPort = 7800;
 /** Caddy's and mkcert users' habit is 443; an unprivileged port needs no root (7443, beside 7800). */
@@ -45,6 +46,12 @@ export interface CoreOptions {
   rotateToken?: () => { uiUrl: string };
   /** The shell can show the OS's password prompt (the desktop app), so `certificates.installTrust` may run the system's command. */
   canPromptForTrust?: boolean;
+  /**
+   * The shells say which ports the user named (flag, environment variable);
+   * the others follow the useStandardPorts setting. Without it the setting
+   * is not read (tests and embedders name their ports).
+   */
+  namedPorts?: NamedPorts;
 }
 
 export const databaseFile = (dataDir: string) => join(dataDir, 'switchyard.db');
@@ -74,11 +81,16 @@ export class Core {
   /** The routes the engine runs, as last read from the store: the 1 s timer and health events read these, not SQLite. */
   private config: Route[] = [];
   private trafficTimer: NodeJS.Timeout | undefined;
+  /** What this start asked for (Status.requestedPorts). */
+  private requestedPorts: { useStandardPorts: boolean; http: number; https?: number };
+  /** A standard port that gave way to the usual one at start: shown until the next start. */
+  private portsProblem: Problem | undefined;
 
   /** Stops the batches of new traffic records; set while anyone listens to events. */
   private stopTrafficFeed: (() => void) | undefined;
 
   private constructor(private readonly options: CoreOptions) {
+    this.requestedPorts = { useStandardPorts: false, http: options.httpPort ?? defaultHttpPort, https: options.httpsPort };
     this.db = openDatabase(databaseFile(options.dataDir), { nativeBinding: options.nativeBinding });
     this.routes = new RouteRepository(this.db);
     this.settings = new SettingsRepository(this.db);
@@ -117,6 +129,7 @@ export class Core {
         startedAt: this.startedAt,
         listeners: this.engine.listeners(),
         problems: this.problems(),
+        requestedPorts: this.requestedPorts,
       }),
       configChanged: (what, routeId, backendId) => {
         this.publishConfig();
@@ -160,13 +173,20 @@ export class Core {
       core.certificates = certificates;
       core.config = core.routes.list();
       core.engine.apply(core.config, core.revision);
+      const addresses = options.httpAddresses ?? loopbackAddresses;
+      const usual = { http: options.httpPort ?? defaultHttpPort, https: options.httpsPort };
+      const useStandardPorts = options.namedPorts !== undefined && core.settings.proxy().useStandardPorts;
+      const wanted = wantedPorts(usual, useStandardPorts, options.namedPorts ?? { http: true, https: true });
+      core.requestedPorts = { useStandardPorts, ...wanted };
+      const { ports, refused } = await takeStandardPorts(addresses, usual, wanted);
       await core.engine.listen({
-        addresses: options.httpAddresses ?? loopbackAddresses,
-        port: options.httpPort ?? defaultHttpPort,
+        addresses,
+        port: ports.http,
         limits: core.settings.proxy(),
-        https:
-          options.httpsPort === undefined ? undefined : { port: options.httpsPort, ca: () => certificates.ca, now: options.now },
+        https: ports.https === undefined ? undefined : { port: ports.https, ca: () => certificates.ca, now: options.now },
       });
+      const bound = core.engine.listeners();
+      core.portsProblem = standardPortsProblem(refused, { http: bound[0]!.port, https: bound.find((l) => l.kind === 'https')?.port });
       core.accessLog.configure(core.settings.proxy());
       core.startTrafficEvents();
       core.feedTrafficWhileListened();
@@ -243,6 +263,7 @@ export class Core {
     return [
       ...(history ? [{ code: 'HISTORY_NOT_SAVED' as const, message: history }] : []),
       ...(accessLog ? [{ code: 'ACCESS_LOG_FAILED' as const, message: accessLog }] : []),
+      ...(this.portsProblem ? [this.portsProblem] : []),
       ...this.engine.problems(),
     ];
   }

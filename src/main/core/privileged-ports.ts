@@ -54,20 +54,29 @@ export function currentPortPrivileges(): PortPrivileges {
   };
 }
 
+/** The one command that lets an ordinary user have a refused low port, per OS (the UI's copy button copies it). */
+export function privilegedPortFix(port: number, flag: string, privileges: Pick<PortPrivileges, 'platform'>): string {
+  if (privileges.platform === 'darwin') {
+    const target = forwardTo[flag] ?? forwardToHttp;
+    return `echo "rdr pass on lo0 inet proto tcp from any to 127.0.0.1 port ${port} -> 127.0.0.1 port ${target}" | sudo pfctl -ef -`;
+  }
+  if (privileges.platform === 'win32') return 'netsh interface ipv4 show excludedportrange protocol=tcp';
+  return `sudo sysctl -w net.ipv4.ip_unprivileged_port_start=${port}`;
+}
+
 /** The one-line fix for a refused low port, per OS, and why. */
 export function privilegedPortAdvice(port: number, flag: string, privileges: Pick<PortPrivileges, 'platform' | 'unprivilegedPortStart'>): string {
   const instead = `Or choose a port from ${privileges.unprivilegedPortStart ?? classicLimit} up with ${flag}. Do not run Switchyard as root.`;
   if (privileges.platform === 'darwin') {
     // pf forwards the low port to Switchyard's own, as puma-dev and pow do: no root process listens.
-    const target = forwardTo[flag] ?? forwardToHttp;
-    return `macOS refused port ${port} to an ordinary user. Forward it to Switchyard's default port instead: echo "rdr pass on lo0 inet proto tcp from any to 127.0.0.1 port ${port} -> 127.0.0.1 port ${target}" | sudo pfctl -ef - . ${instead}`;
+    return `macOS refused port ${port} to an ordinary user. Forward it to Switchyard's default port instead: ${privilegedPortFix(port, flag, privileges)} . ${instead}`;
   }
   if (privileges.platform === 'win32') {
     // Windows has no privileged ports: a refusal means the port is reserved (Hyper-V, WinNAT) or taken by http.sys.
-    return `Windows refused port ${port}: it is reserved or held by the system's HTTP service. See which ranges are reserved with: netsh interface ipv4 show excludedportrange protocol=tcp . ${instead}`;
+    return `Windows refused port ${port}: it is reserved or held by the system's HTTP service. See which ranges are reserved with: ${privilegedPortFix(port, flag, privileges)} . ${instead}`;
   }
   const start = privileges.unprivilegedPortStart ?? classicLimit;
-  return `Linux lets ordinary users listen only on ports from ${start} up (net.ipv4.ip_unprivileged_port_start), so port ${port} is refused. Allow it with: sudo sysctl -w net.ipv4.ip_unprivileged_port_start=${port} ; keep it after a reboot with: echo 'net.ipv4.ip_unprivileged_port_start=${port}' | sudo tee /etc/sysctl.d/50-switchyard.conf . ${instead}`;
+  return `Linux lets ordinary users listen only on ports from ${start} up (net.ipv4.ip_unprivileged_port_start), so port ${port} is refused. Allow it with: ${privilegedPortFix(port, flag, privileges)} ; keep it after a reboot with: echo 'net.ipv4.ip_unprivileged_port_start=${port}' | sudo tee /etc/sysctl.d/50-switchyard.conf . ${instead}`;
 }
 
 /** The error for a port the OS refused (EACCES, EPERM). */

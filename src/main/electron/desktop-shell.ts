@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BrowserWindow, Event as ElectronEvent } from 'electron';
 import { SwitchyardError } from '../../shared/errors';
-import { defaultHttpPort, defaultHttpsPort, type Core } from '../core/core';
+import type { Core } from '../core/core';
 import { formerDataDirs, isDefaultDataDir, resolveDataDir } from '../headless/data-dir';
 import { defaultAdminPort, serve, type RunningServe } from '../headless/serve';
 import type { ElectronModules } from './electron-modules';
@@ -40,7 +40,9 @@ export interface DesktopShell {
   tray(): DesktopTray | undefined;
 }
 
-const port = (value: string | undefined, fallback: number) => (value === undefined || value === '' ? fallback : Number(value));
+/** A port named in the environment; unset, serve's default, which the useStandardPorts setting may replace. */
+const namedPort = (value: string | undefined) => (value === undefined || value === '' ? undefined : Number(value));
+const port = (value: string | undefined, fallback: number) => namedPort(value) ?? fallback;
 
 /** listenAll names the flag of the port it could not take (os-errors.ts). */
 const adminPortTaken = (error: unknown) => error instanceof SwitchyardError && error.code === 'PORT_IN_USE' && error.message.includes('--admin-port');
@@ -137,8 +139,8 @@ export function startDesktopShell(electron: ElectronModules, options: DesktopShe
     const startServe = (adminPort: number) =>
       serve({
         dataDir,
-        httpPort: port(options.env.SWITCHYARD_HTTP_PORT, defaultHttpPort),
-        httpsPort: port(options.env.SWITCHYARD_HTTPS_PORT, defaultHttpsPort),
+        httpPort: namedPort(options.env.SWITCHYARD_HTTP_PORT),
+        httpsPort: namedPort(options.env.SWITCHYARD_HTTPS_PORT),
         adminPort,
         rendererDir,
         nativeBinding: options.nativeBinding,

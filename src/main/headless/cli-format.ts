@@ -1,6 +1,7 @@
 import type { Status } from '../../shared/commands';
 import type { BackendStats, BackendStatus, RouteLive, StatusClasses } from '../../shared/events';
 import type { Route } from '../../shared/model';
+import { originOf } from '../../shared/origin';
 import { routeLabel } from '../../shared/route-label';
 import type { TrafficRecord } from '../../shared/traffic';
 
@@ -18,8 +19,15 @@ export function formatRoutes(routes: Route[], httpPort: number | undefined): str
       : '(none)';
     rows.push([route.host, route.path, route.algorithm, backends]);
   }
-  const hint = httpPort ? `\n\nOpen http://<host>:${httpPort}/ in a browser, or curl it.` : '';
+  const hint = httpPort ? `\n\nOpen ${originOf('http', '<host>', httpPort)}/ in a browser, or curl it.` : '';
   return table(rows) + hint;
+}
+
+/** The ports the useStandardPorts setting asked for at this start, beside the Proxy line's bound ones (a refusal is a Problem line too). */
+function requestedPortsLine(status: Status): string[] {
+  const { useStandardPorts, http, https } = status.requestedPorts;
+  if (!useStandardPorts) return [];
+  return [`  Ports:    standard ports on, asked for http ${http}${https === undefined ? '' : `, https ${https}`}`];
 }
 
 export function formatStatus(status: Status, uiUrl: string): string {
@@ -27,6 +35,7 @@ export function formatStatus(status: Status, uiUrl: string): string {
   return [
     `Switchyard ${status.version}, running since ${status.startedAt}`,
     `  Proxy:    ${listeners.join(', ') || '(not listening)'}`,
+    ...requestedPortsLine(status),
     `  Routes:   ${status.routeCount} with ${status.backendCount} backend${status.backendCount === 1 ? '' : 's'}`,
     `  UI:       ${uiUrl}`,
     `  Data dir: ${status.dataDir}`,

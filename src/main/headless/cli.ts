@@ -18,6 +18,7 @@ import { isProcessAlive, readConnection, rotateStoredToken } from './connection-
 import { formerDataDirs, isDefaultDataDir, resolveDataDir } from './data-dir';
 import { defaultAdminPort, serve } from './serve';
 import { routeLabel } from '../../shared/route-label';
+import { originOf } from '../../shared/origin';
 import { guardProcess } from '../process-guard';
 import { batchIntervalMs, maxBatchRecords } from '../core/engine/traffic/record-ring';
 import type { TrafficRecord } from '../../shared/traffic';
@@ -323,12 +324,12 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     const exampleHost = route.host.replace(/^\*\./, 'any.');
-    io.out(`Try it: curl http://${exampleHost}:${client.httpPort}${route.path}`);
+    io.out(`Try it: curl ${originOf('http', exampleHost, client.httpPort)}${route.path}`);
     if (client.httpsPort !== undefined) {
       const { ca, routesWithoutHttps } = await client.call('certificates.get', {});
       const refused = routesWithoutHttps.find((r) => r.id === route.id);
       if (refused) io.out(`No HTTPS for it: ${refused.reason}`);
-      else io.out(`    or: curl --cacert ${ca.rootCertificatePath} https://${exampleHost}:${client.httpsPort}${route.path}`);
+      else io.out(`    or: curl --cacert ${ca.rootCertificatePath} ${originOf('https', exampleHost, client.httpsPort)}${route.path}`);
     }
     return 0;
   }

@@ -59,6 +59,8 @@ export async function serve(options: ServeOptions): Promise<RunningServe> {
     dataDir: options.dataDir,
     httpPort: options.httpPort ?? defaultHttpPort,
     httpsPort: options.httpsPort ?? defaultHttpsPort,
+    // A port named with a flag (or the app's environment variable) wins over the useStandardPorts setting.
+    namedPorts: { http: options.httpPort !== undefined, https: options.httpsPort !== undefined },
     log: options.log,
     rotateToken: () => rotate(),
     nativeBinding: options.nativeBinding,

@@ -1,5 +1,6 @@
 import { useApi } from '../api-context';
 import { useLive } from '../live-store';
+import { CopyableCode } from './CopyButton';
 
 /** The connection, Switchyard's own problems and the last command's error, above every area. */
 export function Banners() {
@@ -17,6 +18,7 @@ export function Banners() {
       {problems.map((p) => (
         <div key={p.code} className="banner warning" role="status">
           <span>{p.message}</span>
+          {p.fix !== undefined && <CopyableCode text={p.fix} what="the command that fixes it" />}
         </div>
       ))}
       {commandError && (

@@ -4,10 +4,11 @@ import { defaultProxySettings, type ProxySettings } from '../../../shared/proxy-
 import { useApi } from '../api-context';
 import { useLive } from '../live-store';
 import { Field } from './Field';
+import { StandardPortsSetting } from './StandardPortsSetting';
 
-/** The numeric settings; the access log's switch is a checkbox of its own. */
-type Key = Exclude<keyof ProxySettings, 'accessLog'>;
-type Draft = Record<Key, string> & { accessLog: boolean };
+/** The numeric settings; the access log's and the standard ports' switches are checkboxes of their own. */
+type Key = Exclude<keyof ProxySettings, 'accessLog' | 'useStandardPorts'>;
+type Draft = Record<Key, string> & { accessLog: boolean; useStandardPorts: boolean };
 
 const fields: { key: Key; label: string; hint: string }[] = [
   {
@@ -51,6 +52,7 @@ function toDraft(settings: ProxySettings): Draft {
     trafficRecords: String(settings.trafficRecords),
     accessLogMaxBytes: String(settings.accessLogMaxBytes),
     accessLog: settings.accessLog,
+    useStandardPorts: settings.useStandardPorts,
   };
 }
 
@@ -79,12 +81,14 @@ export function ProxySettingsForm() {
 
   const changed = fields.filter((f) => draft[f.key].trim() !== String(saved[f.key]));
   const accessLogChanged = draft.accessLog !== saved.accessLog;
-  const dirty = changed.length > 0 || accessLogChanged;
+  const portsChanged = draft.useStandardPorts !== saved.useStandardPorts;
+  const dirty = changed.length > 0 || accessLogChanged || portsChanged;
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     // Only what changed; a blank or non-number reaches the core as such, so its sentence says what is allowed.
     const patch: Record<string, unknown> = Object.fromEntries(changed.map((f) => [f.key, draft[f.key].trim() === '' ? null : Number(draft[f.key])]));
     if (accessLogChanged) patch.accessLog = draft.accessLog;
+    if (portsChanged) patch.useStandardPorts = draft.useStandardPorts;
     const answer = await invoke('settings.update', patch as CommandInput<'settings.update'>);
     if (!answer.ok) {
       setNotice('');
@@ -94,7 +98,8 @@ export function ProxySettingsForm() {
     setError(undefined);
     setSaved(answer.result);
     setDraft(toDraft(answer.result));
-    setNotice('Saved: new connections and requests use these limits.');
+    // The ports are taken at start (standard-ports.ts says why); the limits apply at once.
+    setNotice(portsChanged && changed.length === 0 && !accessLogChanged ? 'Saved: the ports change when Switchyard restarts.' : 'Saved: new connections and requests use these limits.');
   };
   const revert = () => {
     setDraft(toDraft(saved));
@@ -145,6 +150,14 @@ export function ProxySettingsForm() {
             <span className="field-hint">Append every request as a JSON line to access.log in the data directory (like Caddy&apos;s access log). Default off.</span>
           )}
         </div>
+        <StandardPortsSetting
+          checked={draft.useStandardPorts}
+          saved={saved.useStandardPorts}
+          onChange={(checked) => {
+            setDraft({ ...draft, useStandardPorts: checked });
+            setNotice('');
+          }}
+        />
       </div>
       <div className="actions">
         <span className="notice" role="status">
