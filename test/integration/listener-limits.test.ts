@@ -34,6 +34,7 @@ describe('listener limits are settings, applied without a restart', () => {
       trafficRecords: 10_000,
       accessLog: false,
       accessLogMaxBytes: 10 * 1024 * 1024,
+      useStandardPorts: false,
     });
     expect(defaultProxySettings.requestHeaderTimeoutMs).toBe(10_000);
   });
