@@ -28,7 +28,7 @@ export function StandardPortsSetting({ checked, saved, onChange }: { checked: bo
         port named with --http-port, --https-port or SWITCHYARD_HTTP_PORT wins. Default off.
       </span>
       {pending && (
-        <span className="field-hint" role="status">
+        <span className="field-hint">
           Saved: applies when Switchyard restarts
           {httpPort === undefined ? '.' : ` (listening now on ${originOf('http', exampleHost, httpPort)}/${httpsPort === undefined ? '' : ` and ${originOf('https', exampleHost, httpsPort)}/`}).`}
         </span>
