@@ -9,7 +9,7 @@ import { Core, defaultHttpPort, defaultHttpsPort, loopbackAddresses } from '../.
 import { readConnection, type Connection } from '../../src/main/headless/connection-file';
 import { serve } from '../../src/main/headless/serve';
 import { startBackend, type TestBackend } from '../helpers/backends';
-import { assertBuilt, repoRoot } from '../helpers/cli';
+import { assertBuilt, cli, repoRoot, startServe } from '../helpers/cli';
 import { must, request, tempDir } from '../helpers/core';
 import { httpsRequest } from '../helpers/https-client';
 
@@ -197,5 +197,20 @@ describe('the useStandardPorts setting', () => {
       const answer = await httpsRequest(443, host, '/', { ca: readFileSync(certificates.result.ca.rootCertificatePath, 'utf8') });
       expect(answer.body).toBe(backend.name);
     });
+  });
+});
+
+describe('switchyard settings --set useStandardPorts=on', () => {
+  it('stores it and says it applies when Switchyard restarts', async () => {
+    const dir = tempDir('switchyard-standard-ports-cli-');
+    cleanups.push(() => dir.remove());
+    const served = await startServe(dir.path);
+    cleanups.push(() => served.stop());
+    const set = await cli(['settings', '--set', 'useStandardPorts=on', '--data-dir', dir.path]);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toMatch(/^useStandardPorts\s+true$/m);
+    expect(set.stdout).toContain('useStandardPorts applies when Switchyard restarts; `switchyard status` then shows the ports asked for and bound.');
+    // serve named its ports (--http-port 0): they win, so nothing moved.
+    expect(JSON.parse((await cli(['status', '--json', '--data-dir', dir.path])).stdout)).toMatchObject({ requestedPorts: { useStandardPorts: false, http: 0, https: 0 } });
   });
 });

@@ -288,6 +288,8 @@ async function runCommand(argv: string[], io: CliIo): Promise<number> {
     );
     const settings = Object.keys(patch).length ? await client.call('settings.update', patch) : await client.call('settings.get', {});
     io.out(values.json ? JSON.stringify(settings, null, 2) : table([['SETTING', 'VALUE'], ...Object.entries(settings).map(([k, v]) => [k, String(v)])]));
+    // Ports are taken at start (core/standard-ports.ts says why): say so where the limits apply at once.
+    if (!values.json && 'useStandardPorts' in patch) io.out('useStandardPorts applies when Switchyard restarts; `switchyard status` then shows the ports asked for and bound.');
     return 0;
   }
   if (group === 'route' && action === 'list') {
