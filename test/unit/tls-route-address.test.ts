@@ -54,7 +54,7 @@ describe('what a TLS route may hold', () => {
   it('refuses proxyProtocol on HTTP and UDP routes unless it is off', () => {
     expect(settingsIssues('tcp', { proxyProtocol: 'v1' }, '')).toEqual([]);
     expect(settingsIssues('http', { proxyProtocol: 'v1' }, 'settings.')).toEqual([
-      { field: 'settings.proxyProtocol', message: expect.stringMatching(/TCP and TLS passthrough routes only/) as unknown as string },
+      { field: 'settings.proxyProtocol', message: expect.stringMatching(/TCP and TLS passthrough routes only/) },
     ]);
     expect(settingsIssues('udp', { proxyProtocol: 'v2' }, '')).toHaveLength(1);
     expect(settingsIssues('http', { proxyProtocol: 'off' }, '')).toEqual([]);

@@ -63,7 +63,7 @@ export function parseProjectFile(text: string): ProjectFile {
   // In the form the CA stores them (lower case, no root dot), checked as certificates.addDomain would check them.
   const domains = new Set<string>();
   file.certificates?.domains.forEach((raw, index) => {
-    let domain = raw;
+    let domain: string;
     try {
       domain = checkUserDomain(raw, `certificates.domains.${index}`);
     } catch (error) {
