@@ -1,4 +1,5 @@
 import type { Directives } from './cache-control';
+import { invalidateKey, purgeWhere, useVariants } from './variant-slots';
 import type { FetchTimes } from './freshness';
 
 // The stored responses, in memory: a size cap over everything with the
@@ -92,12 +93,7 @@ export class CacheStore implements EntryStore {
 
   /** The variants stored for a key, marked as just used. */
   variants(key: string): readonly CacheEntry[] | undefined {
-    const slot = this.slots.get(key);
-    if (slot) {
-      this.slots.delete(key);
-      this.slots.set(key, slot);
-    }
-    return slot;
+    return useVariants(this.slots, key);
   }
 
   openFill(): EntryFill {
@@ -148,28 +144,12 @@ export class CacheStore implements EntryStore {
 
   /** Drops every variant of a key (RFC 9111 §4.4 invalidation); the number dropped. */
   invalidate(key: string): number {
-    const slot = this.slots.get(key);
-    if (!slot) return 0;
-    this.slots.delete(key);
-    for (const entry of slot) this.uncharge(entry);
-    return slot.length;
+    return invalidateKey(this.slots, key, (entry) => this.uncharge(entry));
   }
 
   /** Drops every entry `drop` picks; what went. */
   purge(drop: (entry: CacheEntry) => boolean): RouteUsage {
-    const purged = { entries: 0, bytes: 0 };
-    for (const [key, slot] of this.slots) {
-      const kept = slot.filter((entry) => {
-        if (!drop(entry)) return true;
-        purged.entries += 1;
-        purged.bytes += entry.size;
-        this.uncharge(entry);
-        return false;
-      });
-      if (kept.length === 0) this.slots.delete(key);
-      else if (kept.length !== slot.length) this.slots.set(key, kept);
-    }
-    return purged;
+    return purgeWhere(this.slots, drop, (entry) => this.uncharge(entry));
   }
 
   usageOf(routeId: number): RouteUsage {

@@ -7,6 +7,7 @@ import type { CacheEntry, DiskBody, EntryFill, EntryStore, EntryWithoutBody, Rou
 import { diskFaultSentence, type DiskFaults } from './disk-faults';
 import { decodeMeta, decodePrefix, encodeMeta, encodePrefix, fileBytes, levelsOf, prefixBytes, variantName, type EntryMeta } from './entry-file';
 import { headerOf } from './header-list';
+import { invalidateKey, purgeWhere, useVariants } from './variant-slots';
 
 // A route's cache on disk (nginx's proxy_cache_path): one file per stored
 // response under <dataDir>/cache/<route id>/, named by its hashed key in
@@ -113,12 +114,7 @@ export class DiskStore implements EntryStore {
   }
 
   variants(key: string): readonly CacheEntry[] | undefined {
-    const slot = this.slots.get(key);
-    if (slot) {
-      this.slots.delete(key);
-      this.slots.set(key, slot);
-    }
-    return slot;
+    return useVariants(this.slots, key);
   }
 
   openFill(): EntryFill | string {
@@ -178,27 +174,11 @@ export class DiskStore implements EntryStore {
   }
 
   invalidate(key: string): number {
-    const slot = this.slots.get(key);
-    if (!slot) return 0;
-    this.slots.delete(key);
-    for (const entry of slot) this.remove(entry);
-    return slot.length;
+    return invalidateKey(this.slots, key, (entry) => this.remove(entry));
   }
 
   purge(drop: (entry: CacheEntry) => boolean): RouteUsage {
-    const purged = { entries: 0, bytes: 0 };
-    for (const [key, slot] of this.slots) {
-      const kept = slot.filter((entry) => {
-        if (!drop(entry)) return true;
-        purged.entries += 1;
-        purged.bytes += entry.size;
-        this.remove(entry);
-        return false;
-      });
-      if (kept.length === 0) this.slots.delete(key);
-      else if (kept.length !== slot.length) this.slots.set(key, kept);
-    }
-    return purged;
+    return purgeWhere(this.slots, drop, (entry) => this.remove(entry));
   }
 
   usageOf(): RouteUsage {
