@@ -111,6 +111,8 @@ export const settingValues: Record<string, fc.Arbitrary<unknown>> = {
   udpResponses: fc.integer({ min: 0, max: 1000 }),
   healthSend: fc.string({ unit: 'binary', maxLength: 64 }),
   healthExpect: fc.string({ unit: 'binary', maxLength: 64 }),
+  cacheStorage: fc.constantFrom('memory', 'disk'),
+  cacheDiskMaxMb: fc.integer({ min: 1, max: 1_048_576 }),
 };
 
 export const settingKeys = Object.keys(routeSettingsPatchSchema.shape);
