@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import { demoHost } from '../../src/shared/demo';
 import type { BackendStatus } from '../../src/shared/events';
@@ -7,6 +7,8 @@ import { must, proxyPort, request, withCore } from '../helpers/core';
 
 /** What the brief promises a new user: balancing, health and failover within ten seconds. */
 const firstImpressionMs = 10_000;
+/** Direct requests to the flaky backend until one fails. */
+const flakyTries = 50;
 
 const refusesConnections = (url: string) =>
   new Promise<boolean>((resolve) => {
@@ -27,6 +29,7 @@ describe('the demo (demo.start / demo.stop on a real core)', () => {
     'balances across three backends, takes the flaky one out within ten seconds, and goes away on stop',
     async () => {
       const started = Date.now();
+      onTestFinished(async () => void (await core.run('demo.stop', {})));
       const demo = await must(core.run('demo.start', {}));
       expect(demo).toMatchObject({ running: true, url: `http://${demoHost}:${proxyPort(core)}/` });
       expect(demo.backends.map((backend) => backend.behaviour)).toEqual([
@@ -51,7 +54,11 @@ describe('the demo (demo.start / demo.stop on a real core)', () => {
       // The demo's own traffic reached every backend, and the slow one is slow.
       for (const url of [steady!, flaky!, slow!]) expect(live.backends[idOf(url)]!.served, url).toBeGreaterThan(0);
       expect(live.backends[idOf(slow!)]!.latency.p50).toBeGreaterThanOrEqual(250);
-      expect(live.backends[idOf(flaky!)]!.responses['5xx']).toBeGreaterThan(0);
+      // Flaky by design: asked often enough, it answers 503 (30% each time, so 50 tries all pass with p ≈ 2e-8).
+      // Asked directly: the proxy's share of its traffic over 10 s, minus its spell out, can be too small to show one.
+      const statuses = new Set<number>();
+      for (let i = 0; i < flakyTries && !statuses.has(503); i++) statuses.add((await request(Number(new URL(flaky!).port), demoHost)).status);
+      expect(statuses).toContain(503);
       // Failover: the flaky one failed its checks and was taken out while the steady one stayed in.
       expect([...seen.get(flaky!)!]).toContain('unhealthy');
       expect([...seen.get(steady!)!].filter((status) => status !== 'unknown')).toEqual(['healthy']);
