@@ -3,6 +3,7 @@
 // machine's noise (bench/FINDINGS.md, "Noise").
 //   npx electron-vite build && cp -r out node_modules/.outA   (baseline)
 //   ... change, build again, cp -r out node_modules/.outB
+// A copy whose folder holds a file node-flags runs with those Node flags instead of the bin's.
 //   node bench/ab.mjs [--rounds 6] [--seconds 5] [--connections 64] [--nginx] [--pipe] [--cpu-prof DIR] node_modules/.outA node_modules/.outB
 // Each build's copy must live inside the repo so its imports resolve. Every
 // build runs as its own `serve` (one route to the backend, health checks off)
@@ -20,12 +21,14 @@ import { parseArgs } from 'node:util';
 import { startBackend } from './backends.mjs';
 import { runWrk } from './load.mjs';
 import { HOST, startPeer, tempDir, waitForHttp } from './peers.mjs';
-import { freePort, processTree, runMain, runtimeNs, startChild, systemTicks, ticksPerSecond, waitForOutput } from './procs.mjs';
+import { buildNodeFlags, freePort, processTree, rssKb, runMain, runtimeNs, startChild, systemTicks, ticksPerSecond, waitForOutput } from './procs.mjs';
 import { median } from './report.mjs';
 
 const LOAD_CORE = 0;
 const PROXY_CORE = 1;
 const WARMUP_SECONDS = 2;
+/** How often the peak RSS is sampled during a run (bench/run.mjs samples as often). */
+const RSS_SAMPLE_MS = 200;
 const repoDir = join(new URL('.', import.meta.url).pathname, '..');
 const log = (line) => process.stdout.write(`${line}\n`);
 
@@ -50,9 +53,7 @@ async function startBuild(dir, backendPort) {
   if (!existsSync(entry)) throw new Error(`${entry} does not exist: copy a build there (cp -r out ${dir}).`);
   const dataDir = tempDir('ab');
   const port = await freePort();
-  // The V8 flag the bin's shebang gives `serve` (bin/switchyard.js).
-  const flags = ['--max-semi-space-size=2'];
-  if (options['cpu-prof']) flags.push('--cpu-prof', '--cpu-prof-dir', resolve(options['cpu-prof']));
+  const flags = buildNodeFlags(dir, options['cpu-prof']);
   const serve = ['serve', '--data-dir', dataDir, '--http-port', String(port), '--admin-port', '0'];
   // Builds with an HTTPS listener would all want its default port.
   if (readFileSync(entry, 'utf8').includes('https-port')) serve.push('--https-port', '0');
@@ -77,7 +78,9 @@ async function measure(target, runSeconds) {
   const pids = processTree(target.child.pid);
   const before = runtimeNs(pids);
   const systemBefore = systemTicks(pids);
-  const result = await runWrk({ port: target.port, host: HOST, connections, seconds: runSeconds, core: LOAD_CORE });
+  let peakKb = rssKb(pids);
+  const sampler = setInterval(() => (peakKb = Math.max(peakKb, rssKb(pids))), RSS_SAMPLE_MS);
+  const result = await runWrk({ port: target.port, host: HOST, connections, seconds: runSeconds, core: LOAD_CORE }).finally(() => clearInterval(sampler));
   if (result.error) return result;
   const cpuSeconds = (runtimeNs(pids) - before) / 1e9;
   const systemSeconds = (systemTicks(pids) - systemBefore) / ticksPerSecond;
@@ -86,13 +89,14 @@ async function measure(target, runSeconds) {
     cpuUs: (cpuSeconds * 1e6) / result.requests,
     systemUs: (systemSeconds * 1e6) / result.requests,
     corePercent: (cpuSeconds / result.seconds) * 100,
+    peakRssMb: peakKb / 1024,
   };
 }
 
 function describe(result) {
   if (result.error) return `FAILED: ${result.error}`;
   const problems = result.non2xx + result.socketErrors ? `, ${result.non2xx} non-2xx, ${result.socketErrors} socket errors` : '';
-  return `${result.cpuUs.toFixed(1)} µs/req (sys ${result.systemUs.toFixed(1)}), ${result.rps.toFixed(0)} req/s, core ${result.corePercent.toFixed(0)}%${problems}`;
+  return `${result.cpuUs.toFixed(1)} µs/req (sys ${result.systemUs.toFixed(1)}), ${result.rps.toFixed(0)} req/s, core ${result.corePercent.toFixed(0)}%, peak RSS ${result.peakRssMb.toFixed(1)} MB${problems}`;
 }
 
 async function main() {

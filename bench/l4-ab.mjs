@@ -12,14 +12,14 @@
 // (schedstat, ns), exact even for short runs. The summary gives each build's
 // median, and the median of the rounds' own ratios to the first target.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runRedisBenchmark } from './l4-load.mjs';
 import { startL4Peer, startRedis } from './l4-peers.mjs';
 import { tempDir } from './peers.mjs';
-import { freePort, processTree, runMain, runtimeNs, startChild, waitForOutput } from './procs.mjs';
+import { buildNodeFlags, freePort, processTree, runMain, runtimeNs, startChild, waitForOutput } from './procs.mjs';
 import { median } from './report.mjs';
 
 const LOAD_CORE = 0;
@@ -55,10 +55,7 @@ async function startBuild(dir, backendPort) {
   if (!existsSync(entry)) throw new Error(`${entry} does not exist: copy a build there (cp -r out ${dir}).`);
   const dataDir = tempDir('l4-ab');
   const port = await freePort();
-  // The V8 flag the bin's shebang gives `serve` (bin/switchyard.js), or the copy's own in DIR/node-flags (one run of a build with other flags).
-  const flagsFile = join(resolve(dir), 'node-flags');
-  const flags = existsSync(flagsFile) ? readFileSync(flagsFile, 'utf8').trim().split(/\s+/).filter(Boolean) : ['--max-semi-space-size=2'];
-  if (options['cpu-prof']) flags.push('--cpu-prof', '--cpu-prof-dir', resolve(options['cpu-prof']));
+  const flags = buildNodeFlags(dir, options['cpu-prof']);
   const serve = ['serve', '--data-dir', dataDir, '--http-port', '0', '--https-port', '0', '--admin-port', '0'];
   const child = startChild(dir, [process.execPath, ...flags, entry, ...serve], { core: PROXY_CORE, cwd: repoDir });
   await waitForOutput(child, /Press Ctrl\+C/);

@@ -2,8 +2,10 @@
 // of them on exit (also on error or Ctrl+C), and read their CPU time and RSS
 // from /proc.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { join, resolve } from 'node:path';
+import { serveNodeFlags } from '../scripts/serve-flags.mjs';
 
 const children = new Set();
 const tempDirs = new Set();
@@ -225,6 +227,19 @@ export function runtimeNs(pids) {
     }
   }
   return total;
+}
+
+/**
+ * The Node flags an A/B run gives a build copy's `serve`: the V8 flags the
+ * bin's shebang gives it (bin/switchyard.js), or the copy's own, one line in
+ * DIR/node-flags (one build run with other flags, e.g. another semi-space);
+ * with a CPU profile to DIR when asked.
+ */
+export function buildNodeFlags(dir, cpuProfDir) {
+  const flagsFile = join(resolve(dir), 'node-flags');
+  const flags = existsSync(flagsFile) ? readFileSync(flagsFile, 'utf8').trim().split(/\s+/).filter(Boolean) : serveNodeFlags();
+  if (cpuProfDir) flags.push('--cpu-prof', '--cpu-prof-dir', resolve(cpuProfDir));
+  return flags;
 }
 
 /** Sum of VmRSS over the tree, in kB. */

@@ -24,7 +24,7 @@ import tls from 'node:tls';
 import { parseArgs } from 'node:util';
 import { startBackend } from './backends.mjs';
 import { HOST, tempDir } from './peers.mjs';
-import { freePort, processTree, runMain, runtimeNs, startChild, systemTicks, ticksPerSecond, waitForOutput } from './procs.mjs';
+import { buildNodeFlags, freePort, processTree, runMain, runtimeNs, startChild, systemTicks, ticksPerSecond, waitForOutput } from './procs.mjs';
 import { median } from './report.mjs';
 import { runHandshakes, runWrkTls } from './tls-load.mjs';
 import { startCaddy } from './tls-peers.mjs';
@@ -87,8 +87,7 @@ async function startBuild(dir, backendPort) {
   if (!existsSync(entry)) throw new Error(`${entry} does not exist: copy a build there (cp -r out ${dir}).`);
   const dataDir = tempDir('tls-ab');
   const [port, httpPort] = [await freePort(), await freePort()];
-  const flags = ['--max-semi-space-size=2']; // bin/switchyard.js's shebang flag
-  if (options['cpu-prof']) flags.push('--cpu-prof', '--cpu-prof-dir', resolve(options['cpu-prof']));
+  const flags = buildNodeFlags(dir, options['cpu-prof']);
   const serve = ['serve', '--data-dir', dataDir, '--http-port', String(httpPort), '--https-port', String(port), '--admin-port', '0'];
   const child = startChild(dir, [process.execPath, ...flags, entry, ...serve], { core: SERVER_CORE, cwd: repoDir });
   await waitForOutput(child, /Press Ctrl\+C/);

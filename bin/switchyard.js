@@ -1,8 +1,10 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
-// 2 MB young-generation semi-spaces (V8's default grows them to 16 MB) keep
-// the proxy's resident memory under 100 MB under load at no measurable cost
-// in throughput (bench/RESULTS.md). V8 reads the flag only at start-up, so it
-// rides on the shebang (npm's bin links keep it); npm start passes it too.
+#!/usr/bin/env -S node --max-semi-space-size=2 --initial-old-space-size=64
+// The V8 flags of src/main/headless/serve-v8-flags.ts, which says why (small
+// young generation for memory; a floor under the old generation's limit,
+// without which TLS and h2 traffic after an idle spell ran several times
+// costlier). V8 reads them only at start-up, so they ride on the shebang
+// (npm's bin links keep it); scripts/start.mjs and the benches read them
+// from this line.
 'use strict';
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');

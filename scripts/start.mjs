@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureElectronSqlite } from './electron-native.mjs';
+import { serveNodeFlags } from './serve-flags.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const build = spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -32,7 +33,7 @@ const args = process.argv.slice(2);
 const child = electron.binary
   ? spawn(electron.binary, [root, ...args], { stdio: 'inherit' })
   : (console.log(`switchyard: starting the headless UI because ${electron.reason}.`),
-    spawn(process.execPath, ['--max-semi-space-size=2', join(root, 'bin', 'switchyard.js'), 'serve', ...args], { stdio: 'inherit' }));
+    spawn(process.execPath, [...serveNodeFlags(), join(root, 'bin', 'switchyard.js'), 'serve', ...args], { stdio: 'inherit' }));
 
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

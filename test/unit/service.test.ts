@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { launchdPlist, systemdUnit } from '../../src/main/headless/service/service-files';
 import { installService, serviceStatus, uninstallService, type RunResult, type ServiceEnvironment } from '../../src/main/headless/service/service';
 import { serveCommand } from '../../src/main/headless/service-cli';
+import { serveV8Flags } from '../../src/main/headless/serve-v8-flags';
+import { serveNodeFlags } from '../../scripts/serve-flags.mjs';
 import { repoRoot } from '../helpers/cli';
 import { tempDir } from '../helpers/core';
 
@@ -22,9 +24,11 @@ describe('service files', () => {
   it("runs serve with the V8 flags the bin's shebang gives it: node ignores a shebang it is handed as a script", () => {
     const unit = systemdUnit(serveCommand('/home/ann/data'));
     // (The script's folder is the build's, out/main/../../bin; from the sources vitest runs it is another.)
-    expect(unit).toMatch(new RegExp(`\\nExecStart="${process.execPath}" "--max-semi-space-size=2" "[^"]*/bin/switchyard\\.js" "serve" "--data-dir" "/home/ann/data"\\n`));
-    // The flag is the shebang's, so the service and `switchyard serve` run alike.
-    expect(readFileSync(bin, 'utf8').split('\n')[0]).toContain('--max-semi-space-size=2');
+    const flags = serveV8Flags.map((flag) => `"${flag}"`).join(' ');
+    expect(unit).toMatch(new RegExp(`\\nExecStart="${process.execPath}" ${flags} "[^"]*/bin/switchyard\\.js" "serve" "--data-dir" "/home/ann/data"\\n`));
+    // The flags are the shebang's, so the service, npm start, the benches and `switchyard serve` run alike.
+    expect(readFileSync(bin, 'utf8').split('\n')[0]).toBe(`#!/usr/bin/env -S node ${serveV8Flags.join(' ')}`);
+    expect(serveNodeFlags()).toEqual(serveV8Flags);
   });
 
   it.runIf(spawnSync('systemd-analyze', ['--version']).status === 0)('is a unit systemd-analyze verify accepts (system mode: there is no user manager in a test)', () => {
