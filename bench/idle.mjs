@@ -8,7 +8,6 @@
 //            --cpu-prof DIR (serve runs under node --cpu-prof; profiles land in DIR when it stops)
 //            --listeners N (backends spread over N harness listeners; 500: no two share an address)
 //            --no-unshared (skip the extra run at the largest size with every backend at its own address)
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { resolve } from 'node:path';
@@ -17,6 +16,7 @@ import { printReport, verdict, writeResultsSection } from './idle-report.mjs';
 import { cpuTicks, rssKb, runMain, stopChild, ticksPerSecond } from './procs.mjs';
 import { command, startServe } from './soak-faults.mjs';
 import { ensureBuild, switchyardVersion } from './tools.mjs';
+import { serveNodeFlags } from '../scripts/serve-flags.mjs';
 
 const DEFAULT_SIZES = [50, 200, 500];
 const BACKENDS_PER_ROUTE = 10;
@@ -117,14 +117,9 @@ function subscribe(connection) {
 }
 
 /** The V8 flags on the bin's shebang line (`#!/usr/bin/env -S node FLAGS`): what users run it with. */
-function binNodeFlags() {
-  const shebang = readFileSync(new URL('../bin/switchyard.js', import.meta.url), 'utf8').split('\n', 1)[0];
-  return shebang.split(/\s+/).slice(shebang.split(/\s+/).indexOf('node') + 1);
-}
-
 async function runSize(backends, urls, options) {
   // Without a profiler the bin starts itself (its shebang's flags); with one, node gets the same flags by hand.
-  const launcher = options.cpuProf ? [process.execPath, ...binNodeFlags(), '--cpu-prof', '--cpu-prof-dir', options.cpuProf] : [];
+  const launcher = options.cpuProf ? [process.execPath, ...serveNodeFlags(), '--cpu-prof', '--cpu-prof-dir', options.cpuProf] : [];
   const serve = await startServe('switchyard-idle-', launcher);
   const { pid } = serve.child;
   try {
