@@ -1,7 +1,8 @@
 /**
  * V8 flags `switchyard serve` runs with, wherever it is started:
  * - 2 MB young-generation semi-spaces (V8's default grows them to 16 MB) keep
- *   the proxy's resident memory under 100 MB under load (bench/RESULTS.md).
+ *   the proxy's resident memory 30-40 MB lower under load (bench/ab.mjs's
+ *   peak RSS column: 95-97 MB against 128-145 MB with 16 MB semi-spaces).
  * - A 64 MB initial old generation: after a few seconds idle V8's memory
  *   reducer shrinks the heap, and without a configured initial size the old
  *   generation's limit then sits just above what is live. TLS and h2 traffic
