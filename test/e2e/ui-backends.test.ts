@@ -225,7 +225,9 @@ describe('backends, charts and route forms in Chromium', { timeout: 90_000 }, ()
     await shoot(page, 'charts-dark');
     await page.setViewportSize({ width: 1024, height: 640 });
     await expect.poll(() => canvases.count()).toBe(3);
-    expect(await page.locator('.route-detail').evaluate((el) => el.scrollWidth - el.clientWidth)).toBe(0);
+    // The charts take the new width when their ResizeObserver fires, a frame or so after the viewport changed:
+    // until then the old canvases can stick out (22 px, seen once in three runs); once settled, nothing may.
+    await expect.poll(() => page.locator('.route-detail').evaluate((el) => el.scrollWidth - el.clientWidth)).toBe(0);
     await shoot(page, 'charts-dark-1024x640');
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByRole('radio', { name: 'Auto' }).check();
