@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import { chownSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultHttpPort, defaultHttpsPort, loopbackAddresses } from '../../src/main/core/core';
+import { defaultHttpPort, defaultHttpsPort } from '../../src/main/core/core';
 import { readConnection } from '../../src/main/headless/connection-file';
 import { startBackend, type TestBackend } from '../helpers/backends';
 import { tempDir } from '../helpers/core';
+import { asRoot, chownTree, nobody, portFree, unprivilegedStart } from '../helpers/unprivileged';
 import { assertBuilt, type Browser, cliFor, endUi, launchBrowser, openUi, root, routeItem, routePane, type Serve, startServe, until } from './ui-harness';
 
 /*
@@ -18,29 +17,8 @@ import { assertBuilt, type Browser, cliFor, endUi, launchBrowser, openUi, root, 
  * root (where 80 and 443 are free) the route's link has no port.
  */
 
-const nobody = 65534;
-const asRoot = process.getuid?.() === 0;
-const unprivilegedStart = process.platform === 'linux' ? Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim()) : 0;
 const fix = 'sudo sysctl -w net.ipv4.ip_unprivileged_port_start=80';
 const startTimeoutMs = 15_000;
-
-async function free(port: number): Promise<boolean> {
-  for (const address of loopbackAddresses) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRNOTAVAIL' || error.code === 'EAFNOSUPPORT'));
-      server.listen({ host: address, port, exclusive: true }, () => server.close(() => resolve(true)));
-    });
-    if (!ok) return false;
-  }
-  return true;
-}
-
-function chownTree(path: string, id: number): void {
-  chownSync(path, id, id);
-  if (!statSync(path).isDirectory()) return;
-  for (const name of readdirSync(path)) chownTree(join(path, name), id);
-}
 
 /** serve with no --http-port or --https-port, so the setting chooses; as `uid` when given, in its own process group. */
 async function startServeUnnamed(dataDir: string, uid?: number): Promise<Serve> {
@@ -112,7 +90,7 @@ describe.runIf(process.platform === 'linux' && asRoot && unprivilegedStart > 80)
     await form.getByText('Saved: applies when Switchyard restarts', { exact: false }).waitFor();
     expect(JSON.parse(await cli('settings', '--json'))).toMatchObject({ useStandardPorts: true });
 
-    if (!(await free(defaultHttpPort)) || !(await free(defaultHttpsPort))) {
+    if (!(await portFree(defaultHttpPort)) || !(await portFree(defaultHttpsPort))) {
       context.skip(`ports ${defaultHttpPort} and ${defaultHttpsPort} are not both free here: the restart without port flags needs them`);
     }
     await serve!.stop();
@@ -134,7 +112,7 @@ describe.runIf(process.platform === 'linux' && asRoot && unprivilegedStart > 80)
   });
 
   it('after a restart as root, where 80 and 443 are free, links the route with no port', async (context) => {
-    if (!(await free(80)) || !(await free(443))) context.skip('ports 80 and 443 are not both free on 127.0.0.1 and [::1] here');
+    if (!(await portFree(80)) || !(await portFree(443))) context.skip('ports 80 and 443 are not both free on 127.0.0.1 and [::1] here');
     await serve!.stop();
     serve = await startServeUnnamed(dataDir.path);
     await openUi(browser!, serve);

@@ -1,17 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAdminClient } from '../../src/shared/admin-client';
 import type { Status } from '../../src/shared/commands';
-import { Core, defaultHttpPort, defaultHttpsPort, loopbackAddresses } from '../../src/main/core/core';
+import { Core, defaultHttpPort, defaultHttpsPort } from '../../src/main/core/core';
 import { readConnection, type Connection } from '../../src/main/headless/connection-file';
 import { serve } from '../../src/main/headless/serve';
 import { startBackend, type TestBackend } from '../helpers/backends';
 import { assertBuilt, cli, repoRoot, startServe } from '../helpers/cli';
 import { must, request, tempDir } from '../helpers/core';
 import { httpsRequest } from '../helpers/https-client';
+import { asRoot, chownTree, nobody, portFree, unprivilegedStart } from '../helpers/unprivileged';
 
 // The useStandardPorts setting (issue 14) on real sockets and a real SQLite
 // file: stored, read at the next start, 80 and 443 taken where the OS allows
@@ -19,10 +20,6 @@ import { httpsRequest } from '../helpers/https-client';
 // These tests run as root here, who may bind any port; the refusal runs
 // `switchyard serve` as nobody (65534), the ordinary user every Linux has.
 
-const nobody = 65534;
-const asRoot = process.getuid?.() === 0;
-const limitFile = '/proc/sys/net/ipv4/ip_unprivileged_port_start';
-const unprivilegedStart = process.platform === 'linux' ? Number(readFileSync(limitFile, 'utf8').trim()) : 0;
 const host = 'demo.localhost';
 const startTimeoutMs = 15_000;
 
@@ -30,19 +27,6 @@ const cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** Whether every loopback address has the port free for this process (binding it for a moment). */
-async function free(port: number): Promise<boolean> {
-  for (const address of loopbackAddresses) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRNOTAVAIL' || error.code === 'EAFNOSUPPORT'));
-      server.listen({ host: address, port, exclusive: true }, () => server.close(() => resolve(true)));
-    });
-    if (!ok) return false;
-  }
-  return true;
-}
 
 /** A data folder holding the setting on and a route for demo.localhost to a real backend, written by one core that then stops. */
 async function preparedDataDir(): Promise<{ dataDir: string; backend: TestBackend }> {
@@ -59,12 +43,6 @@ async function preparedDataDir(): Promise<{ dataDir: string; backend: TestBacken
     await core.stop();
   }
   return { dataDir, backend };
-}
-
-function chownTree(path: string, id: number): void {
-  chownSync(path, id, id);
-  if (!statSync(path).isDirectory()) return;
-  for (const name of readdirSync(path)) chownTree(join(path, name), id);
 }
 
 interface Served {
@@ -154,7 +132,7 @@ describe('the useStandardPorts setting', () => {
 
   describe.runIf(process.platform === 'linux' && unprivilegedStart > 80)(`for an ordinary user below ip_unprivileged_port_start (${unprivilegedStart} here)${asRoot ? ', run as nobody' : ''}`, () => {
     it('keeps `switchyard serve` on 7800 and 7443, serving, and says why with the one-line fix (never root)', async (context) => {
-      if (!(await free(defaultHttpPort)) || !(await free(defaultHttpsPort))) {
+      if (!(await portFree(defaultHttpPort)) || !(await portFree(defaultHttpsPort))) {
         context.skip(`ports ${defaultHttpPort} and ${defaultHttpsPort} are not both free here, and this test needs serve's usual ports`);
       }
       const { dataDir, backend } = await preparedDataDir();
@@ -181,7 +159,7 @@ describe('the useStandardPorts setting', () => {
 
   describe.runIf(asRoot)('where the OS allows it (root here)', () => {
     it('makes `switchyard serve` take 80 and 443, with http://demo.localhost/ answering with no port', async (context) => {
-      if (!(await free(80)) || !(await free(443))) context.skip('ports 80 and 443 are not both free on 127.0.0.1 and [::1] here');
+      if (!(await portFree(80)) || !(await portFree(443))) context.skip('ports 80 and 443 are not both free on 127.0.0.1 and [::1] here');
       const { dataDir, backend } = await preparedDataDir();
       const served = await startServeAs(dataDir, undefined);
       const status = await served.status();
