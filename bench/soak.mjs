@@ -14,6 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpuTicks, freePort, rssKb, runMain, startChild, stopChild, ticksPerSecond, waitForOutput } from './procs.mjs';
 import { describeFds, fdCount } from './soak-fds.mjs';
+import { inspectedLauncher, inspectorUrl, memoryAfterCollection } from './soak-heap.mjs';
 import { changeConfig, command, faultTiming, killBackends, routeSettings, startServe } from './soak-faults.mjs';
 import { printReport, writeResultsSection } from './soak-report.mjs';
 import { HOST, KillLog, Tally, getStatus, runTraffic } from './soak-traffic.mjs';
@@ -36,7 +37,18 @@ const PROGRESS_EVERY_MS = 30_000;
 // closing; a leak of one descriptor per kill, per config change or per
 // thousand requests would pass this many within the short run already.
 const FD_SLACK = 10;
-const RSS_GROWTH_LIMIT = 0.2;
+// Leaks show in what survives a full collection: the live JS heap and the
+// Buffers it holds. The traffic ring filling up (at most 10,000 records,
+// about 0.4 KB each) is the one legitimate growth between the baseline and
+// the end, a few MB. Buffer memory is a few MB, so a fixed slack keeps one
+// socket's buffers from reading as a leak.
+const HEAP_GROWTH_LIMIT = 0.2;
+const BUFFER_SLACK_MB = 2;
+// RSS stays a backstop for leaks outside V8 (OpenSSL, zlib, SQLite). It is
+// loose because V8 and malloc keep pages they freed: with serve's 64 MB
+// initial old generation RSS rose 110 → 126 MB in 60 s here with the live
+// heap flat (18.2 → 19.4 MB).
+const RSS_GROWTH_LIMIT = 0.5;
 const READY_TIMEOUT_MS = 15_000;
 const OVERHEAD_MS = 3 * 60_000; // start-up, warm-up excluded, settles, stop
 
@@ -102,9 +114,12 @@ function startSampler(pid, describe) {
   return { peak, stop: () => clearInterval(timer) };
 }
 
-async function quietSample(pid, ports) {
+/** Descriptors, then memory after full collections (bench/soak-heap.mjs says why), once traffic has settled. */
+async function quietSample(pid, ports, inspector) {
   await sleep(SETTLE_MS);
-  return { fds: fdCount(pid), rssMb: rssMb(pid), fdKinds: describeFds(pid, ports) };
+  const fds = { fds: fdCount(pid), fdKinds: describeFds(pid, ports) };
+  const memory = await memoryAfterCollection(inspector);
+  return { ...fds, rssMb: memory.rss, heapMb: memory.heapUsed, buffersMb: memory.arrayBuffers };
 }
 
 async function main() {
@@ -123,7 +138,8 @@ async function main() {
     backend.url = `http://127.0.0.1:${backend.port}`;
     backend.child = await startBackend(backend);
   }
-  const proxy = await startServe('switchyard-soak-');
+  const proxy = await startServe('switchyard-soak-', inspectedLauncher());
+  const inspector = inspectorUrl(proxy.child);
   const { pid } = proxy.child;
   const { httpPort: port } = proxy.connection;
   const ports = { [port]: 'proxy', [new URL(proxy.connection.adminUrl).port]: 'admin API', ...Object.fromEntries(backends.map((b) => [b.port, b.name])) };
@@ -152,15 +168,15 @@ async function main() {
   log('soak: warming up ...');
   const warmup = new Tally();
   const warmupPeak = await phase(warmupMs, warmup, false);
-  const baseline = await quietSample(pid, ports);
-  log(`soak: warm baseline: ${baseline.fds} fds, ${baseline.rssMb.toFixed(1)} MB RSS; running ...`);
+  const baseline = await quietSample(pid, ports, inspector);
+  log(`soak: warm baseline after a full collection: ${baseline.fds} fds, ${baseline.rssMb.toFixed(1)} MB RSS, ${baseline.heapMb.toFixed(1)} MB live heap; running ...`);
   const run = new Tally();
   const started = Date.now();
   const cpuBefore = cpuTicks([pid]);
   const runPeak = await phase(durationMs, run, true);
   const seconds = (Date.now() - started) / 1000;
   const cpuSeconds = (cpuTicks([pid]) - cpuBefore) / ticksPerSecond;
-  const end = proxyExit === undefined ? await quietSample(pid, ports) : { fds: NaN, rssMb: NaN, fdKinds: {} };
+  const end = proxyExit === undefined ? await quietSample(pid, ports, inspector) : { fds: NaN, rssMb: NaN, heapMb: NaN, buffersMb: NaN, fdKinds: {} };
   const diedDuringRun = proxyExit !== undefined;
   const stopped = await stopChild(proxy.child).then(() => proxy.child.exited);
   clearTimeout(watchdog);
@@ -176,6 +192,8 @@ async function main() {
       pid,
       fds: { baseline: baseline.fds, end: end.fds, peak: Math.max(warmupPeak.fds, runPeak.fds), baselineKinds: baseline.fdKinds, endKinds: end.fdKinds },
       rssMb: { baseline: baseline.rssMb, end: end.rssMb, peak: Math.max(warmupPeak.rssMb, runPeak.rssMb) },
+      heapMb: { baseline: baseline.heapMb, end: end.heapMb },
+      buffersMb: { baseline: baseline.buffersMb, end: end.buffersMb },
       cpuSeconds,
       exit: proxyExit ?? stopped,
     },
@@ -195,13 +213,18 @@ function verdict(result, { diedDuringRun }) {
   if (diedDuringRun) failures.push(`the proxy died during the run (${exit.signal ?? `exit code ${exit.code}`}).`);
   else if (exit.code !== 0) failures.push(`the proxy did not stop cleanly on SIGTERM (${exit.signal ?? `exit code ${exit.code}`}).`);
   if (!(fds.end <= fds.baseline + FD_SLACK)) failures.push(`descriptor leak: ${fds.baseline} open at the warm baseline, ${fds.end} after traffic stopped and settled (allowed +${FD_SLACK}).`);
-  if (!(rss.end <= rss.baseline * (1 + RSS_GROWTH_LIMIT))) {
-    failures.push(`memory growth: RSS ${rss.baseline.toFixed(1)} MB at the warm baseline, ${rss.end.toFixed(1)} MB at the end (allowed +${RSS_GROWTH_LIMIT * 100}%).`);
-  }
+  const grew = (name, { baseline, end }, limit, slackMb = 0) => {
+    if (!(end <= baseline * (1 + limit) + slackMb)) {
+      failures.push(`memory growth: ${name} ${baseline.toFixed(1)} MB at the warm baseline, ${end.toFixed(1)} MB at the end, both after a full collection (allowed +${limit * 100}%${slackMb ? ` + ${slackMb} MB` : ''}).`);
+    }
+  };
+  grew('live JS heap', result.proxy.heapMb, HEAP_GROWTH_LIMIT);
+  grew('Buffer memory', result.proxy.buffersMb, HEAP_GROWTH_LIMIT, BUFFER_SLACK_MB);
+  grew('RSS', rss, RSS_GROWTH_LIMIT);
   if (unexplained) failures.push(`${unexplained} client errors no deliberate fault explains (see errors.samples).`);
   if (result.faults.configFailures.length) failures.push(`${result.faults.configFailures.length} config changes failed: ${result.faults.configFailures[0]}`);
   if (result.faults.restarts < result.faults.kills) failures.push(`a killed backend was not restarted (${result.faults.kills} kills, ${result.faults.restarts} restarts).`);
-  return { ok: failures.length === 0, failures, fdSlack: FD_SLACK, rssGrowthLimit: RSS_GROWTH_LIMIT };
+  return { ok: failures.length === 0, failures, fdSlack: FD_SLACK, heapGrowthLimit: HEAP_GROWTH_LIMIT, rssGrowthLimit: RSS_GROWTH_LIMIT };
 }
 
 runMain('soak', main);

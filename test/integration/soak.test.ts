@@ -22,8 +22,13 @@ interface SoakResult {
   load: { requests: number; ok: Record<string, number> };
   errors: { unexplained: Record<string, number>; warmupUnexplained: Record<string, number>; samples: unknown[] };
   faults: { kills: number; restarts: number; configChanges: number; configFailures: string[] };
-  proxy: { fds: { baseline: number; end: number }; rssMb: { baseline: number; end: number }; exit: { code: number | null } };
-  verdict: { ok: boolean; failures: string[]; fdSlack: number; rssGrowthLimit: number };
+  proxy: {
+    fds: { baseline: number; end: number };
+    rssMb: { baseline: number; end: number };
+    heapMb: { baseline: number; end: number };
+    exit: { code: number | null };
+  };
+  verdict: { ok: boolean; failures: string[]; fdSlack: number; heapGrowthLimit: number; rssGrowthLimit: number };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-soak-test-'));
@@ -61,6 +66,7 @@ it(
     expect(result.verdict.failures).toEqual([]);
     expect(total(result.errors.unexplained) + total(result.errors.warmupUnexplained), JSON.stringify(result.errors.samples)).toBe(0);
     expect(result.proxy.fds.end).toBeLessThanOrEqual(result.proxy.fds.baseline + result.verdict.fdSlack);
+    expect(result.proxy.heapMb.end).toBeLessThan(result.proxy.heapMb.baseline * (1 + result.verdict.heapGrowthLimit));
     expect(result.proxy.rssMb.end).toBeLessThan(result.proxy.rssMb.baseline * (1 + result.verdict.rssGrowthLimit));
     expect(result.proxy.exit.code).toBe(0);
     expect(result.load.requests).toBeGreaterThan(SOAK_SECONDS * MIN_REQUESTS_PER_SECOND);
