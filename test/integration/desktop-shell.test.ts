@@ -298,6 +298,28 @@ describe('the desktop shell when another program holds the admin port', () => {
       root.remove();
     }
   });
+
+  it('names the environment variable, not a serve flag, when the HTTP port the user set is taken', async () => {
+    const root = tempDir('switchyard-desktop-http-port-');
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const taken = (holder.address() as net.AddressInfo).port;
+    const standIn = createElectronStandIn({ userData: join(root.path, 'user-data') });
+    const env = { ...shellEnv(join(root.path, 'xdg')), SWITCHYARD_HTTP_PORT: String(taken) };
+    try {
+      const shell = startDesktopShell(standIn.electron, { mainDir: join(repoRoot, 'out', 'main'), env, nativeBinding: undefined, log: () => {} });
+      await shell.ready;
+      expect(standIn.record.errorBoxes).toHaveLength(1);
+      expect(standIn.record.errorBoxes[0]).toMatchObject({
+        title: 'Switchyard cannot start',
+        content: `Port ${taken} on 127.0.0.1 is already in use by another program. Stop that program, or choose another port with the SWITCHYARD_HTTP_PORT environment variable.`,
+      });
+      expect(standIn.record.exitCode).toBe(1);
+    } finally {
+      holder.close();
+      root.remove();
+    }
+  });
 });
 
 describe('the CLI when nothing runs on the shared folder', () => {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { chownSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cliPortNaming, portName } from '../../src/main/core/port-naming';
 import { currentPortPrivileges, refuseUnprivilegedPort } from '../../src/main/core/privileged-ports';
 import { assertBuilt, repoRoot } from '../helpers/cli';
 import { tempDir } from '../helpers/core';
@@ -50,6 +51,6 @@ describe.runIf(process.platform === 'linux')(`a port below ip_unprivileged_port_
   });
 
   it('refuses nothing from the limit up before trying', () => {
-    expect(() => refuseUnprivilegedPort(Math.max(limit, 1), '--http-port', { ...currentPortPrivileges(), uid: nobody, canBindAnyPort: false })).not.toThrow();
+    expect(() => refuseUnprivilegedPort(Math.max(limit, 1), portName(cliPortNaming, 'http'), { ...currentPortPrivileges(), uid: nobody, canBindAnyPort: false })).not.toThrow();
   });
 });

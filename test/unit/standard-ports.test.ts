@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SwitchyardError } from '../../src/shared/errors';
 import { originOf } from '../../src/shared/origin';
 import { standardPortsProblem, wantedPorts } from '../../src/main/core/standard-ports';
+import { cliPortNaming, portName } from '../../src/main/core/port-naming';
 
 const usual = { http: 7800, https: 7443 };
 const nothingNamed = { http: false, https: false };
@@ -23,14 +24,14 @@ describe('the ports the useStandardPorts setting asks for', () => {
 });
 
 describe('the problem when a standard port gives way', () => {
-  const denied = (port: number, flag: string) => ({ port, flag, error: new SwitchyardError('PERMISSION_DENIED', `Not allowed to listen on port ${port}.`) });
+  const denied = (port: number, listener: 'http' | 'https') => ({ port, name: portName(cliPortNaming, listener), error: new SwitchyardError('PERMISSION_DENIED', `Not allowed to listen on port ${port}.`) });
 
   it('is none when both were taken', () => {
     expect(standardPortsProblem([], usual)).toBeUndefined();
   });
 
   it('names the ports, where Switchyard listens instead and the one command, for the lowest refused port', () => {
-    const problem = standardPortsProblem([denied(80, '--http-port'), denied(443, '--https-port')], usual);
+    const problem = standardPortsProblem([denied(80, 'http'), denied(443, 'https')], usual);
     expect(problem?.code).toBe('STANDARD_PORTS_REFUSED');
     expect(problem?.message).toMatch(/^Standard ports are on, but ports 80 and 443 could not be taken, so Switchyard listens on ports 7800 and 7443 instead\. Not allowed to listen on port 80\./);
     if (process.platform === 'linux') expect(problem?.fix).toBe('sudo sysctl -w net.ipv4.ip_unprivileged_port_start=80');
@@ -38,7 +39,7 @@ describe('the problem when a standard port gives way', () => {
   });
 
   it('has no command when another program holds the port: that is the user to stop', () => {
-    const taken = { port: 443, flag: '--https-port', error: new SwitchyardError('PORT_IN_USE', 'Port 443 on 127.0.0.1 is already in use by another program.') };
+    const taken = { port: 443, name: portName(cliPortNaming, 'https'), error: new SwitchyardError('PORT_IN_USE', 'Port 443 on 127.0.0.1 is already in use by another program.') };
     const problem = standardPortsProblem([taken], usual);
     expect(problem?.message).toBe(
       'Standard ports are on, but port 443 could not be taken, so Switchyard listens on port 7443 instead. Port 443 on 127.0.0.1 is already in use by another program.',

@@ -22,6 +22,7 @@ import { Certificates } from './tls';
 import { Demo } from './demo/demo';
 import { HostCheck } from './hosts/host-check';
 import type { RunCommand } from './project/project-plan';
+import { cliPortNaming, type PortNaming } from './port-naming';
 import { standardPortsProblem, takeStandardPorts, wantedPorts, type NamedPorts } from './standard-ports';
 
 export const defaultHttpPort = 7800;
@@ -52,6 +53,8 @@ export interface CoreOptions {
    * is not read (tests and embedders name their ports).
    */
   namedPorts?: NamedPorts;
+  /** How the shell's user sets each port (flags, environment variables), for errors that say how to choose another; the CLI's flags without it. */
+  portNaming?: PortNaming;
 }
 
 export const databaseFile = (dataDir: string) => join(dataDir, 'switchyard.db');
@@ -178,12 +181,14 @@ export class Core {
       const useStandardPorts = options.namedPorts !== undefined && core.settings.proxy().useStandardPorts;
       const wanted = wantedPorts(usual, useStandardPorts, options.namedPorts ?? { http: true, https: true });
       core.requestedPorts = { useStandardPorts, ...wanted };
-      const { ports, refused } = await takeStandardPorts(addresses, usual, wanted);
+      const portNaming = options.portNaming ?? cliPortNaming;
+      const { ports, refused } = await takeStandardPorts(addresses, usual, wanted, portNaming);
       await core.engine.listen({
         addresses,
         port: ports.http,
         limits: core.settings.proxy(),
         https: ports.https === undefined ? undefined : { port: ports.https, ca: () => certificates.ca, now: options.now },
+        portNaming,
       });
       const bound = core.engine.listeners();
       core.portsProblem = standardPortsProblem(refused, { http: bound[0]!.port, https: bound.find((l) => l.kind === 'https')?.port });

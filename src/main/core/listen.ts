@@ -3,6 +3,7 @@ import type { Server as NetServer } from 'node:net';
 /** node:http's server and the data plane's own both stop this way. */
 export type Server = NetServer & { closeIdleConnections(): void; closeAllConnections(): void };
 import { listenError } from './os-errors';
+import type { PortName } from './port-naming';
 import { refuseUnprivilegedPort } from './privileged-ports';
 
 export interface BoundAddress {
@@ -44,12 +45,12 @@ export async function listenAll<S extends Server>(
   createServer: () => S,
   addresses: readonly string[],
   port: number,
-  flag: string,
+  name: PortName,
 ): Promise<{ servers: S[]; bound: BoundAddress[] }> {
-  refuseUnprivilegedPort(port, flag);
+  refuseUnprivilegedPort(port, name);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await listenEach(createServer, addresses, port, flag, port === 0 && attempt < ephemeralPortAttempts);
+      return await listenEach(createServer, addresses, port, name, port === 0 && attempt < ephemeralPortAttempts);
     } catch (error) {
       if (!(error instanceof PortTakenOnLaterAddress)) throw error;
     }
@@ -60,7 +61,7 @@ async function listenEach<S extends Server>(
   createServer: () => S,
   addresses: readonly string[],
   port: number,
-  flag: string,
+  name: PortName,
   mayPickAgain: boolean,
 ): Promise<{ servers: S[]; bound: BoundAddress[] }> {
   const servers: S[] = [];
@@ -77,7 +78,7 @@ async function listenEach<S extends Server>(
       if (index > 0 && code !== undefined && missingAddress.has(code)) continue;
       await Promise.all(servers.map((s) => closeServer(s, 0)));
       if (index > 0 && code === 'EADDRINUSE' && mayPickAgain) throw new PortTakenOnLaterAddress();
-      throw listenError(error as NodeJS.ErrnoException, displayAddress(address), actualPort, flag);
+      throw listenError(error as NodeJS.ErrnoException, displayAddress(address), actualPort, name);
     }
   }
   return { servers, bound };

@@ -1,21 +1,24 @@
 import { SwitchyardError } from '../../shared/errors';
+import { portField, type PortName } from './port-naming';
 import { privilegedPortError } from './privileged-ports';
 
 /** Maps an errno from listen() to a typed error that says what to do. */
-export function listenError(error: NodeJS.ErrnoException, address: string, port: number, flag: string): SwitchyardError {
+export function listenError(error: NodeJS.ErrnoException, address: string, port: number, name: PortName): SwitchyardError {
   switch (error.code) {
     case 'EADDRINUSE':
       return new SwitchyardError(
         'PORT_IN_USE',
-        `Port ${port} on ${address} is already in use by another program. Stop that program, or choose another port with ${flag}.`,
+        `Port ${port} on ${address} is already in use by another program. Stop that program, or choose another port with ${name.setting}.`,
+        portField(name),
       );
     case 'EACCES':
     case 'EPERM':
-      return privilegedPortError(port, flag);
+      return privilegedPortError(port, name);
     case 'EADDRNOTAVAIL':
       return new SwitchyardError(
         'ADDRESS_UNAVAILABLE',
         `The address ${address} does not belong to this machine, so Switchyard cannot listen on it.`,
+        portField(name),
       );
     // No errno at all: as unexpected as an unknown one.
     case undefined:

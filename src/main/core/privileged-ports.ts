@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { SwitchyardError } from '../../shared/errors';
+import { portField, type ListenerKind, type PortName } from './port-naming';
 
 // Ports 80 and 443 without a port in the URL (http://demo.localhost/), as
 // portless and localias users ask, where the OS lets an ordinary user take
@@ -12,7 +13,7 @@ const classicLimit = 1024;
 /** CAP_NET_BIND_SERVICE's bit in /proc/self/status CapEff (linux/capability.h): with it any port may be bound. */
 const netBindServiceBit = 10n;
 /** Where pf forwards a low port on macOS: the ports Switchyard listens on by default (core.ts defaultHttpPort, defaultHttpsPort; not imported, core imports this). */
-const forwardTo: Record<string, number> = { '--https-port': 7443 };
+const forwardTo: Partial<Record<ListenerKind, number>> = { https: 7443 };
 const forwardToHttp = 7800;
 
 export interface PortPrivileges {
@@ -55,9 +56,9 @@ export function currentPortPrivileges(): PortPrivileges {
 }
 
 /** The one command that lets an ordinary user have a refused low port, per OS (the UI's copy button copies it). */
-export function privilegedPortFix(port: number, flag: string, privileges: Pick<PortPrivileges, 'platform'>): string {
+export function privilegedPortFix(port: number, listener: ListenerKind, privileges: Pick<PortPrivileges, 'platform'>): string {
   if (privileges.platform === 'darwin') {
-    const target = forwardTo[flag] ?? forwardToHttp;
+    const target = forwardTo[listener] ?? forwardToHttp;
     return `echo "rdr pass on lo0 inet proto tcp from any to 127.0.0.1 port ${port} -> 127.0.0.1 port ${target}" | sudo pfctl -ef -`;
   }
   if (privileges.platform === 'win32') return 'netsh interface ipv4 show excludedportrange protocol=tcp';
@@ -65,23 +66,23 @@ export function privilegedPortFix(port: number, flag: string, privileges: Pick<P
 }
 
 /** The one-line fix for a refused low port, per OS, and why. */
-export function privilegedPortAdvice(port: number, flag: string, privileges: Pick<PortPrivileges, 'platform' | 'unprivilegedPortStart'>): string {
-  const instead = `Or choose a port from ${privileges.unprivilegedPortStart ?? classicLimit} up with ${flag}. Do not run Switchyard as root.`;
+export function privilegedPortAdvice(port: number, name: PortName, privileges: Pick<PortPrivileges, 'platform' | 'unprivilegedPortStart'>): string {
+  const instead = `Or choose a port from ${privileges.unprivilegedPortStart ?? classicLimit} up with ${name.setting}. Do not run Switchyard as root.`;
   if (privileges.platform === 'darwin') {
     // pf forwards the low port to Switchyard's own, as puma-dev and pow do: no root process listens.
-    return `macOS refused port ${port} to an ordinary user. Forward it to Switchyard's default port instead: ${privilegedPortFix(port, flag, privileges)} . ${instead}`;
+    return `macOS refused port ${port} to an ordinary user. Forward it to Switchyard's default port instead: ${privilegedPortFix(port, name.listener, privileges)} . ${instead}`;
   }
   if (privileges.platform === 'win32') {
     // Windows has no privileged ports: a refusal means the port is reserved (Hyper-V, WinNAT) or taken by http.sys.
-    return `Windows refused port ${port}: it is reserved or held by the system's HTTP service. See which ranges are reserved with: ${privilegedPortFix(port, flag, privileges)} . ${instead}`;
+    return `Windows refused port ${port}: it is reserved or held by the system's HTTP service. See which ranges are reserved with: ${privilegedPortFix(port, name.listener, privileges)} . ${instead}`;
   }
   const start = privileges.unprivilegedPortStart ?? classicLimit;
-  return `Linux lets ordinary users listen only on ports from ${start} up (net.ipv4.ip_unprivileged_port_start), so port ${port} is refused. Allow it with: ${privilegedPortFix(port, flag, privileges)} ; keep it after a reboot with: echo 'net.ipv4.ip_unprivileged_port_start=${port}' | sudo tee /etc/sysctl.d/50-switchyard.conf . ${instead}`;
+  return `Linux lets ordinary users listen only on ports from ${start} up (net.ipv4.ip_unprivileged_port_start), so port ${port} is refused. Allow it with: ${privilegedPortFix(port, name.listener, privileges)} ; keep it after a reboot with: echo 'net.ipv4.ip_unprivileged_port_start=${port}' | sudo tee /etc/sysctl.d/50-switchyard.conf . ${instead}`;
 }
 
 /** The error for a port the OS refused (EACCES, EPERM). */
-export function privilegedPortError(port: number, flag: string, privileges: PortPrivileges = currentPortPrivileges()): SwitchyardError {
-  return new SwitchyardError('PERMISSION_DENIED', `Not allowed to listen on port ${port}. ${privilegedPortAdvice(port, flag, privileges)}`);
+export function privilegedPortError(port: number, name: PortName, privileges: PortPrivileges = currentPortPrivileges()): SwitchyardError {
+  return new SwitchyardError('PERMISSION_DENIED', `Not allowed to listen on port ${port}. ${privilegedPortAdvice(port, name, privileges)}`, portField(name));
 }
 
 /**
@@ -89,8 +90,8 @@ export function privilegedPortError(port: number, flag: string, privileges: Port
  * ip_unprivileged_port_start, for a process that is neither root nor holds
  * CAP_NET_BIND_SERVICE. Elsewhere the bind itself answers (see listenError).
  */
-export function refuseUnprivilegedPort(port: number, flag: string, privileges: PortPrivileges = currentPortPrivileges()): void {
+export function refuseUnprivilegedPort(port: number, name: PortName, privileges: PortPrivileges = currentPortPrivileges()): void {
   if (port === 0 || privileges.platform !== 'linux' || privileges.uid === 0 || privileges.canBindAnyPort) return;
   if (privileges.unprivilegedPortStart === undefined || port >= privileges.unprivilegedPortStart) return;
-  throw privilegedPortError(port, flag, privileges);
+  throw privilegedPortError(port, name, privileges);
 }

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import type { Problem } from '../../shared/events';
 import { SwitchyardError } from '../../shared/errors';
 import { listenAll, type Server } from './listen';
+import { portName, type PortName, type PortNaming } from './port-naming';
 import { currentPortPrivileges, privilegedPortFix } from './privileged-ports';
 
 // The useStandardPorts setting (issue 14): the plain listener on 80 and the
@@ -38,7 +39,7 @@ export function wantedPorts(usual: ListenerPorts, useStandardPorts: boolean, nam
 /** A standard port that could not be taken, and the error that says why. */
 export interface RefusedPort {
   port: number;
-  flag: string;
+  name: PortName;
   error: SwitchyardError;
 }
 
@@ -56,23 +57,24 @@ export async function takeStandardPorts(
   addresses: readonly string[],
   usual: ListenerPorts,
   wanted: ListenerPorts,
+  naming: PortNaming,
 ): Promise<{ ports: ListenerPorts; refused: RefusedPort[] }> {
   const refused: RefusedPort[] = [];
-  const probe = async (port: number | undefined, usualPort: number | undefined, flag: string): Promise<number | undefined> => {
+  const probe = async (port: number | undefined, usualPort: number | undefined, name: PortName): Promise<number | undefined> => {
     if (port === usualPort || port === undefined) return port;
     try {
       // A bare net.Server: nothing connects in this moment, so closing it is all there is to stop.
-      const { servers } = await listenAll(() => createServer() as Server, addresses, port, flag);
+      const { servers } = await listenAll(() => createServer() as Server, addresses, port, name);
       await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
       return port;
     } catch (error) {
       if (!(error instanceof SwitchyardError) || !givesWay.has(error.code)) throw error;
-      refused.push({ port, flag, error });
+      refused.push({ port, name, error });
       return usualPort;
     }
   };
-  const http = (await probe(wanted.http, usual.http, '--http-port'))!;
-  const https = await probe(wanted.https, usual.https, '--https-port');
+  const http = (await probe(wanted.http, usual.http, portName(naming, 'http')))!;
+  const https = await probe(wanted.https, usual.https, portName(naming, 'https'));
   return { ports: { http, https }, refused };
 }
 
@@ -85,10 +87,10 @@ const portWords = (ports: readonly number[]) => (ports.length === 1 ? `port ${po
  */
 export function standardPortsProblem(refused: readonly RefusedPort[], bound: ListenerPorts): Problem | undefined {
   if (refused.length === 0) return undefined;
-  const instead = refused.map((r) => (r.flag === '--https-port' ? bound.https : bound.http)).filter((port): port is number => port !== undefined);
+  const instead = refused.map((r) => (r.name.listener === 'https' ? bound.https : bound.http)).filter((port): port is number => port !== undefined);
   const denied = refused.filter((r) => r.error.code === 'PERMISSION_DENIED');
   // On Linux the lowest refused port's sysctl allows both; elsewhere it is the first one's line.
-  const fix = denied.length === 0 ? undefined : privilegedPortFix(Math.min(...denied.map((r) => r.port)), denied[0]!.flag, currentPortPrivileges());
+  const fix = denied.length === 0 ? undefined : privilegedPortFix(Math.min(...denied.map((r) => r.port)), denied[0]!.name.listener, currentPortPrivileges());
   return {
     code: 'STANDARD_PORTS_REFUSED',
     message: `Standard ports are on, but ${portWords(refused.map((r) => r.port))} could not be taken, so Switchyard listens on ${portWords(instead)} instead. ${refused.map((r) => r.error.message).join(' ')}`,

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { BrowserWindow, Event as ElectronEvent } from 'electron';
 import { SwitchyardError } from '../../shared/errors';
 import type { Core } from '../core/core';
+import { desktopPortNaming, portField, portName } from '../core/port-naming';
 import { formerDataDirs, isDefaultDataDir, resolveDataDir } from '../headless/data-dir';
 import { defaultAdminPort, serve, type RunningServe } from '../headless/serve';
 import type { ElectronModules } from './electron-modules';
@@ -45,7 +46,7 @@ const namedPort = (value: string | undefined) => (value === undefined || value =
 const port = (value: string | undefined, fallback: number) => namedPort(value) ?? fallback;
 
 /** listenAll names the flag of the port it could not take (os-errors.ts). */
-const adminPortTaken = (error: unknown) => error instanceof SwitchyardError && error.code === 'PORT_IN_USE' && error.message.includes('--admin-port');
+const adminPortTaken = (error: unknown) => error instanceof SwitchyardError && error.code === 'PORT_IN_USE' && error.field === portField(portName(desktopPortNaming, 'admin'));
 
 export function startDesktopShell(electron: ElectronModules, options: DesktopShellOptions): DesktopShell {
   const { app, dialog, Notification } = electron;
@@ -146,6 +147,8 @@ export function startDesktopShell(electron: ElectronModules, options: DesktopShe
         nativeBinding: options.nativeBinding,
         // A desktop session: osascript, pkexec's polkit agent or UAC can put the system's password prompt in front of the user.
         canPromptForTrust: true,
+        // The app has no flags: a "port in use" error names the environment variable that sets the port.
+        portNaming: desktopPortNaming,
         // Electron's own folder held the app's data before the app and the CLI shared one: userData, named
         // after the app, and the package name's folder that `npm start` used before packages set a productName.
         formerDataDirs: isDefaultDataDir(undefined, options.env) ? formerDataDirs([app.getPath('userData'), join(app.getPath('appData'), 'switchyard')]) : [],

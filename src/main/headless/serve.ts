@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { SwitchyardError } from '../../shared/errors';
 import { createAdminClient } from '../../shared/admin-client';
 import { Core, defaultHttpPort, defaultHttpsPort } from '../core/core';
+import { cliPortNaming, portName, type PortNaming } from '../core/port-naming';
 import { AdminServer } from './admin-server';
 import { isProcessAlive, loadOrCreateToken, newToken, readConnection, writeConnection } from './connection-file';
 import { migrateFormerData, type MigrationOutcome } from './data-migration';
@@ -22,6 +23,8 @@ export interface ServeOptions {
   nativeBinding?: string;
   /** The desktop app can show the OS's password prompt (see CoreOptions). */
   canPromptForTrust?: boolean;
+  /** How the user sets each port (the desktop app: environment variables); the CLI's flags without it. */
+  portNaming?: PortNaming;
 }
 
 export interface RunningServe {
@@ -65,11 +68,13 @@ export async function serve(options: ServeOptions): Promise<RunningServe> {
     rotateToken: () => rotate(),
     nativeBinding: options.nativeBinding,
     canPromptForTrust: options.canPromptForTrust,
+    portNaming: options.portNaming,
   });
   const admin = new AdminServer({
     core,
     token,
     port: options.adminPort ?? defaultAdminPort,
+    portName: portName(options.portNaming ?? cliPortNaming, 'admin'),
     rendererDir: options.rendererDir ?? join(__dirname, '../renderer'),
     log: options.log,
   });

@@ -1,4 +1,8 @@
 import { listenError } from '../../os-errors';
+import type { PortName } from '../../port-naming';
+
+/** The sentences below replace listenError's where it would name the setting. */
+const routePort: PortName = { listener: 'route', setting: "the route's URL" };
 
 /** IPv6 literals bracketed, as in a route's URL and the HTTP listener's messages. */
 export const displayAddress = (address: string): string => (address.includes(':') ? `[${address}]` : address);
@@ -10,7 +14,7 @@ export const displayAddress = (address: string): string => (address.includes(':'
  * route (`routes`: "the route", "these routes") again with another port.
  */
 export function listenProblem(lead: string, at: { address: string; port: number }, error: NodeJS.ErrnoException, routes: 'the route' | 'these routes'): string {
-  const typed = listenError(error, displayAddress(at.address), at.port, 'another port');
+  const typed = listenError(error, displayAddress(at.address), at.port, routePort);
   const again = routes === 'the route' ? 'the route and add it again' : 'these routes and add them again';
   if (typed.code === 'PORT_IN_USE') {
     return `${lead}: port ${at.port} on ${displayAddress(at.address)} is already in use by another program. Stop that program, or remove ${again} with another port.`;

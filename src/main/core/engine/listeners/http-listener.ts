@@ -1,5 +1,6 @@
 import type { ListenerStatus } from '../../../../shared/commands';
 import { listenAll } from '../../listen';
+import type { PortName } from '../../port-naming';
 import type { ConnectionOptions } from '../http/http1/client-connection';
 import { Http1Server, type RequestHandler, type UpgradeHandler } from '../http/http1/server';
 import type { ListenerInfo } from '../http/message';
@@ -12,8 +13,8 @@ import type { ListenerInfo } from '../http/message';
 export interface HttpListenerSpec {
   addresses: readonly string[];
   port: number;
-  /** The command-line flag that sets the port, named in a "port in use" error. */
-  portFlag: string;
+  /** Its listener kind and how the user sets it, named in a "port in use" error. */
+  portName: PortName;
   maxConnections: number;
 }
 
@@ -39,7 +40,7 @@ export async function startHttpListener(
     },
     spec.addresses,
     spec.port,
-    spec.portFlag,
+    spec.portName,
   );
   return { servers, bound: bound.map((b) => ({ kind: 'http', ...b })) };
 }

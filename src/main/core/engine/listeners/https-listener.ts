@@ -121,7 +121,7 @@ export async function startHttpsListener(
     },
     spec.addresses,
     spec.port,
-    spec.portFlag,
+    spec.portName,
   );
   const renewal = setInterval(() => {
     if (!certificates.defaultIsStale()) return;
