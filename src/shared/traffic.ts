@@ -54,6 +54,8 @@ export const connectionEnds = {
   'max-connections': 'over max connections',
   'no-backend': 'no backend',
   'connect-failed': 'connect failed',
+  /** TLS passthrough: no route on the port takes the name the ClientHello asked for (or it names none, or is not TLS). */
+  'no-route': 'no route',
   /** UDP: the backend sent udpResponses replies for every datagram. */
   'replies-received': 'replies received',
   /** UDP: its backend was switched off or removed. */
@@ -73,6 +75,8 @@ export const connectionEndSentences: Record<ConnectionEnd, string> = {
   'max-connections': 'The route already had maxConnections connections open, so this one was closed as soon as it was accepted.',
   'no-backend': 'No backend was switched on and healthy, so the connection was closed at once.',
   'connect-failed': 'Every backend tried refused or timed out, so the client\'s connection was closed.',
+  'no-route':
+    'No route on this port takes the server name the client\'s TLS hello asked for (or the hello named none, or was not TLS), and there is no * route to take the rest, so the connection was closed at once.',
   'replies-received': 'The backend sent the replies expected for every datagram (udpResponses, nginx\'s proxy_responses), so the session ended.',
   'backend-off': 'Its backend was switched off or removed, so the session ended; the client\'s next datagram starts one on another backend.',
 };

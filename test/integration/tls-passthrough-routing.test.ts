@@ -48,6 +48,11 @@ describe('TLS passthrough by server name', () => {
     expect(await tlsGreeting(port, 'web.localhost', certificates.wildcard)).toEqual({ ok: false, code: 'ECONNRESET' });
     expect(await tlsGreeting(port, undefined, certificates.wildcard)).toEqual({ ok: false, code: 'ECONNRESET' });
     expect(wildcard.handshakes()).toBe(1);
+    // Each one closed is in the traffic record, with the name it asked for and why (NR), as an unknown HTTP host is.
+    const { records } = await must(core.run('traffic.list', {}));
+    const unrouted = records.filter((record) => record.end === 'no-route');
+    expect(unrouted.map((record) => record.host).sort()).toEqual([`tls://127.0.0.1:${port}`, `tls://127.0.0.1:${port}/a.b.db.localhost`, `tls://127.0.0.1:${port}/web.localhost`]);
+    for (const record of unrouted) expect(record).toMatchObject({ kind: 'tls', route: null, routeId: null, flags: ['NR'], backend: null, attempts: [], client: '127.0.0.1' });
   });
 
   it('sends unknown names, hellos without a name and what is not TLS to the * route', async () => {

@@ -5,6 +5,7 @@ import { peekClientHello, type PeekOutcome } from './hello-peek';
 import type { L4Context } from './l4-context';
 import { routeForServerName, sniIndex, type SniIndex, type SniRoute } from './sni-routes';
 import { TcpRelay } from './tcp-relay';
+import { recordUnrouted } from './unrouted-record';
 
 /** One route's share of a shared port, as the listener routes by it. */
 export interface TlsListenerRoute extends SniRoute {
@@ -111,17 +112,21 @@ export class TlsListener {
     // Until a relay takes the socket over (and with it the errors), a reset just closes it.
     socket.on('error', () => socket.destroy());
     socket.once('close', () => this.peeking.delete(socket));
-    peekClientHello(socket, this.helloTimeoutMs, (bytes, outcome) => this.route(socket, bytes, outcome));
+    const acceptedAt = performance.now();
+    peekClientHello(socket, this.helloTimeoutMs, (bytes, outcome) => this.route(socket, bytes, outcome, acceptedAt));
   }
 
-  private route(socket: net.Socket, hello: Buffer, outcome: PeekOutcome): void {
+  private route(socket: net.Socket, hello: Buffer, outcome: PeekOutcome, acceptedAt: number): void {
     this.peeking.delete(socket);
     // Closed meanwhile (the listener stopping closes connections still sending their hello).
     if (socket.destroyed) return;
-    const routeId = routeForServerName(this.index, outcome.kind === 'hello' ? outcome.serverName : undefined);
+    const serverName = outcome.kind === 'hello' ? outcome.serverName : undefined;
+    const routeId = routeForServerName(this.index, serverName);
     const route = routeId === undefined ? undefined : this.ctx.table().route(routeId);
     // No route for this name (and no * route): closed, as nginx closes a stream with no upstream.
     if (!route || route.kind !== 'tls') {
+      const host = serverName === undefined ? this.url : `${this.url}/${serverName}`;
+      if (this.ctx.records.wanted) recordUnrouted(this.ctx.records, host, socket.remoteAddress ?? '', acceptedAt);
       socket.destroy();
       return;
     }
