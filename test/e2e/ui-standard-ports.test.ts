@@ -5,7 +5,7 @@ import { defaultHttpPort, defaultHttpsPort } from '../../src/main/core/core';
 import { readConnection } from '../../src/main/headless/connection-file';
 import { startBackend, type TestBackend } from '../helpers/backends';
 import { tempDir } from '../helpers/core';
-import { asRoot, chownTree, nobody, portFree, unprivilegedStart } from '../helpers/unprivileged';
+import { asRoot, chownTree, nobody, nobodyReachesRepo, portFree, unprivilegedStart, unreachableNote } from '../helpers/unprivileged';
 import { assertBuilt, type Browser, cliFor, endUi, launchBrowser, openUi, root, routeItem, routePane, type Serve, startServe, until } from './ui-harness';
 
 /*
@@ -53,7 +53,7 @@ async function startServeUnnamed(dataDir: string, uid?: number): Promise<Serve> 
   };
 }
 
-describe.runIf(process.platform === 'linux' && asRoot && unprivilegedStart > 80)('the Standard ports setting in Chromium', { timeout: 120_000 }, () => {
+describe.runIf(process.platform === 'linux' && asRoot && unprivilegedStart > 80 && nobodyReachesRepo)(`the Standard ports setting in Chromium${unreachableNote}`, { timeout: 120_000 }, () => {
   const dataDir = tempDir('switchyard-e2e-ports-data-');
   const profileDir = tempDir('switchyard-e2e-ports-chromium-');
   const { cli } = cliFor(dataDir.path);

@@ -12,7 +12,7 @@ import { startBackend, type TestBackend } from '../helpers/backends';
 import { assertBuilt, cli, repoRoot, startServe } from '../helpers/cli';
 import { must, request, tempDir } from '../helpers/core';
 import { httpsRequest } from '../helpers/https-client';
-import { asRoot, chownTree, nobody, portFree, unprivilegedStart } from '../helpers/unprivileged';
+import { asRoot, chownTree, nobody, nobodyReachesRepo, portFree, unprivilegedStart, unreachableNote } from '../helpers/unprivileged';
 
 // The useStandardPorts setting (issue 14) on real sockets and a real SQLite
 // file: stored, read at the next start, 80 and 443 taken where the OS allows
@@ -130,7 +130,8 @@ describe('the useStandardPorts setting', () => {
     expect((await request(http, host)).body).toBe(backend.name);
   });
 
-  describe.runIf(process.platform === 'linux' && unprivilegedStart > 80)(`for an ordinary user below ip_unprivileged_port_start (${unprivilegedStart} here)${asRoot ? ', run as nobody' : ''}`, () => {
+  const ordinaryUser = `for an ordinary user below ip_unprivileged_port_start (${unprivilegedStart} here)${asRoot ? ', run as nobody' : ''}${unreachableNote}`;
+  describe.runIf(process.platform === 'linux' && unprivilegedStart > 80 && nobodyReachesRepo)(ordinaryUser, () => {
     it('keeps `switchyard serve` on 7800 and 7443, serving, and says why with the one-line fix (never root)', async (context) => {
       if (!(await portFree(defaultHttpPort)) || !(await portFree(defaultHttpsPort))) {
         context.skip(`ports ${defaultHttpPort} and ${defaultHttpsPort} are not both free here, and this test needs serve's usual ports`);
