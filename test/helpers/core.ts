@@ -113,3 +113,14 @@ export async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/**
+ * `count` different free ports. Each freePort() lets its port go, so the next
+ * call may be handed the same one: a route given it twice was refused with
+ * BACKEND_EXISTS in a clean-clone run of retries.test.ts.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}

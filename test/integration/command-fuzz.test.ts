@@ -13,7 +13,7 @@ import { adminRequest, type AdminAnswer, type AdminRequest } from '../helpers/ad
 import { fixtureHosts, fuzzInputs, Ref, settingKeys, settingValues, validInputs, type Fixture } from '../helpers/command-inputs';
 import { byId, expectedRoutesAfter } from '../helpers/expected-routes';
 import { deepArray, deepNesting, deepObject, toJsonText } from '../helpers/hostile-values';
-import { freePort, must, tempDir } from '../helpers/core';
+import { freePorts, must, tempDir } from '../helpers/core';
 import { StoreReader } from '../helpers/store-snapshot';
 
 // Fixed by default so a run is repeatable; FUZZ_SEED / FUZZ_RUNS explore.
@@ -155,7 +155,7 @@ describe('command fuzzer over the admin API', () => {
   }
 
   beforeAll(async () => {
-    closedPorts = [await freePort(), await freePort()];
+    closedPorts = await freePorts(2);
   });
 
   // A fresh server and store for each test: snapshots cost time in

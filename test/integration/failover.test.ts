@@ -3,7 +3,7 @@ import http from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import type { Route } from '../../src/shared/model';
-import { freePort, must, proxyPort, startCore, tempDir } from '../helpers/core';
+import { freePorts, must, proxyPort, startCore, tempDir } from '../helpers/core';
 import { waitForBackend } from '../helpers/health';
 
 const interval = 200;
@@ -66,7 +66,8 @@ async function load(port: number, workers: number, until: number) {
 
 /** Backends a and b as processes (added to `children`), a core and a checked route over both. */
 async function failoverRoute(dataDir: string, children: ChildProcess[], intervalMs: number): Promise<{ core: Core; route: Route; ports: [number, number] }> {
-  const ports: [number, number] = [await freePort(), await freePort()];
+  const [a, b] = await freePorts(2);
+  const ports: [number, number] = [a!, b!];
   children.push(await backendProcess('a', ports[0]), await backendProcess('b', ports[1]));
   const core = await startCore(dataDir);
   const route = await must(

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TrafficRecord } from '../../src/shared/traffic';
 import { startBackend, type TestBackend } from '../helpers/backends';
 import { cli, repoRoot, startServe, type ServeProcess } from '../helpers/cli';
-import { freePort, request, tempDir } from '../helpers/core';
+import { freePorts, request, tempDir } from '../helpers/core';
 
 // `switchyard logs` against a real serve: requests through the proxy on real
 // sockets, the CLI as a real process.
@@ -108,7 +108,7 @@ describe('switchyard logs', () => {
   });
 
   it('shows Envoy flags, the backend and the attempts of a failed exchange', async () => {
-    const [first, second] = [await freePort(), await freePort()];
+    const [first, second] = await freePorts(2);
     const dead = [`http://127.0.0.1:${first}`, `http://127.0.0.1:${second}`];
     expect((await run('route', 'add', 'dead.localhost', '--backend', dead[0]!, '--backend', dead[1]!, '--set', 'healthCheck=off')).code).toBe(0);
     expect((await get('dead.localhost', '/x')).status).toBe(502);

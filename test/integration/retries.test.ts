@@ -2,7 +2,7 @@ import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import { resettingBackend, backendsClosedBy } from '../helpers/backends';
-import { freePort, must, proxyPort, request, settled, withCleanCore } from '../helpers/core';
+import { freePort, freePorts, must, proxyPort, request, settled, withCleanCore } from '../helpers/core';
 
 async function closedPortUrl(): Promise<string> {
   return `http://127.0.0.1:${await freePort()}`;
@@ -79,7 +79,7 @@ describe('retries on another backend', () => {
   });
 
   it('gives up after the configured retries and lists every backend it tried', async () => {
-    const urls = [await closedPortUrl(), await closedPortUrl(), await closedPortUrl(), await closedPortUrl()];
+    const urls = (await freePorts(4)).map((port) => `http://127.0.0.1:${port}`);
     await must(core.run('routes.create', { host: 'r.localhost', settings: { retries: 2 }, backends: urls.map((url) => ({ url })) }));
     const res = await request(proxyPort(core), 'r.localhost');
     expect(res.status).toBe(502);
