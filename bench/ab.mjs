@@ -3,7 +3,8 @@
 // machine's noise (bench/FINDINGS.md, "Noise").
 //   npx electron-vite build && cp -r out node_modules/.outA   (baseline)
 //   ... change, build again, cp -r out node_modules/.outB
-// A copy whose folder holds a file node-flags runs with those Node flags instead of the bin's.
+// A copy whose folder holds a file node-flags runs with those Node flags instead of the bin's; one with a
+// file settings (KEY=VALUE lines, e.g. trafficRecords=0) gets them with `switchyard settings --set` first.
 //   node bench/ab.mjs [--rounds 6] [--seconds 5] [--connections 64] [--nginx] [--pipe] [--cpu-prof DIR] node_modules/.outA node_modules/.outB
 // Each build's copy must live inside the repo so its imports resolve. Every
 // build runs as its own `serve` (one route to the backend, health checks off)
@@ -59,6 +60,12 @@ async function startBuild(dir, backendPort) {
   if (readFileSync(entry, 'utf8').includes('https-port')) serve.push('--https-port', '0');
   const child = startChild(dir, [process.execPath, ...flags, entry, ...serve], { core: PROXY_CORE, cwd: repoDir });
   await waitForOutput(child, /Press Ctrl\+C/);
+  const settingsFile = join(dir, 'settings');
+  const settings = existsSync(settingsFile) ? readFileSync(settingsFile, 'utf8').split('\n').map((line) => line.trim()).filter(Boolean) : [];
+  if (settings.length) {
+    const set = spawnSync(process.execPath, [entry, 'settings', ...settings.flatMap((s) => ['--set', s]), '--data-dir', dataDir], { encoding: 'utf8', timeout: 15_000 });
+    if (set.status !== 0) throw new Error(`${dir}: settings failed: ${(set.stderr || set.stdout).trim()}`);
+  }
   const cli = spawnSync(process.execPath, [entry, 'route', 'add', HOST, '--backend', `http://127.0.0.1:${backendPort}`, '--set', 'healthCheck=off', '--data-dir', dataDir], { encoding: 'utf8', timeout: 15_000 });
   if (cli.status !== 0) throw new Error(`${dir}: route add failed: ${(cli.stderr || cli.stdout).trim()}`);
   await waitForHttp(dir, port, child);
