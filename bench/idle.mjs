@@ -120,7 +120,6 @@ function subscribe(connection) {
   return { socket, counts, opened };
 }
 
-/** The V8 flags on the bin's shebang line (`#!/usr/bin/env -S node FLAGS`): what users run it with. */
 async function runSize(backends, urls, options) {
   // Without a profiler the bin starts itself (its shebang's flags); with one, node gets the same flags by hand.
   const launcher = options.cpuProf ? [process.execPath, ...serveNodeFlags(), '--cpu-prof', '--cpu-prof-dir', options.cpuProf] : [];

@@ -18,7 +18,6 @@ export function listenError(error: NodeJS.ErrnoException, address: string, port:
       return new SwitchyardError(
         'ADDRESS_UNAVAILABLE',
         `The address ${address} does not belong to this machine, so Switchyard cannot listen on it.`,
-        portField(name),
       );
     // No errno at all: as unexpected as an unknown one.
     case undefined:

@@ -45,7 +45,7 @@ export interface DesktopShell {
 const namedPort = (value: string | undefined) => (value === undefined || value === '' ? undefined : Number(value));
 const port = (value: string | undefined, fallback: number) => namedPort(value) ?? fallback;
 
-/** listenAll names the flag of the port it could not take (os-errors.ts). */
+/** listenAll's errors name the port they could not take as their field (os-errors.ts). */
 const adminPortTaken = (error: unknown) => error instanceof SwitchyardError && error.code === 'PORT_IN_USE' && error.field === portField(portName(desktopPortNaming, 'admin'));
 
 export function startDesktopShell(electron: ElectronModules, options: DesktopShellOptions): DesktopShell {

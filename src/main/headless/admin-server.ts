@@ -7,7 +7,7 @@ import type { CommandName } from '../../shared/commands';
 import type { Envelope, ErrorCode, ErrorPayload } from '../../shared/errors';
 import type { Core } from '../core/core';
 import { closeServer, listenAll } from '../core/listen';
-import { cliPortNaming, portName, type PortName } from '../core/port-naming';
+import type { PortName } from '../core/port-naming';
 import { bearerToken, isAllowedHost, isAllowedOrigin, tokenMatches } from './admin-security';
 import { serveStatic } from './static-files';
 
@@ -15,8 +15,8 @@ export interface AdminServerOptions {
   core: Core;
   token: string;
   port: number;
-  /** Its kind and how the user sets it, for a "port in use" error; the CLI's --admin-port without it. */
-  portName?: PortName;
+  /** Its kind and how the user sets it, for a "port in use" error. */
+  portName: PortName;
   rendererDir: string;
   /** Where unexpected errors are written (stderr under `serve`). */
   log?: (line: string) => void;
@@ -157,7 +157,7 @@ export class AdminServer {
       },
       ['127.0.0.1'],
       this.options.port,
-      this.options.portName ?? portName(cliPortNaming, 'admin'),
+      this.options.portName,
     );
     this.servers = servers;
     this.port = bound[0]!.port;

@@ -58,6 +58,7 @@ export async function serve(options: ServeOptions): Promise<RunningServe> {
   let rotate = (): { uiUrl: string } => {
     throw new SwitchyardError('NOT_AVAILABLE', 'The admin API is still starting; try again in a moment.');
   };
+  const portNaming = options.portNaming ?? cliPortNaming;
   const core = await Core.start({
     dataDir: options.dataDir,
     httpPort: options.httpPort ?? defaultHttpPort,
@@ -68,13 +69,13 @@ export async function serve(options: ServeOptions): Promise<RunningServe> {
     rotateToken: () => rotate(),
     nativeBinding: options.nativeBinding,
     canPromptForTrust: options.canPromptForTrust,
-    portNaming: options.portNaming,
+    portNaming,
   });
   const admin = new AdminServer({
     core,
     token,
     port: options.adminPort ?? defaultAdminPort,
-    portName: portName(options.portNaming ?? cliPortNaming, 'admin'),
+    portName: portName(portNaming, 'admin'),
     rendererDir: options.rendererDir ?? join(__dirname, '../renderer'),
     log: options.log,
   });

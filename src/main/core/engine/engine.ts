@@ -4,7 +4,7 @@ import type { Route } from '../../../shared/model';
 import type { ProxySettings } from '../../../shared/proxy-settings';
 import type { ConnectionOptions } from './http/http1/client-connection';
 import { closeServer } from '../listen';
-import { cliPortNaming, portName, type PortNaming } from '../port-naming';
+import { portName, type PortNaming } from '../port-naming';
 import * as wording from '../wording';
 import { startHttpListener } from './listeners/http-listener';
 import type { Http1Server } from './http/http1/server';
@@ -39,8 +39,8 @@ export interface EngineListenOptions {
   limits: ProxySettings;
   /** The HTTPS listener, on the same addresses, with certificates from the local CA. */
   https?: HttpsListenOptions;
-  /** How the shell's user sets each port, for "port in use" errors; the CLI's flags without it. */
-  portNaming?: PortNaming;
+  /** How the shell's user sets each port, for "port in use" errors. */
+  portNaming: PortNaming;
 }
 
 export interface HttpsListenOptions {
@@ -200,7 +200,7 @@ export class Engine {
     const upgrade = createUpgradeHandler(context);
     this.setLimits(options.limits);
     const started = await startHttpListener(
-      { addresses: options.addresses, port: options.port, portName: portName(options.portNaming ?? cliPortNaming, 'http'), maxConnections: options.limits.maxConnections },
+      { addresses: options.addresses, port: options.port, portName: portName(options.portNaming, 'http'), maxConnections: options.limits.maxConnections },
       this.connectionOptions,
       handler,
       upgrade,
@@ -236,7 +236,7 @@ export class Engine {
       {
         addresses: options.addresses,
         port: https.port,
-        portName: portName(options.portNaming ?? cliPortNaming, 'https'),
+        portName: portName(options.portNaming, 'https'),
         maxConnections: options.limits.maxConnections,
         handshakeTimeoutMs: options.limits.requestHeaderTimeoutMs,
         certificates: this.certificates,
