@@ -134,6 +134,11 @@ function ConnectionSummary({ trace }: { trace: Trace }) {
   );
 }
 
+/** The route the exchange went to, or why none took it (an NR record). */
+function RouteLine({ route, none }: { route: string | null; none: string }) {
+  return <>Route: {route ? <code>{route}</code> : <span className="danger-text">{none}</span>}</>;
+}
+
 /** One exchange in full, fetched when selected (`traffic.get`): what happened, why that backend, each attempt, both sides' headers. */
 export function TrafficTrace({ id, onClose }: { id: number; onClose: () => void }) {
   const { invoke } = useApi();
@@ -182,7 +187,7 @@ export function TrafficTrace({ id, onClose }: { id: number; onClose: () => void 
           <section className="trace-section">
             <h3>Decision</h3>
             <p className="small">
-              Route: <code>{trace.route}</code>
+              <RouteLine route={trace.route} none="none on this port takes this server name" />
             </p>
             {trace.attempts[0] && <p className="small">Backend: {trace.attempts[0].why}</p>}
           </section>
@@ -238,7 +243,7 @@ export function TrafficTrace({ id, onClose }: { id: number; onClose: () => void 
           <section className="trace-section">
             <h3>Decision</h3>
             <p className="small">
-              Route: {trace.route ? <code>{trace.route}</code> : <span className="danger-text">none matched this host and path</span>}
+              <RouteLine route={trace.route} none="none matched this host and path" />
             </p>
             {trace.attempts[0] && <p className="small">Backend: {trace.attempts[0].why}</p>}
           </section>
