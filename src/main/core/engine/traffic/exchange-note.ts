@@ -3,6 +3,7 @@ import { responseFlags, type CacheOutcome, type ConnectionEnd, type ResponseFlag
 import { describeChoice, type ChoiceNote } from '../balancing/explain-choice';
 import type { KeptHeaders } from '../http/message';
 import type { UpstreamFailure } from '../upstream/failures';
+import { redactQuery } from './path-column';
 
 // What an exchange notes for the traffic record as it goes: numbers and
 // references to strings it had anyway, so noting costs no allocation beyond
@@ -76,12 +77,6 @@ export function flagsOf(bits: number): ResponseFlag[] {
 const timePrecision = 100;
 const round = (ms: number) => Math.round(ms * timePrecision) / timePrecision;
 const orNull = (ms: number) => (Number.isNaN(ms) ? null : round(ms));
-
-/** The query's values may be tokens or personal data: records keep that there was one, not what. */
-export function redactQuery(url: string): string {
-  const query = url.indexOf('?');
-  return query === -1 ? url : `${url.slice(0, query)}?…`;
-}
 
 /** Credentials never leave the engine in a trace (Caddy's access log hides the same headers). */
 export function redactHeaders(raw: readonly string[]): string[] {

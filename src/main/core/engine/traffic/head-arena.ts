@@ -1,3 +1,5 @@
+import { copyLatin1 } from './latin1-copy';
+
 /** Heads larger than this share of the arena are not kept (one huge cookie jar must not evict thousands of others). */
 const largestShare = 16;
 
@@ -27,7 +29,7 @@ export class HeadArena {
     const offset = start % this.size;
     // A head never wraps: the tail that is too short for it is skipped.
     if (offset + length > this.size) start += this.size - offset;
-    this.bytes.write(text, start % this.size, length, 'latin1');
+    copyLatin1(this.bytes, text, start % this.size, length);
     this.written = start + length;
     return start;
   }

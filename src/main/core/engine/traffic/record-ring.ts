@@ -2,7 +2,7 @@ import type { TrafficBatch, TrafficRecord, TrafficTrace } from '../../../../shar
 import { headersOfHead } from '../http/http1/head-parser';
 import type { KeptHeaders } from '../http/message';
 import { recordOf, redactHeaders, type ExchangeNote } from './exchange-note';
-import { RecordColumns } from './record-columns';
+import { RecordSlots } from './record-slots';
 
 /** Records sent to subscribers at most this often, so a busy proxy pushes a few batches a second, not a message per request. */
 export const batchIntervalMs = 250;
@@ -26,7 +26,7 @@ const headerList = (kept: KeptHeaders): readonly string[] => (typeof kept === 's
  * listens: a UI a sample, built from the ring when sent; a log every record.
  */
 export class RecordRing {
-  private columns: RecordColumns;
+  private slots: RecordSlots;
   /** The next slot to write. */
   private next = 0;
   /** Slots holding a record (up to the capacity). */
@@ -44,11 +44,11 @@ export class RecordRing {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(capacity: number) {
-    this.columns = new RecordColumns(capacity);
+    this.slots = new RecordSlots(capacity);
   }
 
   get capacity(): number {
-    return this.columns.capacity;
+    return this.slots.capacity;
   }
 
   /** Whether anyone keeps or hears records: when not, exchanges note nothing. */
@@ -60,7 +60,7 @@ export class RecordRing {
     const id = ++this.lastId;
     const capacity = this.capacity;
     if (capacity > 0) {
-      this.columns.write(this.next, id, note);
+      this.slots.write(this.next, id, note);
       this.next = (this.next + 1) % capacity;
       if (this.held < capacity) this.held += 1;
     }
@@ -76,15 +76,15 @@ export class RecordRing {
   /** A new size keeps the newest records that fit. */
   resize(capacity: number): void {
     if (capacity === this.capacity) return;
-    const old = this.columns;
-    // The newest that fit, oldest of them first; read before the new columns replace the old.
+    const old = this.slots;
+    // The newest that fit, oldest of them first; read before the new slots replace the old.
     const kept = Math.min(this.held, capacity);
     const slots = Array.from({ length: kept }, (_, i) => this.slotAt(this.held - kept + i));
-    this.columns = new RecordColumns(capacity);
+    this.slots = new RecordSlots(capacity);
     this.next = 0;
     this.held = 0;
     for (const slot of slots) {
-      this.columns.write(this.next, old.id[slot]!, old.read(slot));
+      this.slots.write(this.next, old.idAt(slot), old.read(slot));
       this.next = (this.next + 1) % capacity;
       this.held += 1;
     }
@@ -92,13 +92,13 @@ export class RecordRing {
 
   list({ routeId, after, limit }: RecordQuery): TrafficRecord[] {
     const out: TrafficRecord[] = [];
-    const columns = this.columns;
+    const slots = this.slots;
     // Newest first, stopping at `after`: no list of every slot per call.
     for (let i = this.held - 1; i >= 0 && out.length < limit; i--) {
       const slot = this.slotAt(i);
-      const id = columns.id[slot]!;
+      const id = slots.idAt(slot);
       if (id <= after) break;
-      if (routeId === undefined || columns.routes[slot]?.id === routeId) out.push(recordOf(id, columns.read(slot)));
+      if (routeId === undefined || slots.routeIdAt(slot) === routeId) out.push(recordOf(id, slots.read(slot)));
     }
     return out.reverse();
   }
@@ -106,8 +106,8 @@ export class RecordRing {
   get(id: number): TrafficTrace | undefined {
     const slot = this.slotOf(id);
     if (slot === undefined) return undefined;
-    const columns = this.columns;
-    const note = columns.read(slot);
+    const slots = this.slots;
+    const note = slots.read(slot);
     return {
       ...recordOf(id, note),
       requestHeaders: redactHeaders(headerList(note.req.keptHeaders)),
@@ -117,7 +117,7 @@ export class RecordRing {
 
   clear(): number {
     const count = this.held;
-    for (let slot = 0; slot < this.capacity; slot++) this.columns.forget(slot);
+    for (let slot = 0; slot < this.capacity; slot++) this.slots.forget(slot);
     this.next = 0;
     this.held = 0;
     return count;
@@ -162,7 +162,7 @@ export class RecordRing {
       const slot = this.slotOf(id);
       // Written over before the flush (more than the ring holds in 250 ms): counted, not sent.
       if (slot === undefined) skipped += 1;
-      else records.push(recordOf(id, this.columns.read(slot)));
+      else records.push(recordOf(id, this.slots.read(slot)));
     }
     records.sort((a, b) => a.id - b.id);
     this.pending = [];
@@ -176,10 +176,10 @@ export class RecordRing {
   private slotOf(id: number): number | undefined {
     const newest = this.held === 0 ? undefined : (this.next - 1 + this.capacity) % this.capacity;
     if (newest === undefined) return undefined;
-    const back = this.columns.id[newest]! - id;
+    const back = this.slots.idAt(newest) - id;
     if (back < 0 || back >= this.held) return undefined;
     const slot = (newest - back + this.capacity) % this.capacity;
-    return this.columns.id[slot] === id ? slot : undefined;
+    return this.slots.idAt(slot) === id ? slot : undefined;
   }
 
   /** The slot of the `i`-th oldest record held (0: the oldest). */

@@ -1,11 +1,10 @@
 import { constants, type ServerHttp2Stream } from 'node:http2';
-import type { TLSSocket } from 'node:tls';
 import type { ListenerInfo, RequestMessage } from '../message';
 import type { RequestBodySink } from '../http1/proxy-request';
 import { loopNow } from '../http1/loop-clock';
 import { pathFromTarget } from '../host-header';
 import type { H2RequestHead } from './h2-headers';
-import { clientAddressOf } from '../../listeners/client-address';
+import type { ConnectionPeer } from '../../listeners/client-address';
 
 const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR } = constants;
 const resetError = () => new Error('The client reset the stream while sending its request body.');
@@ -38,7 +37,8 @@ export class H2Request implements RequestMessage {
     readonly keptHeaders: readonly string[],
     /** END_STREAM came with the headers: no body. */
     private readonly endStream: boolean,
-    private readonly socket: TLSSocket,
+    /** The session's address, TLS version and port, asked of its socket once. */
+    private readonly peer: ConnectionPeer,
     readonly listener: ListenerInfo,
     /** Longest silence of a body being read (the listener's head timeout, see Http2Front). */
     private readonly bodyIdleMs: number,
@@ -65,15 +65,15 @@ export class H2Request implements RequestMessage {
   }
 
   get tlsVersion(): string | undefined {
-    return this.socket.getProtocol() ?? undefined;
+    return this.peer.tlsVersion;
   }
 
   get clientAddress(): string {
-    return clientAddressOf(this.socket);
+    return this.peer.clientAddress;
   }
 
   get localPort(): number {
-    return this.socket.localPort ?? 0;
+    return this.peer.localPort;
   }
 
   get path(): string {

@@ -1,6 +1,7 @@
 import http2, { constants, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import { STATUS_CODES } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { ConnectionPeer } from '../../listeners/client-address';
 import type { ConnectionOptions } from '../http1/client-connection';
 import { lingeringTimeoutMs } from '../http1/client-connection';
 import { hasToken } from '../http1/head-parser';
@@ -51,6 +52,7 @@ function refuse(stream: ServerHttp2Stream, error: H2HeadError): void {
 interface Session {
   readonly session: ServerHttp2Session;
   readonly socket: TLSSocket;
+  readonly peer: ConnectionPeer;
   open: number;
   /** Streams that finished, and streams the client reset before their response finished (rapid reset). */
   completed: number;
@@ -91,6 +93,7 @@ export class Http2Front {
     const entry: Session = {
       session,
       socket,
+      peer: new ConnectionPeer(socket, true),
       open: 0,
       completed: 0,
       earlyResets: 0,
@@ -148,7 +151,7 @@ export class Http2Front {
       // known before any route, and the pace the sweep already keeps. The
       // route's idle timeout times the backend's silence, and already runs on
       // the upstream connection, which every body byte sent moves on.
-      const req = new H2Request(stream, head, rawHeaders, endStream, entry.socket, this.listener, this.options.headerTimeoutMs);
+      const req = new H2Request(stream, head, rawHeaders, endStream, entry.peer, this.listener, this.options.headerTimeoutMs);
       if (!endStream) {
         this.reading.add(req);
         stream.once('close', () => this.reading.delete(req));

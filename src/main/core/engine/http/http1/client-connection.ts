@@ -8,6 +8,7 @@ import { ProxyRequest, type BodySource, type RequestBodySink } from './proxy-req
 import { ProxyResponse, type ResponseSink } from './proxy-response';
 import { refuseConnection } from './refusal';
 import { normaliseRequest } from './request-target';
+import { ConnectionPeer } from '../../listeners/client-address';
 
 export interface ConnectionOptions {
   /** Time to receive a complete request head (slowloris). */
@@ -89,6 +90,7 @@ export class ClientConnection implements ResponseSink, BodySource {
   private bodyPaused = false;
   /** When a lingering close ends whatever the client does. */
   private lingerEnd = 0;
+  private readonly peer: ConnectionPeer;
 
   constructor(
     readonly socket: Socket,
@@ -96,6 +98,7 @@ export class ClientConnection implements ResponseSink, BodySource {
     private readonly handlers: ConnectionHandlers,
   ) {
     this.deadline = loopNow() + options.headerTimeoutMs;
+    this.peer = new ConnectionPeer(socket, handlers.listener.scheme === 'https');
     socket.on('data', this.onData);
     socket.on('drain', this.onDrain);
     socket.on('error', this.onError);
@@ -209,7 +212,7 @@ export class ClientConnection implements ResponseSink, BodySource {
     const framing = requestFraming(head);
     if ('error' in framing) return this.refuse(framing.error);
     this.wantsKeepAlive = keepsConnection(head);
-    const req = new ProxyRequest(head, normal.host, this.socket, framing, this, this.handlers.listener);
+    const req = new ProxyRequest(head, normal.host, this.socket, framing, this, this.handlers.listener, this.peer);
     if (head.header('upgrade') !== undefined && hasToken(head.header('connection'), 'upgrade')) return this.handOver(req);
     this.startRequest(req, framing);
   }

@@ -1,10 +1,9 @@
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import type { Framing } from './body-framing';
 import type { RequestHead } from './head-parser';
 import type { ListenerInfo, RequestMessage } from '../message';
 import { pathFromTarget } from '../host-header';
-import { clientAddressOf } from '../../listeners/client-address';
+import type { ConnectionPeer } from '../../listeners/client-address';
 
 /** Where a request body goes: `onData` returning false pauses the client until `resumeBody()`. */
 export interface RequestBodySink {
@@ -45,6 +44,8 @@ export class ProxyRequest implements RequestMessage {
     readonly framing: Framing,
     private readonly source: BodySource,
     readonly listener: ListenerInfo,
+    /** The connection's address, TLS version and port, asked of the socket once per connection. */
+    private readonly peer: ConnectionPeer,
   ) {
     this.method = head.method;
     this.url = head.target;
@@ -63,15 +64,15 @@ export class ProxyRequest implements RequestMessage {
   }
 
   get tlsVersion(): string | undefined {
-    return this.listener.scheme === 'https' ? ((this.socket as TLSSocket).getProtocol() ?? undefined) : undefined;
+    return this.peer.tlsVersion;
   }
 
   get clientAddress(): string {
-    return clientAddressOf(this.socket);
+    return this.peer.clientAddress;
   }
 
   get localPort(): number {
-    return this.socket.localPort ?? 0;
+    return this.peer.localPort;
   }
 
   get path(): string {
