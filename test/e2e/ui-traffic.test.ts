@@ -122,11 +122,14 @@ describe('the Traffic area, served by `switchyard serve`, in Chromium', { timeou
     const appeared = Date.now() - answered;
     expect(appeared).toBeLessThan(appearMs);
     console.log(`traffic: a curl request appeared in the list ${appeared} ms after its answer`);
+    const held = page.locator('.traffic-count');
+    expect(await held.textContent()).toMatch(/^1 request \(/);
 
     expect(await curl(port, 'shop.localhost', '/teapot')).toBe(418);
     expect(await curl(port, 'shop.localhost', '/boom')).toBe(500);
     for (const path of ['/products', '/products/42', '/cart/items?token=secret', '/checkout']) expect(await curl(port, 'shop.localhost', path)).toBe(200);
     await rowFor('/checkout').waitFor();
+    expect(await held.textContent()).toMatch(/^7 requests \(/);
     // The query's values are hidden (they may hold tokens).
     expect(await rowFor('/cart/items').textContent()).not.toContain('secret');
 
@@ -206,6 +209,15 @@ describe('the Traffic area, served by `switchyard serve`, in Chromium', { timeou
     expect(await rows().first().textContent()).toContain('/gone');
     await filters.getByLabel('Route', { exact: true }).selectOption({ label: 'All routes' });
     await expect.poll(() => rows().count()).toBe(10);
+
+    // -- A host no route takes: Switchyard's own 404, flagged NR, and the trace says no route matched.
+    expect(await curl(port, 'nowhere.localhost', '/lost')).toBe(404);
+    await rowFor('/lost').click();
+    await trace.getByRole('heading', { name: 'GET nowhere.localhost/lost' }).waitFor();
+    expect(await trace.getByRole('heading', { name: 'Decision' }).locator('..').textContent()).toContain('none matched this host and path');
+    expect(await rowFor('/lost').locator('abbr.flag').textContent()).toBe('NR');
+    await page.keyboard.press('Escape');
+    await trace.waitFor({ state: 'detached' });
     expect(browser!.problems).toEqual([]);
   });
 

@@ -67,3 +67,9 @@ export const daysUntil = (iso: string, now = Date.now()): number => Math.floor((
 
 /** A calendar date that reads the same everywhere: 1 Dec 2036. */
 export const calendarDate = (iso: string): string => new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
+
+/** A whole number as people read it: 12,345. */
+export const count = (n: number): string => n.toLocaleString('en');
+
+/** A number and its noun, singular for exactly one: "1 request", "2 requests". */
+export const counted = (n: number, noun: string, nouns = `${noun}s`): string => `${count(n)} ${n === 1 ? noun : nouns}`;

@@ -1,10 +1,9 @@
 import type { Route } from '../../../shared/model';
 import { listenAddressOf } from '../../../shared/route-kind';
-import { compactBytes } from '../format';
+import { compactBytes, count } from '../format';
 import { useLive, useRouteLive } from '../live-store';
 import { kindWords } from '../route-kinds';
 
-const count = (n: number) => n.toLocaleString('en');
 
 interface Totals {
   open: number;

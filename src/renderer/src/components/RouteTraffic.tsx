@@ -1,8 +1,6 @@
+import { count, counted } from '../format';
 import { useRouteLive } from '../live-store';
 
-function count(n: number): string {
-  return n.toLocaleString('en');
-}
 
 /**
  * What the route's clients got (from backends and from Switchyard itself),
@@ -21,7 +19,7 @@ export function RouteTraffic({ routeId }: { routeId: number }) {
   return (
     <p className="route-traffic small live" aria-label="Route traffic">
       <span>{live.rps} req/s</span>
-      <span>{count(live.requests)} requests</span>
+      <span>{counted(live.requests, 'request')}</span>
       <span>
         2xx {count(responses['2xx'])} · 3xx {count(responses['3xx'])} · 4xx {count(responses['4xx'])} ·{' '}
         <span className={responses['5xx'] > 0 ? 'danger-text' : undefined}>5xx {count(responses['5xx'])}</span>

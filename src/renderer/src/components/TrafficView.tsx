@@ -1,13 +1,13 @@
 import { useEffect, useMemo, useState } from 'react';
 import { routeLabel } from '../../../shared/route-label';
 import { useApi } from '../api-context';
+import { count, counted } from '../format';
 import { useLive } from '../live-store';
 import { filtering, statusClasses } from '../traffic-filter';
 import { useTraffic } from '../traffic-store';
 import { TrafficList } from './TrafficList';
 import { TrafficTrace } from './TrafficTrace';
 
-const count = (n: number) => n.toLocaleString('en');
 
 /** Route, backend, status class, failed only and free text: each narrows the list at once. */
 function Filters() {
@@ -83,7 +83,7 @@ function Controls({ onCleared }: { onCleared: () => void }) {
   return (
     <div className="traffic-controls">
       <span className="traffic-count small" role="status" aria-live="off">
-        {filtering(filters) ? `${count(shown)} of ${count(held)} requests` : `${count(held)} requests`}
+        {filtering(filters) ? `${count(shown)} of ${counted(held, 'request')}` : counted(held, 'request')}
         {capacity !== undefined && capacity > 0 && <span className="muted"> (the last {count(capacity)} are kept)</span>}
       </span>
       {paused ? (
