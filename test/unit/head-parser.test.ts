@@ -20,6 +20,14 @@ describe('request heads', () => {
     expect(parsed.size).toBe(text.length - 4);
   });
 
+  it('keeps every method as sent: the common ones, others, and a different case (methods are case-sensitive)', () => {
+    const methodOf = (method: string) => {
+      const parsed = req(`${method} / HTTP/1.1\r\nHost: x\r\n\r\n`);
+      return parsed && 'head' in parsed ? parsed.head.method : undefined;
+    };
+    for (const method of ['GET', 'PUT', 'POST', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS', 'get', 'Post', 'GETX', 'PUTS', 'PROPFIND', 'M-SEARCH', 'X']) expect(methodOf(method)).toBe(method);
+  });
+
   it('answers header() for the names it notes while parsing exactly as the full record does', () => {
     const parsed = req(
       'GET / HTTP/1.1\r\nHOST: a\r\nConnection: keep-alive\r\nconnection: Upgrade\r\nUpgrade: websocket\r\nVia: 1.1 x\r\nX-Forwarded-For: 1.2.3.4\r\n' +

@@ -158,6 +158,19 @@ function requestVersion(text: string, at: number, end: number): [number, number]
   return isDigit(major) && isDigit(minor) ? [major - digit0, minor - digit0] : undefined;
 }
 
+// The methods nearly every request uses, as constants: the common request's
+// method is then no new string, and the traffic record's copy of it is the
+// constant (nginx's ngx_http_parse_request_line matches them the same way).
+// Methods are case-sensitive (RFC 9110 §9.1), so `get` stays a method of its own.
+const methodsByLength: string[][] = [];
+for (const method of ['GET', 'PUT', 'POST', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS']) (methodsByLength[method.length] ??= []).push(method);
+
+function methodOf(text: string, end: number): string {
+  const known = methodsByLength[end];
+  if (known !== undefined) for (const method of known) if (text.startsWith(method)) return method;
+  return text.slice(0, end);
+}
+
 /** Parses a request head from the start of `buf`; undefined while incomplete. */
 export function parseRequestHead(buf: Buffer, limit: number): Parsed<RequestHead> {
   const start = skipEmptyLines(buf);
@@ -174,7 +187,7 @@ export function parseRequestHead(buf: Buffer, limit: number): Parsed<RequestHead
   if (!version) return fail(400, 'Malformed request line.');
   const [major, minor] = version;
   if (major !== 1 || (minor !== 0 && minor !== 1)) return fail(505, `HTTP/${major}.${minor} is not supported; use HTTP/1.1.`);
-  const head = new ParsedRequestHead(text.slice(0, methodEnd), text.slice(methodEnd + 1, targetEnd), minor === 1 ? 1 : 0, text);
+  const head = new ParsedRequestHead(methodOf(text, methodEnd), text.slice(methodEnd + 1, targetEnd), minor === 1 ? 1 : 0, text);
   const error = parseHeaderLines(text, end + 2, head);
   if (error) return { error };
   if (head.minor === 1 && head.host === undefined) return fail(400, 'An HTTP/1.1 request needs a Host header.');
