@@ -54,4 +54,21 @@ describe('the traffic ring keeps no exchange’s head alive', () => {
     expect(kept).toHaveLength(records);
     expect(kept.at(-1)).toMatchObject({ method: 'GET', host: 'api.myapp.localhost', path: `/items/${String(records - 1).padStart(6, '0')}?…` });
   });
+
+  it('keeps HTTP/2 header lists as text: its records hold no list, and read back as sent', () => {
+    const ring = new RecordRing(records);
+    const base = exchangeNote();
+    const before = heapAfterCollection();
+    for (let n = 0; n < records; n++) {
+      const head = parsedHead(n);
+      // node:http2's raw list, its strings (here) slices of one big string each.
+      const list = [':method', head.method, ':path', head.url, ':authority', head.host, 'x-pad', head.text.slice(100, 120)];
+      ring.add({ ...base, req: { ...base.req, method: head.method, url: head.url, host: head.host, protocol: 'HTTP/2', keptHeaders: list } });
+    }
+    const grown = heapAfterCollection() - before;
+
+    expect(grown).toBeLessThan((records * headBytes) / 4);
+    const newest = ring.get(records)!;
+    expect(newest.requestHeaders).toEqual([':method', 'GET', ':path', `/items/${String(records - 1).padStart(6, '0')}?token=secret${records - 1}`, ':authority', 'api.myapp.localhost', 'x-pad', parsedHead(records - 1).text.slice(100, 120)]);
+  });
 });

@@ -11,6 +11,7 @@ import { StringPool } from './string-pool';
 /** Head bytes kept per record on average (a browser's request head with cookies is ~600 B, a dev server's answer ~300 B). */
 const headBytesPerRecord = 512;
 const noHead = -1;
+const listSeparator = '\0';
 const noBackend = -1;
 /** References are allocated as the ring first fills, doubling from this many slots, so an idle proxy holds none. */
 const firstReferenceSlots = 256;
@@ -54,9 +55,6 @@ const enum Ref {
   CacheStatus,
   Kind,
   End,
-  /** A header list, for a protocol without head text (HTTP/2); head text goes to the arena. */
-  RequestList,
-  ResponseList,
   Retried,
   BackendUrl,
   Hostport,
@@ -138,8 +136,8 @@ export class RecordSlots implements ExchangeNote, NotedRequest {
     refs[r + Ref.Kind] = note.kind;
     refs[r + Ref.End] = note.end;
     this.paths.write(slot, req.url);
-    this.keepHead(n + Num.RequestAt, n + Num.RequestLength, r + Ref.RequestList, req.keptHeaders);
-    this.keepHead(n + Num.ResponseAt, n + Num.ResponseLength, r + Ref.ResponseList, note.responseHeaders);
+    this.keepHead(n + Num.RequestAt, n + Num.RequestLength, req.keptHeaders);
+    this.keepHead(n + Num.ResponseAt, n + Num.ResponseLength, note.responseHeaders);
     this.keepAttempts(n, r, note.attempts);
   }
 
@@ -154,23 +152,32 @@ export class RecordSlots implements ExchangeNote, NotedRequest {
     return grown;
   }
 
-  /** Head text goes into the arena; a header list (a protocol without head text) is kept as it is. */
-  private keepHead(at: number, length: number, list: number, kept: KeptHeaders): void {
+  /**
+   * Heads go into the arena as text: HTTP/1's as received, a header list
+   * (HTTP/2's, as node:http2 gives it) joined by NULs, which no field name
+   * or value holds (RFC 9113 §8.2.1), its length stored negative to say so.
+   * Keeping the list itself would keep its strings for 10,000 records.
+   */
+  private keepHead(at: number, length: number, kept: KeptHeaders): void {
     if (typeof kept === 'string') {
       this.nums[at] = this.arena.write(kept);
       this.nums[length] = kept.length;
-      this.refs[list] = undefined;
-    } else {
+    } else if (kept.length === 0) {
       this.nums[at] = noHead;
-      this.nums[length] = 0;
-      this.refs[list] = kept.length > 0 ? kept : undefined;
+    } else {
+      const text = kept.join(listSeparator);
+      this.nums[at] = this.arena.write(text);
+      this.nums[length] = -text.length;
     }
   }
 
-  private headAt(at: number, length: number, list: number): KeptHeaders {
-    if (this.nums[at] === noHead) return (this.refs[list] as readonly string[] | undefined) ?? [];
+  private headAt(at: number, length: number): KeptHeaders {
+    const start = this.nums[at]!;
+    const stored = this.nums[length]!;
     // Newer heads have taken its place in the arena: the record stays, its headers are gone.
-    return this.arena.read(this.nums[at]!, this.nums[length]!) ?? [];
+    const text = start === noHead ? undefined : this.arena.read(start, Math.abs(stored));
+    if (text === undefined) return [];
+    return stored < 0 ? text.split(listSeparator) : text;
   }
 
   private keepAttempts(n: number, r: number, attempts: ExchangeNote['attempts']): void {
@@ -281,11 +288,11 @@ export class RecordSlots implements ExchangeNote, NotedRequest {
   }
 
   get keptHeaders(): KeptHeaders {
-    return this.headAt(this.num + Num.RequestAt, this.num + Num.RequestLength, this.ref + Ref.RequestList);
+    return this.headAt(this.num + Num.RequestAt, this.num + Num.RequestLength);
   }
 
   get responseHeaders(): KeptHeaders {
-    return this.headAt(this.num + Num.ResponseAt, this.num + Num.ResponseLength, this.ref + Ref.ResponseList);
+    return this.headAt(this.num + Num.ResponseAt, this.num + Num.ResponseLength);
   }
 
   get attempts(): ExchangeNote['attempts'] {
