@@ -68,6 +68,20 @@ describe('HTTP/2 on the HTTPS listener', () => {
     session.close();
   });
 
+  it('records the h2 request as sent, query values and credentials redacted in its trace', async () => {
+    const session = await connect();
+    const stream = session.request({ ':path': '/search?q=s3cret-query', authorization: 'Bearer s3cret-token', 'x-trace': 'kept' });
+    stream.resume();
+    await new Promise<void>((resolve, reject) => stream.on('end', resolve).on('error', reject));
+    session.close();
+    const [record] = (await must(core.run('traffic.list', { limit: 1 }))).records;
+    expect(record).toMatchObject({ path: '/search?…', protocol: 'HTTP/2' });
+    const trace = await must(core.run('traffic.get', { id: record!.id }));
+    const headers = Object.fromEntries(trace.requestHeaders.flatMap((v, i, all) => (i % 2 ? [] : [[v, all[i + 1]]])));
+    expect(headers).toMatchObject({ ':method': 'GET', ':path': '/search?…', ':authority': `api.test.localhost:${port}`, authorization: 'REDACTED', 'x-trace': 'kept' });
+    expect(JSON.stringify(trace)).not.toContain('s3cret');
+  });
+
   it('streams a request body up and the echo down on the same stream', async () => {
     const session = await connect();
     const stream = session.request({ ':method': 'POST', ':path': '/echo' });

@@ -78,10 +78,17 @@ const timePrecision = 100;
 const round = (ms: number) => Math.round(ms * timePrecision) / timePrecision;
 const orNull = (ms: number) => (Number.isNaN(ms) ? null : round(ms));
 
-/** Credentials never leave the engine in a trace (Caddy's access log hides the same headers). */
+/** HTTP/2's request target is a header: its query is redacted there as in the record's path. */
+const targetHeader = ':path';
+
+/** Credentials never leave the engine in a trace (Caddy's access log hides the same headers), nor do query values. */
 export function redactHeaders(raw: readonly string[]): string[] {
   const out = raw.slice();
-  for (let i = 0; i < out.length; i += 2) if (redactedHeaders.has(out[i]!.toLowerCase())) out[i + 1] = 'REDACTED';
+  for (let i = 0; i < out.length; i += 2) {
+    const name = out[i]!.toLowerCase();
+    if (redactedHeaders.has(name)) out[i + 1] = 'REDACTED';
+    else if (name === targetHeader) out[i + 1] = redactQuery(out[i + 1]!);
+  }
   return out;
 }
 
