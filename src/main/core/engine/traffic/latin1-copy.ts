@@ -13,8 +13,8 @@ const loopLimit = 24;
  * the caller has made sure fit. Noting a record copies three texts (two
  * heads, the path): through Buffer#write, its argument checks and encoding
  * lookup cost as much as the copies. `latin1Write` is not documented, so
- * where a Node lacks it Buffer#write does the copy (test/unit/latin1-copy
- * fails on such a Node, so it is noticed).
+ * where a Node lacks it Buffer#write does the copy (test/unit/path-column's
+ * "latin1 copy" fails on such a Node, so it is noticed).
  */
 export function copyLatin1(into: Buffer, text: string, offset: number, length: number): void {
   if (length <= loopLimit) {

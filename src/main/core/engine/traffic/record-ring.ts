@@ -106,8 +106,7 @@ export class RecordRing {
   get(id: number): TrafficTrace | undefined {
     const slot = this.slotOf(id);
     if (slot === undefined) return undefined;
-    const slots = this.slots;
-    const note = slots.read(slot);
+    const note = this.slots.read(slot);
     return {
       ...recordOf(id, note),
       requestHeaders: redactHeaders(headerList(note.req.keptHeaders)),

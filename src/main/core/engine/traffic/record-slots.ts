@@ -66,8 +66,8 @@ const enum Ref {
 /**
  * The ring's memory, sized once (the references grow to it as the ring
  * first fills): each record is a row of numbers in one Float64Array and a
- * row of references in one array, so noting an exchange
- * writes a few neighbouring cache lines. (A column per field, as this was,
+ * row of references in one array, so noting an exchange writes a few
+ * neighbouring cache lines. (A column per field, as this was,
  * touched some forty lines ten thousand records apart per exchange, each
  * one likely out of cache by then: a few percent of a small request's CPU
  * under `wrk`.) Noting copies numbers, references to strings that live on
@@ -174,8 +174,8 @@ export class RecordSlots implements ExchangeNote, NotedRequest {
   private headAt(at: number, length: number): KeptHeaders {
     const start = this.nums[at]!;
     const stored = this.nums[length]!;
-    // Newer heads have taken its place in the arena: the record stays, its headers are gone.
-    const text = start === noHead ? undefined : this.arena.read(start, Math.abs(stored));
+    // None kept (noHead reads as nothing), or newer heads took its place in the arena: the record stays, its headers are gone.
+    const text = this.arena.read(start, Math.abs(stored));
     if (text === undefined) return [];
     return stored < 0 ? text.split(listSeparator) : text;
   }
