@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { BackendStats } from '../../../shared/events';
 import type { Backend } from '../../../shared/model';
 import { useApi } from '../api-context';
-import { compactBytes, compactCount, millis, percent } from '../format';
+import { compactBytes, compactCount, count, millis, percent } from '../format';
 import { useBackendStats } from '../live-store';
 import { Dialog } from './Dialog';
 import { Sparkline } from './Sparkline';
@@ -89,9 +89,9 @@ function Figures({ stats, connections }: { stats: BackendStats | undefined; conn
   const errors = stats.failures + responses['5xx'];
   return (
     <>
-      {figure('2xx', compactCount(responses['2xx']), `${responses['2xx'].toLocaleString('en')} successful answers (and ${responses['3xx'].toLocaleString('en')} redirects, 3xx)`)}
-      {figure('4xx', compactCount(responses['4xx']), `${responses['4xx'].toLocaleString('en')} client errors`)}
-      {figure('5xx', compactCount(responses['5xx']), `${responses['5xx'].toLocaleString('en')} server errors`, responses['5xx'] > 0)}
+      {figure('2xx', compactCount(responses['2xx']), `${count(responses['2xx'])} successful answers (and ${count(responses['3xx'])} redirects, 3xx)`)}
+      {figure('4xx', compactCount(responses['4xx']), `${count(responses['4xx'])} client errors`)}
+      {figure('5xx', compactCount(responses['5xx']), `${count(responses['5xx'])} server errors`, responses['5xx'] > 0)}
       {figure(
         'errors',
         `${compactCount(errors)} · ${percent(stats.errorRate)}`,

@@ -4,7 +4,7 @@ import type { Route } from '../../../shared/model';
 import type { TrafficRecord } from '../../../shared/traffic';
 import { useApi } from '../api-context';
 import { cacheSentence } from '../cache-wording';
-import { compactBytes, percent } from '../format';
+import { compactBytes, count, percent } from '../format';
 import { useLive } from '../live-store';
 import { ConfirmDialog } from './ConfirmDialog';
 import { timeOf } from './TrafficList';
@@ -114,12 +114,12 @@ export function CachePanel({ route, label }: { route: Route; label: string }) {
         <div>
           <dt>Hits · misses</dt>
           <dd>
-            {hits.toLocaleString('en')} · {misses.toLocaleString('en')}
+            {count(hits)} · {count(misses)}
           </dd>
         </div>
         <div>
           <dt>Entries</dt>
-          <dd aria-label="Cache entries">{(stats?.entries ?? 0).toLocaleString('en')}</dd>
+          <dd aria-label="Cache entries">{count(stats?.entries ?? 0)}</dd>
         </div>
         <div>
           <dt>{stats?.storage === 'disk' ? 'On disk' : 'Memory'}</dt>

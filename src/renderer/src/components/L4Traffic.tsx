@@ -1,9 +1,8 @@
 import type { Route } from '../../../shared/model';
 import { listenAddressOf } from '../../../shared/route-kind';
-import { compactBytes, count } from '../format';
+import { compactBytes, counted } from '../format';
 import { useLive, useRouteLive } from '../live-store';
 import { kindWords } from '../route-kinds';
-
 
 interface Totals {
   open: number;
@@ -55,18 +54,16 @@ export function L4Traffic({ route }: { route: Route }) {
   return (
     <p className="route-traffic small live" aria-label="Route traffic">
       <span>
-        {totals.open} open {unit}
-        {totals.open === 1 ? '' : 's'}
+        {counted(totals.open, `open ${unit}`)}
       </span>
       <span>
-        {count(live?.requests ?? 0)} {unit}
-        {live?.requests === 1 ? '' : 's'} in all, {live?.rps ?? 0}/s
+        {counted(live?.requests ?? 0, unit)} in all, {live?.rps ?? 0}/s
       </span>
       <span title="Bytes from clients to backends, and back">
         ↑ {compactBytes(totals.up)} · ↓ {compactBytes(totals.down)}
       </span>
       <span className={(live?.errorsLastMinute ?? 0) > 0 ? 'danger-text' : undefined}>
-        {live?.errorsLastMinute ?? 0} failed connect{live?.errorsLastMinute === 1 ? '' : 's'} in the last minute
+        {counted(live?.errorsLastMinute ?? 0, 'failed connect')} in the last minute
       </span>
     </p>
   );

@@ -2,6 +2,7 @@ import { useRef, useState, type ChangeEvent } from 'react';
 import type { ProjectDiff } from '../../../shared/project';
 import { useApi } from '../api-context';
 import { saveFile } from '../copy-and-save';
+import { counted } from '../format';
 import './ProjectAndDemo.css';
 
 const marks = { add: '+', change: '~', remove: '−' } as const;
@@ -81,8 +82,7 @@ export function ProjectFilePanel() {
     if (!answer.ok) return setMessage({ error: true, text: `${file.name}:${answer.error.message}` });
     setDiff(undefined);
     setFile(undefined);
-    const count = answer.result.changes.length;
-    setMessage({ error: false, text: answer.result.applied ? `Applied ${count} change${count === 1 ? '' : 's'} from ${file.name}.` : 'Nothing to change.' });
+    setMessage({ error: false, text: answer.result.applied ? `Applied ${counted(answer.result.changes.length, 'change')} from ${file.name}.` : 'Nothing to change.' });
   };
 
   return (
@@ -122,7 +122,7 @@ export function ProjectFilePanel() {
           </label>
           <div className="actions">
             <button type="button" className="primary" onClick={() => void apply()} disabled={diff.changes.length === 0}>
-              Apply {diff.changes.length} change{diff.changes.length === 1 ? '' : 's'}
+              Apply {counted(diff.changes.length, 'change')}
             </button>
             <button type="button" onClick={() => setFile(undefined)}>
               Cancel

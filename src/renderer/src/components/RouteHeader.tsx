@@ -4,6 +4,7 @@ import type { Route } from '../../../shared/model';
 import { routeLabel } from '../../../shared/route-label';
 import { originOf } from '../../../shared/origin';
 import { useApi } from '../api-context';
+import { count, counted } from '../format';
 import { useHttpPort, useHttpsPort, useLive } from '../live-store';
 import { receivingCount } from '../route-health';
 import { isL4, kindWords } from '../route-kinds';
@@ -40,7 +41,7 @@ function settingBadges(route: Route): string[] {
   if (s.cache) badges.push(`${s.cacheStorage === 'disk' ? 'cached on disk' : 'cached'}${s.serveStaleWhenDown ? ', stale when down' : ''}`);
   if (isL4(route.kind)) {
     if (s.proxyProtocol !== 'off') badges.push(`PROXY protocol ${s.proxyProtocol}`);
-    badges.push(`max ${s.maxConnections.toLocaleString('en')} ${kindWords(route.kind).unit}s`, `idle timeout ${duration(s.idleTimeoutMs)}`);
+    badges.push(`max ${count(s.maxConnections)} ${kindWords(route.kind).unit}s`, `idle timeout ${duration(s.idleTimeoutMs)}`);
   }
   badges.push(s.healthCheck === 'off' ? 'no health checks' : s.healthCheck === 'http' ? `checks ${s.healthMethod} ${s.healthPath}` : 'TCP checks');
   return badges;
@@ -53,7 +54,7 @@ function Receiving({ route }: { route: Route }) {
   const total = route.backends.length;
   return (
     <span className={`live${receiving === 0 && total > 0 ? ' danger-text' : ''}`}>
-      {receiving} of {total} backend{total === 1 ? '' : 's'} receiving traffic
+      {receiving} of {counted(total, 'backend')} receiving traffic
       {panic && ' (panic mode: too few healthy, so all switched-on backends get traffic)'}
     </span>
   );

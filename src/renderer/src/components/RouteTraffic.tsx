@@ -1,7 +1,6 @@
 import { count, counted } from '../format';
 import { useRouteLive } from '../live-store';
 
-
 /**
  * What the route's clients got (from backends and from Switchyard itself),
  * when the engine reports it. Re-renders on each push that moved its numbers.
@@ -25,7 +24,7 @@ export function RouteTraffic({ routeId }: { routeId: number }) {
         <span className={responses['5xx'] > 0 ? 'danger-text' : undefined}>5xx {count(responses['5xx'])}</span>
       </span>
       <span className={live.errorsLastMinute > 0 ? 'danger-text' : undefined}>
-        {live.errorsLastMinute} error{live.errorsLastMinute === 1 ? '' : 's'} in the last minute
+        {counted(live.errorsLastMinute, 'error')} in the last minute
       </span>
       {answeredLocally.length > 0 && <span className="warn-text">Answered by Switchyard: {answeredLocally.join(', ')}</span>}
     </p>

@@ -8,7 +8,6 @@ import { useTraffic } from '../traffic-store';
 import { TrafficList } from './TrafficList';
 import { TrafficTrace } from './TrafficTrace';
 
-
 /** Route, backend, status class, failed only and free text: each narrows the list at once. */
 function Filters() {
   const { traffic } = useApi();
