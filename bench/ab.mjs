@@ -5,7 +5,7 @@
 //   ... change, build again, cp -r out node_modules/.outB
 // A copy whose folder holds a file node-flags runs with those Node flags instead of the bin's; one with a
 // file settings (KEY=VALUE lines, e.g. trafficRecords=0) gets them with `switchyard settings --set` first.
-//   node bench/ab.mjs [--rounds 6] [--seconds 5] [--connections 64] [--nginx] [--pipe] [--cpu-prof DIR] node_modules/.outA node_modules/.outB
+//   node bench/ab.mjs [--rounds 6] [--seconds 5] [--connections 64] [--nginx] [--pipe] [--floor] [--cpu-prof DIR] node_modules/.outA node_modules/.outB
 // Each build's copy must live inside the repo so its imports resolve. Every
 // build runs as its own `serve` (one route to the backend, health checks off)
 // on core 1; the backend nginx and wrk run on core 0. Each round measures
@@ -13,7 +13,10 @@
 // round's figures, each build's ratio to the first one in the same round, and
 // medians. --nginx adds nginx proxying the same backend, for the ratio the
 // target is set against (issue 11: Switchyard ≤ 2× nginx's CPU per request);
-// --pipe adds bench/l4-pipe.mjs, Node's floor: bytes piped, nothing parsed.
+// --pipe adds bench/l4-pipe.mjs, Node's floor: bytes piped, nothing parsed;
+// --floor adds bench/http-floor.mjs's two floors under an HTTP/1.1 proxy
+// on `net`: node-framing (messages framed, upstream connections pooled) and
+// node-parse (that, plus both heads parsed and rewritten by Switchyard's code).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -41,6 +44,7 @@ const { values: options, positionals: builds } = parseArgs({
     connections: { type: 'string', default: '64' },
     nginx: { type: 'boolean', default: false },
     pipe: { type: 'boolean', default: false },
+    floor: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
   },
 });
@@ -72,12 +76,12 @@ async function startBuild(dir, backendPort) {
   return { name: dir, port, child };
 }
 
-/** The bare Node pipe (l4-pipe.mjs), pinned as the builds are: the floor under any proxy on `net`. */
-async function startPipe(backendPort) {
+/** One of the Node floors (`argv`: a script and its arguments, to which LISTEN_PORT TARGET_PORT are added), pinned as the builds are. */
+async function startFloor(name, argv, backendPort) {
   const port = await freePort();
-  const child = startChild('node-pipe', [process.execPath, join(repoDir, 'bench/l4-pipe.mjs'), String(port), String(backendPort)], { core: PROXY_CORE, cwd: repoDir });
+  const child = startChild(name, [process.execPath, join(repoDir, argv[0]), ...argv.slice(1), String(port), String(backendPort)], { core: PROXY_CORE, cwd: repoDir });
   await waitForOutput(child, /ready/);
-  return { name: 'node-pipe', port, child };
+  return { name, port, child };
 }
 
 /** One wrk run on `target`, with the CPU its process tree spent meanwhile (and the kernel's part of it). */
@@ -113,7 +117,10 @@ async function main() {
   const targets = [];
   for (const dir of builds) targets.push(await startBuild(dir, backend.port));
   if (options.nginx) targets.push(await startPeer('nginx', { backendPort: backend.port, core: PROXY_CORE }));
-  if (options.pipe) targets.push(await startPipe(backend.port));
+  if (options.pipe) targets.push(await startFloor('node-pipe', ['bench/l4-pipe.mjs'], backend.port));
+  if (options.floor) {
+    for (const mode of ['framing', 'parse']) targets.push(await startFloor(`node-${mode}`, ['bench/http-floor.mjs', mode], backend.port));
+  }
   for (const target of targets) await measure(target, WARMUP_SECONDS);
 
   const runs = new Map(targets.map((t) => [t.name, []]));

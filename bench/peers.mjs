@@ -11,7 +11,7 @@ import { freePort, startChild, trackTempDir, waitForOutput } from './procs.mjs';
 export const HOST = 'bench.localhost';
 // switchyard-norecord is the same build with the traffic record off (trafficRecords 0),
 // so the record's cost is the difference between two targets of the same rounds.
-export const peerNames = ['direct', 'switchyard', 'switchyard-norecord', 'nginx', 'haproxy', 'http-proxy'];
+export const peerNames = ['direct', 'switchyard', 'switchyard-norecord', 'nginx', 'haproxy', 'http-proxy', 'node-framing', 'node-parse'];
 const benchDir = new URL('.', import.meta.url).pathname;
 const repoDir = join(benchDir, '..');
 
@@ -176,12 +176,23 @@ async function startHttpProxy({ backendPort, core }) {
   return { port, child };
 }
 
+/** One of bench/http-floor.mjs's floors (`mode`: framing or parse), the floor under any HTTP/1.1 proxy on Node's `net`. */
+async function startNodeFloor(mode, { backendPort, core }) {
+  const port = await freePort();
+  const child = startChild(`node-${mode}`, [process.execPath, join(benchDir, 'http-floor.mjs'), mode, String(port), String(backendPort)], { core, cwd: repoDir });
+  await waitForOutput(child, /ready \d+/);
+  await waitForHttp(`node-${mode}`, port, child);
+  return { port, child };
+}
+
 const starters = {
   switchyard: startSwitchyard,
   'switchyard-norecord': (options) => startSwitchyard({ ...options, settings: ['trafficRecords=0'] }),
   nginx: startNginx,
   haproxy: startHaproxy,
   'http-proxy': startHttpProxy,
+  'node-framing': (options) => startNodeFloor('framing', options),
+  'node-parse': (options) => startNodeFloor('parse', options),
 };
 
 /**

@@ -31,8 +31,9 @@ const cases = [
   { id: 'ws-echo', title: 'WebSocket echo, 16 connections, 32-byte messages', kind: 'ws', connections: 16, unit: 'msgs/s', backend: 'node' },
 ];
 // Targets measured in some cases only (every other target runs in every case):
-// the record-off build is there to price the traffic record per small request.
-const onlyIn = { 'switchyard-norecord': ['small-c1', 'small-c64'] };
+// the record-off build is there to price the traffic record per small request,
+// Node's floors (bench/http-floor.mjs) to place the CPU target at saturation.
+const onlyIn = { 'switchyard-norecord': ['small-c1', 'small-c64'], 'node-framing': ['small-c64'], 'node-parse': ['small-c64'] };
 const runsIn = (name, testCase) => !onlyIn[name] || onlyIn[name].includes(testCase.id);
 const log = (line) => process.stdout.write(`${line}\n`);
 
@@ -90,7 +91,10 @@ function methodText(pinning, notes) {
     `  Node backend did; "core %" says how close to a whole core each proxy ran, i.e. how near saturation its CPU per request was measured.`,
     `- Targets: direct (the backend, no proxy), switchyard (\`bin/switchyard.js serve\`, one route for ${HOST}), switchyard-norecord (the same`,
     `  build with \`switchyard settings --set trafficRecords=0\`: no traffic record; only in ${onlyIn['switchyard-norecord'].join(' and ')}), nginx (1 worker,`,
-    `  upstream keepalive 64, proxy_http_version 1.1, empty Connection header), HAProxy (http mode, keep-alive, nbthread 1), http-proxy (node, keep-alive agent).`,
+    `  upstream keepalive 64, proxy_http_version 1.1, empty Connection header), HAProxy (http mode, keep-alive, nbthread 1), http-proxy (node, keep-alive agent),`,
+    `  and in ${onlyIn['node-framing'].join(' and ')} two floors under any HTTP/1.1 proxy on Node's \`net\` (bench/http-floor.mjs): node-framing (requests handed unchanged to`,
+    `  pooled upstream connections, responses framed by Content-Length) and node-parse (the same, plus both heads parsed by Switchyard's strict parser,`,
+    `  hop-by-hop headers dropped, X-Forwarded-* and Via added, both heads written anew: what RFC 9110 asks of every proxy, and nothing Switchyard adds).`,
     ...(configured ? [`  Read back from each serve before the route was added, and its record after the HTTP rounds: ${configured}.`] : []),
     `- Load: wrk -t1 (Lua done() hook for exact p50/p99 and counts), Host: ${HOST}; WebSocket: bench/ws-echo.mjs (one message in flight per connection).`,
     pinning
