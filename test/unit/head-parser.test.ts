@@ -55,6 +55,22 @@ describe('request heads', () => {
     expect(errorOf('\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n')).toBe('ok');
   });
 
+  it('finds the blank line wherever it falls: in the bytes scanned one by one, across their end, and past it', () => {
+    // The first 1,024 bytes are scanned here, the rest by Buffer#indexOf: heads ending on either side and across the seam,
+    // after padding of every length modulo 4 (the scan steps by up to four bytes).
+    const seam = Array.from({ length: 41 }, (_, i) => 1000 + i);
+    for (const end of [40, 41, 42, 43, 100, 300, 700, ...seam, 1500]) {
+      const prefix = 'GET / HTTP/1.1\r\nHost: x\r\nX-Pad: ';
+      const text = `${prefix}${'p'.repeat(end - prefix.length)}\r\n\r\n`;
+      for (const bytes of [text, `${text}NEXT`, `\r\n${text}`]) {
+        const parsed = req(bytes);
+        expect(parsed && 'head' in parsed && parsed.size, `head ending at ${end}`).toBe(bytes.indexOf('\r\n\r\n') + 4);
+      }
+      // Short of its blank line by one byte, on either side of the seam: incomplete, never a head.
+      expect(errorOf(text.slice(0, -1)), `head ending at ${end}, cut short`).toBe('incomplete');
+    }
+  });
+
   it('refuses what could smuggle a request past a backend: obs-fold, bare LF, space before colon, control characters', () => {
     expect(errorOf('GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n folded\r\n\r\n')).toBe(400);
     expect(errorOf('GET / HTTP/1.1\r\nHost: x\nX-A: 1\r\n\r\n')).toBe(400);
@@ -62,6 +78,8 @@ describe('request heads', () => {
     expect(errorOf('GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n')).toBe(400);
     expect(errorOf('GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n')).toBe(400);
     expect(errorOf('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\t\r\n\r\n')).toBe(400);
+    // A tab anywhere in it: before the value, inside it, or alone.
+    for (const value of ['\tchunked', 'gzip,\tchunked', '\t']) expect(errorOf(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:${value}\r\n\r\n`), value).toBe(400);
     expect(errorOf('GET /a b HTTP/1.1\r\nHost: x\r\n\r\n')).toBe(400);
     expect(errorOf('GET  / HTTP/1.1\r\nHost: x\r\n\r\n')).toBe(400);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PathColumn } from '../../src/main/core/engine/traffic/path-column';
-import { copyLatin1 } from '../../src/main/core/engine/traffic/latin1-copy';
+import { copyLatin1, latin1Text } from '../../src/main/core/engine/traffic/latin1-copy';
 
 describe('path column', () => {
   it('keeps each path with its query redacted, long ones and latin1 ones included', () => {
@@ -22,8 +22,16 @@ describe('path column', () => {
 });
 
 describe('latin1 copy', () => {
-  it('uses Node’s own latin1Write (a Node without it falls back to Buffer#write, slower: look before upgrading)', () => {
+  it('uses Node’s own latin1Write and latin1Slice (a Node without them falls back to Buffer#write and #toString, slower: look before upgrading)', () => {
     expect(typeof (Buffer.prototype as unknown as Record<string, unknown>).latin1Write).toBe('function');
+    expect(typeof (Buffer.prototype as unknown as Record<string, unknown>).latin1Slice).toBe('function');
+  });
+
+  it('reads bytes back as Buffer#toString does', () => {
+    const bytes = Buffer.from('GET /caf\u00e9 HTTP/1.1\r\n\u00ff\u0080', 'latin1');
+    for (const [start, end] of [[0, 0], [0, bytes.length], [4, 9], [bytes.length - 2, bytes.length]] as const) {
+      expect(latin1Text(bytes, start, end)).toBe(bytes.toString('latin1', start, end));
+    }
   });
 
   it('copies short and long texts byte for byte as Buffer#write does', () => {
