@@ -23,6 +23,18 @@ describe('Host header parsing', () => {
     },
   );
 
+  it('answers a repeated question as the first time, and a new one (value or wording) anew', () => {
+    // parseHost remembers its last answer: it must never hand it to another question.
+    const bad = 'demo.localhost:abc';
+    expect(parseHost(bad)).toHaveProperty('error', expect.stringContaining('The Host header'));
+    expect(parseHost(bad, "The request target's host")).toHaveProperty('error', expect.stringContaining("The request target's host"));
+    expect(parseHost(bad, "The request target's host")).toHaveProperty('error', expect.stringContaining("The request target's host"));
+    expect(parseHost('A.localhost')).toEqual({ host: 'a.localhost' });
+    expect(parseHost('A.localhost')).toEqual({ host: 'a.localhost' });
+    expect(parseHost('b.localhost')).toEqual({ host: 'b.localhost' });
+    expect(parseHost(bad)).toHaveProperty('error', expect.stringContaining('The Host header'));
+  });
+
   it.each([
     ['localhost', true],
     ['api.myapp.localhost', true],
@@ -63,5 +75,20 @@ describe('hop-by-hop headers', () => {
 
   it('drops headers the proxy sets itself', () => {
     expect(stripHopByHop(['X-Forwarded-Proto', 'https', 'A', 'b'], new Set(['x-forwarded-proto']))).toEqual(['A', 'b']);
+  });
+
+  it('matches names in any case, and keeps names that only share a length or first letter with a dropped one', () => {
+    // No names listed in Connection: each name is compared in place with the droppable names of its length.
+    const raw = ['CONNECTION', 'keep-alive', 'kEEp-AlIvE', 'timeout=5', 'te', 'trailers', 'tE', 'x', 'Date', 'd', 'Te', 'y', 'Tf', 'kept'];
+    expect(stripHopByHop(raw)).toEqual(['Date', 'd', 'Tf', 'kept']);
+    const mine = new Set(['via', 'x-forwarded-for', 'content-length']);
+    expect(stripHopByHop(['VIA', '1.1 a', 'Vim', 'v', 'X-FORWARDED-FOR', '1.2.3.4', 'X-Forwarded-Fox', 'f', 'Content-length', '3', 'Content-Lengths', 'z'], mine)).toEqual([
+      'Vim',
+      'v',
+      'X-Forwarded-Fox',
+      'f',
+      'Content-Lengths',
+      'z',
+    ]);
   });
 });

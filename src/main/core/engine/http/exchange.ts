@@ -193,7 +193,9 @@ export class Exchange implements UpstreamHandler, ResponseListener, ExchangeNote
   /** The backend answered (any status but 101): passive health, counters, then the head to the client. */
   private answered(head: ResponseHead): void {
     const { route, target, ctx } = this;
-    const latency = ctx.stats.now() - this.attemptStartedAt;
+    // One clock read for both: the head arrived once.
+    const now = ctx.stats.now();
+    const latency = now - this.attemptStartedAt;
     ctx.stats.recordAnswer(route.id, target.id, head.status, latency);
     if (head.status >= 500 && route.settings.ejectOn5xx) ctx.health.recordTraffic(target.id, false, `it answered ${head.status}`);
     else ctx.health.recordTraffic(target.id, true, '');
@@ -203,7 +205,7 @@ export class Exchange implements UpstreamHandler, ResponseListener, ExchangeNote
       attempt.durationMs = latency;
     }
     this.status = head.status;
-    this.ttfbMs = ctx.stats.now() - this.startedAt;
+    this.ttfbMs = now - this.startedAt;
     this.responseHeaders = head.text;
   }
 

@@ -1,3 +1,5 @@
+import { spells } from './http1/parsed-head';
+
 // Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection and must not
 // be forwarded; the list is Go's httputil.ReverseProxy's, which Caddy uses.
 const hopByHop = new Set([
@@ -21,7 +23,7 @@ const hopByHop = new Set([
 function connectionTokens(rawHeaders: readonly string[]): Set<string> | undefined {
   let tokens: Set<string> | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.length !== 10 || rawHeaders[i]!.toLowerCase() !== 'connection') continue;
+    if (rawHeaders[i]!.length !== 10 || !spells(rawHeaders[i]!, 0, 'connection')) continue;
     const value = rawHeaders[i + 1]!.toLowerCase();
     if (hopByHop.has(value)) continue;
     for (const token of value.split(',')) {
@@ -32,9 +34,20 @@ function connectionTokens(rawHeaders: readonly string[]): Set<string> | undefine
   return tokens;
 }
 
-// Every name this module or its callers may drop is one of these lengths;
-// other names are kept without lower-casing them (a hot-path saving).
-const droppableLengths = new Set([...hopByHop, 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'via', 'host', 'expect', 'content-length', 'x-switchyard-backend'].map((n) => n.length));
+// Every name this module or its callers may drop, by length: a header is
+// matched against the few of its length in place, and most names are ruled
+// out by their length or first letter without lower-casing a copy.
+const droppableByLength: string[][] = [];
+for (const name of [...hopByHop, 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'via', 'host', 'expect', 'content-length', 'x-switchyard-backend']) {
+  (droppableByLength[name.length] ??= []).push(name);
+}
+
+/** The droppable name (lower case) that `name` spells in any case, if any. */
+function droppable(name: string): string | undefined {
+  const candidates = droppableByLength[name.length];
+  if (candidates !== undefined) for (const candidate of candidates) if (spells(name, 0, candidate)) return candidate;
+  return undefined;
+}
 
 /**
  * Copies `rawHeaders` (Node's flat [name, value, ...] list, which keeps case
@@ -47,12 +60,13 @@ export function stripHopByHop(rawHeaders: readonly string[], drop?: ReadonlySet<
   const out: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
-    if (listed === undefined && !droppableLengths.has(name.length)) {
-      out.push(name, rawHeaders[i + 1]!);
+    if (listed === undefined) {
+      const known = droppable(name);
+      if (known === undefined || !(hopByHop.has(known) || drop?.has(known))) out.push(name, rawHeaders[i + 1]!);
       continue;
     }
     const lower = name.toLowerCase();
-    if (hopByHop.has(lower) || listed?.has(lower) || drop?.has(lower)) continue;
+    if (hopByHop.has(lower) || listed.has(lower) || drop?.has(lower)) continue;
     out.push(name, rawHeaders[i + 1]!);
   }
   return out;

@@ -20,6 +20,17 @@ export type ParsedHost = { host: string } | { error: string };
  * nginx's server_name does.
  */
 export function parseHost(value: string, what = 'The Host header'): ParsedHost {
+  // Most requests name the host the one before them named (a keep-alive connection's, a busy route's): that answer again.
+  if (last !== undefined && value === last.value && what === last.what) return last.parsed;
+  const parsed = parseHostNow(value, what);
+  last = { value, what, parsed };
+  return parsed;
+}
+
+/** parseHost's last question and answer (answers are never changed by their callers). */
+let last: { value: string; what: string; parsed: ParsedHost } | undefined;
+
+function parseHostNow(value: string, what: string): ParsedHost {
   const text = value.toLowerCase();
   let host: string;
   let rest: string;

@@ -48,7 +48,7 @@ export interface HeadError {
 export type Parsed<T> = { head: T; size: number } | { error: HeadError } | undefined;
 
 import { latin1Text } from '../../traffic/latin1-copy';
-import { Hot, hotHeader, ParsedHead, ParsedRequestHead, ParsedResponseHead } from './parsed-head';
+import { Hot, hotHeader, ParsedHead, ParsedRequestHead, ParsedResponseHead, spells } from './parsed-head';
 
 const endOfHead = Buffer.from('\r\n\r\n');
 
@@ -280,17 +280,8 @@ export function hasToken(value: string | undefined, token: string): boolean {
     let stop = end;
     while (start < stop && isListSpace(value.charCodeAt(start))) start++;
     while (stop > start && isListSpace(value.charCodeAt(stop - 1))) stop--;
-    if (stop - start === token.length && equalsLowerCase(value, start, token)) return true;
+    if (stop - start === token.length && spells(value, start, token)) return true;
     from = end + 1;
   }
   return false;
-}
-
-/** Whether `text` at `at` spells `lower` (lower-case ASCII) in any case. */
-function equalsLowerCase(text: string, at: number, lower: string): boolean {
-  for (let i = 0; i < lower.length; i++) {
-    const code = text.charCodeAt(at + i);
-    if ((code >= 65 && code <= 90 ? code + 32 : code) !== lower.charCodeAt(i)) return false;
-  }
-  return true;
 }

@@ -39,8 +39,11 @@ const hotNames: Record<Exclude<Hot, Hot.None>, string> = {
 const byLength: Hot[][] = [];
 for (const [hot, name] of Object.entries(hotNames)) (byLength[name.length] ??= []).push(Number(hot));
 
-/** Whether `text` from `at` spells `lower` (lower-case ASCII) in any case; field names are ASCII. */
-function spells(text: string, at: number, lower: string): boolean {
+/**
+ * Whether `text` from `at` spells `lower` (lower-case ASCII) in any case, compared in place: field names and
+ * list tokens are ASCII, and lower-casing a copy to compare allocated a string per header on the hot path.
+ */
+export function spells(text: string, at: number, lower: string): boolean {
   for (let i = 0; i < lower.length; i++) {
     const code = text.charCodeAt(at + i);
     if ((code >= 65 && code <= 90 ? code + 32 : code) !== lower.charCodeAt(i)) return false;
