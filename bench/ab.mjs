@@ -76,12 +76,12 @@ async function startBuild(dir, backendPort) {
   return { name: dir, port, child };
 }
 
-/** One of the Node floors (`argv`: a script and its arguments, to which LISTEN_PORT TARGET_PORT are added), pinned as the builds are. */
-async function startFloor(name, argv, backendPort) {
+/** The bare Node pipe (l4-pipe.mjs), pinned as the builds are: the floor under any proxy on `net`. */
+async function startPipe(backendPort) {
   const port = await freePort();
-  const child = startChild(name, [process.execPath, join(repoDir, argv[0]), ...argv.slice(1), String(port), String(backendPort)], { core: PROXY_CORE, cwd: repoDir });
+  const child = startChild('node-pipe', [process.execPath, join(repoDir, 'bench/l4-pipe.mjs'), String(port), String(backendPort)], { core: PROXY_CORE, cwd: repoDir });
   await waitForOutput(child, /ready/);
-  return { name, port, child };
+  return { name: 'node-pipe', port, child };
 }
 
 /** One wrk run on `target`, with the CPU its process tree spent meanwhile (and the kernel's part of it). */
@@ -117,10 +117,9 @@ async function main() {
   const targets = [];
   for (const dir of builds) targets.push(await startBuild(dir, backend.port));
   if (options.nginx) targets.push(await startPeer('nginx', { backendPort: backend.port, core: PROXY_CORE }));
-  if (options.pipe) targets.push(await startFloor('node-pipe', ['bench/l4-pipe.mjs'], backend.port));
-  if (options.floor) {
-    for (const mode of ['framing', 'parse']) targets.push(await startFloor(`node-${mode}`, ['bench/http-floor.mjs', mode], backend.port));
-  }
+  if (options.pipe) targets.push(await startPipe(backend.port));
+  // The same floors as npm run bench's, started the same way.
+  if (options.floor) for (const name of ['node-framing', 'node-parse']) targets.push(await startPeer(name, { backendPort: backend.port, core: PROXY_CORE }));
   for (const target of targets) await measure(target, WARMUP_SECONDS);
 
   const runs = new Map(targets.map((t) => [t.name, []]));
