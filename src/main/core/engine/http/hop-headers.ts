@@ -1,4 +1,4 @@
-import { spells } from './http1/parsed-head';
+import { spells } from './ascii-case';
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection and must not
 // be forwarded; the list is Go's httputil.ReverseProxy's, which Caddy uses.

@@ -48,7 +48,8 @@ export interface HeadError {
 export type Parsed<T> = { head: T; size: number } | { error: HeadError } | undefined;
 
 import { latin1Text } from '../../traffic/latin1-copy';
-import { Hot, hotHeader, ParsedHead, ParsedRequestHead, ParsedResponseHead, spells } from './parsed-head';
+import { spells } from '../ascii-case';
+import { Hot, hotHeader, ParsedHead, ParsedRequestHead, ParsedResponseHead } from './parsed-head';
 
 const endOfHead = Buffer.from('\r\n\r\n');
 

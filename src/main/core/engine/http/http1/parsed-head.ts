@@ -1,4 +1,5 @@
 import type { MessageHead, RequestHead, ResponseHead } from './head-parser';
+import { spells } from '../ascii-case';
 
 // What the parser makes of a head. A record of every header by lower-cased
 // name cost a new lower-case string, its hash and a dictionary store per
@@ -38,18 +39,6 @@ const hotNames: Record<Exclude<Hot, Hot.None>, string> = {
 /** Hot headers by name length: most names are ruled out by their length alone. */
 const byLength: Hot[][] = [];
 for (const [hot, name] of Object.entries(hotNames)) (byLength[name.length] ??= []).push(Number(hot));
-
-/**
- * Whether `text` from `at` spells `lower` (lower-case ASCII) in any case, compared in place: field names and
- * list tokens are ASCII, and lower-casing a copy to compare allocated a string per header on the hot path.
- */
-export function spells(text: string, at: number, lower: string): boolean {
-  for (let i = 0; i < lower.length; i++) {
-    const code = text.charCodeAt(at + i);
-    if ((code >= 65 && code <= 90 ? code + 32 : code) !== lower.charCodeAt(i)) return false;
-  }
-  return true;
-}
 
 /** Which hot header the field name at [start, end) of `text` is, in any case. */
 export function hotHeader(text: string, start: number, end: number): Hot {
