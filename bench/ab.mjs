@@ -69,6 +69,13 @@ async function startBuild(dir, backendPort) {
   if (settings.length) {
     const set = spawnSync(process.execPath, [entry, 'settings', ...settings.flatMap((s) => ['--set', s]), '--data-dir', dataDir], { encoding: 'utf8', timeout: 15_000 });
     if (set.status !== 0) throw new Error(`${dir}: settings failed: ${(set.stderr || set.stdout).trim()}`);
+    // Read back, as peers.mjs does: an A/B of a setting the build ignored would compare a build with itself.
+    const read = spawnSync(process.execPath, [entry, 'settings', '--json', '--data-dir', dataDir], { encoding: 'utf8', timeout: 15_000 });
+    if (read.status !== 0) throw new Error(`${dir}: settings --json failed: ${(read.stderr || read.stdout).trim()}`);
+    const applied = JSON.parse(read.stdout);
+    for (const [key, value] of settings.map((s) => s.split('='))) {
+      if (String(applied[key]) !== value) throw new Error(`${dir}: setting ${key} reads back as ${applied[key]}, not ${value}.`);
+    }
   }
   const cli = spawnSync(process.execPath, [entry, 'route', 'add', HOST, '--backend', `http://127.0.0.1:${backendPort}`, '--set', 'healthCheck=off', '--data-dir', dataDir], { encoding: 'utf8', timeout: 15_000 });
   if (cli.status !== 0) throw new Error(`${dir}: route add failed: ${(cli.stderr || cli.stdout).trim()}`);

@@ -171,12 +171,14 @@ describe('the app shell in Chromium', { timeout: 90_000 }, () => {
     await form.getByRole('button', { name: 'Add route', exact: true }).click();
     const item = routeItem(page, 'zz-new.localhost');
     await expect.poll(() => item.getAttribute('aria-current')).toBe('true');
-    const visible = await item.evaluate((el) => {
-      const box = el.getBoundingClientRect();
-      const view = el.closest('ul')!.getBoundingClientRect();
-      return box.top >= view.top && box.bottom <= view.bottom;
-    });
-    expect(visible).toBe(true);
+    // Scrolled into view by the list's focus effect, which may run a task after the redraw that set aria-current.
+    const visible = () =>
+      item.evaluate((el) => {
+        const box = el.getBoundingClientRect();
+        const view = el.closest('ul')!.getBoundingClientRect();
+        return box.top >= view.top && box.bottom <= view.bottom;
+      });
+    await expect.poll(visible).toBe(true);
     await page.locator('[aria-live="polite"]').getByText('Route zz-new.localhost created and selected.').waitFor();
     await routePane(page, 'zz-new.localhost').getByText('No backends: requests to this route get a 503', { exact: false }).waitFor();
 
