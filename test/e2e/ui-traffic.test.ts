@@ -114,6 +114,11 @@ describe('the Traffic area, served by `switchyard serve`, in Chromium', { timeou
     await page.keyboard.press('Alt+2');
     await page.getByRole('heading', { name: 'Traffic', level: 1 }).waitFor();
     await page.getByText('No requests yet.').waitFor();
+    // Every column's name is whole, not cut to an ellipsis ("Status or …" was).
+    const cutHeaders = () =>
+      page.getByRole('columnheader').evaluateAll((cells) =>
+        cells.length === 0 ? ['no column headers'] : cells.filter((cell) => cell.scrollWidth > cell.clientWidth).map((cell) => cell.textContent),
+      );
 
     // -- Within a second of curl's answer.
     expect(await curl(port, 'shop.localhost', '/cart')).toBe(200);
@@ -124,6 +129,8 @@ describe('the Traffic area, served by `switchyard serve`, in Chromium', { timeou
     console.log(`traffic: a curl request appeared in the list ${appeared} ms after its answer`);
     const held = page.locator('.traffic-count');
     expect(await held.textContent()).toMatch(/^1 request \(/);
+    expect(await cutHeaders()).toEqual([]);
+    expect(await page.getByRole('columnheader', { name: 'Started' }).getAttribute('title')).toMatch(/in the order exchanges finished/);
 
     expect(await curl(port, 'shop.localhost', '/teapot')).toBe(418);
     expect(await curl(port, 'shop.localhost', '/boom')).toBe(500);
@@ -215,6 +222,8 @@ describe('the Traffic area, served by `switchyard serve`, in Chromium', { timeou
     await rowFor('/lost').click();
     await trace.getByRole('heading', { name: 'GET nowhere.localhost/lost' }).waitFor();
     expect(await trace.getByRole('heading', { name: 'Decision' }).locator('..').textContent()).toContain('none matched this host and path');
+    // Beside the trace, too.
+    expect(await cutHeaders()).toEqual([]);
     expect(await rowFor('/lost').locator('abbr.flag').textContent()).toBe('NR');
     await page.keyboard.press('Escape');
     await trace.waitFor({ state: 'detached' });

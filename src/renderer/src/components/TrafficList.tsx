@@ -93,16 +93,22 @@ const Row = memo(function Row({ record, index, selected }: { record: TrafficReco
   );
 });
 
-/** Header text and the class its cells share (styles.css sizes and hides columns by it). */
+/**
+ * Header text, the class its cells share (styles.css sizes and hides columns by it), and what the header's title
+ * adds. Rows come as exchanges finish and show when each started, as HAProxy's and Envoy's access logs do (their
+ * lines are written at the end and carry the accept or start time): a slow request lands below quicker ones that
+ * started after it. Sorting by start instead would file a long WebSocket or TCP connection, when it closes,
+ * minutes up the list, out of sight of anyone following the newest.
+ */
 const columns = [
-  ['Time', 'cell-time'],
-  ['Kind', 'cell-kind'],
-  ['Method', 'cell-method'],
-  ['Host and path, or listen URL', 'cell-url'],
-  ['Status or end', 'cell-status'],
-  ['Flags', 'cell-flags'],
-  ['Backend', 'cell-backend'],
-  ['Duration', 'cell-duration'],
+  ['Started', 'cell-time', 'When the exchange started. Rows are in the order exchanges finished, so a slow one sits below quicker ones that started after it.'],
+  ['Kind', 'cell-kind', 'http, https or h2 for a request; tcp, tls or udp for a connection'],
+  ['Method', 'cell-method', undefined],
+  ['Host and path', 'cell-url', "The request's host and path; for a connection, its route's listen URL"],
+  ['Status', 'cell-status', "The response's status, or how a connection ended"],
+  ['Flags', 'cell-flags', "What went wrong, in Envoy's response flags (hover one for its meaning)"],
+  ['Backend', 'cell-backend', undefined],
+  ['Duration', 'cell-duration', "From the request to the response's end (to the switch, for a WebSocket); for a connection, how long it was open"],
 ] as const;
 
 /**
@@ -226,8 +232,8 @@ export function TrafficList({
       >
         {/* Sticky inside the scroller, so its columns line up with the rows whatever the scroll bar's width. */}
         <div role="row" className="traffic-row traffic-head" aria-rowindex={1}>
-          {columns.map(([label, className]) => (
-            <span key={label} role="columnheader" className={className}>
+          {columns.map(([label, className, title]) => (
+            <span key={label} role="columnheader" className={className} title={title}>
               {label}
             </span>
           ))}
