@@ -58,6 +58,28 @@ describe('the demo, host hints and project files in the UI, in Chromium', { time
     mkdirSync(dirname(shot), { recursive: true });
     await page.screenshot({ path: shot, animations: 'disabled' });
     expect(statSync(shot).size).toBeGreaterThan(0);
+
+    // The slow backend's answers (hundreds of ms) give the latency chart three-digit labels: whole, not cut at the
+    // canvas's left edge (uPlot's fixed 50 px axis showed "150 ms" as "50 ms"), so its first columns stay blank.
+    await pane.getByRole('tab', { name: 'Charts' }).click();
+    const latency = pane.getByRole('img', { name: 'Latency to the response head, last 15 minutes' }).locator('canvas');
+    await latency.waitFor();
+    // Opaque pixels in the canvas's columns [from, to) in CSS pixels.
+    const ink = (from: number, to: number) =>
+      latency.evaluate(
+        (canvas: HTMLCanvasElement, [left, right]) => {
+          const pixels = canvas.getContext('2d')!.getImageData(left * devicePixelRatio, 0, (right - left) * devicePixelRatio, canvas.height).data;
+          let opaque = 0;
+          for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) opaque++;
+          return opaque;
+        },
+        [from, to],
+      );
+    const labelColumnsPx = 60;
+    const edgePx = 2;
+    await expect.poll(() => ink(0, labelColumnsPx)).toBeGreaterThan(0);
+    expect(await ink(0, edgePx)).toBe(0);
+    await pane.getByRole('tab', { name: 'Backends', exact: false }).click();
   });
 
   it('gives a host that resolves elsewhere the hosts-file line and where the file is', async () => {

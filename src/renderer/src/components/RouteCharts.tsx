@@ -4,6 +4,7 @@ import 'uplot/dist/uPlot.min.css';
 import './RouteCharts.css';
 import type { RouteHistory } from '../../../shared/events';
 import { useApi } from '../api-context';
+import { count } from '../format';
 
 /** What the charts show: the whole 15 minutes the engine keeps. */
 const chartSeconds = 900;
@@ -46,6 +47,27 @@ function errorRate(history: RouteHistory): (number | null)[] {
 }
 
 const unitSuffix = { ms: ' ms', '%': '%', '/s': '' } as const;
+
+/** The axes' labels (uPlot's default size, a font the page has everywhere), set here so their width can be measured. */
+const axisFont = '12px system-ui, sans-serif';
+/** uPlot's default tick length and gap between tick and label, and its default axis width, which is also the least. */
+const tickSpacePx = 10 + 5;
+/** Room left of the widest label, so it does not touch the chart's edge. */
+const labelPaddingPx = 4;
+const minAxisPx = 50;
+let measurer: CanvasRenderingContext2D | null | undefined;
+
+/**
+ * The y axis as wide as its longest label (uPlot's own recipe, "axis-autosize"): its fixed 50 px cut "150 ms" to "50 ms".
+ * A canvas of its own measures in CSS pixels, where the chart's own context is scaled by the device's pixel ratio.
+ */
+const fitLabels: uPlot.Axis.Size = (_u, values) => {
+  measurer ??= document.createElement('canvas').getContext('2d');
+  if (!measurer || !values) return minAxisPx;
+  measurer.font = axisFont;
+  const widest = Math.max(0, ...values.map((value) => measurer!.measureText(value).width));
+  return Math.max(minAxisPx, Math.ceil(labelPaddingPx + widest + tickSpacePx));
+};
 
 interface ChartSpec {
   title: string;
@@ -101,7 +123,13 @@ function Chart({ spec, history }: { spec: ChartSpec; history: RouteHistory }) {
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
         axes: [
           { stroke: cssColour('--muted', '#667085'), grid: { stroke: cssColour('--line', '#e3e6ec') } },
-          { stroke: cssColour('--muted', '#667085'), grid: { stroke: cssColour('--line', '#e3e6ec') }, values: (_u, ticks) => ticks.map((t) => `${t}${unitSuffix[spec.unit]}`) },
+          {
+            stroke: cssColour('--muted', '#667085'),
+            grid: { stroke: cssColour('--line', '#e3e6ec') },
+            font: axisFont,
+            size: fitLabels,
+            values: (_u, ticks) => ticks.map((t) => `${count(t)}${unitSuffix[spec.unit]}`),
+          },
         ],
         series: [{}, ...spec.series.map((s) => ({ label: s.label, stroke: cssColour(s.colour[0], s.colour[1]), width: 1.5, spanGaps: false }))],
       },

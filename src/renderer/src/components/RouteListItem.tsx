@@ -4,6 +4,7 @@ import { routeLabel } from '../../../shared/route-label';
 import { useLive } from '../live-store';
 import { receivingCount, routeState, routeStateLabels } from '../route-health';
 import { isL4, kindWords } from '../route-kinds';
+import { counted } from '../format';
 
 /** Open connections of an L4 route (its backends' in-flight counts); undefined for HTTP routes, whose list line has no room for them. */
 function useOpen(route: Route): number | undefined {
@@ -50,7 +51,7 @@ export const RouteListItem = memo(function RouteListItem({ route, selected, onSe
           </span>
           <span className={`route-item-meta live${trouble ? ' danger-text' : ''}`}>
             {traffic}
-            {errors > 0 && <span className="danger-text"> · {errors} errors/min</span>}
+            {errors > 0 && <span className="danger-text"> · {counted(errors, 'error')}/min</span>}
           </span>
         </span>
       </button>
