@@ -67,13 +67,13 @@ describe('the demo, host hints and project files in the UI, in Chromium', { time
     // Opaque pixels in the canvas's columns [from, to) in CSS pixels.
     const ink = (from: number, to: number) =>
       latency.evaluate(
-        (canvas: HTMLCanvasElement, [left, right]) => {
+        (canvas: HTMLCanvasElement, { left, right }) => {
           const pixels = canvas.getContext('2d')!.getImageData(left * devicePixelRatio, 0, (right - left) * devicePixelRatio, canvas.height).data;
           let opaque = 0;
           for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) opaque++;
           return opaque;
         },
-        [from, to],
+        { left: from, right: to },
       );
     const labelColumnsPx = 60;
     const edgePx = 2;
