@@ -66,7 +66,7 @@ describe('the Certificates area, served by `switchyard serve`, in Chromium', { t
 
   it('shows the CA with the fingerprint certificates.get gives, copies it, and lists the route certificate', async () => {
     const { page } = browser!;
-    await page.keyboard.press('Alt+4');
+    await page.keyboard.press('Alt+3');
     await page.getByRole('heading', { name: 'Certificates', level: 1 }).waitFor();
     const { ca } = await must(api.invoke('certificates.get', {}));
     await caCard().getByText(ca.fingerprint256, { exact: true }).waitFor();

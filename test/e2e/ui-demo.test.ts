@@ -96,7 +96,7 @@ describe('the demo, host hints and project files in the UI, in Chromium', { time
 
   it('exports the project file and imports one after showing its diff', async () => {
     const { page } = browser!;
-    await page.keyboard.press('Alt+3');
+    await page.keyboard.press('Alt+4');
     const panel = page.getByRole('region', { name: 'Project file' });
     const download = page.waitForEvent('download');
     await panel.getByRole('button', { name: 'Export switchyard.json' }).click();

@@ -78,7 +78,7 @@ describe.runIf(process.platform === 'linux' && asRoot && unprivilegedStart > 80 
 
   it('saves the toggle, says it applies at the next start, and after a restart as nobody shows the refusal with the sysctl line to copy', async (context) => {
     const { page } = browser!;
-    await page.keyboard.press('Alt+3');
+    await page.keyboard.press('Alt+4');
     const form = page.getByRole('form', { name: 'Proxy settings' });
     const toggle = form.getByLabel('Standard ports (80 and 443)');
     await form.getByText('so routes open at').waitFor();
@@ -103,7 +103,7 @@ describe.runIf(process.platform === 'linux' && asRoot && unprivilegedStart > 80 
     expect(await banner.locator('code').textContent()).toBe(fix);
     await banner.getByRole('button', { name: 'Copy the command that fixes it' }).waitFor();
 
-    await page.keyboard.press('Alt+3');
+    await page.keyboard.press('Alt+4');
     const refusal = form.locator('.standard-ports').getByRole('alert');
     await refusal.waitFor();
     expect(await refusal.locator('code').textContent()).toBe(fix);

@@ -293,7 +293,7 @@ describe('the Traffic area, served by `switchyard serve`, in Chromium', { timeou
 
   it('switches the access log on from Proxy settings', async () => {
     const { page } = browser!;
-    await page.keyboard.press('Alt+3');
+    await page.keyboard.press('Alt+4');
     const form = page.getByRole('form', { name: 'Proxy settings' });
     const accessLog = form.getByLabel('Access log', { exact: true });
     expect(await accessLog.isChecked()).toBe(false);

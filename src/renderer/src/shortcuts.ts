@@ -16,8 +16,8 @@ export const shortcutList: { keys: string[][]; action: string }[] = [
   { keys: [['/']], action: 'Search routes' },
   { keys: [['G', 'R'], ['Alt', '1']], action: 'Go to Routes' },
   { keys: [['G', 'T'], ['Alt', '2']], action: 'Go to Traffic' },
-  { keys: [['G', 'C'], ['Alt', '4']], action: 'Go to Certificates' },
-  { keys: [['G', 'S'], ['Alt', '3']], action: 'Go to Proxy settings' },
+  { keys: [['G', 'C'], ['Alt', '3']], action: 'Go to Certificates' },
+  { keys: [['G', 'S'], ['Alt', '4']], action: 'Go to Proxy settings' },
   { keys: [['↑'], ['↓']], action: 'Previous or next route, or request in Traffic (in the list)' },
   { keys: [['?']], action: 'Show these shortcuts' },
   { keys: [['Esc']], action: 'Close a dialog, a form or a trace' },
@@ -51,8 +51,8 @@ export function useShortcuts(actions: ShortcutActions): void {
       if (event.altKey) {
         if (event.code === 'Digit1') run(a.routes);
         else if (event.code === 'Digit2') run(a.traffic);
-        else if (event.code === 'Digit3') run(a.settings);
-        else if (event.code === 'Digit4') run(a.certificates);
+        else if (event.code === 'Digit3') run(a.certificates);
+        else if (event.code === 'Digit4') run(a.settings);
         return;
       }
       if (typingIn(event.target) || document.querySelector('dialog[open]')) return;

@@ -5,12 +5,12 @@ import { ThemeToggle } from './ThemeToggle';
 
 export type Area = 'routes' | 'traffic' | 'certificates' | 'settings';
 
-/** The app's areas; TCP routes, Cache and Failure lab join when they exist. Proxy settings stay last (and keep Alt+3). */
+/** The app's areas; TCP routes, Cache and Failure lab join when they exist. Proxy settings stay last; Alt+N is the Nth item, as in most desktop apps. */
 export const areas: { id: Area; label: string; icon: IconName; keys: string }[] = [
   { id: 'routes', label: 'Routes', icon: 'routes', keys: 'G R or Alt+1' },
   { id: 'traffic', label: 'Traffic', icon: 'traffic', keys: 'G T or Alt+2' },
-  { id: 'certificates', label: 'Certificates', icon: 'certificates', keys: 'G C or Alt+4' },
-  { id: 'settings', label: 'Proxy settings', icon: 'settings', keys: 'G S or Alt+3' },
+  { id: 'certificates', label: 'Certificates', icon: 'certificates', keys: 'G C or Alt+3' },
+  { id: 'settings', label: 'Proxy settings', icon: 'settings', keys: 'G S or Alt+4' },
 ];
 
 function RouteCount() {
