@@ -57,6 +57,12 @@ const percent = (fraction: number) => `${Math.round(fraction * 100)}%`;
 
 const milliseconds = (ms: number | null) => (ms === null ? '-' : `${Math.round(ms)}`);
 
+/** "p50 3 p95 41 ms", or "p50 - p95 -" before there is a sample (no unit after nothing). */
+function percentiles(latency: { p50: number | null; p95: number | null }): string {
+  const figures = `p50 ${milliseconds(latency.p50)} p95 ${milliseconds(latency.p95)}`;
+  return latency.p50 === null && latency.p95 === null ? figures : `${figures} ms`;
+}
+
 /** "2xx 120 4xx 3 5xx 0": 3xx only when there were some, as dev servers rarely redirect. */
 function classes(counts: StatusClasses): string {
   return [`2xx ${counts['2xx']}`, ...(counts['3xx'] ? [`3xx ${counts['3xx']}`] : []), `4xx ${counts['4xx']}`, `5xx ${counts['5xx']}`].join(' ');
@@ -108,7 +114,7 @@ export function formatHealth(routes: Route[], live: Record<string, BackendStats>
           `${stats.active} open`,
           `${stats.bytesIn} B in ${stats.bytesOut} B out`,
           errors(stats),
-          `connect p50 ${milliseconds(stats.latency.p50)} p95 ${milliseconds(stats.latency.p95)} ms`,
+          `connect ${percentiles(stats.latency)}`,
           stats.reason,
         ];
       }
@@ -120,7 +126,7 @@ export function formatHealth(routes: Route[], live: Record<string, BackendStats>
           `${stats.active} sessions`,
           `${stats.datagramsIn ?? 0} datagrams (${stats.bytesIn} B) in ${stats.datagramsOut ?? 0} (${stats.bytesOut} B) out`,
           errors(stats),
-          `first reply p50 ${milliseconds(stats.latency.p50)} p95 ${milliseconds(stats.latency.p95)} ms`,
+          `first reply ${percentiles(stats.latency)}`,
           stats.reason,
         ];
       }
@@ -131,7 +137,7 @@ export function formatHealth(routes: Route[], live: Record<string, BackendStats>
         `${stats.rps} req/s`,
         classes(stats.responses),
         errors(stats),
-        `p50 ${milliseconds(stats.latency.p50)} p95 ${milliseconds(stats.latency.p95)} ms`,
+        percentiles(stats.latency),
         stats.reason,
       ];
     });
