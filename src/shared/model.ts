@@ -71,6 +71,11 @@ export const algorithmSchema = z.enum(algorithms, {
   error: `Choose an algorithm: ${algorithms.join(', ')}.`,
 });
 
+const maxPort = 65535;
+const portRange = `A port is a number from 1 to ${maxPort}.`;
+/** The port as written after the host (`new URL` drops a default one and refuses one out of range), if any. */
+const explicitPortOf = (raw: string): string | undefined => /^[a-z][a-z0-9+.-]*:\/\/(?:\[[^\]]+\]|[^/:?#]+):(\d+)/i.exec(raw)?.[1];
+
 export const backendUrlSchema = z
   .string({ error: 'Enter a backend URL, for example http://127.0.0.1:3000.' })
   .trim()
@@ -86,7 +91,9 @@ export const backendUrlSchema = z
     try {
       url = new URL(raw);
     } catch {
-      ctx.addIssue({ code: 'custom', message: 'Enter a full URL with scheme, host and port, for example http://127.0.0.1:3000.' });
+      // WHATWG URL refuses a port above 65535 outright: say that, not that the URL is incomplete.
+      const tooLarge = Number(explicitPortOf(raw) ?? 0) > maxPort;
+      ctx.addIssue({ code: 'custom', message: tooLarge ? portRange : 'Enter a full URL with scheme, host and port, for example http://127.0.0.1:3000.' });
       return z.NEVER;
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'tcp:' && url.protocol !== 'udp:') {
@@ -99,14 +106,14 @@ export const backendUrlSchema = z
     }
     // An explicit port avoids silently proxying to :80 when the user meant a
     // dev server; `new URL` drops default ports, so check the raw text too.
-    const explicitPort = /^[a-z]+:\/\/(?:\[[^\]]+\]|[^/:?#]+):(\d+)/i.exec(raw);
-    if (!explicitPort) {
+    const explicitPort = explicitPortOf(raw);
+    if (explicitPort === undefined) {
       ctx.addIssue({ code: 'custom', message: 'Add the port the backend listens on, for example http://127.0.0.1:3000.' });
       return z.NEVER;
     }
-    const port = Number(explicitPort[1]);
-    if (port < 1 || port > 65535) {
-      ctx.addIssue({ code: 'custom', message: 'A port is a number from 1 to 65535.' });
+    const port = Number(explicitPort);
+    if (port < 1 || port > maxPort) {
+      ctx.addIssue({ code: 'custom', message: portRange });
       return z.NEVER;
     }
     // tcp: and udp: are not special schemes to WHATWG URL, so their host is not lower-cased for us.

@@ -58,6 +58,11 @@ describe('backend URLs', () => {
     ['ftp://127.0.0.1:21', /http:\/\/ or https/],
     ['http://127.0.0.1', /port/],
     ['http://127.0.0.1:0', /1 to 65535/],
+    // WHATWG URL throws on these: the range is still what the user needs to hear.
+    ['http://127.0.0.1:99999', /1 to 65535/],
+    ['localhost:70000', /1 to 65535/],
+    ['http://[::1]:65536', /1 to 65535/],
+    ['http://127.0.0.1:abc', /full URL/],
     ['http://127.0.0.1:3000/api', /only scheme, host and port/],
     ['http://user:pw@127.0.0.1:3000', /only scheme, host and port/],
     // URL parsing drops tabs and line breaks, so this would read as port 3000 while the port check read 30.
