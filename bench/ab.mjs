@@ -73,7 +73,7 @@ async function startBuild(dir, backendPort) {
     const read = spawnSync(process.execPath, [entry, 'settings', '--json', '--data-dir', dataDir], { encoding: 'utf8', timeout: 15_000 });
     if (read.status !== 0) throw new Error(`${dir}: settings --json failed: ${(read.stderr || read.stdout).trim()}`);
     const applied = JSON.parse(read.stdout);
-    for (const [key, value] of settings.map((s) => s.split('='))) {
+    for (const [key, value] of settings.map((s) => [s.slice(0, s.indexOf('=')), s.slice(s.indexOf('=') + 1)])) {
       if (String(applied[key]) !== value) throw new Error(`${dir}: setting ${key} reads back as ${applied[key]}, not ${value}.`);
     }
   }

@@ -68,7 +68,7 @@ async function startSwitchyard({ backendPort, core, settings = [] }) {
   await waitForOutput(child, /Press Ctrl\+C/);
   if (settings.length) switchyardCli(['settings', ...settings.flatMap((s) => ['--set', s])], dataDir);
   const applied = JSON.parse(switchyardCli(['settings', '--json'], dataDir));
-  for (const [key, value] of settings.map((s) => s.split('='))) {
+  for (const [key, value] of settings.map((s) => [s.slice(0, s.indexOf('=')), s.slice(s.indexOf('=') + 1)])) {
     if (String(applied[key]) !== value) throw new Error(`switchyard settings: ${key} reads back as ${applied[key]}, not ${value}.`);
   }
   switchyardCli(['route', 'add', HOST, '--backend', `http://127.0.0.1:${backendPort}`], dataDir);

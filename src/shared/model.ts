@@ -73,8 +73,11 @@ export const algorithmSchema = z.enum(algorithms, {
 
 const maxPort = 65535;
 const portRange = `A port is a number from 1 to ${maxPort}.`;
-/** The port as written after the host (`new URL` drops a default one and refuses one out of range), if any. */
-const explicitPortOf = (raw: string): string | undefined => /^[a-z][a-z0-9+.-]*:\/\/(?:\[[^\]]+\]|[^/:?#]+):(\d+)/i.exec(raw)?.[1];
+/**
+ * The port as written after the host (`new URL` drops a default one and refuses one out of range), if any: past any
+ * user information, and ending the authority (so `:99999abc` is not a port; `new URL` also ends one at `\`).
+ */
+const explicitPortOf = (raw: string): string | undefined => /^[a-z][a-z0-9+.-]*:\/\/(?:[^/?#@]*@)?(?:\[[^\]]+\]|[^/:?#@]+):(\d+)(?=[/\\?#]|$)/i.exec(raw)?.[1];
 
 export const backendUrlSchema = z
   .string({ error: 'Enter a backend URL, for example http://127.0.0.1:3000.' })

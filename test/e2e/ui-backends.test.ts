@@ -106,7 +106,7 @@ describe('backends, charts and route forms in Chromium', { timeout: 90_000 }, ()
     await expect.poll(() => badFigure.textContent()).toBe(`5xx ${fiveXx}`);
     expect(await badFigure.getAttribute('class')).toContain('danger-text');
     // The route list counts them too, as a rate with its noun in the right number ("1 errors/min" it once said).
-    await expect.poll(() => routeItem(page, host).locator('.danger-text').textContent()).toBe(` · ${fiveXx} ${fiveXx === 1 ? 'error' : 'errors'}/min`);
+    await expect.poll(() => routeItem(page, host).locator('.route-item-meta > .danger-text').textContent()).toBe(` · ${fiveXx} ${fiveXx === 1 ? 'error' : 'errors'}/min`);
     expect(await bad.locator('.figure', { hasText: 'errors' }).getAttribute('class')).toContain('danger-text');
     expect(await good.locator('.state-errors').count()).toBe(0);
     expect(await good.locator('.figure', { hasText: 'errors' }).getAttribute('class')).not.toContain('danger-text');

@@ -62,7 +62,8 @@ describe('the demo, host hints and project files in the UI, in Chromium', { time
     // The slow backend's answers (hundreds of ms) give the latency chart three-digit labels: whole, not cut at the
     // canvas's left edge (uPlot's fixed 50 px axis showed "150 ms" as "50 ms"), so its first columns stay blank.
     await pane.getByRole('tab', { name: 'Charts' }).click();
-    const latency = pane.getByRole('img', { name: 'Latency to the response head, last 15 minutes' }).locator('canvas');
+    const latencyChart = pane.getByRole('img', { name: 'Latency to the response head, last 15 minutes' });
+    const latency = latencyChart.locator('canvas');
     await latency.waitFor();
     // Opaque pixels in the canvas's columns [from, to) in CSS pixels.
     const ink = (from: number, to: number) =>
@@ -79,6 +80,9 @@ describe('the demo, host hints and project files in the UI, in Chromium', { time
     const edgePx = 2;
     await expect.poll(() => ink(0, labelColumnsPx)).toBeGreaterThan(0);
     expect(await ink(0, edgePx)).toBe(0);
+    // And the axis made room for them: the plot starts right of uPlot's fixed 50 px.
+    const uPlotAxisPx = 50;
+    expect(await latencyChart.locator('.u-over').evaluate((over) => parseFloat(getComputedStyle(over).left))).toBeGreaterThan(uPlotAxisPx);
     await pane.getByRole('tab', { name: 'Backends', exact: false }).click();
   });
 

@@ -83,7 +83,7 @@ describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 90_
     expect(await dialog.isVisible()).toBe(false);
     await page.keyboard.press('n');
     await hostInput.waitFor();
-    expect(await hostInput.evaluate((input) => input === document.activeElement)).toBe(true);
+    await expect.poll(() => hostInput.evaluate((input) => input === document.activeElement)).toBe(true);
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
 
@@ -98,8 +98,8 @@ describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 90_
 
     // Selected in the list, focused and in view, announced, and shown in the pane.
     const demoItem = routeItem(page, 'demo.localhost');
-    expect(await demoItem.getAttribute('aria-current')).toBe('true');
-    // Focus and scroll come from the list's effect, which React may run a task after the redraw that closed the dialog.
+    // Selection, focus and scroll may come a task after the redraw that closed the dialog (React's effects).
+    await expect.poll(() => demoItem.getAttribute('aria-current')).toBe('true');
     await expect.poll(() => demoItem.evaluate((item) => item === document.activeElement)).toBe(true);
     await expect.poll(() => inViewport(page, '.route-item[aria-current="true"]')).toBe(true);
     await page.locator('[aria-live="polite"]').getByText('Route demo.localhost created and selected.').waitFor();

@@ -63,6 +63,7 @@ describe('backend URLs', () => {
     ['localhost:70000', /1 to 65535/],
     ['http://[::1]:65536', /1 to 65535/],
     ['http://127.0.0.1:abc', /full URL/],
+    ['http://127.0.0.1:99999abc', /full URL/],
     ['http://127.0.0.1:3000/api', /only scheme, host and port/],
     ['http://user:pw@127.0.0.1:3000', /only scheme, host and port/],
     // URL parsing drops tabs and line breaks, so this would read as port 3000 while the port check read 30.

@@ -63,9 +63,10 @@ let measurer: CanvasRenderingContext2D | null | undefined;
  */
 const fitLabels: uPlot.Axis.Size = (_u, values) => {
   measurer ??= document.createElement('canvas').getContext('2d');
-  if (!measurer || !values) return minAxisPx;
-  measurer.font = axisFont;
-  const widest = Math.max(0, ...values.map((value) => measurer!.measureText(value).width));
+  const context = measurer;
+  if (!context || !values) return minAxisPx;
+  context.font = axisFont;
+  const widest = Math.max(0, ...values.map((value) => context.measureText(value).width));
   return Math.max(minAxisPx, Math.ceil(labelPaddingPx + widest + tickSpacePx));
 };
 
@@ -122,7 +123,7 @@ function Chart({ spec, history }: { spec: ChartSpec; history: RouteHistory }) {
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
         axes: [
-          { stroke: cssColour('--muted', '#667085'), grid: { stroke: cssColour('--line', '#e3e6ec') } },
+          { stroke: cssColour('--muted', '#667085'), grid: { stroke: cssColour('--line', '#e3e6ec') }, font: axisFont },
           {
             stroke: cssColour('--muted', '#667085'),
             grid: { stroke: cssColour('--line', '#e3e6ec') },

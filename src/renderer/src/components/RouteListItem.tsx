@@ -39,7 +39,7 @@ export const RouteListItem = memo(function RouteListItem({ route, selected, onSe
         type="button"
         className={`route-item${selected ? ' selected' : ''}`}
         aria-current={selected ? 'true' : undefined}
-        aria-label={`${label}: ${routeStateLabels[state]}, ${traffic}${errors > 0 ? `, ${errors} errors in the last minute` : ''}`}
+        aria-label={`${label}: ${routeStateLabels[state]}, ${traffic}${errors > 0 ? `, ${counted(errors, 'error')} in the last minute` : ''}`}
         data-route-id={route.id}
         onClick={() => onSelect(route.id)}
       >
