@@ -224,6 +224,8 @@ describe('the web UI, served by `switchyard serve`, in Chromium', { timeout: 90_
     expect(await demo.getByLabel(`${b.url} recent checks`).getAttribute('aria-label')).toMatch(/[1-9]\d* failed/);
     await expect.poll(() => demoItem.getAttribute('aria-label')).toMatch(/^demo\.localhost: Degraded, 1 of 2 receiving traffic/);
     await expect.poll(() => dot.getAttribute('class')).toBe('dot danger');
+    // Its colour is the routes' state, not the listener's, and says so on hover.
+    expect(await dot.getAttribute('title')).toBe('A route or a backend is down.');
     await page.getByRole('list', { name: 'Summary' }).getByText('1 down', { exact: true }).waitFor();
     // Traffic only reaches alpha meanwhile, with no errors.
     expect(new Set(await proxied('demo.localhost', 4))).toEqual(new Set(['alpha']));

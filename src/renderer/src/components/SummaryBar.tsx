@@ -24,6 +24,14 @@ const groupTone: Record<StatusGroup, string> = {
 
 const sameOrBothMissing = (a: Summary | undefined, b: Summary | undefined) => (a && b ? sameSummary(a, b) : a === b);
 
+/** What the dot's colour means, on hover: it sits beside "Proxy listening", which it does not describe. */
+const dotTitles = {
+  ok: 'Every route has a backend taking traffic, and no backend is down.',
+  warn: 'A route is degraded, or a backend was ejected for its errors.',
+  danger: 'A route or a backend is down.',
+  stale: 'Not connected to Switchyard: the figures may be out of date.',
+} as const;
+
 /** Worst first: the header dot is green only when every route has a backend taking traffic and none failed. */
 function tone(summary: Summary): 'ok' | 'warn' | 'danger' {
   if (summary.down > 0 || summary.backends.down > 0) return 'danger';
@@ -42,7 +50,7 @@ export function SummaryBar() {
   return (
     <header className="topbar">
       <div className="status" aria-label="Proxy status">
-        <span className={`dot ${dot}`} aria-hidden="true" />
+        <span className={`dot ${dot}`} aria-hidden="true" title={dotTitles[dot]} />
         <span>
           {offline ? 'Disconnected from Switchyard — reconnecting…' : port !== undefined ? `Proxy listening on port ${port}` : 'Connecting…'}
         </span>
