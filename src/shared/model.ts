@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { algorithms, hashKeySources } from './algorithms';
 import { ipv6Literal } from './ip-literal';
 import { percentEncodePath, unsendablePathReason } from './url-path';
-import { parseListenUrl, routeKindOf, routeKinds } from './route-kind';
+import { maxPort, parseListenUrl, portRange, routeKindOf, routeKinds } from './route-kind';
 
 export { algorithms, algorithmDescriptions, hashKeySources, type Algorithm } from './algorithms';
 export { routeKinds, routeKindOf, type RouteKind } from './route-kind';
@@ -71,8 +71,6 @@ export const algorithmSchema = z.enum(algorithms, {
   error: `Choose an algorithm: ${algorithms.join(', ')}.`,
 });
 
-const maxPort = 65535;
-const portRange = `A port is a number from 1 to ${maxPort}.`;
 /**
  * The port as written after the host (`new URL` drops a default one and refuses one out of range), if any: past any
  * user information, and ending the authority (so `:99999abc` is not a port; `new URL` also ends one at `\`).

@@ -20,6 +20,10 @@ export type RouteKind = (typeof routeKinds)[number];
 /** Kinds with a listener of their own, named by their listen URL (engine/l4). */
 export type ListenKind = Exclude<RouteKind, 'http'>;
 
+/** The largest TCP or UDP port, and what every port field says when a number is outside 1 to it. */
+export const maxPort = 65535;
+export const portRange = `A port is a number from 1 to ${maxPort}.`;
+
 const listenScheme = /^(tcp|udp|tls):\/\//i;
 
 /** The kind a route address (a stored host, or what a user typed) names. */
@@ -62,7 +66,7 @@ export function parseListenUrl(raw: string): { url: string } | { error: string }
   }
   if (portText === undefined || portText === '') return { error: `Add the port the ${label} route listens on, ${listenExample(kind)}.` };
   const port = Number(portText);
-  if (port < 1 || port > 65535) return { error: 'A port is a number from 1 to 65535.' };
+  if (port < 1 || port > maxPort) return { error: portRange };
   return { url: `${kind}://${host}:${port}${named.serverName}` };
 }
 
