@@ -1,4 +1,4 @@
-import { spells } from './ascii-case';
+import { NamesByLength, spells } from './ascii-case';
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection and must not
 // be forwarded; the list is Go's httputil.ReverseProxy's, which Caddy uses.
@@ -34,20 +34,14 @@ function connectionTokens(rawHeaders: readonly string[]): Set<string> | undefine
   return tokens;
 }
 
-// Every name this module or its callers may drop, by length: a header is
-// matched against the few of its length in place, and most names are ruled
-// out by their length or first letter without lower-casing a copy.
-const droppableByLength: string[][] = [];
-for (const name of [...hopByHop, 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'via', 'host', 'expect', 'content-length', 'x-switchyard-backend']) {
-  (droppableByLength[name.length] ??= []).push(name);
-}
+// Every name this module or its callers may drop: a header is matched
+// against them in place, without lower-casing a copy.
+const droppableNames = new NamesByLength(
+  [...hopByHop, 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'via', 'host', 'expect', 'content-length', 'x-switchyard-backend'].map((name) => [name, name] as const),
+);
 
 /** The droppable name (lower case) that `name` spells in any case, if any. */
-function droppable(name: string): string | undefined {
-  const candidates = droppableByLength[name.length];
-  if (candidates !== undefined) for (const candidate of candidates) if (spells(name, 0, candidate)) return candidate;
-  return undefined;
-}
+const droppable = (name: string): string | undefined => droppableNames.find(name, 0, name.length);
 
 /**
  * Copies `rawHeaders` (Node's flat [name, value, ...] list, which keeps case

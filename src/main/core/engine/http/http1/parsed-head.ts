@@ -1,5 +1,5 @@
 import type { MessageHead, RequestHead, ResponseHead } from './head-parser';
-import { spells } from '../ascii-case';
+import { NamesByLength } from '../ascii-case';
 
 // What the parser makes of a head. A record of every header by lower-cased
 // name cost a new lower-case string, its hash and a dictionary store per
@@ -36,15 +36,11 @@ const hotNames: Record<Exclude<Hot, Hot.None>, string> = {
   [Hot.XForwardedFor]: 'x-forwarded-for',
 };
 
-/** Hot headers by name length: most names are ruled out by their length alone. */
-const byLength: Hot[][] = [];
-for (const [hot, name] of Object.entries(hotNames)) (byLength[name.length] ??= []).push(Number(hot));
+const hot = new NamesByLength(Object.entries(hotNames).map(([value, name]) => [name, Number(value) as Hot] as const));
 
 /** Which hot header the field name at [start, end) of `text` is, in any case. */
 export function hotHeader(text: string, start: number, end: number): Hot {
-  const candidates = byLength[end - start];
-  if (candidates !== undefined) for (const hot of candidates) if (spells(text, start, hotNames[hot as Exclude<Hot, Hot.None>])) return hot;
-  return Hot.None;
+  return hot.find(text, start, end) ?? Hot.None;
 }
 
 export class ParsedHead implements MessageHead {
