@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBackend } from './backends.mjs';
 import { runWrk } from './load.mjs';
-import { HOST, startPeer, tempDir, waitForHttp } from './peers.mjs';
+import { checkSettingsApplied, HOST, startPeer, tempDir, waitForHttp } from './peers.mjs';
 import { buildNodeFlags, freePort, processTree, rssKb, runMain, runtimeNs, startChild, systemTicks, ticksPerSecond, waitForOutput } from './procs.mjs';
 import { median } from './report.mjs';
 
@@ -69,13 +69,9 @@ async function startBuild(dir, backendPort) {
   if (settings.length) {
     const set = spawnSync(process.execPath, [entry, 'settings', ...settings.flatMap((s) => ['--set', s]), '--data-dir', dataDir], { encoding: 'utf8', timeout: 15_000 });
     if (set.status !== 0) throw new Error(`${dir}: settings failed: ${(set.stderr || set.stdout).trim()}`);
-    // Read back, as peers.mjs does: an A/B of a setting the build ignored would compare a build with itself.
     const read = spawnSync(process.execPath, [entry, 'settings', '--json', '--data-dir', dataDir], { encoding: 'utf8', timeout: 15_000 });
     if (read.status !== 0) throw new Error(`${dir}: settings --json failed: ${(read.stderr || read.stdout).trim()}`);
-    const applied = JSON.parse(read.stdout);
-    for (const [key, value] of settings.map((s) => [s.slice(0, s.indexOf('=')), s.slice(s.indexOf('=') + 1)])) {
-      if (String(applied[key]) !== value) throw new Error(`${dir}: setting ${key} reads back as ${applied[key]}, not ${value}.`);
-    }
+    checkSettingsApplied(dir, settings, JSON.parse(read.stdout));
   }
   const cli = spawnSync(process.execPath, [entry, 'route', 'add', HOST, '--backend', `http://127.0.0.1:${backendPort}`, '--set', 'healthCheck=off', '--data-dir', dataDir], { encoding: 'utf8', timeout: 15_000 });
   if (cli.status !== 0) throw new Error(`${dir}: route add failed: ${(cli.stderr || cli.stdout).trim()}`);

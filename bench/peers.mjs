@@ -56,6 +56,19 @@ function switchyardCli(args, dataDir) {
 }
 
 /**
+ * Throws unless every KEY=VALUE of `settings` reads back from `applied`
+ * (`switchyard settings --json`): a setting a build ignored would make an
+ * A/B compare a build with itself.
+ */
+export function checkSettingsApplied(label, settings, applied) {
+  for (const setting of settings) {
+    const at = setting.indexOf('=');
+    const [key, value] = [setting.slice(0, at), setting.slice(at + 1)];
+    if (String(applied[key]) !== value) throw new Error(`${label}: setting ${key} reads back as ${applied[key]}, not ${value}.`);
+  }
+}
+
+/**
  * `serve` with one route for HOST. `settings` (KEY=VALUE) go through
  * `switchyard settings --set` before the route exists, and are read back so
  * the report says what was measured rather than what was asked for.
@@ -68,9 +81,7 @@ async function startSwitchyard({ backendPort, core, settings = [] }) {
   await waitForOutput(child, /Press Ctrl\+C/);
   if (settings.length) switchyardCli(['settings', ...settings.flatMap((s) => ['--set', s])], dataDir);
   const applied = JSON.parse(switchyardCli(['settings', '--json'], dataDir));
-  for (const [key, value] of settings.map((s) => [s.slice(0, s.indexOf('=')), s.slice(s.indexOf('=') + 1)])) {
-    if (String(applied[key]) !== value) throw new Error(`switchyard settings: ${key} reads back as ${applied[key]}, not ${value}.`);
-  }
+  checkSettingsApplied('switchyard', settings, applied);
   switchyardCli(['route', 'add', HOST, '--backend', `http://127.0.0.1:${backendPort}`], dataDir);
   await waitForHttp('switchyard', port, child);
   // After the run: does the record hold exchanges? Proves on and off measured different builds of the same thing.
