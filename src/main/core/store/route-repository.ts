@@ -14,6 +14,15 @@ interface RouteRow {
   settings: string;
 }
 
+/** Freezes `value` and everything it holds, so a value shared by many readers cannot be edited by one. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /**
  * Parsed stored texts by the text itself. Every config change reads every
  * route back (Core.publishConfig), and zod's parse of one route's settings
@@ -25,14 +34,6 @@ interface RouteRow {
  * tried to edit one route's settings in place would throw rather than edit
  * every route that shares them.
  */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
-}
-
 class ParseCache<T> {
   private readonly parsed = new Map<string, T>();
 
